@@ -1,0 +1,97 @@
+/*
+ * include/linux/pci.h and pci-dma-compat.h: the PCI names as thin wrappers over
+ * src/. pci_pool_* were macros over dma_pool_* from 2.6.4 until v5.16; the
+ * pci_*_consistent and pci_map_* helpers were removed in v5.18. The 2.4 form of
+ * pci_pool_create took a 6th SLAB_* flags argument: SLAB_POISON there turns on
+ * poisoning for that pool, the other flags are accepted and ignored (as 2.4 did).
+ */
+import {
+  dma_pool_create,
+  dma_pool_alloc,
+  dma_pool_zalloc,
+  dma_pool_free,
+  dma_pool_destroy,
+  dmapool_set_poison,
+  type dma_pool,
+} from '../src/mm/dmapool.ts';
+import {
+  dma_alloc_coherent,
+  dma_free_coherent,
+  dma_set_mask,
+  dma_set_coherent_mask,
+} from '../src/kernel/dma/mapping.ts';
+import { GFP_ATOMIC, GFP_KERNEL, __GFP_ZERO, type gfp_t } from '../src/include/linux/gfp.ts';
+import type { dma_addr_ref, dma_addr_t } from '../src/include/linux/types.ts';
+import type { pci_dev } from '../src/drivers/base/core.ts';
+
+export type pci_pool = dma_pool;
+
+/** 2.4's slab flags: SLAB_KERNEL and SLAB_ATOMIC were aliases of GFP_KERNEL and GFP_ATOMIC. */
+export const SLAB_KERNEL = GFP_KERNEL;
+export const SLAB_ATOMIC = GFP_ATOMIC;
+/** Slab cache flags of the 2.4 era (values of include/linux/slab.h then). */
+export const SLAB_DEBUG_FREE = 0x00000100;
+export const SLAB_DEBUG_INITIAL = 0x00000200;
+export const SLAB_RED_ZONE = 0x00000400;
+export const SLAB_POISON = 0x00000800;
+export const SLAB_NO_REAP = 0x00001000;
+export const SLAB_HWCACHE_ALIGN = 0x00002000;
+export const SLAB_CACHE_DMA = 0x00004000;
+
+/**
+ * pci_pool_create(name, pdev, size, align, allocation[, flags]): dma_pool_create
+ * on &pdev->dev. With the 2.4 sixth argument, SLAB_POISON turns on poisoning for
+ * this pool. Returns the pool or null (a null pdev gives null).
+ */
+export function pci_pool_create(
+  name: string,
+  pdev: pci_dev | null,
+  size: number,
+  align: number,
+  allocation: number,
+  flags?: number,
+): pci_pool | null {
+  const pool = dma_pool_create(name, pdev ? pdev.dev : null, size, align, allocation);
+  if (pool && flags !== undefined && flags & SLAB_POISON) dmapool_set_poison(pool, true);
+  return pool;
+}
+
+export function pci_pool_destroy(pool: pci_pool | null): void {
+  dma_pool_destroy(pool);
+}
+
+export function pci_pool_alloc(pool: pci_pool, flags: gfp_t, handle: dma_addr_ref): number {
+  return dma_pool_alloc(pool, flags, handle);
+}
+
+export function pci_pool_zalloc(pool: pci_pool, flags: gfp_t, handle: dma_addr_ref): number {
+  return dma_pool_zalloc(pool, flags, handle);
+}
+
+export function pci_pool_free(pool: pci_pool, vaddr: number, addr: dma_addr_t): void {
+  dma_pool_free(pool, vaddr, addr);
+}
+
+/** pci_alloc_consistent(): dma_alloc_coherent with GFP_ATOMIC, as the compat header did. NULL hwdev gives NULL. */
+export function pci_alloc_consistent(hwdev: pci_dev | null, size: number, dma_handle: dma_addr_ref): number {
+  return hwdev ? dma_alloc_coherent(hwdev.dev, size, dma_handle, GFP_ATOMIC) : 0;
+}
+
+/** pci_zalloc_consistent(): as pci_alloc_consistent (coherent memory is zeroed anyway). */
+export function pci_zalloc_consistent(hwdev: pci_dev | null, size: number, dma_handle: dma_addr_ref): number {
+  return hwdev ? dma_alloc_coherent(hwdev.dev, size, dma_handle, GFP_ATOMIC | __GFP_ZERO) : 0;
+}
+
+export function pci_free_consistent(hwdev: pci_dev | null, size: number, vaddr: number, dma_handle: dma_addr_t): void {
+  if (hwdev) dma_free_coherent(hwdev.dev, size, vaddr, dma_handle);
+}
+
+/** pci_set_dma_mask(): dma_set_mask on &pdev->dev; 0 or -EIO. */
+export function pci_set_dma_mask(pdev: pci_dev, mask: bigint | number): number {
+  return dma_set_mask(pdev.dev, mask);
+}
+
+/** pci_set_consistent_dma_mask(): dma_set_coherent_mask on &pdev->dev; 0 or -EIO. */
+export function pci_set_consistent_dma_mask(pdev: pci_dev, mask: bigint | number): number {
+  return dma_set_coherent_mask(pdev.dev, mask);
+}

@@ -1,0 +1,264 @@
+/*
+ * The simulated machine: RAM banks in physical address space, zones, the buddy
+ * allocator, and one memory arena that holds every byte of RAM.
+ *
+ * Three address spaces (DESIGN §3), never confused:
+ *  - phys: where the banks sit (default: 1 GiB at 0 and 1 GiB at 4 GiB, so masks matter);
+ *  - CPU virtual: vaddr = vbase + arena offset, a direct map of RAM packed without
+ *    the holes between banks. In pure TypeScript mode vbase is far above any phys or
+ *    bus address, so a driver that passes one for the other fails loudly; in bridge
+ *    mode it is the real address of the native mapping, so C dereferences vaddrs;
+ *  - bus (dma_addr_t): per device, phys + offset, or an IOVA behind an IOMMU.
+ *
+ * The arena is one ArrayBuffer. V8 allocates large buffers with calloc/mmap, so a
+ * machine with GiBs of RAM costs only the pages that are touched.
+ */
+import { DmashimError, invalidOption } from '../../lib/errors.ts';
+import {
+  BuddyAllocator,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  MAX_ORDER,
+  ZONE_DMA,
+  ZONE_NORMAL,
+  ZONE_DMA_END,
+  ZONE_DMA32_END,
+  type PageOrderPolicy,
+  type PageSegment,
+} from '../../mm/page_alloc.ts';
+
+export interface RamBank {
+  /** Physical start address; a multiple of 4 MiB (the largest buddy block). */
+  start: number;
+  /** Size in bytes; a multiple of PAGE_SIZE. */
+  size: number;
+}
+
+export interface MachineOptions {
+  /** RAM banks. Default: 1 GiB at 0 and 1 GiB at 4 GiB. Total at most 4 GiB (one arena). */
+  ram?: RamBank[];
+  /** Bytes at physical 0 kept out of the page allocator, so no buffer ever has address 0. Default 4096. */
+  reserved_low?: number;
+  /** Buddy split policy (seed 004). Default 'low-first', as current kernels. */
+  page_order?: PageOrderPolicy;
+  /** Pool poisoning (0xa7 freed / 0xa9 allocated) and the corruption check on alloc. Default: on under vitest, off otherwise. */
+  poison?: boolean;
+  /** Bridge mode: RAM is this buffer (a koffi.view of native memory) and vaddrs start at `vbase`. */
+  arena?: { buffer: ArrayBuffer; vbase: number };
+  /** A name for reports. */
+  name?: string;
+}
+
+const GiB = 1024 * 1024 * 1024;
+const MAX_BLOCK = PAGE_SIZE << MAX_ORDER;
+/** Largest arena: one typed array must span it. */
+export const MAX_ARENA = 4 * GiB;
+/** Pure-TS machines get vaddr windows of this size above VBASE0, one per machine. */
+export const VBASE0 = 2 ** 52;
+export const VWINDOW = 2 ** 33;
+
+const registry: Array<Machine | undefined> = [];
+let bridgeMachine: Machine | undefined;
+let current: Machine | undefined;
+
+export const DEFAULT_RAM: readonly RamBank[] = [
+  { start: 0, size: 1 * GiB },
+  { start: 4 * GiB, size: 1 * GiB },
+];
+
+function inTestRunner(): boolean {
+  return process.env['VITEST'] !== undefined;
+}
+
+export class Machine {
+  readonly name: string;
+  readonly banks: ReadonlyArray<Readonly<RamBank> & { arenaOff: number }>;
+  readonly arenaSize: number;
+  readonly vbase: number;
+  readonly buffer: ArrayBuffer;
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+  readonly nPages: number;
+  readonly buddy: BuddyAllocator;
+  /** Highest physical address of RAM + 1. */
+  readonly physEnd: number;
+  /* Per arena page: which dma_pool owns it (pool id, 0 = none) and the pool's page index + 1. */
+  readonly pagePool: Int32Array;
+  readonly pageIdx: Int32Array;
+  /** Machine-wide pool poisoning switch (dmapool_debug). */
+  poison: boolean;
+  /** Bumped whenever a debug setting changes, so pools refresh their cached hot-path flags. */
+  debugEpoch = 0;
+  readonly bridged: boolean;
+  private readonly slot: number;
+
+  constructor(opts: MachineOptions = {}) {
+    if (opts === null || typeof opts !== 'object') invalidOption('machine options must be an object');
+    const ram = opts.ram ?? DEFAULT_RAM;
+    if (!Array.isArray(ram) || ram.length === 0) invalidOption('machine ram must be a non-empty array of banks');
+    let arenaOff = 0;
+    let prevEnd = -1;
+    const banks: Array<RamBank & { arenaOff: number }> = [];
+    for (const b of ram) {
+      if (!b || !Number.isSafeInteger(b.start) || !Number.isSafeInteger(b.size)) {
+        invalidOption(`RAM bank ${JSON.stringify(b)}: start and size must be integers`);
+      }
+      if (b.start < 0 || b.start % MAX_BLOCK !== 0) {
+        invalidOption(`RAM bank at 0x${b.start.toString(16)}: start must be a multiple of 4 MiB`);
+      }
+      if (b.size <= 0 || b.size % PAGE_SIZE !== 0) {
+        invalidOption(`RAM bank at 0x${b.start.toString(16)}: size must be a positive multiple of ${PAGE_SIZE}`);
+      }
+      if (b.start < prevEnd) invalidOption('RAM banks must be sorted by address and must not overlap');
+      if (b.start + b.size > 2 ** 48) invalidOption('RAM must lie below 2^48');
+      prevEnd = b.start + b.size;
+      banks.push({ start: b.start, size: b.size, arenaOff });
+      arenaOff += b.size;
+    }
+    if (arenaOff > MAX_ARENA) invalidOption(`total RAM ${arenaOff} bytes exceeds the ${MAX_ARENA}-byte arena limit`);
+    const reserved = opts.reserved_low ?? PAGE_SIZE;
+    if (!Number.isSafeInteger(reserved) || reserved < 0) invalidOption('reserved_low must be a non-negative integer');
+    const policy = opts.page_order ?? 'low-first';
+    if (policy !== 'low-first' && policy !== 'high-first') {
+      invalidOption(`page_order must be 'low-first' or 'high-first', got ${String(policy)}`);
+    }
+    this.banks = banks;
+    this.arenaSize = arenaOff;
+    this.physEnd = prevEnd;
+    this.nPages = arenaOff / PAGE_SIZE;
+    this.name = opts.name ?? 'sim';
+    if (opts.arena) {
+      if (!(opts.arena.buffer instanceof ArrayBuffer) || opts.arena.buffer.byteLength < arenaOff) {
+        invalidOption(`arena buffer must be an ArrayBuffer of at least ${arenaOff} bytes`);
+      }
+      this.buffer = opts.arena.buffer;
+      this.vbase = opts.arena.vbase;
+      this.bridged = true;
+      this.slot = -1;
+      bridgeMachine = this;
+    } else {
+      this.buffer = new ArrayBuffer(arenaOff);
+      let slot = registry.indexOf(undefined);
+      if (slot < 0) slot = registry.length;
+      if (VBASE0 + (slot + 1) * VWINDOW > 2 ** 53) {
+        throw new DmashimError('EINVALOPT', 'too many live machines: call machine.dispose() on ones you are done with');
+      }
+      registry[slot] = this;
+      this.slot = slot;
+      this.vbase = VBASE0 + slot * VWINDOW;
+      this.bridged = false;
+    }
+    this.u8 = new Uint8Array(this.buffer, 0, arenaOff);
+    this.dv = new DataView(this.buffer, 0, arenaOff);
+    this.pagePool = new Int32Array(this.nPages);
+    this.pageIdx = new Int32Array(this.nPages);
+    this.poison = opts.poison ?? inTestRunner();
+
+    // Zones are split at 16 MiB and 4 GiB; both are 4 MiB aligned, so no buddy
+    // block ever straddles two zones.
+    const segments: PageSegment[] = [];
+    const zoneLo = [0, ZONE_DMA_END, ZONE_DMA32_END];
+    const zoneHi = [ZONE_DMA_END, ZONE_DMA32_END, Infinity];
+    for (const b of banks) {
+      for (let z = ZONE_DMA; z <= ZONE_NORMAL; z++) {
+        const lo = Math.ceil(Math.max(zoneLo[z]!, b.start, reserved) / PAGE_SIZE) * PAGE_SIZE;
+        const hi = Math.min(zoneHi[z]!, b.start + b.size);
+        if (hi <= lo) continue;
+        segments.push({
+          zone: z,
+          first: (b.arenaOff + (lo - b.start)) / PAGE_SIZE,
+          end: (b.arenaOff + (hi - b.start)) / PAGE_SIZE,
+          pfn0: lo / PAGE_SIZE,
+        });
+      }
+    }
+    this.buddy = new BuddyAllocator(this.nPages, segments, policy);
+  }
+
+  /** Release this machine's vaddr window (its memory goes with the last reference). */
+  dispose(): void {
+    if (this.slot >= 0 && registry[this.slot] === this) registry[this.slot] = undefined;
+    if (bridgeMachine === this) bridgeMachine = undefined;
+    if (current === this) current = undefined;
+  }
+
+  /** Arena offset of a CPU virtual address, or -1 when it is not in this machine's direct map. */
+  virtToOff(vaddr: number): number {
+    const off = vaddr - this.vbase;
+    return off >= 0 && off < this.arenaSize && Number.isInteger(off) ? off : -1;
+  }
+
+  offToVirt(off: number): number {
+    return this.vbase + off;
+  }
+
+  /** Physical address of an arena offset. */
+  offToPhys(off: number): number {
+    const banks = this.banks;
+    for (let i = banks.length - 1; i >= 0; i--) {
+      const b = banks[i]!;
+      if (off >= b.arenaOff) return b.start + (off - b.arenaOff);
+    }
+    return -1;
+  }
+
+  /** Arena offset of a physical address, or -1 when no RAM is there. */
+  physToOff(phys: number): number {
+    for (const b of this.banks) {
+      if (phys >= b.start && phys < b.start + b.size) return b.arenaOff + (phys - b.start);
+    }
+    return -1;
+  }
+
+  /** True when [phys, phys+len) is RAM of a single bank. */
+  physIsRam(phys: number, len: number): boolean {
+    for (const b of this.banks) {
+      if (phys >= b.start && phys + len <= b.start + b.size) return true;
+    }
+    return false;
+  }
+
+  /** Total RAM in bytes. */
+  get totalRam(): number {
+    return this.arenaSize;
+  }
+
+  /** Change the pool poisoning switch for the whole machine (pools without their own setting follow it). */
+  setPoison(on: boolean): void {
+    this.poison = on;
+    this.debugEpoch++;
+  }
+}
+
+export { PAGE_SHIFT, PAGE_SIZE };
+
+/** Create a machine (our API; the kernel has exactly one). It becomes the current machine if there is none. */
+export function create_machine(opts: MachineOptions = {}): Machine {
+  const m = new Machine(opts);
+  current ??= m;
+  return m;
+}
+
+/** The machine that devices created without one, and address accessors, use. Created on first use. */
+export function default_machine(): Machine {
+  current ??= new Machine();
+  return current;
+}
+
+/** Make `m` the current machine; returns the previous one. */
+export function set_current_machine(m: Machine | undefined): Machine | undefined {
+  const prev = current;
+  current = m;
+  return prev;
+}
+
+/** The machine whose direct map holds `vaddr`, or undefined. O(1). */
+export function machine_of(vaddr: number): Machine | undefined {
+  const c = current;
+  if (c !== undefined && vaddr - c.vbase >= 0 && vaddr - c.vbase < c.arenaSize) return c;
+  const b = bridgeMachine;
+  if (b !== undefined && vaddr - b.vbase >= 0 && vaddr - b.vbase < b.arenaSize) return b;
+  const slot = Math.floor((vaddr - VBASE0) / VWINDOW);
+  const m = slot >= 0 ? registry[slot] : undefined;
+  return m !== undefined && vaddr - m.vbase < m.arenaSize ? m : undefined;
+}

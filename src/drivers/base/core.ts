@@ -1,0 +1,178 @@
+/*
+ * drivers/base/core.c: struct device, naming, registration, and the dev_printk
+ * family with the kernel's "<driver> <device>: " prefix.
+ */
+import { default_machine, type Machine } from '../../arch/sim/machine.ts';
+import { printk_level, KERN_ERR, KERN_WARNING, KERN_INFO, KERN_DEBUG, KERN_NOTICE, KERN_CRIT, KERN_ALERT, KERN_EMERG } from '../../kernel/printk.ts';
+import { devres_release_all, type devres } from './devres.ts';
+import type { dma_pool } from '../../mm/dmapool.ts';
+
+let nextDeviceId = 1;
+
+/** Hooks other subsystems run when a device is unregistered (dma-debug's pending-allocation check). */
+export const device_unregister_hooks: Array<(dev: device) => void> = [];
+
+/** struct device_dma_parameters */
+export interface device_dma_parameters {
+  max_segment_size: number;
+  segment_boundary_mask: number;
+}
+
+/**
+ * struct device, with the fields the DMA layer uses. A new device is like the
+ * kernel's zeroed static struct device: no name, no dma_mask (so dma_set_mask
+ * returns -EIO until a mask exists: set `dev.dma_mask = 0n`, the port of
+ * `dev.dma_mask = &dev.coherent_dma_mask`), coherent_dma_mask 0.
+ * Buses set masks up for their devices, as pci_dev does here.
+ */
+export class device {
+  readonly id: number;
+  /** The simulated machine this device sits in. */
+  readonly machine: Machine;
+  /** dev_name(); set with dev_set_name(). */
+  name = '';
+  /** Streaming DMA mask; null models the kernel's NULL dma_mask pointer. */
+  dma_mask: bigint | null = null;
+  coherent_dma_mask = 0n;
+  /** Bus DMA limit (0 = none), as set by the platform for a bus narrower than the device. */
+  bus_dma_limit = 0n;
+  /** Bus address = phys + dma_offset (a DMA range offset; the kernel's dma_range_map with one range). */
+  dma_offset = 0;
+  dma_parms: device_dma_parameters = { max_segment_size: 65536, segment_boundary_mask: 0xffffffff };
+  /** The device's dma pools, newest first (dev->dma_pools). */
+  readonly dma_pools: dma_pool[] = [];
+  readonly devres_head: devres[] = [];
+  /** Driver bound to the device (for the dev_printk prefix and dma-debug's driver filter). */
+  driver_name = '';
+  /** Bus the device sits on ("pci" for pci_dev). */
+  bus_name = '';
+  registered = false;
+  /** Set by device_register, cleared by device_unregister. */
+  parent: device | null = null;
+  /** sysfs attributes of the device: name -> show(). */
+  readonly attrs: Map<string, (dev: device) => string> = new Map();
+  /** Other subsystems hang per-device state here (IOMMU domain, coherent region, ...). */
+  readonly ext: Map<string, unknown> = new Map();
+
+  constructor(machine?: Machine) {
+    this.machine = machine ?? default_machine();
+    this.id = nextDeviceId++;
+  }
+}
+
+/** Set a device's name. printf-style formatting is done by the caller (a template string). Returns 0. */
+export function dev_set_name(dev: device, name: string): number {
+  dev.name = name;
+  return 0;
+}
+
+/** dev_name(): the device's name. */
+export function dev_name(dev: device): string {
+  return dev.name;
+}
+
+/** dev_driver_string(): the bound driver's name, else the bus name, else "". */
+export function dev_driver_string(dev: device): string {
+  return dev.driver_name || dev.bus_name;
+}
+
+/** The "<driver> <name>: " prefix of dev_printk (driver part omitted when the device has none). */
+export function dev_prefix(dev: device | null | undefined): string {
+  if (!dev) return '(NULL device *): ';
+  const drv = dev_driver_string(dev);
+  return drv ? `${drv} ${dev.name}: ` : `${dev.name}: `;
+}
+
+/** device_initialize(): nothing to do beyond construction here. */
+export function device_initialize(_dev: device): void {}
+
+/** device_add(): mark the device present. Returns 0. */
+export function device_add(dev: device): number {
+  dev.registered = true;
+  return 0;
+}
+
+/**
+ * device_register(): a device without a name cannot be added (-EINVAL, as the
+ * kernel's device_add when dev_name() is empty). Returns 0 on success.
+ */
+export function device_register(dev: device): number {
+  if (!dev.name) {
+    printk_level(KERN_ERR, 'device: registration failed: a device needs a name (dev_set_name) before device_register');
+    return -22;
+  }
+  return device_add(dev);
+}
+
+/**
+ * device_unregister(): runs the DMA layer's checks for pending allocations, then
+ * releases the device's managed resources (dmam pools, ...), newest first, as
+ * driver detach does in the kernel.
+ */
+export function device_unregister(dev: device): void {
+  devres_release_all(dev);
+  for (const h of device_unregister_hooks) h(dev);
+  dev.registered = false;
+}
+
+function dev_printk_level(level: number, dev: device | null | undefined, msg: string): void {
+  printk_level(level, dev_prefix(dev) + msg);
+}
+
+export const dev_emerg = (dev: device | null, msg: string): void => dev_printk_level(KERN_EMERG, dev, msg);
+export const dev_alert = (dev: device | null, msg: string): void => dev_printk_level(KERN_ALERT, dev, msg);
+export const dev_crit = (dev: device | null, msg: string): void => dev_printk_level(KERN_CRIT, dev, msg);
+export const dev_err = (dev: device | null, msg: string): void => dev_printk_level(KERN_ERR, dev, msg);
+export const dev_warn = (dev: device | null, msg: string): void => dev_printk_level(KERN_WARNING, dev, msg);
+export const dev_notice = (dev: device | null, msg: string): void => dev_printk_level(KERN_NOTICE, dev, msg);
+export const dev_info = (dev: device | null, msg: string): void => dev_printk_level(KERN_INFO, dev, msg);
+export const dev_dbg = (dev: device | null, msg: string): void => dev_printk_level(KERN_DEBUG, dev, msg);
+
+/**
+ * struct pci_dev with its embedded struct device. Like pci_setup_device, a new
+ * pci_dev starts with 32-bit streaming and coherent masks and bus "pci".
+ */
+export class pci_dev {
+  readonly dev: device;
+  vendor: number;
+  device: number;
+  constructor(opts: { vendor?: number; device?: number; machine?: Machine; name?: string } = {}) {
+    this.dev = new device(opts.machine);
+    this.dev.bus_name = 'pci';
+    this.dev.dma_mask = 0xffffffffn;
+    this.dev.coherent_dma_mask = 0xffffffffn;
+    this.vendor = opts.vendor ?? 0;
+    this.device = opts.device ?? 0;
+    pciOf.set(this.dev, this);
+    if (opts.name) this.dev.name = opts.name;
+  }
+}
+
+const pciOf = new WeakMap<device, pci_dev>();
+
+/** to_pci_dev(): the pci_dev that embeds `dev` (container_of), or null if it is not a PCI device. */
+export function to_pci_dev(dev: device): pci_dev | null {
+  return pciOf.get(dev) ?? null;
+}
+
+/** pci_name(): the PCI device's name (its dev_name). */
+export function pci_name(pdev: pci_dev): string {
+  return pdev.dev.name;
+}
+
+/** device_create_file(): add a read-only sysfs attribute. Returns 0. */
+export function device_create_file(dev: device, name: string, show: (dev: device) => string): number {
+  dev.attrs.set(name, show);
+  return 0;
+}
+
+/** device_remove_file(): remove a sysfs attribute. */
+export function device_remove_file(dev: device, name: string): void {
+  dev.attrs.delete(name);
+}
+
+/** Read a device's sysfs attribute (`cat /sys/devices/.../NAME`); null when the file does not exist. */
+export function sysfs_read(dev: device, name: string): string | null {
+  const show = dev.attrs.get(name);
+  return show ? show(dev) : null;
+}

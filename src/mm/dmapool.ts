@@ -1,0 +1,538 @@
+/*
+ * mm/dmapool.c: DMA pools, with the v6.4+ kernel's semantics (validation order,
+ * rounding, block layout, LIFO reuse across pages, pages kept until destroy,
+ * one "busy" message and a leak on destroy of a busy pool, the sysfs text).
+ *
+ * Where we differ, on purpose:
+ *  - Block state lives out of band (DESIGN §4), not in the free block: the device
+ *    may scribble on free blocks, and EVERY free is checked in O(1) (bad dma, bad
+ *    vaddr, double free), which the kernel does only under DMAPOOL_DEBUG and then
+ *    with an O(pages + free blocks) walk. A bad free frees nothing.
+ *  - Messages keep the "dma_pool_free" / "dma_pool_alloc" prefixes of <= 6.3 (the
+ *    6.4 debug code prints its helper's name, "pool_block_err"), and the (bad vaddr)
+ *    check that 6.4 dropped is kept, since it catches real bugs.
+ *  - The poison check covers the whole block (nothing of ours is stored in it).
+ *
+ * Hot path (alloc/free): numbers and typed arrays only. Free blocks form a LIFO
+ * list threaded through `next`, one entry per block slot: 0 = in use (or no such
+ * block), 1 = free and last, n + 2 = free, followed by slot n. Slot numbers are
+ * page << sh | k (k = block within the page), so a slot maps to its page with a
+ * shift. `next` is a Uint16Array (2 bytes a block) until a pool has more than
+ * 65533 slots, then an Int32Array.
+ */
+import { PAGE_SIZE } from './page_alloc.ts';
+import type { Machine } from '../arch/sim/machine.ts';
+import { __GFP_ZERO, type gfp_t } from '../include/linux/gfp.ts';
+import { dma_addr_ref, type dma_addr_t } from '../include/linux/types.ts';
+import {
+  dev_err,
+  device_create_file,
+  device_remove_file,
+  type device,
+} from '../drivers/base/core.ts';
+import { devres_add, devres_release } from '../drivers/base/devres.ts';
+import { dma_alloc_coherent, dma_free_coherent } from '../kernel/dma/mapping.ts';
+import { printk_level, KERN_ERR } from '../kernel/printk.ts';
+import { WARN_ON } from '../kernel/panic.ts';
+import { fmt_lx, fmt_p, fmt_pad, hex_dump_lines, pad_left, pad_right } from '../lib/vsprintf.ts';
+
+export const POOL_POISON_FREED = 0xa7;
+export const POOL_POISON_ALLOCATED = 0xa9;
+/** sizeof(struct dma_block) on 64-bit: the v6.4+ minimum block size. */
+export const DMA_BLOCK_SIZE = 16;
+const INT_MAX = 0x7fffffff;
+export const NUMA_NO_NODE = -1;
+/** The largest slot count a Uint16Array `next` can encode (values up to slot + 2 <= 65535). */
+const U16_SLOTS = 65533;
+
+let nextPoolId = 1;
+
+/**
+ * Hooks that need the slow path on every alloc/free (allocation sites, fault
+ * injection, simulated atomic context). Zero when none is active, so the hot path
+ * pays one load and test.
+ */
+export const dmapool_slow_hooks = {
+  /** Nonzero forces every alloc/free through the slow path. */
+  active: 0,
+  /** Called on every slow-path alloc before a block is taken; return true to fail the allocation. */
+  before_alloc: null as null | ((pool: dma_pool, gfp: gfp_t) => boolean),
+  /** Called after a block is handed out (slot, vaddr). */
+  after_alloc: null as null | ((pool: dma_pool, slot: number, vaddr: number) => void),
+  /** Called after a block is freed (slot, vaddr). */
+  after_free: null as null | ((pool: dma_pool, slot: number, vaddr: number) => void),
+  /** Extra lines for a corruption report of `slot` (e.g. "freed at ..."). */
+  corruption_detail: null as null | ((pool: dma_pool, slot: number) => string[]),
+  /** Called when a busy pool is destroyed, before its state goes. */
+  on_busy_destroy: null as null | ((pool: dma_pool) => void),
+  /** Context check for create/destroy (might_sleep). */
+  might_sleep: null as null | ((fn: string) => void),
+};
+
+/** struct dma_pool */
+export class dma_pool {
+  readonly id: number;
+  readonly name: string;
+  readonly dev: device;
+  readonly machine: Machine;
+  /** Block size after rounding. */
+  readonly size: number;
+  /** Bytes per page (one dma_alloc_coherent each). */
+  readonly allocation: number;
+  readonly boundary: number;
+  readonly node: number;
+  /** Blocks per page. */
+  readonly blocks_per_page: number;
+  /** Offsets of the blocks within a page, ascending. */
+  readonly offs: Int32Array;
+  /** log2 of the slot stride per page. */
+  readonly sh: number;
+  readonly kmask: number;
+  /** log2(size) when size is a power of two, else -1 (free maps offset -> block with a shift). */
+  readonly sizeShift: number;
+  readonly bshift: number;
+  readonly blocksPerSeg: number;
+  /** Head of the free list (slot), -1 when empty. */
+  head = -1;
+  next: Uint16Array | Int32Array;
+  nr_blocks = 0;
+  nr_active = 0;
+  nr_pages = 0;
+  pageVaddr: Float64Array;
+  pageDma: Float64Array;
+  /** dma >> 12 -> page index, for the O(1) (bad dma) / (bad vaddr) verdicts of the error path. */
+  readonly dmaPages: Map<number, number> = new Map();
+  /** Poisoning for this pool: null follows the machine's switch. */
+  poisonOverride: boolean | null = null;
+  /** Nonzero when this pool's alloc/free must take the slow path (poisoning). */
+  slow = 0;
+  destroyed = false;
+  /** Sanitizer state (allocation sites etc.), owned by kernel/dma/debug. */
+  ext: unknown = null;
+
+  constructor(name: string, dev: device, size: number, allocation: number, boundary: number, node: number) {
+    this.id = nextPoolId++;
+    this.name = name;
+    this.dev = dev;
+    this.machine = dev.machine;
+    this.size = size;
+    this.allocation = allocation;
+    this.boundary = boundary;
+    this.node = node;
+    // Carve one page the kernel's way (pool_initialise_page) to learn the layout.
+    const offs: number[] = [];
+    let offset = 0;
+    let nextBoundary = boundary;
+    while (offset + size <= allocation) {
+      if (offset + size > nextBoundary) {
+        offset = nextBoundary;
+        nextBoundary += boundary;
+        continue;
+      }
+      offs.push(offset);
+      offset += size;
+    }
+    this.offs = Int32Array.from(offs);
+    this.blocks_per_page = offs.length;
+    let sh = 0;
+    while (1 << sh < offs.length) sh++;
+    this.sh = sh;
+    this.kmask = (1 << sh) - 1;
+    this.sizeShift = (size & (size - 1)) === 0 ? Math.log2(size) : -1;
+    this.bshift = Math.log2(boundary);
+    this.blocksPerSeg = Math.floor(boundary / size);
+    this.next = new Uint16Array(Math.max(1, 1 << sh));
+    this.pageVaddr = new Float64Array(4);
+    this.pageDma = new Float64Array(4);
+    this.refreshSlow();
+  }
+
+  /** Poisoning in force for this pool. */
+  get poison(): boolean {
+    return this.poisonOverride ?? this.machine.poison;
+  }
+
+  refreshSlow(): void {
+    this.slow = this.poison ? 1 : 0;
+  }
+
+  /** Block index within its page for a page offset, or -1 when no block starts there. */
+  blockAt(o: number): number {
+    let k: number;
+    if (this.boundary >= this.allocation) {
+      k = this.sizeShift >= 0 ? o >>> this.sizeShift : Math.floor(o / this.size);
+    } else {
+      const seg = o >>> this.bshift;
+      k = seg * this.blocksPerSeg + Math.floor((o - seg * this.boundary) / this.size);
+    }
+    return k >= 0 && k < this.blocks_per_page && this.offs[k] === o ? k : -1;
+  }
+
+  /** CPU address of a slot. */
+  slotVaddr(slot: number): number {
+    return this.pageVaddr[slot >>> this.sh]! + this.offs[slot & this.kmask]!;
+  }
+
+  /** Bus address of a slot. */
+  slotDma(slot: number): number {
+    return this.pageDma[slot >>> this.sh]! + this.offs[slot & this.kmask]!;
+  }
+
+  /** True when the slot is a block that is handed out. */
+  slotInUse(slot: number): boolean {
+    return (slot & this.kmask) < this.blocks_per_page && (slot >>> this.sh) < this.nr_pages && this.next[slot] === 0;
+  }
+
+  /** Every slot currently handed out, ascending. O(blocks). */
+  liveSlots(): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < this.nr_pages; p++) {
+      for (let k = 0; k < this.blocks_per_page; k++) {
+        const s = (p << this.sh) | k;
+        if (this.next[s] === 0) out.push(s);
+      }
+    }
+    return out;
+  }
+}
+
+const poolsOf = new WeakMap<Machine, Set<dma_pool>>();
+
+/** Every live pool on a machine. */
+export function machine_pools(m: Machine): dma_pool[] {
+  return [...(poolsOf.get(m) ?? [])];
+}
+
+function is_power_of_2(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+/** The text of a device's `pools` sysfs attribute. */
+export function pools_show(dev: device): string {
+  let out = 'poolinfo - 0.1\n';
+  for (const pool of dev.dma_pools) {
+    out +=
+      pad_right(pool.name, 16) +
+      ' ' +
+      pad_left(pool.nr_active, 4) +
+      ' ' +
+      pad_left(pool.nr_blocks, 4) +
+      ' ' +
+      pad_left(pool.size, 4) +
+      ' ' +
+      pad_left(pool.nr_pages, 2) +
+      '\n';
+  }
+  return out;
+}
+
+/**
+ * dma_pool_create_node - create a pool of consistent memory blocks for DMA.
+ * Returns the pool, or null: NULL dev; align not a power of two; size 0 or above
+ * INT_MAX; boundary below the (rounded) size or not a power of two. align 0 means
+ * 1; blocks are at least 16 bytes and a multiple of align; boundary 0 means the
+ * allocation, and a boundary above it is clamped. Name truncated to 31 characters.
+ * `node` is recorded only (there is one NUMA node). Context: may sleep.
+ */
+export function dma_pool_create_node(
+  name: string,
+  dev: device | null,
+  size: number,
+  align: number,
+  boundary: number,
+  node: number,
+): dma_pool | null {
+  if (!dev) return null;
+  dmapool_slow_hooks.might_sleep?.('dma_pool_create');
+  if (!Number.isSafeInteger(size) || !Number.isSafeInteger(align) || !Number.isSafeInteger(boundary)) return null;
+  if (align === 0) align = 1;
+  else if (align < 0 || !is_power_of_2(align)) return null;
+  if (size <= 0 || size > INT_MAX) return null;
+  if (size < DMA_BLOCK_SIZE) size = DMA_BLOCK_SIZE;
+  size = Math.ceil(size / align) * align;
+  const allocation = Math.max(size, PAGE_SIZE);
+  if (boundary === 0) boundary = allocation;
+  else if (boundary < size || !is_power_of_2(boundary)) return null;
+  boundary = Math.min(boundary, allocation);
+
+  const pool = new dma_pool(String(name).slice(0, 31), dev, size, allocation, boundary, node);
+  const wasEmpty = dev.dma_pools.length === 0;
+  dev.dma_pools.unshift(pool);
+  if (wasEmpty) device_create_file(dev, 'pools', pools_show);
+  let set = poolsOf.get(dev.machine);
+  if (!set) poolsOf.set(dev.machine, (set = new Set()));
+  set.add(pool);
+  return pool;
+}
+
+/** dma_pool_create - dma_pool_create_node on NUMA_NO_NODE. See dma_pool_create_node. */
+export function dma_pool_create(name: string, dev: device | null, size: number, align: number, boundary: number): dma_pool | null {
+  return dma_pool_create_node(name, dev, size, align, boundary, NUMA_NO_NODE);
+}
+
+/* Grow per-page arrays and the slot array for page index `p`. */
+function ensureCapacity(pool: dma_pool, p: number): void {
+  if (p >= pool.pageVaddr.length) {
+    const n = pool.pageVaddr.length * 2;
+    const v = new Float64Array(n);
+    v.set(pool.pageVaddr);
+    pool.pageVaddr = v;
+    const d = new Float64Array(n);
+    d.set(pool.pageDma);
+    pool.pageDma = d;
+  }
+  const slots = (p + 1) << pool.sh;
+  if (slots > pool.next.length) {
+    let n = pool.next.length;
+    while (n < slots) n *= 2;
+    const grown = n > U16_SLOTS || pool.next instanceof Int32Array ? new Int32Array(n) : new Uint16Array(n);
+    grown.set(pool.next);
+    pool.next = grown;
+  }
+}
+
+/*
+ * pool_alloc_page + pool_initialise_page: one coherent allocation, blocks linked
+ * in ascending address order in front of the free list. Returns the page index
+ * or -1 (pool unchanged).
+ */
+function pool_alloc_page(pool: dma_pool, gfp: gfp_t): number {
+  const h = new dma_addr_ref();
+  const vaddr = dma_alloc_coherent(pool.dev, pool.allocation, h, gfp & ~__GFP_ZERO);
+  if (!vaddr) return -1;
+  const m = pool.machine;
+  const p = pool.nr_pages;
+  ensureCapacity(pool, p);
+  pool.pageVaddr[p] = vaddr;
+  pool.pageDma[p] = h.value;
+  const off = m.virtToOff(vaddr);
+  const firstPg = off / PAGE_SIZE;
+  const nPg = Math.ceil(pool.allocation / PAGE_SIZE);
+  for (let i = 0; i < nPg; i++) {
+    m.pagePool[firstPg + i] = pool.id;
+    m.pageIdx[firstPg + i] = p + 1;
+    pool.dmaPages.set(Math.floor(h.value / PAGE_SIZE) + i, p);
+  }
+  if (pool.poison) m.u8.fill(POOL_POISON_FREED, off, off + pool.allocation);
+  const next = pool.next;
+  let head = pool.head;
+  const base = p << pool.sh;
+  for (let k = pool.blocks_per_page - 1; k >= 0; k--) {
+    next[base + k] = head + 2;
+    head = base + k;
+  }
+  pool.head = head;
+  pool.nr_blocks += pool.blocks_per_page;
+  pool.nr_pages = p + 1;
+  return p;
+}
+
+/**
+ * dma_pool_alloc - get a block of consistent memory. Returns its CPU address and
+ * writes its bus address to `handle.value`; NULL (0) when a new page is needed
+ * and cannot be had (the pool is then unchanged). The most recently freed block
+ * is returned first; a new page's blocks come lowest address first.
+ * Context: any, with GFP_ATOMIC; may sleep with GFP_KERNEL.
+ */
+export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
+  if (((mem_flags & __GFP_ZERO) | pool.slow | dmapool_slow_hooks.active) !== 0) {
+    return pool_alloc_slow(pool, mem_flags, handle);
+  }
+  let b = pool.head;
+  if (b < 0) {
+    if (pool.destroyed || pool_alloc_page(pool, mem_flags) < 0) return 0;
+    b = pool.head;
+  }
+  const next = pool.next;
+  pool.head = next[b]! - 2;
+  next[b] = 0;
+  pool.nr_active++;
+  const page = b >>> pool.sh;
+  const off = pool.offs[b & pool.kmask]!;
+  handle.value = pool.pageDma[page]! + off;
+  return pool.pageVaddr[page]! + off;
+}
+
+function pool_alloc_slow(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
+  if (pool.destroyed) {
+    dev_err(pool.dev, `dma_pool_alloc ${pool.name}: pool used after dma_pool_destroy`);
+    return 0;
+  }
+  const hooks = dmapool_slow_hooks;
+  if (hooks.before_alloc && hooks.before_alloc(pool, mem_flags)) return 0;
+  if (pool.head < 0 && pool_alloc_page(pool, mem_flags) < 0) return 0;
+  const b = pool.head;
+  const next = pool.next;
+  pool.head = next[b]! - 2;
+  next[b] = 0;
+  pool.nr_active++;
+  const page = b >>> pool.sh;
+  const off = pool.offs[b & pool.kmask]!;
+  handle.value = pool.pageDma[page]! + off;
+  const vaddr = pool.pageVaddr[page]! + off;
+  const m = pool.machine;
+  const at = vaddr - m.vbase;
+  if (pool.poison) {
+    const u8 = m.u8;
+    for (let i = 0; i < pool.size; i++) {
+      if (u8[at + i] !== POOL_POISON_FREED) {
+        dev_err(pool.dev, `dma_pool_alloc ${pool.name}, ${fmt_p(vaddr)} (corrupted)`);
+        const extra = hooks.corruption_detail ? hooks.corruption_detail(pool, b) : [];
+        for (const line of extra) printk_level(KERN_ERR, line);
+        for (const line of hex_dump_lines(u8.subarray(at, at + pool.size))) printk_level(KERN_ERR, line);
+        break;
+      }
+    }
+  }
+  if (mem_flags & __GFP_ZERO) m.u8.fill(0, at, at + pool.size);
+  else if (pool.poison) m.u8.fill(POOL_POISON_ALLOCATED, at, at + pool.size);
+  if (hooks.after_alloc) hooks.after_alloc(pool, b, vaddr);
+  return vaddr;
+}
+
+/**
+ * dma_pool_zalloc - dma_pool_alloc with __GFP_ZERO: the block is zeroed.
+ */
+export function dma_pool_zalloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
+  return dma_pool_alloc(pool, mem_flags | __GFP_ZERO, handle);
+}
+
+/**
+ * dma_pool_free - put a block back into its pool. Every call is checked in O(1);
+ * a block not of this pool ("(bad dma)"), a vaddr that does not go with the dma
+ * ("(bad vaddr)") or a block already free ("already free") is reported with the
+ * kernel's text and nothing is freed. Context: any.
+ */
+export function dma_pool_free(pool: dma_pool, vaddr: number, dma: dma_addr_t): void {
+  const m = pool.machine;
+  const off = vaddr - m.vbase;
+  if (off >= 0 && off < m.arenaSize) {
+    const pg = off >>> 12;
+    if (m.pagePool[pg] === pool.id) {
+      const page = m.pageIdx[pg]! - 1;
+      const o = vaddr - pool.pageVaddr[page]!;
+      const k = pool.blockAt(o);
+      if (k >= 0 && dma === pool.pageDma[page]! + o) {
+        const b = (page << pool.sh) | k;
+        const next = pool.next;
+        if (next[b] === 0) {
+          next[b] = pool.head + 2;
+          pool.head = b;
+          pool.nr_active--;
+          if ((pool.slow | dmapool_slow_hooks.active) !== 0) pool_free_slow(pool, b, vaddr);
+          return;
+        }
+      }
+    }
+  }
+  pool_block_err(pool, vaddr, dma);
+}
+
+function pool_free_slow(pool: dma_pool, slot: number, vaddr: number): void {
+  if (pool.poison) {
+    const at = vaddr - pool.machine.vbase;
+    pool.machine.u8.fill(POOL_POISON_FREED, at, at + pool.size);
+  }
+  dmapool_slow_hooks.after_free?.(pool, slot, vaddr);
+}
+
+/* The error path of dma_pool_free: decide which report, in the kernel's order. */
+function pool_block_err(pool: dma_pool, vaddr: number, dma: number): void {
+  const fn = 'dma_pool_free';
+  if (pool.destroyed) {
+    dev_err(pool.dev, `${fn} ${pool.name}, ${fmt_p(vaddr)}/${fmt_lx(dma)} (bad dma): pool was destroyed`);
+    return;
+  }
+  const page = Number.isFinite(dma) ? pool.dmaPages.get(Math.floor(dma / PAGE_SIZE)) : undefined;
+  if (page === undefined || dma < pool.pageDma[page]! || dma - pool.pageDma[page]! >= pool.allocation) {
+    dev_err(pool.dev, `${fn} ${pool.name}, ${fmt_p(vaddr)}/${fmt_lx(dma)} (bad dma)`);
+    return;
+  }
+  const o = dma - pool.pageDma[page]!;
+  const k = pool.blockAt(o);
+  if (vaddr !== pool.pageVaddr[page]! + o || k < 0) {
+    dev_err(pool.dev, `${fn} ${pool.name}, ${fmt_p(vaddr)} (bad vaddr)/${fmt_pad(dma)}`);
+    return;
+  }
+  dev_err(pool.dev, `${fn} ${pool.name}, dma ${fmt_pad(dma)} already free`);
+}
+
+/**
+ * dma_pool_destroy - destroy a pool; NULL is a no-op. A pool with blocks still in
+ * use logs "dma_pool_destroy NAME busy" and leaks all its pages (memory a device
+ * may still use is never freed). Context: may sleep.
+ */
+export function dma_pool_destroy(pool: dma_pool | null): void {
+  if (!pool || pool.destroyed) return;
+  dmapool_slow_hooks.might_sleep?.('dma_pool_destroy');
+  const dev = pool.dev;
+  const i = dev.dma_pools.indexOf(pool);
+  if (i >= 0) dev.dma_pools.splice(i, 1);
+  if (dev.dma_pools.length === 0) device_remove_file(dev, 'pools');
+  poolsOf.get(pool.machine)?.delete(pool);
+  const m = pool.machine;
+  const nPg = Math.ceil(pool.allocation / PAGE_SIZE);
+  // The pages stop being this pool's either way: a free into a destroyed pool must be reported, not taken.
+  for (let p = 0; p < pool.nr_pages; p++) {
+    const firstPg = m.virtToOff(pool.pageVaddr[p]!) / PAGE_SIZE;
+    for (let j = 0; j < nPg; j++) {
+      m.pagePool[firstPg + j] = 0;
+      m.pageIdx[firstPg + j] = 0;
+    }
+  }
+  if (pool.nr_active !== 0) {
+    dev_err(dev, `dma_pool_destroy ${pool.name} busy`);
+    dmapool_slow_hooks.on_busy_destroy?.(pool);
+  } else {
+    for (let p = 0; p < pool.nr_pages; p++) dma_free_coherent(dev, pool.allocation, pool.pageVaddr[p]!, pool.pageDma[p]!);
+  }
+  pool.destroyed = true;
+  pool.slow = 1;
+}
+
+const DMAM_POOL_RELEASE = 'dmam_pool_release';
+
+/**
+ * dmam_pool_create - managed dma_pool_create: destroyed when the device is
+ * unregistered. The 5th argument is the boundary ("allocation" in the kernel's
+ * prototype, passed through as boundary).
+ */
+export function dmam_pool_create(name: string, dev: device | null, size: number, align: number, allocation: number): dma_pool | null {
+  const pool = dma_pool_create(name, dev, size, align, allocation);
+  if (pool && dev) devres_add(dev, { name: DMAM_POOL_RELEASE, data: pool, release: () => dma_pool_destroy(pool) });
+  return pool;
+}
+
+/** dmam_pool_destroy - destroy a managed pool now; WARNs (and destroys nothing) when it was not managed. */
+export function dmam_pool_destroy(pool: dma_pool | null): void {
+  if (!pool) return;
+  WARN_ON(devres_release(pool.dev, DMAM_POOL_RELEASE, pool) !== 0, 'mm/dmapool.c dmam_pool_destroy', 'WARN_ON(devres_release(dev, dmam_pool_release, dmam_pool_match, pool))');
+}
+
+/**
+ * Switch poisoning (0xa7 freed / 0xa9 allocated, corruption check on alloc) at
+ * run time: for one pool (null = follow the machine again) or, with a machine,
+ * for every pool that follows it. Turning it on poisons the free blocks now, so
+ * the first check does not misfire.
+ */
+export function dmapool_set_poison(target: dma_pool | Machine, on: boolean | null): void {
+  const pools: dma_pool[] = [];
+  if (target instanceof dma_pool) {
+    target.poisonOverride = on;
+    pools.push(target);
+  } else {
+    if (on === null) return;
+    target.poison = on;
+    for (const p of poolsOf.get(target) ?? []) if (p.poisonOverride === null) pools.push(p);
+  }
+  for (const p of pools) {
+    const was = p.slow !== 0;
+    p.refreshSlow();
+    if (p.poison && !was) {
+      for (let s = p.head; s >= 0; s = p.next[s]! - 2) {
+        const at = p.slotVaddr(s) - p.machine.vbase;
+        p.machine.u8.fill(POOL_POISON_FREED, at, at + p.size);
+      }
+    }
+  }
+}

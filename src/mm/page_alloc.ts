@@ -1,0 +1,239 @@
+/*
+ * mm/page_alloc.c: a buddy allocator per zone, orders 0..MAX_ORDER (10), with the
+ * kernel's zone fallback (NORMAL -> DMA32 -> DMA). Everything is indexed by arena
+ * page number in typed arrays; exhaustion returns -1 (NULL), never throws.
+ *
+ * The split policy is the one seed 004 discusses: the kernel's expand() keeps the
+ * lower half of a split block and frees the upper half ("low-first"); the older
+ * behaviour handed out the upper half first ("high-first"), which made
+ * consecutive allocations physically descending and defeated sg merging.
+ */
+import { __GFP_DMA, __GFP_DMA32, type gfp_t } from '../include/linux/gfp.ts';
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 4096;
+export const MAX_ORDER = 10;
+export const NR_ORDERS = MAX_ORDER + 1;
+
+export const ZONE_DMA = 0;
+export const ZONE_DMA32 = 1;
+export const ZONE_NORMAL = 2;
+export const MAX_NR_ZONES = 3;
+export const ZONE_NAMES = ['DMA', 'DMA32', 'Normal'] as const;
+/** Zone limits in physical address space: DMA below 16 MiB, DMA32 below 4 GiB. */
+export const ZONE_DMA_END = 16 * 1024 * 1024;
+export const ZONE_DMA32_END = 4 * 1024 * 1024 * 1024;
+
+export type PageOrderPolicy = 'low-first' | 'high-first';
+
+/** A run of arena pages with contiguous physical frames inside one zone. */
+export interface PageSegment {
+  zone: number;
+  first: number; /* first arena page index */
+  end: number; /* one past the last */
+  pfn0: number; /* physical frame number of `first` */
+}
+
+export interface ZoneStats {
+  name: string;
+  present_pages: number;
+  free_pages: number;
+  /** Free blocks per order (like /proc/buddyinfo). */
+  free_blocks: number[];
+  allocs: number;
+  frees: number;
+  failures: number;
+}
+
+/** Order of the smallest block that holds `size` bytes (kernel get_order). */
+export function get_order(size: number): number {
+  let order = 0;
+  let span = PAGE_SIZE;
+  while (span < size) {
+    span *= 2;
+    order++;
+  }
+  return order;
+}
+
+export class BuddyAllocator {
+  readonly nPages: number;
+  policy: PageOrderPolicy;
+  readonly segments: PageSegment[];
+  /* Free-list links per page (arena page index, -1 = none). */
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  /* order+1 of a free block head, 0 otherwise. */
+  private readonly freeOrder: Int8Array;
+  /* order+1 of an allocated block head, 0 otherwise (to check frees). */
+  readonly allocOrder: Int8Array;
+  /* segment index+1 of each page, 0 for pages that are not RAM or are reserved. */
+  private readonly seg: Int16Array;
+  /* heads[zone * NR_ORDERS + order] */
+  private readonly heads: Int32Array;
+  private readonly nrFree: Float64Array;
+  private readonly present: Float64Array;
+  private readonly freeBlocks: Int32Array;
+  private readonly stat = { allocs: [0, 0, 0], frees: [0, 0, 0], failures: [0, 0, 0] };
+  private readonly pfnOf: (page: number) => number;
+
+  constructor(nPages: number, segments: PageSegment[], policy: PageOrderPolicy) {
+    this.nPages = nPages;
+    this.policy = policy;
+    this.segments = segments;
+    this.next = new Int32Array(nPages);
+    this.prev = new Int32Array(nPages);
+    this.freeOrder = new Int8Array(nPages);
+    this.allocOrder = new Int8Array(nPages);
+    this.seg = new Int16Array(nPages);
+    this.heads = new Int32Array(MAX_NR_ZONES * NR_ORDERS).fill(-1);
+    this.nrFree = new Float64Array(MAX_NR_ZONES);
+    this.present = new Float64Array(MAX_NR_ZONES);
+    this.freeBlocks = new Int32Array(MAX_NR_ZONES * NR_ORDERS);
+    const segs = segments;
+    this.pfnOf = (page: number): number => {
+      const s = segs[this.seg[page]! - 1]!;
+      return s.pfn0 + (page - s.first);
+    };
+    segments.forEach((s, si) => {
+      this.seg.fill(si + 1, s.first, s.end);
+      this.present[s.zone]! += s.end - s.first;
+      // Free the segment as the largest naturally aligned blocks that fit.
+      let p = s.first;
+      while (p < s.end) {
+        const pfn = s.pfn0 + (p - s.first);
+        let o = MAX_ORDER;
+        while (o > 0 && ((pfn & ((1 << o) - 1)) !== 0 || p + (1 << o) > s.end)) o--;
+        this.pushFree(s.zone, p, o);
+        p += 1 << o;
+      }
+    });
+  }
+
+  private pushFree(zone: number, page: number, order: number): void {
+    const h = zone * NR_ORDERS + order;
+    const head = this.heads[h]!;
+    this.next[page] = head;
+    this.prev[page] = -1;
+    if (head >= 0) this.prev[head] = page;
+    this.heads[h] = page;
+    this.freeOrder[page] = order + 1;
+    this.nrFree[zone]! += 1 << order;
+    this.freeBlocks[h]!++;
+  }
+
+  private unlinkFree(zone: number, page: number, order: number): void {
+    const h = zone * NR_ORDERS + order;
+    const n = this.next[page]!;
+    const p = this.prev[page]!;
+    if (p >= 0) this.next[p] = n;
+    else this.heads[h] = n;
+    if (n >= 0) this.prev[n] = p;
+    this.freeOrder[page] = 0;
+    this.nrFree[zone]! -= 1 << order;
+    this.freeBlocks[h]!--;
+  }
+
+  /** Allocate 2^order pages from exactly this zone; arena page index or -1. */
+  allocFromZone(zone: number, order: number): number {
+    let o = order;
+    while (o <= MAX_ORDER && this.heads[zone * NR_ORDERS + o]! < 0) o++;
+    if (o > MAX_ORDER) return -1;
+    let page = this.heads[zone * NR_ORDERS + o]!;
+    this.unlinkFree(zone, page, o);
+    while (o > order) {
+      o--;
+      const upper = page + (1 << o);
+      if (this.policy === 'low-first') {
+        this.pushFree(zone, upper, o);
+      } else {
+        this.pushFree(zone, page, o);
+        page = upper;
+      }
+    }
+    this.allocOrder[page] = order + 1;
+    this.stat.allocs[zone]!++;
+    return page;
+  }
+
+  /**
+   * Allocate with the kernel's zone choice and fallback: __GFP_DMA -> DMA only;
+   * __GFP_DMA32 -> DMA32 then DMA; otherwise NORMAL, DMA32, DMA. `maxZone` can
+   * narrow it further (a mask that only reaches a lower zone).
+   */
+  alloc(gfp: gfp_t, order: number, maxZone = ZONE_NORMAL): number {
+    if (order < 0 || order > MAX_ORDER) return -1;
+    let top = gfp & __GFP_DMA ? ZONE_DMA : gfp & __GFP_DMA32 ? ZONE_DMA32 : ZONE_NORMAL;
+    if (maxZone < top) top = maxZone;
+    for (let z = top; z >= 0; z--) {
+      const p = this.allocFromZone(z, order);
+      if (p >= 0) return p;
+    }
+    this.stat.failures[top]!++;
+    return -1;
+  }
+
+  /**
+   * Free a block allocated with `order`. Returns false (and frees nothing) when
+   * `page` is not the head of a live allocation of that order: the caller reports it.
+   */
+  free(page: number, order: number): boolean {
+    if (!Number.isInteger(page) || page < 0 || page >= this.nPages) return false;
+    if (this.allocOrder[page] !== order + 1) return false;
+    this.allocOrder[page] = 0;
+    const si = this.seg[page]!;
+    const s = this.segments[si - 1]!;
+    this.stat.frees[s.zone]!++;
+    let pfn = this.pfnOf(page);
+    let o = order;
+    while (o < MAX_ORDER) {
+      const buddyPfn = pfn ^ (1 << o);
+      const buddy = page + (buddyPfn - pfn);
+      if (buddy < s.first || buddy + (1 << o) > s.end) break;
+      if (this.freeOrder[buddy] !== o + 1) break;
+      this.unlinkFree(s.zone, buddy, o);
+      if (buddy < page) {
+        page = buddy;
+        pfn = buddyPfn;
+      }
+      o++;
+    }
+    this.pushFree(s.zone, page, o);
+    return true;
+  }
+
+  /** Order of the live allocation whose head is `page`, or -1. */
+  orderOf(page: number): number {
+    return page >= 0 && page < this.nPages ? this.allocOrder[page]! - 1 : -1;
+  }
+
+  zoneOf(page: number): number {
+    const si = this.seg[page];
+    return si ? this.segments[si - 1]!.zone : -1;
+  }
+
+  zoneStats(zone: number): ZoneStats {
+    const free_blocks: number[] = [];
+    for (let o = 0; o <= MAX_ORDER; o++) free_blocks.push(this.freeBlocks[zone * NR_ORDERS + o]!);
+    return {
+      name: ZONE_NAMES[zone]!,
+      present_pages: this.present[zone]!,
+      free_pages: this.nrFree[zone]!,
+      free_blocks,
+      allocs: this.stat.allocs[zone]!,
+      frees: this.stat.frees[zone]!,
+      failures: this.stat.failures[zone]!,
+    };
+  }
+
+  /** /proc/buddyinfo-style text. */
+  buddyinfo(): string {
+    let out = '';
+    for (let z = 0; z < MAX_NR_ZONES; z++) {
+      if (!this.present[z]) continue;
+      const st = this.zoneStats(z);
+      out += `Node 0, zone ${st.name.padStart(8)} ` + st.free_blocks.map((n) => String(n).padStart(6)).join(' ') + '\n';
+    }
+    return out;
+  }
+}

@@ -5,7 +5,7 @@ export * from './include/linux/dma-direction.ts';
 export * from './include/linux/types.ts';
 export * from './lib/errors.ts';
 export * from './lib/cstruct.ts';
-export { hex_dump_lines } from './lib/vsprintf.ts';
+export { hex_dump_lines, fmt_p, fmt_pad } from './lib/vsprintf.ts';
 export * from './kernel/printk.ts';
 export * from './kernel/panic.ts';
 export * from './arch/sim/machine.ts';

@@ -1,0 +1,34 @@
+import {
+  create_machine,
+  device,
+  dev_set_name,
+  device_register,
+  dma_set_mask_and_coherent,
+  DMA_BIT_MASK,
+  type Machine,
+  type MachineOptions,
+} from '../src/index.ts';
+
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+
+/** A small machine: 64 MiB below 4 GiB and 64 MiB above, so masks matter and tests stay cheap. */
+export function small_machine(opts: MachineOptions = {}): Machine {
+  return create_machine({
+    ram: [
+      { start: 0, size: 64 * MiB },
+      { start: 4 * GiB, size: 64 * MiB },
+    ],
+    ...opts,
+  });
+}
+
+/** A registered device with both masks set to `bits`. */
+export function test_device(m: Machine, name = 'dmapool-test', bits = 64): device {
+  const dev = new device(m);
+  dev_set_name(dev, name);
+  if (device_register(dev) !== 0) throw new Error('device_register');
+  dev.dma_mask = 0n;
+  if (dma_set_mask_and_coherent(dev, DMA_BIT_MASK(bits)) !== 0) throw new Error('mask');
+  return dev;
+}

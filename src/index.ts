@@ -17,3 +17,7 @@ export * from './drivers/base/devres.ts';
 export * from './kernel/dma/mapping.ts';
 export { phys_to_dma, dma_to_phys } from './kernel/dma/direct.ts';
 export * from './kernel/dma/debug.ts';
+export * from './kernel/dma/sanitizer.ts';
+export * from './kernel/sched/context.ts';
+export * from './lib/fault-inject.ts';
+export { stackdepot, set_c_site, capture_site } from './lib/stackdepot.ts';

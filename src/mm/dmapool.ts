@@ -377,9 +377,9 @@ function pool_alloc_slow(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref)
     for (let i = 0; i < pool.size; i++) {
       if (u8[at + i] !== POOL_POISON_FREED) {
         dev_err(pool.dev, `dma_pool_alloc ${pool.name}, ${fmt_p(vaddr)} (corrupted)`);
+        for (const line of hex_dump_lines(u8.subarray(at, at + pool.size))) printk_level(KERN_ERR, line);
         const extra = hooks.corruption_detail ? hooks.corruption_detail(pool, b) : [];
         for (const line of extra) printk_level(KERN_ERR, line);
-        for (const line of hex_dump_lines(u8.subarray(at, at + pool.size))) printk_level(KERN_ERR, line);
         break;
       }
     }

@@ -76,6 +76,9 @@ export class BuddyAllocator {
   private readonly freeBlocks: Int32Array;
   private readonly stat = { allocs: [0, 0, 0], frees: [0, 0, 0], failures: [0, 0, 0] };
   private readonly pfnOf: (page: number) => number;
+  /** Called after a block is handed out / before it goes back (page poisoning). */
+  onAlloc: ((page: number, order: number) => void) | null = null;
+  onFree: ((page: number, order: number) => void) | null = null;
 
   constructor(nPages: number, segments: PageSegment[], policy: PageOrderPolicy) {
     this.nPages = nPages;
@@ -153,6 +156,7 @@ export class BuddyAllocator {
     }
     this.allocOrder[page] = order + 1;
     this.stat.allocs[zone]!++;
+    if (this.onAlloc) this.onAlloc(page, order);
     return page;
   }
 
@@ -180,6 +184,7 @@ export class BuddyAllocator {
   free(page: number, order: number): boolean {
     if (!Number.isInteger(page) || page < 0 || page >= this.nPages) return false;
     if (this.allocOrder[page] !== order + 1) return false;
+    if (this.onFree) this.onFree(page, order);
     this.allocOrder[page] = 0;
     const si = this.seg[page]!;
     const s = this.segments[si - 1]!;

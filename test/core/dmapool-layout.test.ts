@@ -10,6 +10,7 @@ import {
   memset,
   mem_bytes,
   type Machine,
+  sanitizer_configure,
 } from '../../src/index.ts';
 
 function virt_to_phys_for_test(m: Machine, v: number): number {
@@ -17,7 +18,9 @@ function virt_to_phys_for_test(m: Machine, v: number): number {
 }
 import { small_machine, test_device } from '../helpers.ts';
 
-const m = small_machine();
+// The hot path: no poisoning, no sites, so alloc/free take the fast path (other files cover the slow one).
+const m = small_machine({ poison: false });
+sanitizer_configure(m, { sites: false });
 const dev = test_device(m);
 
 /* The dmapool_test table, and boundary cases of our own; expected blocks per page from the layout rule. */

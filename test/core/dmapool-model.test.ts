@@ -19,7 +19,7 @@ import {
   type dma_pool,
 } from '../../src/index.ts';
 import { test_device, MiB } from '../helpers.ts';
-import { create_machine } from '../../src/index.ts';
+import { create_machine, sanitizer_configure, dmapool_slow_hooks } from '../../src/index.ts';
 
 type Op =
   | { k: 'create'; size: number; alignLog: number; boundaryLog: number }
@@ -47,8 +47,10 @@ interface ModelPool {
   align: number;
 }
 
-function run(ops: Op[]): void {
-  const m = create_machine({ ram: [{ start: 0, size: 32 * MiB }, { start: 2 ** 32, size: 32 * MiB }] });
+function run(ops: Op[], slow: boolean): void {
+  const m = create_machine({ ram: [{ start: 0, size: 32 * MiB }, { start: 2 ** 32, size: 32 * MiB }], poison: slow });
+  // Both paths: poisoning and sites force the slow path, none of them leaves the hot path.
+  sanitizer_configure(m, { sites: slow, poison: slow });
   try {
     const dev = test_device(m, 'model', 64);
     const pools: ModelPool[] = [];
@@ -157,8 +159,9 @@ function run(ops: Op[]): void {
 describe('dma_pool against a reference model', () => {
   it('holds every invariant over random operation sequences', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 120 }), (ops) => {
-        run([{ k: 'create', size: 64, alignLog: 0, boundaryLog: 0 }, ...ops]);
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 120 }), fc.boolean(), (ops, slow) => {
+        run([{ k: 'create', size: 64, alignLog: 0, boundaryLog: 0 }, ...ops], slow);
+        expect(dmapool_slow_hooks.active).toBe(slow ? 1 : 0);
       }),
       { numRuns: 150 },
     );

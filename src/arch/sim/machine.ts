@@ -50,6 +50,8 @@ export interface MachineOptions {
 }
 
 const GiB = 1024 * 1024 * 1024;
+/** include/linux/poison.h PAGE_POISON */
+export const PAGE_POISON = 0xaa;
 const MAX_BLOCK = PAGE_SIZE << MAX_ORDER;
 /** Largest arena: one typed array must span it. */
 export const MAX_ARENA = 4 * GiB;
@@ -58,6 +60,8 @@ export const VBASE0 = 2 ** 52;
 export const VWINDOW = 2 ** 33;
 
 const registry: Array<Machine | undefined> = [];
+/** Run for every new machine (the sanitizer attaches its reports here). */
+export const machine_create_hooks: Array<(m: Machine) => void> = [];
 let bridgeMachine: Machine | undefined;
 let current: Machine | undefined;
 
@@ -85,6 +89,14 @@ export class Machine {
   /* Per arena page: which dma_pool owns it (pool id, 0 = none) and the pool's page index + 1. */
   readonly pagePool: Int32Array;
   readonly pageIdx: Int32Array;
+  /** Page poisoning (CONFIG_PAGE_POISONING): freed pages filled with 0xaa and checked when handed out again. */
+  pagePoison = false;
+  /** Per arena page: 1 while it holds the free poison pattern. */
+  readonly pagePoisoned: Uint8Array;
+  /** Per arena page: where it was last freed, while sites are on (set by the sanitizer). */
+  readonly freeSites: Map<number, string> = new Map();
+  /** Reports page-poison corruption; installed by the sanitizer (default: none). */
+  onPageCorruption: ((page: number, firstBad: number, len: number) => void) | null = null;
   /** Machine-wide pool poisoning switch (dmapool_debug). */
   poison: boolean;
   /** Bumped whenever a debug setting changes, so pools refresh their cached hot-path flags. */
@@ -173,6 +185,31 @@ export class Machine {
       }
     }
     this.buddy = new BuddyAllocator(this.nPages, segments, policy);
+    this.pagePoisoned = new Uint8Array(this.nPages);
+    this.pagePoison = this.poison;
+    this.buddy.onFree = (page, order) => {
+      if (!this.pagePoison) return;
+      const n = 1 << order;
+      this.u8.fill(PAGE_POISON, page * PAGE_SIZE, (page + n) * PAGE_SIZE);
+      this.pagePoisoned.fill(1, page, page + n);
+    };
+    this.buddy.onAlloc = (page, order) => {
+      const n = 1 << order;
+      for (let p = page; p < page + n; p++) {
+        if (!this.pagePoisoned[p]) continue;
+        this.pagePoisoned[p] = 0;
+        const base = p * PAGE_SIZE;
+        for (let i = 0; i < PAGE_SIZE; i++) {
+          if (this.u8[base + i] !== PAGE_POISON) {
+            let end = PAGE_SIZE - 1;
+            while (end > i && this.u8[base + end] === PAGE_POISON) end--;
+            this.onPageCorruption?.(p, i, end - i + 1);
+            break;
+          }
+        }
+      }
+    };
+    for (const h of machine_create_hooks) h(this);
   }
 
   /** Release this machine's vaddr window (its memory goes with the last reference). */

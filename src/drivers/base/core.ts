@@ -57,7 +57,17 @@ export class device {
   constructor(machine?: Machine) {
     this.machine = machine ?? default_machine();
     this.id = nextDeviceId++;
+    let set = devicesOf.get(this.machine);
+    if (!set) devicesOf.set(this.machine, (set = new Set()));
+    set.add(this);
   }
+}
+
+const devicesOf = new WeakMap<Machine, Set<device>>();
+
+/** Every device ever made on a machine, registered or not (for reports that walk the machine). */
+export function machine_devices(m: Machine): device[] {
+  return [...(devicesOf.get(m) ?? [])];
 }
 
 /** Set a device's name. printf-style formatting is done by the caller (a template string). Returns 0. */

@@ -8,13 +8,13 @@
  * simulated atomic context, dma_pool_alloc/free take their hot path untouched.
  */
 import { machine_create_hooks, type Machine } from '../../arch/sim/machine.ts';
-import { dma_debug_state } from './debug.ts';
+import { dma_debug_state, debug_entries_of } from './debug.ts';
 import { dmapool_set_poison, dmapool_slow_hooks, machine_pools, type dma_pool } from '../../mm/dmapool.ts';
 import { stackdepot, capture_site } from '../../lib/stackdepot.ts';
 import { fault_inject_configure, fault_inject_reset, fault_inject_armed, should_fail, type FaultOptions } from '../../lib/fault-inject.ts';
 import { context_subscribe, in_atomic, irqs_disabled, might_alloc, might_sleep } from '../sched/context.ts';
 import { printk_level, KERN_ERR, KERN_WARNING, KERN_INFO } from '../printk.ts';
-import { dev_prefix, device_unregister_hooks, type device } from '../../drivers/base/core.ts';
+import { dev_prefix, device_unregister_hooks, machine_devices, type device } from '../../drivers/base/core.ts';
 import { fmt_p, fmt_pad, hex_dump_lines } from '../../lib/vsprintf.ts';
 import { DmashimError, invalidOption } from '../../lib/errors.ts';
 import { PAGE_SIZE } from '../../mm/page_alloc.ts';
@@ -239,7 +239,7 @@ export function dma_leak_report(m: Machine, print = true): LeakReport {
   }
   let coherent = 0;
   let mappings = 0;
-  for (const e of dma_debug_state(m).entries.values()) {
+  for (const e of machine_devices(m).flatMap((d) => debug_entries_of(d))) {
     if (e.type === 3) {
       if (poolPages.has(e.cpu)) continue;
       coherent++;

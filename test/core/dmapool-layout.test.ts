@@ -120,3 +120,20 @@ describe('reuse across pages and zeroing', () => {
     expect(virt_to_phys_for_test(m, blocks[0]!.v)).toBe(blocks[0]!.d);
   });
 });
+
+describe('bus space', () => {
+  it('alignment and boundaries hold in bus space for a device with a DMA offset', () => {
+    const d = test_device(m, 'offset-dev', 64);
+    d.dma_offset = 0x40000000;
+    const pool = dma_pool_create('bus', d, 96, 32, 4096)!;
+    const blocks = fill(pool, 200);
+    for (const { v, d: dma } of blocks) {
+      expect(dma % 32).toBe(0);
+      expect(Math.floor(dma / 4096)).toBe(Math.floor((dma + 95) / 4096));
+      expect(dma - 0x40000000).toBe(virt_to_phys_for_test(m, v));
+    }
+    expect(() => {
+      d.dma_offset = 0x800;
+    }).toThrow(/multiple of 4 MiB/);
+  });
+});

@@ -5,6 +5,7 @@
 import { default_machine, type Machine } from '../../arch/sim/machine.ts';
 import { printk_level, KERN_ERR, KERN_WARNING, KERN_INFO, KERN_DEBUG, KERN_NOTICE, KERN_CRIT, KERN_ALERT, KERN_EMERG } from '../../kernel/printk.ts';
 import { devres_release_all, type devres } from './devres.ts';
+import { DmashimError } from '../../lib/errors.ts';
 import type { dma_pool } from '../../mm/dmapool.ts';
 
 let nextDeviceId = 1;
@@ -36,8 +37,21 @@ export class device {
   coherent_dma_mask = 0n;
   /** Bus DMA limit (0 = none), as set by the platform for a bus narrower than the device. */
   bus_dma_limit = 0n;
-  /** Bus address = phys + dma_offset (a DMA range offset; the kernel's dma_range_map with one range). */
-  dma_offset = 0;
+  private _dma_offset = 0;
+  /**
+   * Bus address = phys + dma_offset (a DMA range offset; the kernel's dma_range_map
+   * with one range). A multiple of 4 MiB, so the natural alignment of every buddy
+   * block (and so pool boundaries and alignment) holds in bus space too.
+   */
+  get dma_offset(): number {
+    return this._dma_offset;
+  }
+  set dma_offset(v: number) {
+    if (!Number.isSafeInteger(v) || v % (4 * 1024 * 1024) !== 0) {
+      throw new DmashimError('EINVALOPT', `dma_offset must be a multiple of 4 MiB (0x400000), got ${String(v)}`);
+    }
+    this._dma_offset = v;
+  }
   dma_parms: device_dma_parameters = { max_segment_size: 65536, segment_boundary_mask: 0xffffffff };
   /** The device's dma pools, newest first (dev->dma_pools). */
   readonly dma_pools: dma_pool[] = [];

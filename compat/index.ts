@@ -1,1 +1,2 @@
 export * from './pci.ts';
+export * from './pci-dma-compat.ts';

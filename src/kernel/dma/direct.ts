@@ -5,6 +5,18 @@
  */
 import { PAGE_SIZE, get_order, ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_DMA_END } from '../../mm/page_alloc.ts';
 import type { device } from '../../drivers/base/core.ts';
+import { DMA_MAPPING_ERROR, DMA_ATTR_SKIP_CPU_SYNC } from '../../include/linux/dma-mapping.ts';
+import { fmt_pad } from '../../lib/vsprintf.ts';
+import {
+  dev_WARN_ONCE,
+  is_swiotlb_active,
+  is_swiotlb_force_bounce,
+  swiotlb_slot,
+  swiotlb_tbl_map_single,
+  swiotlb_tbl_unmap_single,
+  swiotlb_sync_single_for_cpu,
+  swiotlb_sync_single_for_device,
+} from './swiotlb.ts';
 
 const DMA32_LIMIT = 0xffffffff;
 
@@ -51,4 +63,92 @@ export function dma_direct_alloc_pages(dev: device, size: number, limit: number,
     if (got < z) z = got;
   }
   return -1;
+}
+
+/* ---- streaming mappings (kernel/dma/direct.h dma_direct_map_phys & co) ---- */
+
+interface LimitCache {
+  mask: bigint | null;
+  bus: bigint;
+  limit: number;
+}
+const limits = new WeakMap<device, LimitCache>();
+
+/**
+ * min(*dma_mask, bus_dma_limit) of a device as a number, cached until either
+ * changes (the hot path must not convert bigints on every call). 0 for a device
+ * without a mask.
+ */
+export function dev_dma_limit(dev: device): number {
+  let c = limits.get(dev);
+  if (c === undefined || c.mask !== dev.dma_mask || c.bus !== dev.bus_dma_limit) {
+    c = { mask: dev.dma_mask, bus: dev.bus_dma_limit, limit: dev.dma_mask === null ? 0 : dma_limit(dev.dma_mask, dev.bus_dma_limit) };
+    limits.set(dev, c);
+  }
+  return c.limit;
+}
+
+/** dma_capable(): [addr, addr+size) is reachable under the streaming mask and the bus limit. */
+export function dma_capable(dev: device, addr: number, size: number): boolean {
+  if (addr === DMA_MAPPING_ERROR) return false;
+  return dma_capable_limit(addr, size, dev_dma_limit(dev));
+}
+
+function overflow(dev: device, where: string, what: string, dma: number, size: number): void {
+  dev_WARN_ONCE(
+    dev,
+    where,
+    `${what} ${fmt_pad(dma)}+${size} overflow (mask ${(dev.dma_mask ?? 0n).toString(16)}, bus limit ${dev.bus_dma_limit.toString(16)}).`,
+  );
+}
+
+/**
+ * swiotlb_map(): bounce [phys, phys+size) and check the bounce buffer is itself
+ * reachable ("swiotlb addr %pad+%zu overflow ..." otherwise). DMA_MAPPING_ERROR on failure.
+ */
+export function swiotlb_map(dev: device, phys: number, size: number, dir: number, attrs: number): number {
+  const tlb = swiotlb_tbl_map_single(dev, phys, size, dir, attrs);
+  if (tlb === DMA_MAPPING_ERROR) return DMA_MAPPING_ERROR;
+  const dma = phys_to_dma(dev, tlb);
+  if (!dma_capable(dev, dma, size)) {
+    swiotlb_tbl_unmap_single(dev, tlb, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+    overflow(dev, 'kernel/dma/swiotlb.c swiotlb_map', 'swiotlb addr', dma, size);
+    return DMA_MAPPING_ERROR;
+  }
+  return dma;
+}
+
+/**
+ * dma_direct_map_phys(): the bus address of [phys, phys+size), bounced through
+ * swiotlb when forced or when the device cannot reach it; without swiotlb an
+ * unreachable buffer WARNs once ("DMA addr %pad+%zu overflow (mask %llx, bus
+ * limit %llx).") and gives DMA_MAPPING_ERROR.
+ */
+export function dma_direct_map_phys(dev: device, phys: number, size: number, dir: number, attrs: number): number {
+  if (is_swiotlb_force_bounce(dev)) return is_swiotlb_active(dev) ? swiotlb_map(dev, phys, size, dir, attrs) : DMA_MAPPING_ERROR;
+  const dma = phys + dev.dma_offset;
+  if (!dma_capable_limit(dma, size, dev_dma_limit(dev))) {
+    if (is_swiotlb_active(dev)) return swiotlb_map(dev, phys, size, dir, attrs);
+    overflow(dev, 'kernel/dma/direct.h dma_direct_map_phys', 'DMA addr', dma, size);
+    return DMA_MAPPING_ERROR;
+  }
+  return dma;
+}
+
+/** dma_direct_unmap_phys(): release a bounce buffer (copying back per direction); nothing to do otherwise. */
+export function dma_direct_unmap_phys(dev: device, dma: number, size: number, dir: number, attrs: number): void {
+  const phys = dma - dev.dma_offset;
+  if (swiotlb_slot(dev.machine, phys) >= 0) swiotlb_tbl_unmap_single(dev, phys, size, dir, attrs);
+}
+
+/** dma_direct_sync_single_for_cpu(): copy a bounce buffer back (the simulated CPU caches are coherent). */
+export function dma_direct_sync_single_for_cpu(dev: device, dma: number, size: number, dir: number): void {
+  const phys = dma - dev.dma_offset;
+  if (swiotlb_slot(dev.machine, phys) >= 0) swiotlb_sync_single_for_cpu(dev, phys, size, dir);
+}
+
+/** dma_direct_sync_single_for_device(): refresh a bounce buffer from the original. */
+export function dma_direct_sync_single_for_device(dev: device, dma: number, size: number, dir: number): void {
+  const phys = dma - dev.dma_offset;
+  if (swiotlb_slot(dev.machine, phys) >= 0) swiotlb_sync_single_for_device(dev, phys, size, dir);
 }

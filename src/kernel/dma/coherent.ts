@@ -1,0 +1,133 @@
+/*
+ * kernel/dma/coherent.c: per-device ("onboard") coherent memory. A device may
+ * declare one region that it sees at `device_addr` and the CPU at `phys_addr`;
+ * from then on every dma_alloc_coherent() of the device (and so every dma_pool
+ * page) comes from that region only: power-of-two page runs naturally aligned to
+ * their order inside the region, zeroed, NULL when the region cannot hold the
+ * request, never a fallback to system RAM.
+ *
+ * Differs from the kernel, on purpose: the kernel memremaps device memory that is
+ * not system RAM; our CPU can only reach the machine's arena, so `phys_addr` must
+ * be RAM of the machine (otherwise -EINVAL, the kernel's return for a failed
+ * memremap, with a message saying why). Use memory the page allocator does not
+ * hand out: the machine's reserved_low area (create_machine({ reserved_low })) or
+ * pages the driver took with alloc_pages() for the purpose. This keeps the CPU
+ * address in the direct map, which dma_pool's page lookup relies on.
+ */
+import { PAGE_SIZE, get_order } from '../../mm/page_alloc.ts';
+import { EINVAL, ENODEV, EBUSY } from '../../include/linux/errno.ts';
+import type { dma_addr_ref } from '../../include/linux/types.ts';
+import { type device } from '../../drivers/base/core.ts';
+import { pr_err } from '../printk.ts';
+import { fmt_pad } from '../../lib/vsprintf.ts';
+import { dev_coherent_key, type DevCoherentOps } from './mapping.ts';
+import { debug_entries_of, debug_remove_entry, dma_debug_coherent } from './debug.ts';
+
+/** struct dma_coherent_mem */
+export class dma_coherent_mem implements DevCoherentOps {
+  readonly virt_base: number;
+  readonly device_base: number;
+  readonly phys_base: number;
+  /** Size in pages (the kernel's mem->size). */
+  readonly size: number;
+  /** One byte per page: 1 = allocated. */
+  readonly bitmap: Uint8Array;
+
+  constructor(virt_base: number, phys_base: number, device_base: number, pages: number) {
+    this.virt_base = virt_base;
+    this.phys_base = phys_base;
+    this.device_base = device_base;
+    this.size = pages;
+    this.bitmap = new Uint8Array(pages);
+  }
+
+  /* bitmap_find_free_region(): first free run of 2^order pages at a multiple of 2^order */
+  private find_free_region(order: number): number {
+    const n = 1 << order;
+    for (let pos = 0; pos + n <= this.size; pos += n) {
+      let j = 0;
+      while (j < n && this.bitmap[pos + j] === 0) j++;
+      if (j === n) {
+        this.bitmap.fill(1, pos, pos + n);
+        return pos;
+      }
+    }
+    return -1;
+  }
+
+  /** __dma_alloc_from_coherent(): CPU address (handle set) or null when the region cannot hold it. */
+  alloc(dev: device, size: number, handle: dma_addr_ref): number | null {
+    void dev;
+    if (size > this.size * PAGE_SIZE) return null;
+    const pageno = this.find_free_region(get_order(size));
+    if (pageno < 0) return null;
+    handle.value = this.device_base + pageno * PAGE_SIZE;
+    const vaddr = this.virt_base + pageno * PAGE_SIZE;
+    const m = dev.machine;
+    const off = m.virtToOff(vaddr);
+    m.u8.fill(0, off, off + size);
+    return vaddr;
+  }
+
+  /** __dma_release_from_coherent(): true when vaddr is in the region (its run is released). */
+  release(dev: device, size: number, vaddr: number): boolean {
+    void dev;
+    if (!this.contains(vaddr)) return false;
+    const page = Math.floor((vaddr - this.virt_base) / PAGE_SIZE);
+    this.bitmap.fill(0, page, Math.min(this.size, page + (1 << get_order(size))));
+    return true;
+  }
+
+  contains(vaddr: number): boolean {
+    return vaddr >= this.virt_base && vaddr < this.virt_base + this.size * PAGE_SIZE;
+  }
+
+  /** Bus address -> phys, or -1 outside the region (the device side uses it). */
+  dma_to_phys(dma: number): number {
+    return dma >= this.device_base && dma < this.device_base + this.size * PAGE_SIZE ? this.phys_base + (dma - this.device_base) : -1;
+  }
+}
+
+/** The device's declared region, or null. */
+export function dev_coherent_mem(dev: device): dma_coherent_mem | null {
+  const r = dev.ext.get(dev_coherent_key);
+  return r instanceof dma_coherent_mem ? r : null;
+}
+
+/**
+ * dma_declare_coherent_memory(): give the device a region of coherent memory,
+ * seen by the device at `device_addr` and by the CPU at `phys_addr`. Returns 0;
+ * -EINVAL for size 0 or memory that is not RAM of the machine; -ENODEV for no
+ * device; -EBUSY when the device already has a region (one per device). Size is
+ * used in whole pages. Context: process.
+ */
+export function dma_declare_coherent_memory(dev: device | null, phys_addr: number, device_addr: number, size: number): number {
+  if (!Number.isSafeInteger(size) || size <= 0) return -EINVAL;
+  if (!dev) return -ENODEV;
+  const m = dev.machine;
+  if (!Number.isSafeInteger(phys_addr) || phys_addr < 0 || !m.physIsRam(phys_addr, size)) {
+    pr_err(
+      `dmashim: dma_declare_coherent_memory: [mem ${fmt_pad(phys_addr)}-${fmt_pad(phys_addr + size - 1)}] is not RAM of the simulated machine ` +
+        `(declare part of the machine's RAM: its reserved_low area, or pages taken with alloc_pages)`,
+    );
+    return -EINVAL;
+  }
+  if (dev.ext.has(dev_coherent_key)) return -EBUSY;
+  const mem = new dma_coherent_mem(m.offToVirt(m.physToOff(phys_addr)), phys_addr, device_addr, Math.floor(size / PAGE_SIZE));
+  dev.ext.set(dev_coherent_key, mem);
+  return 0;
+}
+
+/**
+ * dma_release_coherent_memory(): drop the device's region (NULL dev or no region:
+ * nothing). As in the kernel, allocations still live in it are not checked; we
+ * also stop tracking them, so a later dma_free_coherent() of one is reported as
+ * "not allocated" and frees nothing (it must not reach the page allocator).
+ */
+export function dma_release_coherent_memory(dev: device | null): void {
+  if (!dev) return;
+  const mem = dev_coherent_mem(dev);
+  dev.ext.delete(dev_coherent_key);
+  if (!mem) return;
+  for (const e of debug_entries_of(dev)) if (e.type === dma_debug_coherent && mem.contains(e.cpu)) debug_remove_entry(e, 2);
+}

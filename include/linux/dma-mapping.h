@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux/dma-mapping.h for dmashim: the driver-facing DMA API, served by the
+ * TypeScript core (kernel/dma/mapping.ts). Every call that allocates, frees or
+ * maps passes its call site (file:line), so reports name the C line.
+ *
+ * Masks: dma_set_mask() stores through dev->dma_mask and fails with -EIO when it
+ * is NULL, as the kernel; dma_coerce_mask_and_coherent() points it at
+ * coherent_dma_mask first (the platform-device idiom).
+ */
+#ifndef _LINUX_DMA_MAPPING_H
+#define _LINUX_DMA_MAPPING_H
+
+#include <linux/types.h>
+#include <linux/compiler.h>
+#include <linux/device.h>
+#include <linux/dma-direction.h>
+#include <linux/err.h>
+#include <linux/errno.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/scatterlist.h>
+
+#define DMA_ATTR_WEAK_ORDERING (1UL << 1)
+#define DMA_ATTR_WRITE_COMBINE (1UL << 2)
+#define DMA_ATTR_NO_KERNEL_MAPPING (1UL << 4)
+#define DMA_ATTR_SKIP_CPU_SYNC (1UL << 5)
+#define DMA_ATTR_FORCE_CONTIGUOUS (1UL << 6)
+#define DMA_ATTR_ALLOC_SINGLE_PAGES (1UL << 7)
+#define DMA_ATTR_NO_WARN (1UL << 8)
+#define DMA_ATTR_PRIVILEGED (1UL << 9)
+
+/* A bus address that no mapping returns: the error value of dma_map_*(). */
+#define DMA_MAPPING_ERROR (~(dma_addr_t)0)
+
+#define DMA_BIT_MASK(n) (((n) == 64) ? ~0ULL : ((1ULL << (n)) - 1))
+
+int dma_set_mask(struct device *dev, u64 mask);
+int dma_set_coherent_mask(struct device *dev, u64 mask);
+int dma_supported(struct device *dev, u64 mask);
+u64 dma_get_required_mask(struct device *dev);
+
+/* Sets both; the coherent mask only when the streaming one was accepted (its result ignored), as the kernel. */
+static inline int dma_set_mask_and_coherent(struct device *dev, u64 mask)
+{
+	int rc = dma_set_mask(dev, mask);
+	if (rc == 0)
+		dma_set_coherent_mask(dev, mask);
+	return rc;
+}
+
+/* For devices whose dma_mask pointer nobody set up: point it at coherent_dma_mask, then set both. */
+static inline int dma_coerce_mask_and_coherent(struct device *dev, u64 mask)
+{
+	dev->dma_mask = &dev->coherent_dma_mask;
+	return dma_set_mask_and_coherent(dev, mask);
+}
+
+static inline u64 dma_get_mask(struct device *dev)
+{
+	if (dev->dma_mask && *dev->dma_mask)
+		return *dev->dma_mask;
+	return DMA_BIT_MASK(32);
+}
+
+/* ---- coherent memory ---- */
+void *__dmashim_dma_alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t flag,
+				unsigned long attrs, int managed, const char *site);
+void __dmashim_dma_free_attrs(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_handle,
+			      unsigned long attrs, int managed, const char *site);
+
+void *dma_alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t flag, unsigned long attrs);
+void dma_free_attrs(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_handle, unsigned long attrs);
+void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp);
+void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_handle);
+void *dmam_alloc_coherent(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp);
+void dmam_free_coherent(struct device *dev, size_t size, void *vaddr, dma_addr_t dma_handle);
+
+#define dma_alloc_attrs(dev, size, handle, gfp, attrs) __dmashim_dma_alloc_attrs(dev, size, handle, gfp, attrs, 0, DMASHIM_SITE)
+#define dma_free_attrs(dev, size, cpu, handle, attrs) __dmashim_dma_free_attrs(dev, size, cpu, handle, attrs, 0, DMASHIM_SITE)
+#define dma_alloc_coherent(dev, size, handle, gfp) __dmashim_dma_alloc_attrs(dev, size, handle, gfp, 0, 0, DMASHIM_SITE)
+#define dma_free_coherent(dev, size, cpu, handle) __dmashim_dma_free_attrs(dev, size, cpu, handle, 0, 0, DMASHIM_SITE)
+#define dmam_alloc_coherent(dev, size, handle, gfp) __dmashim_dma_alloc_attrs(dev, size, handle, gfp, 0, 1, DMASHIM_SITE)
+#define dmam_free_coherent(dev, size, cpu, handle) __dmashim_dma_free_attrs(dev, size, cpu, handle, 0, 1, DMASHIM_SITE)
+/* Removed in v5.0 (coherent memory is always zeroed); kept for older drivers. */
+#define dma_zalloc_coherent(dev, size, handle, gfp) dma_alloc_coherent(dev, size, handle, (gfp) | __GFP_ZERO)
+
+/* ---- streaming mappings ---- */
+dma_addr_t __dmashim_dma_map(struct device *dev, void *ptr, size_t size, enum dma_data_direction dir,
+			     unsigned long attrs, int kind, const char *site);
+void __dmashim_dma_unmap(struct device *dev, dma_addr_t addr, size_t size, enum dma_data_direction dir,
+			 unsigned long attrs, int kind, const char *site);
+void __dmashim_dma_sync(struct device *dev, dma_addr_t addr, size_t size, enum dma_data_direction dir,
+			int for_device, const char *site);
+int __dmashim_dma_map_sg(struct device *dev, struct scatterlist *sg, int nents, enum dma_data_direction dir,
+			 unsigned long attrs, const char *site);
+void __dmashim_dma_unmap_sg(struct device *dev, struct scatterlist *sg, int nents, enum dma_data_direction dir,
+			    unsigned long attrs, const char *site);
+void __dmashim_dma_sync_sg(struct device *dev, struct scatterlist *sg, int nelems, enum dma_data_direction dir,
+			   int for_device, const char *site);
+int __dmashim_dma_mapping_error(struct device *dev, dma_addr_t dma_addr, const char *site);
+
+#define __DMASHIM_MAP_SINGLE 0
+#define __DMASHIM_MAP_PAGE 1
+
+#define dma_map_single_attrs(dev, ptr, size, dir, attrs) \
+	__dmashim_dma_map(dev, ptr, size, dir, attrs, __DMASHIM_MAP_SINGLE, DMASHIM_SITE)
+#define dma_unmap_single_attrs(dev, addr, size, dir, attrs) \
+	__dmashim_dma_unmap(dev, addr, size, dir, attrs, __DMASHIM_MAP_SINGLE, DMASHIM_SITE)
+#define dma_map_single(dev, ptr, size, dir) dma_map_single_attrs(dev, ptr, size, dir, 0)
+#define dma_unmap_single(dev, addr, size, dir) dma_unmap_single_attrs(dev, addr, size, dir, 0)
+#define dma_map_page_attrs(dev, page, offset, size, dir, attrs) \
+	__dmashim_dma_map(dev, (char *)page_address(page) + (offset), size, dir, attrs, __DMASHIM_MAP_PAGE, DMASHIM_SITE)
+#define dma_unmap_page_attrs(dev, addr, size, dir, attrs) \
+	__dmashim_dma_unmap(dev, addr, size, dir, attrs, __DMASHIM_MAP_PAGE, DMASHIM_SITE)
+#define dma_map_page(dev, page, offset, size, dir) dma_map_page_attrs(dev, page, offset, size, dir, 0)
+#define dma_unmap_page(dev, addr, size, dir) dma_unmap_page_attrs(dev, addr, size, dir, 0)
+#define dma_map_sg_attrs(dev, sg, nents, dir, attrs) __dmashim_dma_map_sg(dev, sg, nents, dir, attrs, DMASHIM_SITE)
+#define dma_unmap_sg_attrs(dev, sg, nents, dir, attrs) __dmashim_dma_unmap_sg(dev, sg, nents, dir, attrs, DMASHIM_SITE)
+#define dma_map_sg(dev, sg, nents, dir) dma_map_sg_attrs(dev, sg, nents, dir, 0)
+#define dma_unmap_sg(dev, sg, nents, dir) dma_unmap_sg_attrs(dev, sg, nents, dir, 0)
+#define dma_sync_single_for_cpu(dev, addr, size, dir) __dmashim_dma_sync(dev, addr, size, dir, 0, DMASHIM_SITE)
+#define dma_sync_single_for_device(dev, addr, size, dir) __dmashim_dma_sync(dev, addr, size, dir, 1, DMASHIM_SITE)
+#define dma_sync_sg_for_cpu(dev, sg, nelems, dir) __dmashim_dma_sync_sg(dev, sg, nelems, dir, 0, DMASHIM_SITE)
+#define dma_sync_sg_for_device(dev, sg, nelems, dir) __dmashim_dma_sync_sg(dev, sg, nelems, dir, 1, DMASHIM_SITE)
+#define dma_mapping_error(dev, dma_addr) __dmashim_dma_mapping_error(dev, dma_addr, DMASHIM_SITE)
+
+#endif /* _LINUX_DMA_MAPPING_H */

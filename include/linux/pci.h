@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux/pci.h for dmashim: struct pci_dev with its embedded struct device, the
+ * driver model pieces a driver's probe/remove use, and the pci_pool_* names
+ * (macros over dma_pool_*, as from 2.6.4 to v5.15). pci_pool_create takes five
+ * arguments (2.6+) or six (2.4, with SLAB_* flags: SLAB_POISON turns on pool
+ * poisoning for that pool, the others are accepted and ignored), chosen by count.
+ *
+ * A pci_dev is set up the way the kernel's PCI core does it (pci_setup_device()
+ * in drivers/pci/probe.c): bus "pci", dev.dma_mask pointing at pdev->dma_mask,
+ * and 32-bit streaming and coherent masks. Call pci_setup_device(&pdev) on a
+ * static struct pci_dev, then dev_set_name() and device_register() its .dev.
+ */
+#ifndef LINUX_PCI_H
+#define LINUX_PCI_H
+
+#include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/dmapool.h>
+#include <linux/errno.h>
+#include <linux/slab.h>
+
+#define PCI_ANY_ID (~0)
+
+struct pci_device_id {
+	__u32 vendor, device;
+	__u32 subvendor, subdevice;
+	__u32 class, class_mask;
+	unsigned long driver_data;
+};
+
+#define PCI_DEVICE(vend, dev) \
+	.vendor = (vend), .device = (dev), .subvendor = PCI_ANY_ID, .subdevice = PCI_ANY_ID
+#define PCI_DEVICE_CLASS(dev_class, dev_class_mask) \
+	.vendor = PCI_ANY_ID, .device = PCI_ANY_ID, .subvendor = PCI_ANY_ID, .subdevice = PCI_ANY_ID, \
+	.class = (dev_class), .class_mask = (dev_class_mask)
+#define PCI_VDEVICE(vend, dev) \
+	.vendor = PCI_VENDOR_ID_##vend, .device = (dev), .subvendor = PCI_ANY_ID, .subdevice = PCI_ANY_ID, 0, 0
+#define MODULE_DEVICE_TABLE(type, name) extern int __dmashim_modinfo_unused
+
+#define PCI_VENDOR_ID_INTEL 0x8086
+#define PCI_CLASS_SERIAL_USB_EHCI 0x0c0320
+
+struct pci_driver;
+
+struct pci_dev {
+	struct device dev;
+	unsigned int devfn;
+	unsigned short vendor;
+	unsigned short device;
+	unsigned short subsystem_vendor;
+	unsigned short subsystem_device;
+	unsigned int class;
+	u8 revision;
+	u8 hdr_type;
+	int irq;
+	u64 dma_mask;		/* what dev.dma_mask points at (pci_setup_device) */
+	struct pci_driver *driver;
+	struct pci_dev *__dmashim_next;	/* bridge-private: the bus's device list */
+};
+
+struct pci_driver {
+	const char *name;
+	const struct pci_device_id *id_table;
+	int (*probe)(struct pci_dev *dev, const struct pci_device_id *id);
+	void (*remove)(struct pci_dev *dev);
+	void (*shutdown)(struct pci_dev *dev);
+	struct device_driver driver;
+};
+
+extern const struct bus_type pci_bus_type;
+
+#define to_pci_dev(n) container_of(n, struct pci_dev, dev)
+#define to_pci_driver(drv) container_of(drv, struct pci_driver, driver)
+
+/* The PCI core's device setup: bus, mask storage and the 32-bit default masks. Returns 0. */
+static inline int pci_setup_device(struct pci_dev *pdev)
+{
+	pdev->dev.bus = &pci_bus_type;
+	pdev->dma_mask = 0xffffffffULL;
+	pdev->dev.dma_mask = &pdev->dma_mask;
+	pdev->dev.coherent_dma_mask = 0xffffffffULL;
+	return 0;
+}
+
+/*
+ * Binds the driver to every registered PCI device its id_table matches and
+ * calls probe(); pci_unregister_driver() calls remove() and releases the
+ * device's managed resources (dmam_* pools and buffers), as driver detach does.
+ */
+int pci_register_driver(struct pci_driver *drv);
+void pci_unregister_driver(struct pci_driver *drv);
+const struct pci_device_id *pci_match_id(const struct pci_device_id *ids, struct pci_dev *dev);
+
+static inline const char *pci_name(const struct pci_dev *pdev) { return dev_name(&pdev->dev); }
+static inline void *pci_get_drvdata(struct pci_dev *pdev) { return dev_get_drvdata(&pdev->dev); }
+static inline void pci_set_drvdata(struct pci_dev *pdev, void *data) { dev_set_drvdata(&pdev->dev, data); }
+/* No config space or BARs here: enabling and bus mastering always succeed. */
+static inline int pci_enable_device(struct pci_dev *pdev) { (void)pdev; return 0; }
+static inline void pci_disable_device(struct pci_dev *pdev) { (void)pdev; }
+static inline void pci_set_master(struct pci_dev *pdev) { (void)pdev; }
+static inline void pci_clear_master(struct pci_dev *pdev) { (void)pdev; }
+static inline int pci_request_regions(struct pci_dev *pdev, const char *name) { (void)pdev; (void)name; return 0; }
+static inline void pci_release_regions(struct pci_dev *pdev) { (void)pdev; }
+
+/* &pdev->dev, with NULL for NULL (the compat macros accepted a NULL pci_dev). */
+static inline struct device *__dmashim_pci_devp(struct pci_dev *pdev) { return pdev ? &pdev->dev : NULL; }
+
+/* ---- pci_pool: the dma_pool API under its PCI names ---- */
+#define pci_pool dma_pool
+
+#define __DMASHIM_NARGS_(_1, _2, _3, _4, _5, _6, _7, _8, N, ...) N
+#define __DMASHIM_NARGS(...) __DMASHIM_NARGS_(__VA_ARGS__, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define __DMASHIM_CAT_(a, b) a##b
+#define __DMASHIM_CAT(a, b) __DMASHIM_CAT_(a, b)
+
+#define pci_pool_create(...) __DMASHIM_CAT(__dmashim_pci_pool_create_, __DMASHIM_NARGS(__VA_ARGS__))(__VA_ARGS__)
+#define __dmashim_pci_pool_create_5(name, pdev, size, align, allocation) \
+	__dmashim_dma_pool_create(name, __dmashim_pci_devp(pdev), size, align, allocation, -1, 0, DMASHIM_SITE)
+#define __dmashim_pci_pool_create_6(name, pdev, size, align, allocation, flags) \
+	__dmashim_dma_pool_create(name, __dmashim_pci_devp(pdev), size, align, allocation, -1, \
+				  ((unsigned int)(flags) & SLAB_POISON) ? __DMASHIM_POOL_POISON : 0u, DMASHIM_SITE)
+#define pci_pool_destroy(pool) dma_pool_destroy(pool)
+#define pci_pool_alloc(pool, flags, handle) dma_pool_alloc(pool, flags, handle)
+#define pci_pool_zalloc(pool, flags, handle) dma_pool_zalloc(pool, flags, handle)
+#define pci_pool_free(pool, vaddr, addr) dma_pool_free(pool, vaddr, addr)
+
+#include <linux/pci-dma-compat.h>
+
+#endif /* LINUX_PCI_H */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The C half of the bridge's ABI: one table of callbacks into TypeScript,
+ * filled once at start-up (dmashim_bridge_init) with koffi-registered functions.
+ *
+ * Rules for every entry (see docs/bridge.md):
+ *  - numbers only: ids and flags as int32/uint32, addresses and sizes as double
+ *    (exact below 2^53; user-space addresses are below 2^47), 64-bit masks as
+ *    two uint32 halves. Strings (names, log text) only off the hot path.
+ *  - an out-value (a dma handle) is written by TypeScript into this thread's
+ *    scratch slot; `slot` says which.
+ *  - `site` is the address of a static "file.c:LINE" string (0 = unknown);
+ *    TypeScript decodes it once and caches it.
+ *  - allocations return an arena offset, or -1 for NULL.
+ *
+ * The order of the members is the ABI: src/bridge/abi.ts lists the same names
+ * in the same order. Add new entries at the end and bump DMASHIM_ABI_VERSION.
+ */
+#ifndef DMASHIM_OPS_H
+#define DMASHIM_OPS_H
+
+#include <stdint.h>
+
+struct dmashim_ops {
+	/* devices */
+	int32_t (*dev_new)(double addr, int32_t is_pci);
+	void (*dev_sync)(int32_t id, int32_t has_mask, uint32_t mask_hi, uint32_t mask_lo, uint32_t cmask_hi,
+			 uint32_t cmask_lo, uint32_t limit_hi, uint32_t limit_lo, const char *driver, const char *bus);
+	int32_t (*dev_set_name)(int32_t id, const char *name);
+	int32_t (*dev_register)(int32_t id);
+	void (*dev_unregister)(int32_t id);
+	void (*dev_release_driver)(int32_t id);
+	/* op: 0 dma_set_mask, 1 dma_set_coherent_mask, 2 dma_supported, 3 dma_get_required_mask (-> scratch) */
+	int32_t (*dev_mask)(int32_t id, int32_t op, uint32_t hi, uint32_t lo, int32_t slot);
+	/* the kernel log: dev = 0 plain printk, -1 the NULL device, else a device id */
+	void (*printk)(int32_t level, int32_t dev, const char *text);
+	/* dma_pool */
+	int32_t (*pool_create)(const char *name, int32_t dev, double size, double align, double boundary,
+			       int32_t node, uint32_t flags, double site);
+	double (*pool_alloc)(int32_t pool, uint32_t gfp, int32_t slot, double site);
+	void (*pool_free)(int32_t pool, double vaddr, double dma, double site);
+	void (*pool_destroy)(int32_t pool, int32_t managed, double site);
+	void (*pool_set_poison)(int32_t pool, int32_t on);
+	/* coherent memory */
+	double (*alloc_coherent)(int32_t dev, double size, uint32_t gfp, double attrs, int32_t managed,
+				 int32_t slot, double site);
+	void (*free_coherent)(int32_t dev, double size, double vaddr, double dma, double attrs, int32_t managed,
+			      double site);
+	/* pages and kmalloc */
+	double (*get_free_pages)(uint32_t gfp, int32_t order, double site);
+	void (*free_pages)(double vaddr, int32_t order, double site);
+	double (*kmalloc)(double size, uint32_t gfp, double site);
+	void (*kfree)(double vaddr, double site);
+	/* op: 0 virt_to_phys (vaddr -> phys, -1 if not RAM), 1 phys_to_virt (phys -> offset, -1) */
+	double (*addr)(int32_t op, double a);
+	/* streaming mappings: map returns the bus address, -1 for DMA_MAPPING_ERROR */
+	double (*map)(int32_t dev, double vaddr, double size, int32_t dir, double attrs, int32_t kind, double site);
+	void (*unmap)(int32_t dev, double dma, double size, int32_t dir, double attrs, int32_t kind, double site);
+	void (*sync)(int32_t dev, double dma, double size, int32_t dir, int32_t for_device, double site);
+	int32_t (*mapping_error)(int32_t dev, double dma, double site);
+	/*
+	 * Scatterlists: the C list is flattened into `buf` (nents records of 4
+	 * doubles: vaddr, length, dma_address, dma_length); op 0 map (returns the
+	 * mapped count, results written back into buf), 1 unmap, 2 sync for cpu,
+	 * 3 sync for device.
+	 */
+	int32_t (*sg)(int32_t op, int32_t dev, double buf, int32_t nents, int32_t dir, double attrs, double site);
+	/* test and inspection helpers (dmashim/bridge.h) */
+	int32_t (*sysfs_read)(int32_t dev, const char *attr);
+	double (*ts_mem)(int32_t op, double vaddr, double len, double val);
+	void (*log_hook)(int32_t on);
+};
+
+#define DMASHIM_NR_OPS ((int)(sizeof(struct dmashim_ops) / sizeof(void (*)(void))))
+
+/* Scratch: one 64-byte slot per thread that talks to TypeScript; slot 0 is the main thread's. */
+#define DMASHIM_SCRATCH_SLOTS 256
+#define DMASHIM_SCRATCH_WORDS 8
+/* Text from TypeScript to C (sysfs files). */
+#define DMASHIM_STRBUF_SIZE 65536
+
+#endif /* DMASHIM_OPS_H */

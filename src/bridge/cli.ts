@@ -1,0 +1,266 @@
+/*
+ * `dmashim run prog.c [more.c ...] [options] [-- args]`: compile the C program
+ * with our include/ and the C half of the bridge into a shared object, run it
+ * in a child process (runner.ts) so a crash is reported rather than shared, and
+ * exit with main's status.
+ */
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync, renameSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { constants as osConstants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { RunConfig } from './runner.ts';
+import type { RamBank } from '../arch/sim/machine.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const INCLUDE_DIR = path.join(ROOT, 'include');
+export const NATIVE_DIR = path.join(ROOT, 'native');
+const RUNNER = path.join(ROOT, 'src', 'bridge', 'runner.ts');
+
+const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program arguments]
+
+Compiles the C program against dmashim's include/linux headers and runs its
+main(argc, argv) on the TypeScript DMA core. The program's output goes to
+stdout, the kernel log to stderr; the exit status is main's.
+
+program:
+  --threads              the program starts threads (main runs on a worker, every call is relayed)
+  --pools                print every device's pools file when main returns
+  --leaks                print the sanitizer's leak report when main returns
+  --timeout SECONDS      kill the program after this long
+build:
+  --cc CMD               C compiler (default: $CC or cc)
+  --cflags "FLAGS"       extra compiler flags (repeatable)
+  --verbose, -v          show the compile and run commands
+  --keep                 keep the build directory
+kernel log:
+  --quiet, -q            do not print the kernel log
+  --debug                keep dev_dbg/pr_debug records
+  --loglevel N           console_loglevel (records below N are printed; default 7)
+machine:
+  --ram SPEC             RAM banks, e.g. 1G@0,1G@4G (default) or 64M@0
+  --page-order P         buddy split policy: low-first (default) or high-first
+  --reserved-low BYTES   bytes at physical 0 kept out of the page allocator (default 4096)
+  --iommu                put every device behind the simulated IOMMU (bus addresses are IOVAs)
+  --force-bounce         bounce every streaming mapping through swiotlb (swiotlb=force)
+  --no-swiotlb           no bounce buffers (swiotlb=noforce)
+  --swiotlb-size SIZE    swiotlb pool size (default 4M)
+sanitizer:
+  --poison               pool poisoning (0xa7/0xa9) and page poisoning, with the checks on alloc
+  --sites                record allocation sites (C file:line) and name them in reports
+  --no-checks            dma-debug off (nothing reported; frees still checked)
+  --all-errors           print every dma-debug error, not only the first
+  --num-errors N         print the first N dma-debug errors
+  --driver-filter NAME   report dma-debug errors only for this driver
+`;
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+function parseSize(s: string): number {
+  const m = /^(0x[0-9a-f]+|\d+)([KMGT]?)i?B?$/i.exec(s.trim());
+  if (!m) throw new Error(`bad size "${s}" (e.g. 64M, 1G, 0x1000)`);
+  return Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]!;
+}
+
+/** "1G@0,1G@4G" -> banks. */
+export function parseRam(spec: string): RamBank[] {
+  return spec.split(',').map((part) => {
+    const [size, start] = part.split('@');
+    if (size === undefined || start === undefined) throw new Error(`bad RAM bank "${part}" (SIZE@START, e.g. 1G@4G)`);
+    return { size: parseSize(size), start: parseSize(start) };
+  });
+}
+
+/*
+ * The bridge object (native/bridge.c) is the same for every program: compile it
+ * once per (compiler, flags, sources) and keep it in a cache directory, so a run
+ * costs one compile of the program only.
+ */
+function bridgeObject(cc: string, flags: string[], verbose: boolean): string | null {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([cc, flags]));
+  const files = [path.join(NATIVE_DIR, 'bridge.c'), path.join(NATIVE_DIR, 'dmashim_ops.h')];
+  for (const dir of ['linux', 'dmashim', 'asm']) {
+    const d = path.join(INCLUDE_DIR, dir);
+    for (const f of readdirSync(d).sort()) files.push(path.join(d, f));
+  }
+  for (const f of files) h.update(f).update(readFileSync(f));
+  const cacheDir = path.join(tmpdir(), `dmashim-cache-${process.getuid?.() ?? 0}`);
+  const obj = path.join(cacheDir, `bridge-${h.digest('hex').slice(0, 16)}.o`);
+  if (existsSync(obj)) return obj;
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${obj}.${process.pid}.tmp`;
+  const args = [...flags, '-c', '-o', tmp, path.join(NATIVE_DIR, 'bridge.c')];
+  if (verbose) process.stderr.write(`dmashim: ${[cc, ...args].join(' ')}\n`);
+  const r = spawnSync(cc, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) return null;
+  renameSync(tmp, obj); // atomic: parallel runs never see half an object
+  return obj;
+}
+
+function die(msg: string, code = 2): never {
+  process.stderr.write(`dmashim: ${msg}\n`);
+  process.exit(code);
+}
+
+function signalDescription(sig: string): string {
+  const names: Record<string, string> = {
+    SIGSEGV: 'segmentation fault',
+    SIGBUS: 'bus error',
+    SIGABRT: 'aborted',
+    SIGFPE: 'floating point exception',
+    SIGILL: 'illegal instruction',
+    SIGKILL: 'killed',
+    SIGTERM: 'terminated',
+  };
+  return names[sig] ?? sig;
+}
+
+export function main(argv: string[]): number {
+  const dd = argv.indexOf('--');
+  const ours = dd >= 0 ? argv.slice(0, dd) : argv;
+  const progArgs = dd >= 0 ? argv.slice(dd + 1) : [];
+  if (ours[0] !== 'run') {
+    process.stdout.write(USAGE);
+    return ours.length === 0 || ours[0] === '--help' || ours[0] === '-h' ? 0 : 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: ours.slice(1),
+      allowPositionals: true,
+      strict: true,
+      options: {
+        threads: { type: 'boolean' },
+        pools: { type: 'boolean' },
+        leaks: { type: 'boolean' },
+        timeout: { type: 'string' },
+        cc: { type: 'string' },
+        cflags: { type: 'string', multiple: true },
+        verbose: { type: 'boolean', short: 'v' },
+        keep: { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+        debug: { type: 'boolean' },
+        loglevel: { type: 'string' },
+        ram: { type: 'string' },
+        'page-order': { type: 'string' },
+        'reserved-low': { type: 'string' },
+        poison: { type: 'boolean' },
+        iommu: { type: 'boolean' },
+        'force-bounce': { type: 'boolean' },
+        'no-swiotlb': { type: 'boolean' },
+        'swiotlb-size': { type: 'string' },
+        sites: { type: 'boolean' },
+        'no-checks': { type: 'boolean' },
+        'all-errors': { type: 'boolean' },
+        'num-errors': { type: 'string' },
+        'driver-filter': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    die(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+  }
+  const o = parsed.values;
+  if (o.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const sources = parsed.positionals;
+  if (sources.length === 0) die(`no C source given\n\n${USAGE}`);
+  for (const s of sources) if (!existsSync(s)) die(`${s}: no such file`);
+
+  const cfg: RunConfig = { so: '', argv: [sources[0]!, ...progArgs], threads: !!o.threads, pools: !!o.pools };
+  try {
+    if (o.ram) cfg.ram = parseRam(o.ram);
+    if (o['reserved-low']) cfg.reserved_low = parseSize(o['reserved-low']);
+    if (o['swiotlb-size']) cfg.swiotlb_size = parseSize(o['swiotlb-size']);
+  } catch (e) {
+    die(e instanceof Error ? e.message : String(e));
+  }
+  const pageOrder = o['page-order'];
+  if (pageOrder !== undefined) {
+    if (pageOrder !== 'low-first' && pageOrder !== 'high-first') die(`--page-order must be low-first or high-first, got ${pageOrder}`);
+    cfg.page_order = pageOrder;
+  }
+  const int = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) die(`--${name} must be a non-negative integer, got ${v}`);
+    return n;
+  };
+  if (o.poison) cfg.poison = true;
+  if (o.iommu) cfg.iommu = true;
+  if (o['force-bounce']) cfg.force_bounce = true;
+  if (o['no-swiotlb']) cfg.swiotlb = false;
+  if (o.sites) cfg.sites = true;
+  if (o['no-checks']) cfg.checks = false;
+  if (o['all-errors']) cfg.all_errors = true;
+  const ne = int('num-errors', o['num-errors']);
+  if (ne !== undefined) cfg.num_errors = ne;
+  if (o['driver-filter'] !== undefined) cfg.driver_filter = o['driver-filter'];
+  if (o.leaks) cfg.leaks = true;
+  if (o.quiet) cfg.quiet = true;
+  if (o.debug) cfg.debug = true;
+  const ll = int('loglevel', o.loglevel);
+  if (ll !== undefined) cfg.loglevel = ll;
+  const timeout = o.timeout !== undefined ? Number(o.timeout) : 0;
+  if (!(timeout >= 0)) die(`--timeout must be a number of seconds, got ${o.timeout}`);
+
+  // Build: one shared object holding the program and the bridge.
+  const buildDir = mkdtempSync(path.join(tmpdir(), 'dmashim-'));
+  const so = path.join(buildDir, path.basename(sources[0]!).replace(/\.c$/, '') + '.so');
+  const cc = o.cc ?? process.env['CC'] ?? 'cc';
+  const extra = (o.cflags ?? []).flatMap((f) => f.split(/\s+/).filter(Boolean));
+  const common = ['-std=gnu11', '-O2', '-g', '-Wall', '-fPIC', '-pthread', '-I', INCLUDE_DIR, ...extra];
+  const bridgeObj = bridgeObject(cc, common, !!o.verbose);
+  if (!bridgeObj) die(`the C bridge (native/bridge.c) does not compile with ${cc} ${extra.join(' ')}`, 1);
+  // An undeclared or undefined function would only fail at load time, far from its line: make it a compile error.
+  const ccArgs = [...common, '-Werror=implicit-function-declaration', '-shared', '-Wl,--no-undefined', '-o', so, ...sources, bridgeObj, '-lpthread', '-ldl'];
+  if (o.verbose) process.stderr.write(`dmashim: ${[cc, ...ccArgs].join(' ')}\n`);
+  const compile = spawnSync(cc, ccArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const cleanup = (): void => {
+    if (!o.keep) rmSync(buildDir, { recursive: true, force: true });
+    else process.stderr.write(`dmashim: build kept in ${buildDir}\n`);
+  };
+  if (compile.error) {
+    cleanup();
+    die(`cannot run the C compiler "${cc}": ${compile.error.message}`);
+  }
+  if (compile.status !== 0) {
+    cleanup();
+    die(`compilation failed (${cc} exited with status ${compile.status ?? compile.signal})`, 1);
+  }
+  cfg.so = so;
+
+  // The runner is TypeScript too: load it through tsx's loader, resolved from our own node_modules.
+  const nodeArgs = ['--import', import.meta.resolve('tsx'), RUNNER];
+  if (o.verbose) process.stderr.write(`dmashim: ${process.execPath} ${nodeArgs.join(' ')}  (DMASHIM_RUN=${JSON.stringify(cfg)})\n`);
+  const env = { ...process.env, DMASHIM_RUN: JSON.stringify(cfg) };
+  const child = spawnSync(process.execPath, nodeArgs, {
+    stdio: 'inherit',
+    env,
+    ...(timeout > 0 ? { timeout: timeout * 1000, killSignal: 'SIGKILL' as const } : {}),
+  });
+  cleanup();
+  const prog = sources.join(' ');
+  if (child.error && (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+    process.stderr.write(`dmashim: ${prog}: timed out after ${timeout} s and was killed\n`);
+    return 124;
+  }
+  if (child.error) die(`cannot start the runner: ${child.error.message}`);
+  if (child.signal) {
+    const no = osConstants.signals[child.signal as keyof typeof osConstants.signals] ?? 0;
+    process.stderr.write(`dmashim: ${prog}: killed by signal ${child.signal} (${signalDescription(child.signal)})\n`);
+    return 128 + no;
+  }
+  return child.status ?? 1;
+}
+
+const entry = process.argv[1] ? path.resolve(process.argv[1]) : '';
+if (entry === fileURLToPath(import.meta.url) || process.env['DMASHIM_CLI'] === '1') {
+  process.exitCode = main(process.argv.slice(2));
+}

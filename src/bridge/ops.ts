@@ -1,0 +1,434 @@
+/*
+ * The TypeScript half of the bridge: what each entry of the C ops table does,
+ * in terms of the unchanged TypeScript core. Numbers in, numbers out (see
+ * native/dmashim_ops.h); out-values go to the calling thread's scratch slot.
+ *
+ * Call sites: C passes the address of a static "file.c:LINE" string; it is
+ * decoded once (koffi) and cached by address. While sites are on, the site is
+ * set for the duration of the call (set_c_site) so the sanitizer records it;
+ * and whenever a call from C logs something (a report), one more line says
+ * which C line made the call, so every report names its C site.
+ */
+import type { Machine } from '../arch/sim/machine.ts';
+import { device, pci_dev, dev_prefix, dev_set_name, device_register, device_unregister, sysfs_read } from '../drivers/base/core.ts';
+import { devres_release_all } from '../drivers/base/devres.ts';
+import {
+  dma_pool_create_node,
+  dma_pool_alloc,
+  dma_pool_free,
+  dma_pool_destroy,
+  dmam_pool_create,
+  dmam_pool_destroy,
+  dmapool_set_poison,
+  type dma_pool,
+} from '../mm/dmapool.ts';
+import {
+  dma_set_mask,
+  dma_set_coherent_mask,
+  dma_supported,
+  dma_get_required_mask,
+  dma_alloc_attrs,
+  dma_free_attrs,
+  dmam_alloc_coherent,
+  dmam_free_coherent,
+} from '../kernel/dma/mapping.ts';
+import {
+  dma_map_single_attrs,
+  dma_map_page_attrs,
+  dma_unmap_single_attrs,
+  dma_unmap_page_attrs,
+  dma_sync_single_for_cpu,
+  dma_sync_single_for_device,
+  dma_mapping_error,
+  dma_map_sg_attrs,
+  dma_unmap_sg_attrs,
+  dma_sync_sg_for_cpu,
+  dma_sync_sg_for_device,
+} from '../kernel/dma/mapping.ts';
+import { sim_iommu_attach } from '../kernel/dma/iommu.ts';
+import { DMA_MAPPING_ERROR } from '../include/linux/dma-mapping.ts';
+import { scatterlist, sg_set_buf, sg_mark_end } from '../lib/scatterlist.ts';
+import { __get_free_pages, free_pages, virt_to_phys, virt_to_page, offset_in_page } from '../mm/page.ts';
+import { kmalloc, kfree } from '../mm/slab.ts';
+import { readb, readl, writeb, writel, mem_bytes } from '../arch/sim/io.ts';
+import { printk_level, dmesg_mark, dmesg_records, log_subscribe, KERN_WARNING } from '../kernel/printk.ts';
+import { stackdepot, set_c_site } from '../lib/stackdepot.ts';
+import { DmashimError } from '../lib/errors.ts';
+import { dma_addr_ref } from '../include/linux/types.ts';
+import { SCRATCH_WORDS, POOL_MANAGED, POOL_POISON } from './abi.ts';
+
+const TWO32 = 4294967296;
+
+export interface BridgeHost {
+  /** Decode a C string at an address (koffi). */
+  decode_string(addr: number): string;
+  /** Call the C log hook (C -> TS -> C). */
+  deliver_log(level: number, text: string): void;
+  /** A scatterlist buffer of n records of 4 doubles at a C address. */
+  f64_view(addr: number, n: number): Float64Array;
+}
+
+export class Bridge {
+  readonly machine: Machine;
+  readonly host: BridgeHost;
+  /** C scratch slots as uint32 halves: slot s, word w at [(s*8 + w)*2]. */
+  readonly scratch: Uint32Array;
+  readonly strbuf: Uint8Array;
+  /** TypeScript devices by bridge id (index 0 unused: "no device"). */
+  readonly devices: Array<device | undefined> = [undefined];
+  /** C address of each device's struct device, by id. */
+  readonly deviceAddr: number[] = [0];
+  /** Pools by their TypeScript id. */
+  readonly pools: Array<dma_pool | undefined> = [];
+  private readonly sites = new Map<number, string>();
+  private readonly ref = new dma_addr_ref();
+  private readonly vbase: number;
+  private hookUnsub: (() => void) | null = null;
+  private inHook = false;
+
+  /** Put every device behind the simulated IOMMU (--iommu). */
+  readonly iommu: boolean;
+
+  constructor(machine: Machine, scratch: ArrayBuffer, strbuf: ArrayBuffer, iommu: boolean, host: BridgeHost) {
+    this.machine = machine;
+    this.iommu = iommu;
+    this.host = host;
+    this.scratch = new Uint32Array(scratch);
+    this.strbuf = new Uint8Array(strbuf);
+    this.vbase = machine.vbase;
+  }
+
+  /** The "file.c:LINE" string at a C address, decoded once. */
+  site(addr: number): string {
+    if (addr === 0) return '';
+    let s = this.sites.get(addr);
+    if (s === undefined) {
+      s = this.host.decode_string(addr);
+      this.sites.set(addr, s);
+    }
+    return s;
+  }
+
+  private put_u64(slot: number, word: number, v: number): void {
+    const i = (slot * SCRATCH_WORDS + word) * 2;
+    this.scratch[i] = v >>> 0;
+    this.scratch[i + 1] = Math.floor(v / TWO32) >>> 0;
+  }
+
+  private put_big(slot: number, word: number, v: bigint): void {
+    const i = (slot * SCRATCH_WORDS + word) * 2;
+    this.scratch[i] = Number(v & 0xffffffffn);
+    this.scratch[i + 1] = Number((v >> 32n) & 0xffffffffn);
+  }
+
+  private dev(id: number): device | null {
+    return id > 0 ? (this.devices[id] ?? null) : null;
+  }
+
+  /* Around a call that may report: the site for the sanitizer, and a "called from" line after any report. */
+  private begin(site: number): number {
+    if (stackdepot.enabled && site !== 0) set_c_site(this.site(site));
+    return dmesg_mark();
+  }
+
+  private end(fn: string, site: number, mark: number): void {
+    if (stackdepot.enabled) set_c_site('');
+    if (dmesg_mark() !== mark && site !== 0) this.called_from(fn, site, mark);
+  }
+
+  /* Only reports (warnings and worse) get the line; an informational record (swiotlb's banner) does not. */
+  private called_from(fn: string, site: number, mark: number): void {
+    const recs = dmesg_records();
+    let level = 99;
+    for (let i = recs.length - 1; i >= 0 && recs[i]!.seq >= mark; i--) level = Math.min(level, recs[i]!.level);
+    if (level <= KERN_WARNING) printk_level(level, `${fn}() called from ${this.site(site)}`);
+  }
+
+  /** Say that the TypeScript side failed (a BUG() or an internal error) and stop, as an oops would. */
+  oops(op: string, e: unknown): never {
+    const msg = e instanceof DmashimError && e.code === 'EBUG' ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+    process.stderr.write(`dmashim: the TypeScript core failed in ${op}: ${msg}\n`);
+    process.exit(70);
+  }
+
+  /* ------------------------------------------------------------ the ops */
+
+  dev_new(addr: number, is_pci: number): number {
+    const dev = is_pci ? new pci_dev({ machine: this.machine }).dev : new device(this.machine);
+    if (this.iommu) sim_iommu_attach(dev);
+    this.devices.push(dev);
+    this.deviceAddr.push(addr);
+    return this.devices.length - 1;
+  }
+
+  dev_sync(id: number, has_mask: number, mh: number, ml: number, ch: number, cl: number, lh: number, ll: number, driver: string | null, bus: string | null): void {
+    const dev = this.dev(id);
+    if (!dev) return;
+    dev.dma_mask = has_mask ? (BigInt(mh) << 32n) | BigInt(ml) : null;
+    dev.coherent_dma_mask = (BigInt(ch) << 32n) | BigInt(cl);
+    dev.bus_dma_limit = (BigInt(lh) << 32n) | BigInt(ll);
+    dev.driver_name = driver ?? '';
+    dev.bus_name = bus ?? '';
+  }
+
+  dev_set_name(id: number, name: string): number {
+    const dev = this.dev(id);
+    return dev ? dev_set_name(dev, name) : -22;
+  }
+
+  dev_register(id: number): number {
+    const dev = this.dev(id);
+    return dev ? device_register(dev) : -22;
+  }
+
+  dev_unregister(id: number): void {
+    const dev = this.dev(id);
+    if (dev) device_unregister(dev);
+  }
+
+  dev_release_driver(id: number): void {
+    const dev = this.dev(id);
+    if (dev) devres_release_all(dev);
+  }
+
+  dev_mask(id: number, op: number, hi: number, lo: number, slot: number): number {
+    const dev = this.dev(id);
+    if (!dev) return op === 2 ? 0 : -5;
+    const mask = (BigInt(hi) << 32n) | BigInt(lo);
+    switch (op) {
+      case 0:
+        return dma_set_mask(dev, mask);
+      case 1:
+        return dma_set_coherent_mask(dev, mask);
+      case 2:
+        return dma_supported(dev, mask) ? 1 : 0;
+      default:
+        this.put_big(slot, 0, dma_get_required_mask(dev));
+        return 0;
+    }
+  }
+
+  printk(level: number, devId: number, text: string): void {
+    if (devId === 0) printk_level(level, text);
+    else printk_level(level, dev_prefix(devId < 0 ? null : this.dev(devId)) + text);
+  }
+
+  pool_create(name: string, devId: number, size: number, align: number, boundary: number, node: number, flags: number, site: number): number {
+    const mark = this.begin(site);
+    const dev = this.dev(devId);
+    const pool = flags & POOL_MANAGED ? dmam_pool_create(name, dev, size, align, boundary) : dma_pool_create_node(name, dev, size, align, boundary, node);
+    if (pool && flags & POOL_POISON) dmapool_set_poison(pool, true);
+    this.end('dma_pool_create', site, mark);
+    if (!pool) return 0;
+    this.pools[pool.id] = pool;
+    return pool.id;
+  }
+
+  /* The hot path: no allocation, one scratch write. */
+  pool_alloc(id: number, gfp: number, slot: number, site: number): number {
+    const pool = this.pools[id];
+    if (pool === undefined) return -1;
+    const mark = this.begin(site);
+    const v = dma_pool_alloc(pool, gfp, this.ref);
+    this.end('dma_pool_alloc', site, mark);
+    if (v === 0) return -1;
+    const h = this.ref.value;
+    const i = slot * SCRATCH_WORDS * 2;
+    this.scratch[i] = h >>> 0;
+    this.scratch[i + 1] = Math.floor(h / TWO32) >>> 0;
+    return v - this.vbase;
+  }
+
+  pool_free(id: number, vaddr: number, dma: number, site: number): void {
+    const pool = this.pools[id];
+    if (pool === undefined) return;
+    const mark = this.begin(site);
+    dma_pool_free(pool, vaddr, dma);
+    this.end('dma_pool_free', site, mark);
+  }
+
+  pool_destroy(id: number, managed: number, site: number): void {
+    const pool = this.pools[id];
+    if (pool === undefined) return;
+    const mark = this.begin(site);
+    if (managed) dmam_pool_destroy(pool);
+    else dma_pool_destroy(pool);
+    this.end(managed ? 'dmam_pool_destroy' : 'dma_pool_destroy', site, mark);
+  }
+
+  pool_set_poison(id: number, on: number): void {
+    const pool = this.pools[id];
+    if (pool) dmapool_set_poison(pool, on < 0 ? null : on !== 0);
+  }
+
+  alloc_coherent(devId: number, size: number, gfp: number, attrs: number, managed: number, slot: number, site: number): number {
+    const dev = this.dev(devId);
+    if (!dev) return -1;
+    const mark = this.begin(site);
+    const v = managed ? dmam_alloc_coherent(dev, size, this.ref, gfp) : dma_alloc_attrs(dev, size, this.ref, gfp, attrs);
+    this.end(managed ? 'dmam_alloc_coherent' : 'dma_alloc_coherent', site, mark);
+    if (v === 0) return -1;
+    this.put_u64(slot, 0, this.ref.value);
+    return v - this.vbase;
+  }
+
+  free_coherent(devId: number, size: number, vaddr: number, dma: number, attrs: number, managed: number, site: number): void {
+    const dev = this.dev(devId);
+    if (!dev) return;
+    const mark = this.begin(site);
+    if (managed) dmam_free_coherent(dev, size, vaddr, dma);
+    else dma_free_attrs(dev, size, vaddr, dma, attrs);
+    this.end(managed ? 'dmam_free_coherent' : 'dma_free_coherent', site, mark);
+  }
+
+  get_free_pages(gfp: number, order: number, site: number): number {
+    const mark = this.begin(site);
+    const v = __get_free_pages(gfp, order, this.machine);
+    this.end('__get_free_pages', site, mark);
+    return v === 0 ? -1 : v - this.vbase;
+  }
+
+  free_pages(vaddr: number, order: number, site: number): void {
+    const mark = this.begin(site);
+    free_pages(vaddr, order);
+    this.end('free_pages', site, mark);
+  }
+
+  kmalloc(size: number, gfp: number, site: number): number {
+    const mark = this.begin(site);
+    const v = kmalloc(size, gfp, this.machine);
+    this.end('kmalloc', site, mark);
+    return v === 0 ? -1 : v - this.vbase;
+  }
+
+  kfree(vaddr: number, site: number): void {
+    const mark = this.begin(site);
+    kfree(vaddr);
+    this.end('kfree', site, mark);
+  }
+
+  addr(op: number, a: number): number {
+    if (op === 0) return virt_to_phys(a);
+    const off = this.machine.physToOff(a);
+    return off;
+  }
+
+  map(devId: number, vaddr: number, size: number, dir: number, attrs: number, kind: number, site: number): number {
+    const dev = this.dev(devId);
+    if (!dev) return -1;
+    const mark = this.begin(site);
+    // dma_map_page gets TypeScript's struct page (C's page pointer is the page's address).
+    const dma =
+      kind === 1
+        ? dma_map_page_attrs(dev, virt_to_page(vaddr - offset_in_page(vaddr)), offset_in_page(vaddr), size, dir, attrs)
+        : dma_map_single_attrs(dev, vaddr, size, dir, attrs);
+    this.end(kind === 1 ? 'dma_map_page' : 'dma_map_single', site, mark);
+    return dma >= 2 ** 53 ? -1 : dma;
+  }
+
+  unmap(devId: number, dma: number, size: number, dir: number, attrs: number, kind: number, site: number): void {
+    const dev = this.dev(devId);
+    if (!dev) return;
+    const mark = this.begin(site);
+    if (kind === 1) dma_unmap_page_attrs(dev, dma, size, dir, attrs);
+    else dma_unmap_single_attrs(dev, dma, size, dir, attrs);
+    this.end(kind === 1 ? 'dma_unmap_page' : 'dma_unmap_single', site, mark);
+  }
+
+  sync(devId: number, dma: number, size: number, dir: number, for_device: number, site: number): void {
+    const dev = this.dev(devId);
+    if (!dev) return;
+    const mark = this.begin(site);
+    if (for_device) dma_sync_single_for_device(dev, dma, size, dir);
+    else dma_sync_single_for_cpu(dev, dma, size, dir);
+    this.end(for_device ? 'dma_sync_single_for_device' : 'dma_sync_single_for_cpu', site, mark);
+  }
+
+  mapping_error(devId: number, dma: number, site: number): number {
+    const dev = this.dev(devId);
+    if (!dev) return 1;
+    const mark = this.begin(site);
+    const r = dma_mapping_error(dev, dma >= 2 ** 53 ? DMA_MAPPING_ERROR : dma);
+    this.end('dma_mapping_error', site, mark);
+    return r ? 1 : 0;
+  }
+
+  /* The C list arrives flattened (vaddr, length, dma_address, dma_length per entry); results go back the same way. */
+  sg(op: number, devId: number, buf: number, nents: number, dir: number, attrs: number, site: number): number {
+    const dev = this.dev(devId);
+    if (!dev || nents <= 0) return 0;
+    const rec = this.host.f64_view(buf, nents);
+    const arr: scatterlist[] = [];
+    for (let i = 0; i < nents; i++) arr.push(new scatterlist(arr, i));
+    for (let i = 0; i < nents; i++) {
+      const sg = arr[i]!;
+      sg_set_buf(sg, rec[i * 4]!, rec[i * 4 + 1]!);
+      sg.dma_address = rec[i * 4 + 2]! < 0 ? DMA_MAPPING_ERROR : rec[i * 4 + 2]!;
+      sg.dma_length = rec[i * 4 + 3]!;
+    }
+    sg_mark_end(arr[nents - 1]!);
+    const fn = ['dma_map_sg', 'dma_unmap_sg', 'dma_sync_sg_for_cpu', 'dma_sync_sg_for_device'][op] ?? 'dma_map_sg';
+    const mark = this.begin(site);
+    let count = 0;
+    if (op === 0) count = dma_map_sg_attrs(dev, arr, nents, dir, attrs);
+    else if (op === 1) dma_unmap_sg_attrs(dev, arr, nents, dir, attrs);
+    else if (op === 2) dma_sync_sg_for_cpu(dev, arr, nents, dir);
+    else dma_sync_sg_for_device(dev, arr, nents, dir);
+    this.end(fn, site, mark);
+    if (op === 0) {
+      for (let i = 0; i < nents; i++) {
+        const sg = arr[i]!;
+        rec[i * 4 + 2] = sg.dma_address >= 2 ** 53 ? -1 : sg.dma_address;
+        rec[i * 4 + 3] = sg.dma_length;
+      }
+    }
+    return count;
+  }
+
+  sysfs_read(devId: number, attr: string): number {
+    const dev = this.dev(devId);
+    const text = dev ? sysfs_read(dev, attr) : null;
+    if (text === null) return -1;
+    const bytes = Buffer.from(text, 'utf8');
+    const n = Math.min(bytes.length, this.strbuf.length);
+    this.strbuf.set(bytes.subarray(0, n));
+    return n;
+  }
+
+  ts_mem(op: number, vaddr: number, len: number, val: number): number {
+    switch (op) {
+      case 0:
+        return readb(vaddr);
+      case 1:
+        return readl(vaddr);
+      case 2:
+        writeb(val, vaddr);
+        return 0;
+      case 3:
+        writel(val, vaddr);
+        return 0;
+      default: {
+        const b = mem_bytes(vaddr, len);
+        let h = 2166136261;
+        for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 16777619) >>> 0;
+        return h;
+      }
+    }
+  }
+
+  log_hook(on: number): void {
+    this.hookUnsub?.();
+    this.hookUnsub = null;
+    if (!on) return;
+    this.hookUnsub = log_subscribe((r) => {
+      // A hook that logs would hear itself forever: records it causes are not delivered to it.
+      if (this.inHook) return;
+      this.inHook = true;
+      try {
+        this.host.deliver_log(r.level, r.text);
+      } finally {
+        this.inHook = false;
+      }
+    });
+  }
+}

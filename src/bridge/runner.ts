@@ -1,0 +1,255 @@
+/*
+ * The child process of `dmashim run`: maps the arena, builds the machine on it,
+ * loads the program's shared object with koffi, fills the C ops table, calls
+ * main(argc, argv) and exits with its status. The parent (cli.ts) compiles and
+ * reports crashes; a crash here takes only this process down.
+ *
+ * Its configuration arrives as JSON in DMASHIM_RUN (see RunConfig).
+ */
+import { Machine, DEFAULT_RAM, set_current_machine, type RamBank } from '../arch/sim/machine.ts';
+import { log_configure } from '../kernel/printk.ts';
+import { sanitizer_configure, dma_leak_report } from '../kernel/dma/sanitizer.ts';
+import { sysfs_read } from '../drivers/base/core.ts';
+import { swiotlb_configure } from '../kernel/dma/swiotlb.ts';
+import type { PageOrderPolicy } from '../mm/page_alloc.ts';
+import { try_load_koffi, koffi_unavailable_reason, type Koffi, type KoffiFunction, type KoffiLibrary } from './koffi.ts';
+import { DMASHIM_ABI_VERSION, OPS_PROTOTYPES, op_name } from './abi.ts';
+import { Bridge } from './ops.ts';
+
+export interface RunConfig {
+  /** The shared object to load. */
+  so: string;
+  /** argv as main() sees it (argv[0] included). */
+  argv: string[];
+  threads: boolean;
+  pools: boolean;
+  ram?: RamBank[];
+  poison?: boolean;
+  page_order?: PageOrderPolicy;
+  reserved_low?: number;
+  sites?: boolean;
+  checks?: boolean;
+  all_errors?: boolean;
+  num_errors?: number;
+  driver_filter?: string;
+  leaks?: boolean;
+  force_bounce?: boolean;
+  swiotlb?: boolean;
+  swiotlb_size?: number;
+  iommu?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+  loglevel?: number;
+}
+
+const MiB = 1024 * 1024;
+const PROT_READ = 1;
+const PROT_WRITE = 2;
+const MAP_PRIVATE = 0x02;
+const MAP_ANONYMOUS = 0x20;
+const MAP_NORESERVE = 0x4000;
+
+function fail(msg: string, code = 2): never {
+  process.stderr.write(`dmashim: ${msg}\n`);
+  process.exit(code);
+}
+
+function num(v: unknown): number {
+  return typeof v === 'bigint' ? Number(v) : (v as number);
+}
+
+/* Every callback runs inside try/catch: an exception must not turn into koffi's silent 0. */
+function guarded(bridge: Bridge, name: string, f: (...a: never[]) => unknown): (...a: never[]) => unknown {
+  return (...a: never[]) => {
+    try {
+      return f(...a);
+    } catch (e) {
+      return bridge.oops(name, e);
+    }
+  };
+}
+
+export function run(cfg: RunConfig): void {
+  const koffi: Koffi | null = try_load_koffi();
+  if (!koffi) fail(koffi_unavailable_reason() ?? 'koffi is not available');
+  // Before the first load (koffi refuses later): C code runs on koffi's stacks, 2 MiB / 128 KiB by default.
+  koffi.config({ ...koffi.config(), sync_stack_size: 16 * MiB, async_stack_size: 16 * MiB });
+
+  log_configure({
+    console: !cfg.quiet,
+    debug: cfg.debug ?? false,
+    ...(cfg.loglevel !== undefined ? { console_loglevel: cfg.loglevel } : {}),
+  });
+
+  // The arena: one sparse reservation; both sides see the same bytes.
+  const ram = cfg.ram ?? [...DEFAULT_RAM];
+  const size = ram.reduce((s, b) => s + b.size, 0);
+  const libc = koffi.load('libc.so.6');
+  const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, intptr_t offset)');
+  const fflush = libc.func('int fflush(void *stream)');
+  const base = mmap(null, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) as bigint;
+  if (base === 0xffffffffffffffffn || base === 0n) fail(`cannot reserve ${size} bytes for the machine's RAM (mmap failed)`);
+  const view = koffi.view(base, size);
+  const machine = new Machine({
+    ram,
+    arena: { buffer: view, vbase: Number(base) },
+    poison: cfg.poison ?? false,
+    ...(cfg.page_order ? { page_order: cfg.page_order } : {}),
+    ...(cfg.reserved_low !== undefined ? { reserved_low: cfg.reserved_low } : {}),
+    name: 'bridge',
+  });
+  set_current_machine(machine);
+  sanitizer_configure(machine, {
+    poison: cfg.poison ?? false,
+    ...(cfg.sites !== undefined ? { sites: cfg.sites } : {}),
+    ...(cfg.checks !== undefined ? { checks: cfg.checks } : {}),
+    ...(cfg.all_errors !== undefined ? { all_errors: cfg.all_errors } : {}),
+    ...(cfg.num_errors !== undefined ? { num_errors: cfg.num_errors } : {}),
+    ...(cfg.driver_filter !== undefined ? { driver_filter: cfg.driver_filter } : {}),
+  });
+
+  swiotlb_configure(machine, {
+    ...(cfg.force_bounce !== undefined ? { force_bounce: cfg.force_bounce } : {}),
+    ...(cfg.swiotlb !== undefined ? { enabled: cfg.swiotlb } : {}),
+    ...(cfg.swiotlb_size !== undefined ? { size: cfg.swiotlb_size } : {}),
+  });
+
+  let lib: KoffiLibrary;
+  try {
+    lib = koffi.load(cfg.so);
+  } catch (e) {
+    fail(`cannot load ${cfg.so}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const fn = (def: string): KoffiFunction | null => {
+    try {
+      return lib.func(def);
+    } catch {
+      return null;
+    }
+  };
+  const abi = fn('uint32_t dmashim_abi_version(void)');
+  if (!abi) fail(`${cfg.so} does not contain the dmashim bridge (native/bridge.c)`);
+  const cAbi = num(abi());
+  if (cAbi !== DMASHIM_ABI_VERSION) {
+    fail(`ABI mismatch: the C bridge is version ${cAbi}, the TypeScript runner version ${DMASHIM_ABI_VERSION}; use matching checkouts of include/, native/ and src/bridge/`);
+  }
+  const cOps = num(fn('int32_t dmashim_nr_ops(void)')!());
+  if (cOps !== OPS_PROTOTYPES.length) fail(`ABI mismatch: the C ops table has ${cOps} entries, the TypeScript one ${OPS_PROTOTYPES.length}`);
+
+  const scratchAddr = fn('void *dmashim_scratch_area(void)')!() as bigint;
+  const scratchSize = num(fn('int32_t dmashim_scratch_size(void)')!());
+  const strbufAddr = fn('void *dmashim_strbuf_area(void)')!() as bigint;
+  const deliver = fn('void dmashim_log_deliver(int32_t level, const char *line)')!;
+  const logFlush = fn('void dmashim_log_flush(void)')!;
+  const refused = fn('int32_t dmashim_refused(void)')!;
+
+  const bridge = new Bridge(machine, koffi.view(scratchAddr, scratchSize), koffi.view(strbufAddr, 65536), !!cfg.iommu, {
+    decode_string: (addr) => koffi.decode.string(addr),
+    deliver_log: (level, text) => {
+      deliver(level, text);
+    },
+    f64_view: (addr, n) => new Float64Array(koffi.view(addr, n * 32)),
+  });
+
+  // One table: a registered callback per entry, in the C struct's order.
+  const members: Record<string, object> = {};
+  const values: Record<string, bigint> = {};
+  const table = bridge as unknown as Record<string, (...a: never[]) => unknown>;
+  for (const proto of OPS_PROTOTYPES) {
+    const name = op_name(proto);
+    const type = koffi.pointer(koffi.proto(proto));
+    const impl = table[name];
+    if (typeof impl !== 'function') fail(`internal: no implementation for op ${name}`);
+    members[name] = type;
+    let f: (...a: never[]) => unknown;
+    if (name === 'pool_alloc') {
+      // The hot path gets a wrapper without rest arguments (no allocation per call).
+      f = (id: number, gfp: number, slot: number, site: number) => {
+        try {
+          return bridge.pool_alloc(id, gfp, slot, site);
+        } catch (e) {
+          return bridge.oops(name, e);
+        }
+      };
+    } else if (name === 'pool_free') {
+      f = (id: number, vaddr: number, dma: number, site: number) => {
+        try {
+          bridge.pool_free(id, vaddr, dma, site);
+        } catch (e) {
+          bridge.oops(name, e);
+        }
+      };
+    } else {
+      f = guarded(bridge, name, impl.bind(bridge));
+    }
+    values[name] = koffi.register(f, type);
+  }
+  koffi.struct('dmashim_ops', members as Record<string, object>);
+  const init = lib.func(
+    'int32_t dmashim_bridge_init(const dmashim_ops *o, uint32_t abi, int32_t nr_ops, void *arena, double size, int32_t threaded)',
+  );
+  if (num(init(values, DMASHIM_ABI_VERSION, OPS_PROTOTYPES.length, base, size, cfg.threads ? 1 : 0)) !== 0) {
+    fail('the C bridge refused to start (see above)');
+  }
+
+  const finish = (status: number): never => {
+    logFlush();
+    fflush(null);
+    if (cfg.pools) {
+      for (let id = 1; id < bridge.devices.length; id++) {
+        const dev = bridge.devices[id]!;
+        const text = sysfs_read(dev, 'pools');
+        if (text === null) continue;
+        const dir = dev.bus_name === 'pci' ? '/sys/bus/pci/devices' : '/sys/devices';
+        process.stdout.write(`$ cat ${dir}/${dev.name}/pools\n${text}`);
+      }
+    }
+    if (cfg.leaks) dma_leak_report(machine, true);
+    const n = num(refused());
+    if (n > 0) {
+      process.stderr.write(`dmashim: ${n} call(s) from a second thread were refused; run with --threads\n`);
+      if (status === 0) status = 1;
+    }
+    process.exit(status & 0xff);
+  };
+
+  const argv = [...cfg.argv, null];
+  const main = fn('int main(int argc, char **argv)');
+  if (main) {
+    if (cfg.threads) {
+      main.async(cfg.argv.length, argv, (err: unknown, res: unknown) => {
+        if (err) bridge.oops('main', err);
+        finish(num(res));
+      });
+      return;
+    }
+    finish(num(main(cfg.argv.length, argv)));
+  }
+  // No main(): a module. init, then exit when init succeeded.
+  const modInit = fn('int __dmashim_module_init(void)');
+  if (!modInit) fail(`${cfg.argv[0]} has neither main() nor module_init()`);
+  const modExit = fn('void __dmashim_module_exit(void)');
+  const call = (f: KoffiFunction, done: (r: unknown) => void): void => {
+    if (cfg.threads) {
+      f.async((err: unknown, res: unknown) => {
+        if (err) bridge.oops('module', err);
+        done(res);
+      });
+    } else done(f());
+  };
+  call(modInit, (r) => {
+    const rc = num(r);
+    if (rc !== 0 || !modExit) finish(rc < 0 ? 1 : rc);
+    else call(modExit, () => finish(0));
+  });
+}
+
+if (process.env['DMASHIM_RUN']) {
+  let cfg: RunConfig;
+  try {
+    cfg = JSON.parse(process.env['DMASHIM_RUN']) as RunConfig;
+  } catch {
+    fail('bad DMASHIM_RUN configuration');
+  }
+  run(cfg);
+}

@@ -1,0 +1,34 @@
+/*
+ * The headers compile, unused and used, with gcc and clang at
+ * -Wall -Wextra -Werror -std=gnu11, next to the C library's own headers; and
+ * the C half of the bridge too. Needs no koffi.
+ */
+import { describe, test, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { ROOT, has_compiler } from './helpers.ts';
+
+const FLAGS = ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-I', path.join(ROOT, 'include')];
+
+function compile(cc: string, file: string, extra: string[] = []): { status: number | null; out: string } {
+  const r = spawnSync(cc, [...FLAGS, ...extra, '-fsyntax-only', file], { cwd: ROOT, encoding: 'utf8' });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+describe.each(['gcc', 'clang'])('headers with %s', (cc) => {
+  test('every header, with libc headers around them', (ctx) => {
+    ctx.skip(!has_compiler(cc), `${cc} is not installed (apt-get install -y ${cc})`);
+    const r = compile(cc, 'test/bridge/c/headers.c');
+    expect(r.out).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  test('the C bridge (native/bridge.c) and the examples', (ctx) => {
+    ctx.skip(!has_compiler(cc), `${cc} is not installed (apt-get install -y ${cc})`);
+    for (const f of ['native/bridge.c', 'examples/ehci.c', 'test/bridge/c/compat24.c', 'test/bridge/c/sanitizer.c', 'test/bridge/c/threads.c']) {
+      const r = compile(cc, f, ['-pthread']);
+      expect(r.out, f).toBe('');
+      expect(r.status, f).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,51 @@
+/*
+ * Running C programs through `dmashim run`, each in its own process (a crash
+ * cannot reach vitest), and the reasons to skip when the bridge cannot work here.
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { koffi_unavailable_reason } from '../../src/bridge/koffi.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const C_DIR = path.join('test', 'bridge', 'c');
+const BIN = path.join(ROOT, 'bin', 'dmashim.js');
+
+export function has_compiler(cc: string): boolean {
+  return spawnSync(cc, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Why the bridge tests cannot run here, or null. */
+export function bridge_skip_reason(): string | null {
+  const k = koffi_unavailable_reason();
+  if (k) return `bridge tests skipped: ${k}`;
+  if (!has_compiler(process.env['CC'] ?? 'cc')) return 'bridge tests skipped: no C compiler (cc) on PATH';
+  return null;
+}
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `dmashim run <files> <options> [-- args]` from the repo root, in a clean environment (not vitest's). */
+export function dmashim_run(files: string[], options: string[] = [], args: string[] = [], timeoutMs = 60_000): RunResult {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env['VITEST'];
+  delete env['DMASHIM_QUIET'];
+  delete env['NODE_OPTIONS'];
+  const argv = [BIN, 'run', ...files.map((f) => (f.includes('/') ? f : path.join(C_DIR, f))), ...options];
+  if (args.length) argv.push('--', ...args);
+  const r = spawnSync(process.execPath, argv, { cwd: ROOT, env, encoding: 'utf8', timeout: timeoutMs });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The line number of the comment `MARK name` in a C file of test/bridge/c. */
+export function mark_line(file: string, name: string): number {
+  const lines = readFileSync(path.join(ROOT, C_DIR, file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(`MARK ${name} `) || l.endsWith(`MARK ${name} */`));
+  if (i < 0) throw new Error(`no MARK ${name} in ${file}`);
+  return i + 1;
+}

@@ -1,0 +1,76 @@
+/*
+ * C programs on the TypeScript core: the EHCI example prints the same pools
+ * file as examples/ehci.ts, a 2.4-era fragment compiles unmodified, C and
+ * TypeScript see the same bytes, and a C -> TS -> C -> TS re-entrant call works.
+ */
+import { describe, test, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { bridge_skip_reason, dmashim_run, ROOT } from './helpers.ts';
+
+const skip = bridge_skip_reason();
+
+describe('C interop through dmashim run', () => {
+  test('examples/ehci.c prints the pools file examples/ehci.ts prints', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const c = dmashim_run(['examples/ehci.c'], ['--pools']);
+    expect(c.stderr).toContain('ehci-pci 0000:00:1a.0: EHCI Host Controller');
+    expect(c.status).toBe(0);
+    const env: NodeJS.ProcessEnv = { ...process.env, DMASHIM_QUIET: '1' };
+    delete env['VITEST'];
+    const ts = spawnSync(process.execPath, ['--import', 'tsx', path.join('examples', 'ehci.ts')], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(ts.status).toBe(0);
+    const pools = (s: string): string => s.slice(s.indexOf('$ cat /sys/bus/pci/devices/0000:00:1a.0/pools'));
+    expect(pools(c.stdout)).toBe(pools(ts.stdout));
+    expect(pools(c.stdout)).toBe(
+      [
+        '$ cat /sys/bus/pci/devices/0000:00:1a.0/pools',
+        'poolinfo - 0.1',
+        'ehci_sitd           0    0   96  0',
+        'ehci_itd            0    0  192  0',
+        'ehci_qh             3   42   96  1',
+        'ehci_qtd            3   42   96  1',
+        'buffer-2048         0    0 2048  0',
+        'buffer-512          0    0  512  0',
+        'buffer-128          0    0  128  0',
+        'buffer-32           0    0   32  0',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('a 2.4-era fragment: six-argument pci_pool_create, SLAB_KERNEL/SLAB_ATOMIC, pci_alloc_consistent', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['compat24.c'], ['--pools', '--cflags=-Wextra -Werror']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('poisoned=1\n');
+    expect(r.stdout).toMatch(/framelist ok, tds at 0x[0-9a-f]+ 0x[0-9a-f]+ 0x[0-9a-f]+/);
+    expect(r.stdout).toContain('$ cat /sys/bus/pci/devices/00:07.2/pools\npoolinfo - 0.1\nuhci_desc           2  128   32  1\n');
+  });
+
+  test('C pointers and TypeScript views see the same bytes', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['shared.c']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^shared=1 fnv=[0-9a-f]{8}\n$/);
+    expect(r.status).toBe(0);
+  });
+
+  test('re-entrancy: C -> TypeScript -> C (log hook) -> TypeScript (dma_pool_alloc)', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['reenter.c']);
+    expect(r.stdout).toContain('hook: level 3: pci 0000:00:04.0: dma_pool_free reenter, dma 0x');
+    expect(r.stdout).toContain('hooked=2 allocated=1 same=1\n');
+    expect(r.stdout).toContain('reenter             1  128   32  1\n');
+    expect(r.status).toBe(0);
+  });
+
+  test('module_init/module_exit programs run without main()', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['module.c']);
+    expect(r.stderr).toContain('modtest: init\n');
+    expect(r.stderr).toContain('modtest: exit\n');
+    expect(r.status).toBe(0);
+  });
+});

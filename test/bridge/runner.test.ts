@@ -1,0 +1,65 @@
+/* The runner: threads, crashes, compile errors, refusals, exit status, and koffi being optional. */
+import { describe, test, expect } from 'vitest';
+import { bridge_skip_reason, dmashim_run } from './helpers.ts';
+import { koffi_unavailable_reason } from '../../src/bridge/koffi.ts';
+
+const skip = bridge_skip_reason();
+
+describe('dmashim run', () => {
+  test('4 threads allocate and free concurrently (--threads): no block lost or handed out twice, counters exact', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['threads.c'], ['--threads']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^threaded=1 errors=0\npoolinfo - 0\.1\nthreads-64          0 +\d+   64 +\d+\n$/);
+    // 4 threads x 64 blocks live at most: at most 256 blocks, 4 pages of 64 blocks, all back.
+    const [, blocks, pages] = /threads-64 +0 +(\d+) +64 +(\d+)/.exec(r.stdout)!;
+    expect(Number(blocks)).toBe(Number(pages) * 64);
+    expect(Number(blocks)).toBeLessThanOrEqual(256);
+    expect(r.status).toBe(0);
+  });
+
+  test('without --threads, a call from a second thread is refused with a message, never a hang', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['threads.c'], ['--timeout', '30']);
+    expect(r.stderr).toContain('called from a second thread');
+    expect(r.stderr).toContain('run it with `dmashim run --threads`');
+    expect(r.status).not.toBe(0);
+  });
+
+  test('a segfault is reported with the signal and the program', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['crash.c'], [], ['segv']);
+    expect(r.stdout).toBe('about to crash (segv)\n');
+    expect(r.stderr).toContain('dmashim: test/bridge/c/crash.c: killed by signal SIGSEGV (segmentation fault)');
+    expect(r.status).toBe(139);
+  });
+
+  test('BUG_ON is reported (kernel BUG at file:line) and stops the program', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['crash.c'], [], ['bug']);
+    expect(r.stderr).toContain('kernel BUG at test/bridge/c/crash.c:12!');
+    expect(r.stderr).toContain('killed by signal SIGABRT');
+    expect(r.status).toBe(134);
+  });
+
+  test('a compile error is shown as the compiler printed it', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['broken.c']);
+    expect(r.stderr).toMatch(/broken\.c:6:\d+: error: implicit declaration of function .dma_pool_alloc_typo./);
+    expect(r.stderr).toContain('dmashim: compilation failed');
+    expect(r.status).toBe(1);
+  });
+
+  test('main() gets argv and its status is the exit status', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['args.c'], ['-q'], ['one', 'two words']);
+    expect(r.stdout).toBe('argc=3 argv[0]=test/bridge/c/args.c argv[1]=one argv[2]=two words\n');
+    expect(r.status).toBe(7);
+  });
+
+  test('koffi is optional: its absence is explained', () => {
+    const reason = koffi_unavailable_reason();
+    if (reason) expect(reason).toContain('optional dependency');
+    else expect(reason).toBeNull();
+  });
+});

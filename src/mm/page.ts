@@ -11,6 +11,8 @@
  * and NULL (0) is "no page". The struct has no fields to read: use page_to_pfn,
  * page_address, page_to_phys.
  */
+import { might_alloc } from '../kernel/sched/context.ts';
+import { fault_inject_armed, should_fail } from '../lib/fault-inject.ts';
 import { machine_of, default_machine, type Machine } from '../arch/sim/machine.ts';
 import { PAGE_SIZE, MAX_ORDER } from './page_alloc.ts';
 import { __GFP_ZERO, __GFP_NOWARN, type gfp_t } from '../include/linux/gfp.ts';
@@ -140,6 +142,8 @@ function alloc_failure(gfp: gfp_t, order: number): void {
  * (0). Differs: takes the machine as an optional last argument (the kernel has one).
  */
 export function alloc_pages(gfp: gfp_t, order: number, m: Machine = default_machine()): number {
+  might_alloc(gfp, 'mm/page_alloc.c __alloc_pages');
+  if (fault_inject_armed.count > 0 && should_fail(m, 'pages', '', null, gfp, `alloc_pages(order ${order})`)) return 0;
   const pg = order > MAX_ORDER || order < 0 ? -1 : m.buddy.alloc(gfp, order);
   if (pg < 0) {
     alloc_failure(gfp, order);

@@ -13,6 +13,8 @@
  * so a device scribbling on a free object cannot corrupt the allocator, and
  * kfree's checks (double free, pointer not at an object start) are O(1).
  */
+import { might_alloc } from '../kernel/sched/context.ts';
+import { fault_inject_armed, should_fail } from '../lib/fault-inject.ts';
 import { default_machine, machine_of, type Machine } from '../arch/sim/machine.ts';
 import { PAGE_SIZE, get_order, MAX_ORDER } from './page_alloc.ts';
 import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_ZERO, __GFP_NOWARN, type gfp_t } from '../include/linux/gfp.ts';
@@ -121,6 +123,8 @@ function removePartial(c: kmem_cache, sl: slab): void {
 export function kmalloc(size: number, gfp: gfp_t, m: Machine = default_machine()): number {
   if (!Number.isSafeInteger(size) || size < 0) return 0;
   if (size === 0) return ZERO_SIZE_PTR;
+  might_alloc(gfp, 'mm/slub.c kmalloc');
+  if (fault_inject_armed.count > 0 && should_fail(m, 'slab', '', null, gfp, `kmalloc(${size})`)) return 0;
   if (size > KMALLOC_MAX_CACHE_SIZE) {
     const order = get_order(size);
     const pg = order > MAX_ORDER ? -1 : m.buddy.alloc(gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM), order);

@@ -169,7 +169,7 @@ describe('fault injection', () => {
     const m = small_machine();
     const dev = test_device(m, 'fi');
     const p = dma_pool_create('fi-pool', dev, 64, 0, 0)!;
-    sanitizer_configure(m, { fault: { nth: 3 } });
+    sanitizer_configure(m, { fault: { nth: 3, kinds: ['pool'] } });
     const got = [alloc(p), alloc(p)];
     const before = { active: p.nr_active, blocks: p.nr_blocks, head: p.head };
     const mark = dmesg_mark();

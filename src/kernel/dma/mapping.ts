@@ -58,6 +58,8 @@ import { DMA_MAPPING_ERROR, DMA_ATTR_SKIP_CPU_SYNC } from '../../include/linux/d
 import { valid_dma_direction } from '../../include/linux/dma-direction.ts';
 import { ENOMEM, ENXIO, EINVAL } from '../../include/linux/errno.ts';
 import { BUG } from '../panic.ts';
+import { irqs_disabled, might_alloc } from '../sched/context.ts';
+import { fault_inject_armed, should_fail } from '../../lib/fault-inject.ts';
 import { DmashimError } from '../../lib/errors.ts';
 import { KERN_ERR } from '../printk.ts';
 import { dev_prefix } from '../../drivers/base/core.ts';
@@ -183,6 +185,8 @@ export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref,
   if (!dev) return 0;
   WARN_ON_ONCE(dev.coherent_dma_mask === 0n, 'kernel/dma/mapping.c dma_alloc_attrs', `${dev.name}: WARN_ON_ONCE(!dev->coherent_dma_mask)`);
   if (!Number.isSafeInteger(size) || size <= 0) return 0;
+  might_alloc(gfp, 'kernel/dma/mapping.c dma_alloc_attrs');
+  if (fault_inject_armed.count > 0 && should_fail(dev.machine, 'coherent', dev.name, null, gfp, `dma_alloc_coherent(${size})`)) return 0;
   const region = dev.ext.get(dev_coherent_key) as DevCoherentOps | undefined;
   let vaddr: number;
   const dom = region ? null : iommu_get_domain_for_dev(dev);
@@ -230,6 +234,8 @@ export function dma_alloc_coherent(dev: device, size: number, handle: dma_addr_r
  */
 export function dma_free_attrs(dev: device, size: number, cpu_addr: number, dma_handle: dma_addr_t, attrs = 0): void {
   void attrs;
+  // The kernel: "may only be called with IRQs enabled" (WARN_ON(irqs_disabled())), before the NULL check.
+  WARN_ON(irqs_disabled(), 'kernel/dma/mapping.c dma_free_attrs', 'WARN_ON(irqs_disabled())');
   if (!dev || !cpu_addr) return;
   const e = debug_find_entry(dev, dma_handle);
   if (!e) {

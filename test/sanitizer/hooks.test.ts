@@ -1,0 +1,86 @@
+import { describe, it, expect } from 'vitest';
+import {
+  dma_pool_create,
+  dma_pool_alloc,
+  dma_alloc_coherent,
+  dma_free_coherent,
+  dma_addr,
+  dmesg_mark,
+  dmesg_since,
+  sanitizer_configure,
+  run_in_irq,
+  local_irq_save,
+  local_irq_restore,
+  kmalloc,
+  kfree,
+  alloc_pages,
+  pci_dev,
+  dev_set_name,
+  device_register,
+  GFP_KERNEL,
+  GFP_ATOMIC,
+} from '../../src/index.ts';
+import { pci_alloc_consistent, pci_free_consistent } from '../../compat/index.ts';
+import { small_machine, test_device } from '../helpers.ts';
+
+describe('context checks in the coherent, slab and page allocators', () => {
+  it('dma_alloc_coherent(GFP_KERNEL) in an interrupt handler is a might_sleep report; pci_alloc_consistent uses GFP_ATOMIC', () => {
+    const m = small_machine();
+    const pdev = new pci_dev({ machine: m });
+    dev_set_name(pdev.dev, '0000:00:03.0');
+    device_register(pdev.dev);
+    const h = dma_addr();
+    let mark = dmesg_mark();
+    const v = run_in_irq(() => pci_alloc_consistent(pdev, 4096, h));
+    expect(v).not.toBe(0);
+    expect(dmesg_since(mark)).toBe('');
+    mark = dmesg_mark();
+    const w = run_in_irq(() => dma_alloc_coherent(pdev.dev, 4096, dma_addr(), GFP_KERNEL));
+    expect(w).not.toBe(0);
+    expect(dmesg_since(mark)).toContain('BUG: sleeping function called from invalid context at kernel/dma/mapping.c dma_alloc_attrs');
+    mark = dmesg_mark();
+    run_in_irq(() => kmalloc(64, GFP_KERNEL, m));
+    run_in_irq(() => alloc_pages(GFP_KERNEL, 0, m));
+    const log = dmesg_since(mark);
+    expect(log).toContain('at mm/slub.c kmalloc');
+    expect(log).toContain('at mm/page_alloc.c __alloc_pages');
+    pci_free_consistent(pdev, 4096, v, h.value);
+  });
+
+  it('dma_free_coherent with IRQs off WARNs (and still frees, as the kernel does)', () => {
+    const m = small_machine();
+    const dev = test_device(m, 'irqoff');
+    const h = dma_addr();
+    const v = dma_alloc_coherent(dev, 4096, h, GFP_KERNEL);
+    const before = m.buddy.zoneStats(2).free_pages;
+    const mark = dmesg_mark();
+    const flags = local_irq_save();
+    dma_free_coherent(dev, 4096, v, h.value);
+    local_irq_restore(flags);
+    expect(dmesg_since(mark)).toBe('------------[ cut here ]------------\nWARNING: at kernel/dma/mapping.c dma_free_attrs\nWARN_ON(irqs_disabled())\n');
+    expect(m.buddy.zoneStats(2).free_pages).toBe(before + 1);
+  });
+});
+
+describe('fault injection beyond pools', () => {
+  it('coherent failures reach dma_pool_alloc when it needs a new page; slab failures reach kmalloc', () => {
+    const m = small_machine();
+    const dev = test_device(m, 'fi-coh');
+    const pool = dma_pool_create('p', dev, 2048, 0, 0)!;
+    const h = dma_addr();
+    expect(dma_pool_alloc(pool, GFP_KERNEL, h)).not.toBe(0);
+    expect(dma_pool_alloc(pool, GFP_KERNEL, h)).not.toBe(0); // the page's second block
+    sanitizer_configure(m, { fault: { interval: 1, kinds: ['coherent'] } });
+    const mark = dmesg_mark();
+    expect(dma_pool_alloc(pool, GFP_ATOMIC, h)).toBe(0); // needs a page: the coherent allocation fails
+    expect(pool.nr_pages).toBe(1);
+    expect(dmesg_since(mark)).toContain('injected: dma_alloc_coherent(4096) on fi-coh failed');
+    sanitizer_configure(m, { fault: { nth: 1, kinds: ['slab'], verbose: false } });
+    expect(kmalloc(64, GFP_KERNEL, m)).toBe(0);
+    const k = kmalloc(64, GFP_KERNEL, m);
+    expect(k).not.toBe(0);
+    kfree(k);
+    sanitizer_configure(m, { fault: null });
+    expect(dma_pool_alloc(pool, GFP_KERNEL, h)).not.toBe(0);
+  });
+});

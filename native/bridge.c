@@ -956,13 +956,41 @@ void *phys_to_virt(phys_addr_t address)
 
 /* ------------------------------------------------------------- streaming */
 
+/*
+ * Memory that must not be mapped (DMA-mapping.txt: "you may not use kernel image
+ * addresses ... nor may you use kernel stack addresses"), seen from C: a buffer
+ * outside the arena that lies just above our own stack frame is on the calling
+ * thread's stack (koffi's stack, or a pthread's: at most 16 MiB, so "probable",
+ * as dma-debug says for vmap stacks); one that dladdr() places inside a loaded
+ * object is the program's static data or text. The TypeScript side reports it
+ * with dma-debug's text; flags ride in the high bits of `kind`.
+ */
+#define DMASHIM_AREA_STACK 0x10
+#define DMASHIM_AREA_IMAGE 0x20
+#define DMASHIM_STACK_WINDOW (16u << 20)
+
+static noinline int classify_area(const void *p)
+{
+	volatile char probe = 0;
+	uintptr_t sp = (uintptr_t)&probe, a = (uintptr_t)p;
+	Dl_info info;
+
+	if (a - (uintptr_t)arena < arena_size)
+		return 0;
+	if (a + 4096 >= sp && a < sp + DMASHIM_STACK_WINDOW)
+		return DMASHIM_AREA_STACK;
+	if (dladdr(p, &info) && info.dli_fname)
+		return DMASHIM_AREA_IMAGE;
+	return 0;
+}
+
 dma_addr_t __dmashim_dma_map(struct device *dev, void *ptr, size_t size, enum dma_data_direction dir,
 			     unsigned long attrs, int kind, const char *site)
 {
 	if (!enter("dma_map_single"))
 		return DMA_MAPPING_ERROR;
-	double dma = ops.map(devid(dev), addr_arg(ptr), (double)size, (int32_t)dir, (double)attrs, kind,
-			     site_arg(site));
+	double dma = ops.map(devid(dev), addr_arg(ptr), (double)size, (int32_t)dir, (double)attrs,
+			     kind | classify_area(ptr), site_arg(site));
 	return dma < 0 ? DMA_MAPPING_ERROR : (dma_addr_t)dma;
 }
 

@@ -47,6 +47,7 @@ import {
 } from '../kernel/dma/mapping.ts';
 import { sim_iommu_attach } from '../kernel/dma/iommu.ts';
 import { DMA_MAPPING_ERROR } from '../include/linux/dma-mapping.ts';
+import { debug_dma_map_illegal_area } from '../kernel/dma/debug.ts';
 import { scatterlist, sg_set_buf, sg_mark_end } from '../lib/scatterlist.ts';
 import { __get_free_pages, free_pages, virt_to_phys, virt_to_page, offset_in_page } from '../mm/page.ts';
 import { kmalloc, kfree } from '../mm/slab.ts';
@@ -313,10 +314,18 @@ export class Bridge {
     return off;
   }
 
-  map(devId: number, vaddr: number, size: number, dir: number, attrs: number, kind: number, site: number): number {
+  map(devId: number, vaddr: number, size: number, dir: number, attrs: number, kindFlags: number, site: number): number {
     const dev = this.dev(devId);
     if (!dev) return -1;
     const mark = this.begin(site);
+    // The C side flags buffers on the caller's stack (0x10) or in the program image (0x20).
+    const area = kindFlags & 0x30;
+    const kind = kindFlags & 0x0f;
+    if (area) {
+      debug_dma_map_illegal_area(dev, vaddr, size, area === 0x10 ? 'stack' : 'text');
+      this.end(kind === 1 ? 'dma_map_page' : 'dma_map_single', site, mark);
+      return -1;
+    }
     // dma_map_page gets TypeScript's struct page (C's page pointer is the page's address).
     const dma =
       kind === 1

@@ -45,3 +45,21 @@ describe('streaming DMA from C', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('memory that is not DMA-able, from C', () => {
+  test('the stack, static data and malloc memory are refused with dma-debug texts and their C lines', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['illegal_area.c'], ['--all-errors']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('1 1 1\n');
+    const F2 = 'test/bridge/c/illegal_area.c';
+    const log = r.stderr;
+    const at = (mark: string) => `dma_map_single() called from ${F2}:${mark_line('illegal_area.c', mark)}\n`;
+    expect(log).toMatch(/DMA-API: pci 0000:00:08\.0: device driver maps memory from stack \[probable addr=[0-9a-f]{16}\]\n/);
+    expect(log).toMatch(/DMA-API: pci 0000:00:08\.0: device driver maps memory from kernel text or rodata \[addr=[0-9a-f]{16}\] \[len=256\]\n/);
+    expect(log).toMatch(/DMA-API: pci 0000:00:08\.0: device driver maps memory from invalid area \[addr=[0-9a-f]{16}\] \[len=64\]\n/);
+    expect(log.indexOf(at('stack'))).toBeGreaterThan(log.indexOf('maps memory from stack'));
+    expect(log.indexOf(at('static'))).toBeGreaterThan(log.indexOf('kernel text or rodata'));
+    expect(log.indexOf(at('heap'))).toBeGreaterThan(log.indexOf('invalid area'));
+  });
+});

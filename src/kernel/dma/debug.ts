@@ -483,6 +483,16 @@ export function debug_check_area(dev: device, vaddr: number, len: number): void 
 }
 
 /** debug_dma_map_single()'s area checks for an address outside the direct map. */
+/**
+ * A map of memory the caller must not hand to a device, found by the C bridge:
+ * the calling thread's stack ("probable", as dma-debug says when it cannot be sure)
+ * or the program image (its static data and text, the kernel image's equivalent).
+ */
+export function debug_dma_map_illegal_area(dev: device, vaddr: number, len: number, kind: 'stack' | 'text'): void {
+  if (kind === 'stack') dma_debug_err(dev, `device driver maps memory from stack [probable addr=${fmt_p(vaddr)}]`);
+  else dma_debug_err(dev, `device driver maps memory from kernel text or rodata [addr=${fmt_p(vaddr)}] [len=${len}]`);
+}
+
 export function debug_dma_map_single_invalid(dev: device, vaddr: number, len: number, vmalloc: boolean): void {
   if (vmalloc) dma_debug_err(dev, `device driver maps memory from vmalloc area [addr=${fmt_p(vaddr)}] [len=${len}]`);
   else dma_debug_err(dev, `device driver maps memory from invalid area [addr=${fmt_p(vaddr)}] [len=${len}]`);

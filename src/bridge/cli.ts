@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import type { FaultKind, FaultOptions } from '../lib/fault-inject.ts';
 import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync, renameSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,16 @@ sanitizer:
   --all-errors           print every dma-debug error, not only the first
   --num-errors N         print the first N dma-debug errors
   --driver-filter NAME   report dma-debug errors only for this driver
+fault injection (each injected failure is logged as injected):
+  --fail-nth N           fail the Nth DMA allocation (dma_pool_alloc, dma_alloc_coherent, kmalloc, pages)
+  --fail-interval N      fail every Nth
+  --fail-probability P   fail with probability P (0..1) ...
+  --fail-seed S          ... drawn from this seed (default 1)
+  --fail-times N         at most N failures
+  --fail-pool NAME       only dma_pool_alloc on the pool NAME
+  --fail-device NAME     only allocations for the device NAME
+  --fail-atomic-only     only GFP_ATOMIC (non-sleeping) allocations
+  --fail-kinds LIST      only these: pool,coherent,pages,slab
 `;
 
 const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
@@ -158,6 +169,15 @@ export function main(argv: string[]): number {
         'all-errors': { type: 'boolean' },
         'num-errors': { type: 'string' },
         'driver-filter': { type: 'string' },
+        'fail-nth': { type: 'string' },
+        'fail-interval': { type: 'string' },
+        'fail-probability': { type: 'string' },
+        'fail-seed': { type: 'string' },
+        'fail-times': { type: 'string' },
+        'fail-pool': { type: 'string' },
+        'fail-device': { type: 'string' },
+        'fail-atomic-only': { type: 'boolean' },
+        'fail-kinds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -203,6 +223,34 @@ export function main(argv: string[]): number {
   if (ne !== undefined) cfg.num_errors = ne;
   if (o['driver-filter'] !== undefined) cfg.driver_filter = o['driver-filter'];
   if (o.leaks) cfg.leaks = true;
+  const fault: FaultOptions = {};
+  const fnth = int('fail-nth', o['fail-nth']);
+  if (fnth !== undefined) fault.nth = fnth;
+  const fint = int('fail-interval', o['fail-interval']);
+  if (fint !== undefined) fault.interval = fint;
+  if (o['fail-probability'] !== undefined) {
+    const p = Number(o['fail-probability']);
+    if (!(p >= 0 && p <= 1)) die(`--fail-probability must be a number in 0..1, got ${o['fail-probability']}`);
+    fault.probability = p;
+  }
+  const fseed = int('fail-seed', o['fail-seed']);
+  if (fseed !== undefined) fault.seed = fseed;
+  const ftimes = int('fail-times', o['fail-times']);
+  if (ftimes !== undefined) fault.times = ftimes;
+  if (o['fail-pool'] !== undefined) fault.pool = o['fail-pool'];
+  if (o['fail-device'] !== undefined) fault.device = o['fail-device'];
+  if (o['fail-atomic-only']) fault.atomic_only = true;
+  if (o['fail-kinds'] !== undefined) {
+    const kinds = o['fail-kinds'].split(',').map((k) => k.trim());
+    for (const k of kinds) if (!['pool', 'coherent', 'pages', 'slab'].includes(k)) die(`--fail-kinds: unknown kind ${k} (pool, coherent, pages, slab)`);
+    fault.kinds = kinds as FaultKind[];
+  }
+  if (Object.keys(fault).length) {
+    if (fault.nth === undefined && fault.interval === undefined && fault.probability === undefined) {
+      die('fault injection needs --fail-nth, --fail-interval or --fail-probability');
+    }
+    cfg.fault = fault;
+  }
   if (o.quiet) cfg.quiet = true;
   if (o.debug) cfg.debug = true;
   const ll = int('loglevel', o.loglevel);

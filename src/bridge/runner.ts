@@ -9,6 +9,7 @@
 import { Machine, DEFAULT_RAM, set_current_machine, type RamBank } from '../arch/sim/machine.ts';
 import { log_configure } from '../kernel/printk.ts';
 import { sanitizer_configure, dma_leak_report } from '../kernel/dma/sanitizer.ts';
+import type { FaultOptions } from '../lib/fault-inject.ts';
 import { sysfs_read } from '../drivers/base/core.ts';
 import { swiotlb_configure } from '../kernel/dma/swiotlb.ts';
 import type { PageOrderPolicy } from '../mm/page_alloc.ts';
@@ -32,6 +33,8 @@ export interface RunConfig {
   all_errors?: boolean;
   num_errors?: number;
   driver_filter?: string;
+  /** Fault injection (--fail-*). */
+  fault?: FaultOptions;
   leaks?: boolean;
   force_bounce?: boolean;
   swiotlb?: boolean;
@@ -106,6 +109,7 @@ export function run(cfg: RunConfig): void {
     ...(cfg.all_errors !== undefined ? { all_errors: cfg.all_errors } : {}),
     ...(cfg.num_errors !== undefined ? { num_errors: cfg.num_errors } : {}),
     ...(cfg.driver_filter !== undefined ? { driver_filter: cfg.driver_filter } : {}),
+    ...(cfg.fault !== undefined ? { fault: cfg.fault } : {}),
   });
 
   swiotlb_configure(machine, {

@@ -63,3 +63,17 @@ describe('memory that is not DMA-able, from C', () => {
     expect(log.indexOf(at('heap'))).toBeGreaterThan(log.indexOf('invalid area'));
   });
 });
+
+describe('fault injection from the command line', () => {
+  test('--fail-interval with --fail-pool fails every third pool allocation, logged as injected with the C line', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['fault.c'], ['--fail-interval', '3', '--fail-pool', 'ring']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('fails=3\n');
+    expect(r.stderr.match(/injected: dma_pool_alloc\(ring\) on 0000:00:09\.0 failed \(call \d+\)/g)).toHaveLength(3);
+    expect(r.stderr).toContain(`dma_pool_alloc() called from test/bridge/c/fault.c:${mark_line('fault.c', 'alloc')}\n`);
+    const bad = dmashim_run(['fault.c'], ['--fail-kinds', 'disk']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('--fail-kinds: unknown kind disk');
+  });
+});

@@ -71,35 +71,57 @@ export const dmapool_slow_hooks = {
 
 /** struct dma_pool */
 export class dma_pool {
-  readonly id: number;
-  readonly name: string;
-  readonly dev: device;
-  readonly machine: Machine;
+  /*
+   * Fields set in the constructor are `declare`d: under ES2022 class-field
+   * semantics a plain declaration first defines the field as undefined, which
+   * makes V8 type it "any" and re-check every load on the hot path (Smi tag,
+   * map of each typed array). Declared fields take their representation from
+   * the first real value the constructor stores.
+   */
+  declare readonly id: number;
+  declare readonly name: string;
+  declare readonly dev: device;
+  declare readonly machine: Machine;
   /** Block size after rounding. */
-  readonly size: number;
+  declare readonly size: number;
   /** Bytes per page (one dma_alloc_coherent each). */
-  readonly allocation: number;
-  readonly boundary: number;
-  readonly node: number;
+  declare readonly allocation: number;
+  declare readonly boundary: number;
+  declare readonly node: number;
   /** Blocks per page. */
-  readonly blocks_per_page: number;
+  declare readonly blocks_per_page: number;
   /** Offsets of the blocks within a page, ascending. */
-  readonly offs: Int32Array;
+  declare readonly offs: Int32Array;
   /** log2 of the slot stride per page. */
-  readonly sh: number;
-  readonly kmask: number;
+  declare readonly sh: number;
+  declare readonly kmask: number;
   /** log2(size) when size is a power of two, else -1 (free maps offset -> block with a shift). */
-  readonly sizeShift: number;
-  readonly bshift: number;
-  readonly blocksPerSeg: number;
+  declare readonly sizeShift: number;
+  declare readonly bshift: number;
+  declare readonly blocksPerSeg: number;
+  /**
+   * 1 when block k starts at k * size (no boundary skipping), so the hot path
+   * computes offsets instead of loading them from `offs`.
+   */
+  declare readonly linear: number;
+  /** 1 / size, for block numbers of non-power-of-two linear pools without a division. */
+  declare readonly invSize: number;
+  /*
+   * The machine's fields the hot path needs, copied here so alloc/free touch one
+   * object: the direct map's base, and its arena page -> pool page + 1 table.
+   */
+  declare readonly vbase: number;
+  /** Arena pages (entries of pageIdxOf). */
+  declare readonly arenaPages: number;
+  declare readonly pageIdxOf: Int32Array;
   /** Head of the free list (slot), -1 when empty. */
   head = -1;
-  next: Uint16Array | Int32Array;
+  declare next: Uint16Array | Int32Array;
   nr_blocks = 0;
   nr_active = 0;
   nr_pages = 0;
-  pageVaddr: Float64Array;
-  pageDma: Float64Array;
+  declare pageVaddr: Float64Array;
+  declare pageDma: Float64Array;
   /** dma >> 12 -> page index, for the O(1) (bad dma) / (bad vaddr) verdicts of the error path. */
   readonly dmaPages: Map<number, number> = new Map();
   /** Poisoning for this pool: null follows the machine's switch. */
@@ -138,9 +160,17 @@ export class dma_pool {
     while (1 << sh < offs.length) sh++;
     this.sh = sh;
     this.kmask = (1 << sh) - 1;
-    this.sizeShift = (size & (size - 1)) === 0 ? Math.log2(size) : -1;
-    this.bshift = Math.log2(boundary);
+    // clz32, not Math.log2: an int32 result keeps these fields small integers for the JIT.
+    this.sizeShift = (size & (size - 1)) === 0 ? 31 - Math.clz32(size) : -1;
+    this.bshift = 31 - Math.clz32(boundary);
     this.blocksPerSeg = Math.floor(boundary / size);
+    let linear = 1;
+    for (let k = 0; k < offs.length; k++) if (offs[k] !== k * size) linear = 0;
+    this.linear = linear;
+    this.invSize = 1 / size;
+    this.vbase = this.machine.vbase;
+    this.arenaPages = this.machine.pageIdx.length;
+    this.pageIdxOf = this.machine.pageIdx;
     this.next = new Uint16Array(Math.max(1, 1 << sh));
     this.pageVaddr = new Float64Array(4);
     this.pageDma = new Float64Array(4);
@@ -291,27 +321,31 @@ function ensureCapacity(pool: dma_pool, p: number): void {
   }
 }
 
+/* Out-box for the page allocations: one object for all, as nothing here re-enters. */
+const pageHandle = new dma_addr_ref();
+
 /*
  * pool_alloc_page + pool_initialise_page: one coherent allocation, blocks linked
  * in ascending address order in front of the free list. Returns the page index
  * or -1 (pool unchanged).
  */
 function pool_alloc_page(pool: dma_pool, gfp: gfp_t): number {
-  const h = new dma_addr_ref();
+  const h = pageHandle;
   const vaddr = dma_alloc_coherent(pool.dev, pool.allocation, h, gfp & ~__GFP_ZERO);
   if (!vaddr) return -1;
+  const dma = h.value;
   const m = pool.machine;
   const p = pool.nr_pages;
   ensureCapacity(pool, p);
   pool.pageVaddr[p] = vaddr;
-  pool.pageDma[p] = h.value;
+  pool.pageDma[p] = dma;
   const off = m.virtToOff(vaddr);
   const firstPg = off / PAGE_SIZE;
   const nPg = Math.ceil(pool.allocation / PAGE_SIZE);
   for (let i = 0; i < nPg; i++) {
     m.pagePool[firstPg + i] = pool.id;
     m.pageIdx[firstPg + i] = p + 1;
-    pool.dmaPages.set(Math.floor(h.value / PAGE_SIZE) + i, p);
+    pool.dmaPages.set(Math.floor(dma / PAGE_SIZE) + i, p);
   }
   if (pool.poison) m.u8.fill(POOL_POISON_FREED, off, off + pool.allocation);
   const next = pool.next;
@@ -335,7 +369,8 @@ function pool_alloc_page(pool: dma_pool, gfp: gfp_t): number {
  * Context: any, with GFP_ATOMIC; may sleep with GFP_KERNEL.
  */
 export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
-  if (((mem_flags & __GFP_ZERO) | pool.slow | dmapool_slow_hooks.active) !== 0) {
+  // 0x100 is __GFP_ZERO, spelled as a literal: an imported binding costs a module-cell load and check per call.
+  if (((mem_flags & 0x100) | pool.slow | dmapool_slow_hooks.active) !== 0) {
     return pool_alloc_slow(pool, mem_flags, handle);
   }
   let b = pool.head;
@@ -348,7 +383,8 @@ export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_add
   next[b] = 0;
   pool.nr_active++;
   const page = b >>> pool.sh;
-  const off = pool.offs[b & pool.kmask]!;
+  const k = b & pool.kmask;
+  const off = pool.linear !== 0 ? k * pool.size : pool.offs[k]!;
   handle.value = pool.pageDma[page]! + off;
   return pool.pageVaddr[page]! + off;
 }
@@ -404,15 +440,30 @@ export function dma_pool_zalloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_ad
  * kernel's text and nothing is freed. Context: any.
  */
 export function dma_pool_free(pool: dma_pool, vaddr: number, dma: dma_addr_t): void {
-  const m = pool.machine;
-  const off = vaddr - m.vbase;
-  if (off >= 0 && off < m.arenaSize) {
-    const pg = off >>> 12;
-    if (m.pagePool[pg] === pool.id) {
-      const page = m.pageIdx[pg]! - 1;
+  /*
+   * pg may wrap for an address outside the arena (>>> is modulo 2^32) and NaN
+   * gives 0; either way `o` below is computed from the real vaddr and fails the
+   * block-start test, so a bounds check on pg is all the range check needed.
+   * The arena page's pool page index is checked against THIS pool's page table
+   * only: a page of another pool (or of none: 0 - 1 = -1) cannot hold a block
+   * start of this pool's page `page`, so no separate owner lookup is needed.
+   */
+  const pg = (vaddr - pool.vbase) >>> 12;
+  if (pg < pool.arenaPages) {
+    const page = pool.pageIdxOf[pg]! - 1;
+    if (page >= 0 && page < pool.nr_pages) {
       const o = vaddr - pool.pageVaddr[page]!;
-      const k = pool.blockAt(o);
-      if (k >= 0 && dma === pool.pageDma[page]! + o) {
+      let k: number;
+      let ok: boolean;
+      if (pool.linear !== 0) {
+        // (o + 0.5) keeps an exact multiple from rounding down to the block before it.
+        k = pool.sizeShift >= 0 ? o >>> pool.sizeShift : Math.floor((o + 0.5) * pool.invSize);
+        ok = k >= 0 && k < pool.blocks_per_page && k * pool.size === o;
+      } else {
+        k = pool.blockAt(o);
+        ok = k >= 0;
+      }
+      if (ok && dma === pool.pageDma[page]! + o) {
         const b = (page << pool.sh) | k;
         const next = pool.next;
         if (next[b] === 0) {

@@ -14,7 +14,7 @@ export type u64 = bigint;
  *   const dma = dma_addr(); const qh = dma_pool_alloc(pool, GFP_ATOMIC, dma); ... dma.value
  */
 export class dma_addr_ref {
-  value: dma_addr_t;
+  value: dma_addr_t = 0;
   constructor(v: dma_addr_t = 0) {
     this.value = v;
   }

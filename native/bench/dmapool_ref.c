@@ -22,6 +22,10 @@
  * order" are timed, the pool destroyed. Output: one JSON object per line.
  *
  * usage: dmapool_ref [reps] [rounds]   (reps timed passes after one warm-up pass)
+ *        dmapool_ref scale PER_POOL OPS [reps]
+ *            1,000 pools of 64-byte blocks with PER_POOL live blocks each; OPS random
+ *            free+alloc pairs; ns per op, and the same loop without the allocator
+ *            (the harness's own memory traffic), as the TypeScript scale row does.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -172,6 +176,198 @@ static void ref_pool_destroy(struct dma_pool *pool)
 	free(pool);
 }
 
+/*
+ * "C, out-of-band": dmashim's own algorithm (src/mm/dmapool.ts) in C, as a
+ * diagnostic row. Free blocks are a LIFO list threaded through a uint16_t array
+ * `next` outside the blocks (0 in use, 1 last, n + 2 followed by slot n; slot =
+ * page << sh | k), and EVERY free is checked in O(1) exactly as the TypeScript
+ * fast path does (arena page -> pool page table, block start, vaddr/dma pair,
+ * double free). Set against the C reference it prices the algorithm; set against
+ * the TypeScript core it prices the language.
+ */
+#define OOB_ARENA (64u << 20)
+static char *oob_arena;
+static int32_t *oob_page_idx;  /* arena page -> pool page + 1 (one pool at a time here) */
+static uint32_t oob_bump;
+static uint32_t *oob_free_pages;
+static uint32_t oob_nfree;
+
+struct oob_pool {
+	int32_t head;
+	uint16_t *next;
+	char **page_vaddr;
+	dma_addr_t *page_dma;
+	int32_t *offs;
+	uint32_t nr_pages, cap, next_cap;
+	size_t nr_active, nr_blocks;
+	unsigned int size, allocation, boundary, bpp, sh, kmask, linear;
+	int size_shift;
+};
+
+static int oob_init(void)
+{
+	oob_arena = aligned_alloc(PAGE_SIZE, OOB_ARENA);
+	oob_page_idx = calloc(OOB_ARENA / PAGE_SIZE, sizeof(*oob_page_idx));
+	oob_free_pages = calloc(OOB_ARENA / PAGE_SIZE, sizeof(*oob_free_pages));
+	return oob_arena && oob_page_idx && oob_free_pages ? 0 : -1;
+}
+
+/* One page of the arena (every row's allocation is one page, or 4096 bytes for the 4096 row). */
+static char *oob_page_get(void)
+{
+	uint32_t off;
+	if (oob_nfree)
+		off = oob_free_pages[--oob_nfree];
+	else if (oob_bump + PAGE_SIZE <= OOB_ARENA)
+		off = oob_bump, oob_bump += PAGE_SIZE;
+	else
+		return NULL;
+	memset(oob_arena + off, 0, PAGE_SIZE);
+	return oob_arena + off;
+}
+
+NOINLINE static struct oob_pool *oob_pool_create(size_t size, size_t align, size_t boundary)
+{
+	if (align == 0)
+		align = 1;
+	if (size < 16)
+		size = 16;
+	size = (size + align - 1) & ~(align - 1);
+	size_t allocation = size > PAGE_SIZE ? size : PAGE_SIZE;
+	if (allocation != PAGE_SIZE)
+		return NULL; /* the benchmark's rows all fit one page */
+	if (boundary == 0 || boundary > allocation)
+		boundary = allocation;
+	struct oob_pool *p = calloc(1, sizeof(*p));
+	unsigned int n = 0, offset = 0, next_boundary = (unsigned int)boundary;
+	int32_t offs[PAGE_SIZE / 16];
+	while (offset + size <= allocation) {
+		if (offset + size > next_boundary) {
+			offset = next_boundary;
+			next_boundary += (unsigned int)boundary;
+			continue;
+		}
+		offs[n++] = (int32_t)offset;
+		offset += (unsigned int)size;
+	}
+	p->offs = malloc(n * sizeof(int32_t));
+	memcpy(p->offs, offs, n * sizeof(int32_t));
+	p->linear = 1;
+	for (unsigned int k = 0; k < n; k++)
+		if ((unsigned int)offs[k] != k * size)
+			p->linear = 0;
+	p->size = (unsigned int)size;
+	p->allocation = (unsigned int)allocation;
+	p->boundary = (unsigned int)boundary;
+	p->bpp = n;
+	while ((1u << p->sh) < n)
+		p->sh++;
+	p->kmask = (1u << p->sh) - 1;
+	p->size_shift = (size & (size - 1)) == 0 ? __builtin_ctz((unsigned int)size) : -1;
+	p->head = -1;
+	return p;
+}
+
+static int oob_alloc_page(struct oob_pool *p)
+{
+	char *v = oob_page_get();
+	if (!v)
+		return -1;
+	uint32_t pg = p->nr_pages;
+	if (pg == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 4;
+		p->page_vaddr = realloc(p->page_vaddr, p->cap * sizeof(char *));
+		p->page_dma = realloc(p->page_dma, p->cap * sizeof(dma_addr_t));
+	}
+	uint32_t slots = (pg + 1) << p->sh;
+	if (slots > p->next_cap) {
+		uint32_t c = p->next_cap ? p->next_cap : 1u << p->sh;
+		while (c < slots)
+			c *= 2;
+		p->next = realloc(p->next, c * sizeof(uint16_t));
+		memset(p->next + p->next_cap, 0, (c - p->next_cap) * sizeof(uint16_t));
+		p->next_cap = c;
+	}
+	p->page_vaddr[pg] = v;
+	p->page_dma[pg] = (dma_addr_t)(uintptr_t)v + FAKE_DMA_OFFSET;
+	oob_page_idx[(v - oob_arena) / PAGE_SIZE] = (int32_t)pg + 1;
+	int32_t head = p->head;
+	uint32_t base = pg << p->sh;
+	for (int k = (int)p->bpp - 1; k >= 0; k--) {
+		p->next[base + k] = (uint16_t)(head + 2);
+		head = (int32_t)(base + k);
+	}
+	p->head = head;
+	p->nr_blocks += p->bpp;
+	p->nr_pages = pg + 1;
+	return 0;
+}
+
+NOINLINE static void *oob_pool_alloc(struct oob_pool *p, dma_addr_t *handle)
+{
+	int32_t b = p->head;
+	if (__builtin_expect(b < 0, 0)) {
+		if (oob_alloc_page(p))
+			return NULL;
+		b = p->head;
+	}
+	p->head = (int32_t)p->next[b] - 2;
+	p->next[b] = 0;
+	p->nr_active++;
+	uint32_t page = (uint32_t)b >> p->sh, k = (uint32_t)b & p->kmask;
+	uint32_t off = p->linear ? k * p->size : (uint32_t)p->offs[k];
+	*handle = p->page_dma[page] + off;
+	return p->page_vaddr[page] + off;
+}
+
+static unsigned long oob_errors;
+
+NOINLINE static void oob_pool_free(struct oob_pool *p, void *vaddr, dma_addr_t dma)
+{
+	uintptr_t off = (uintptr_t)vaddr - (uintptr_t)oob_arena;
+	if (off < OOB_ARENA) {
+		int32_t page = oob_page_idx[off / PAGE_SIZE] - 1;
+		if (page >= 0 && (uint32_t)page < p->nr_pages) {
+			uintptr_t o = (uintptr_t)vaddr - (uintptr_t)p->page_vaddr[page];
+			uintptr_t k;
+			int ok;
+			if (p->linear) {
+				k = p->size_shift >= 0 ? o >> p->size_shift : o / p->size;
+				ok = k < p->bpp && k * p->size == o;
+			} else {
+				k = 0;
+				while (k < p->bpp && (uintptr_t)p->offs[k] < o)
+					k++; /* never taken by the benchmark's rows, which are all linear */
+				ok = k < p->bpp && (uintptr_t)p->offs[k] == o;
+			}
+			if (ok && dma == p->page_dma[page] + o) {
+				uint32_t b = ((uint32_t)page << p->sh) | (uint32_t)k;
+				if (p->next[b] == 0) {
+					p->next[b] = (uint16_t)(p->head + 2);
+					p->head = (int32_t)b;
+					p->nr_active--;
+					return;
+				}
+			}
+		}
+	}
+	oob_errors++; /* the report path; never taken here */
+}
+
+static void oob_pool_destroy(struct oob_pool *p)
+{
+	for (uint32_t i = 0; i < p->nr_pages; i++) {
+		uint32_t off = (uint32_t)(p->page_vaddr[i] - oob_arena);
+		oob_page_idx[off / PAGE_SIZE] = 0;
+		oob_free_pages[oob_nfree++] = off;
+	}
+	free(p->next);
+	free(p->page_vaddr);
+	free(p->page_dma);
+	free(p->offs);
+	free(p);
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -222,6 +418,30 @@ static double run_ref(const struct param *p, unsigned int blocks, unsigned int r
 	return (t1 - t0) / ((double)rounds * blocks * 2);
 }
 
+/* The same row on the out-of-band, always-checked variant. */
+static double run_oob(const struct param *p, unsigned int blocks, unsigned int rounds, struct pair *pairs)
+{
+	struct oob_pool *pool = oob_pool_create(p->size, p->align, p->boundary);
+	if (!pool)
+		return -1;
+	double t0 = now_ns();
+	for (unsigned int r = 0; r < rounds; r++) {
+		for (unsigned int i = 0; i < blocks; i++) {
+			pairs[i].v = oob_pool_alloc(pool, &pairs[i].dma);
+			if (!pairs[i].v) {
+				oob_pool_destroy(pool);
+				return -1;
+			}
+		}
+		for (unsigned int i = 0; i < blocks; i++)
+			oob_pool_free(pool, pairs[i].v, pairs[i].dma);
+	}
+	double t1 = now_ns();
+	int bad = pool->nr_active != 0 || oob_errors != 0;
+	oob_pool_destroy(pool);
+	return bad ? -1 : (t1 - t0) / ((double)rounds * blocks * 2);
+}
+
 /* The same row on glibc malloc/free (requested size; malloc knows no alignment or boundary). */
 static double run_malloc(const struct param *p, unsigned int blocks, unsigned int rounds, struct pair *pairs)
 {
@@ -242,12 +462,72 @@ static double run_malloc(const struct param *p, unsigned int blocks, unsigned in
 	return (t1 - t0) / ((double)rounds * blocks * 2);
 }
 
+#define SCALE_POOLS 1000u
+
+static int run_scale(unsigned int per_pool, unsigned int ops, int reps)
+{
+	size_t live = (size_t)SCALE_POOLS * per_pool;
+	struct dma_pool **pools = calloc(SCALE_POOLS, sizeof(*pools));
+	struct pair *pairs = calloc(live, sizeof(*pairs));
+	unsigned int *sel = calloc(ops, sizeof(*sel));
+	if (!pools || !pairs || !sel)
+		return 2;
+	for (unsigned int i = 0; i < SCALE_POOLS; i++) {
+		pools[i] = ref_pool_create(64, 64, 0);
+		if (!pools[i])
+			return 1;
+		for (unsigned int j = 0; j < per_pool; j++) {
+			struct pair *q = &pairs[(size_t)i * per_pool + j];
+			q->v = ref_pool_alloc(pools[i], &q->dma);
+			if (!q->v)
+				return 1;
+		}
+	}
+	uint32_t x = 0x9e3779b9u ^ per_pool;
+	for (unsigned int t = 0; t < ops; t++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		sel[t] = (unsigned int)(x % live);
+	}
+	for (int rep = -1; rep < reps; rep++) {
+		double t0 = now_ns();
+		for (unsigned int t = 0; t < ops; t++) {
+			struct pair *q = &pairs[sel[t]];
+			struct dma_pool *pool = pools[sel[t] / per_pool];
+			ref_pool_free(pool, q->v, q->dma);
+			q->v = ref_pool_alloc(pool, &q->dma);
+		}
+		double t1 = now_ns();
+		size_t sink = 0;
+		for (unsigned int t = 0; t < ops; t++) {
+			struct pair *q = &pairs[sel[t]];
+			struct dma_pool *pool = pools[sel[t] / per_pool];
+			sink += pool->nr_active;
+			__asm__ volatile("" : : "r"(q) : "memory");
+			q->dma ^= 0;
+		}
+		double t2 = now_ns();
+		if (rep >= 0)
+			printf("{\"scale\":%u,\"rep\":%d,\"ref_ns\":%.4f,\"harness_ns\":%.4f,\"sink\":%zu}\n", per_pool, rep,
+			       (t1 - t0) / (2.0 * ops), (t2 - t1) / (2.0 * ops), sink & 1);
+	}
+	for (unsigned int i = 0; i < SCALE_POOLS; i++)
+		ref_pool_destroy(pools[i]);
+	free(pools);
+	free(pairs);
+	free(sel);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 3 && strcmp(argv[1], "scale") == 0)
+		return run_scale((unsigned int)atoi(argv[2]), (unsigned int)atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 3);
 	int reps = argc > 1 ? atoi(argv[1]) : 1;
 	unsigned int rounds = argc > 2 ? (unsigned int)atoi(argv[2]) : 100;
 	struct pair *pairs = calloc(8192, sizeof(*pairs));
-	if (!pairs || reps < 0 || rounds == 0)
+	if (!pairs || reps < 0 || rounds == 0 || oob_init())
 		return 2;
 	for (int rep = -1; rep < reps; rep++) {
 		for (size_t k = 0; k < NPARAMS; k++) {
@@ -255,14 +535,15 @@ int main(int argc, char **argv)
 			unsigned int blocks = nr_blocks(p->size);
 			double ref = run_ref(p, blocks, rounds, pairs);
 			double mal = run_malloc(p, blocks, rounds, pairs);
-			if (ref < 0 || mal < 0) {
+			double oob = run_oob(p, blocks, rounds, pairs);
+			if (ref < 0 || mal < 0 || oob < 0) {
 				fprintf(stderr, "dmapool_ref: allocation failed (size %u)\n", p->size);
 				return 1;
 			}
 			if (rep < 0)
 				continue; /* warm-up pass: caches, page faults, malloc arenas */
-			printf("{\"row\":%zu,\"size\":%u,\"align\":%u,\"boundary\":%u,\"blocks\":%u,\"rep\":%d,\"ref_ns\":%.4f,\"malloc_ns\":%.4f}\n",
-			       k, p->size, p->align, p->boundary, blocks, rep, ref, mal);
+			printf("{\"row\":%zu,\"size\":%u,\"align\":%u,\"boundary\":%u,\"blocks\":%u,\"rep\":%d,\"ref_ns\":%.4f,\"malloc_ns\":%.4f,\"oob_ns\":%.4f}\n",
+			       k, p->size, p->align, p->boundary, blocks, rep, ref, mal, oob);
 		}
 	}
 	free(pairs);

@@ -1,0 +1,55 @@
+/*
+ * Row (c): the TypeScript core driven from C through the koffi bridge. The bridge
+ * (native/, src/bridge/, include/, bin/dmashim.js) is another engineer's work in
+ * progress; this row runs the C program native/bench/dmapool_bridge_bench.c with
+ * the project's own runner, `dmashim run FILE.c`, in a child process (as every C
+ * program is run, DESIGN §6), and reads the "BENCH {json}" lines it prints. When
+ * the runner or the headers are not there yet the row is skipped with the reason.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, NATIVE_BENCH } from './native.ts';
+
+export interface BridgeSample {
+  row: number;
+  rep: number;
+  alloc_ns: number;
+  free_ns: number;
+  ns: number;
+}
+
+export type BridgeResult = { ok: true; samples: BridgeSample[]; command: string } | { ok: false; reason: string };
+
+/** The runner's entry, when the bridge exists: bin/dmashim.js plus a non-empty src/bridge/. */
+export function bridgeRunner(): string | null {
+  const bin = join(ROOT, 'bin', 'dmashim.js');
+  const dir = join(ROOT, 'src', 'bridge');
+  if (!existsSync(bin) || !existsSync(dir) || readdirSync(dir).length === 0) return null;
+  return bin;
+}
+
+export function runBridge(reps: number, rounds: number, timeoutMs: number): BridgeResult {
+  const bin = bridgeRunner();
+  if (!bin) return { ok: false, reason: 'bridge not available (no bin/dmashim.js or src/bridge/)' };
+  const src = join(NATIVE_BENCH, 'dmapool_bridge_bench.c');
+  const args = [bin, 'run', src, '--quiet', '--cflags=-O2'];
+  const r = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, BENCH_REPS: String(reps), BENCH_ROUNDS: String(rounds), DMASHIM_QUIET: '1' },
+    maxBuffer: 16 << 20,
+  });
+  const command = `node bin/dmashim.js run native/bench/dmapool_bridge_bench.c --quiet --cflags=-O2`;
+  if (r.error) return { ok: false, reason: `bridge not available (${command}: ${r.error.message})` };
+  const samples = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('BENCH {'))
+    .map((l) => JSON.parse(l.slice(6)) as BridgeSample);
+  if (r.status !== 0 || samples.length === 0) {
+    const why = (r.stderr || r.stdout || '').trim().split('\n').slice(0, 6).join(' | ');
+    return { ok: false, reason: `bridge not available (${command} exited ${r.status ?? r.signal}: ${why.slice(0, 400)})` };
+  }
+  return { ok: true, samples, command };
+}

@@ -80,7 +80,10 @@ interface RowResult {
   align: number;
   boundary: number;
   blocks: number;
+  /** C reference of record: the kernel's algorithm with its pool lock. */
   ref: Summary;
+  /** The same without the lock (diagnostic). */
+  refNoLock: Summary;
   malloc: Summary;
   oob: Summary;
   coreDefault: Summary;
@@ -95,6 +98,7 @@ interface RowResult {
 
 const NROWS = PARAMS.length;
 const refS: number[][] = PARAMS.map(() => []);
+const refNoLockS: number[][] = PARAMS.map(() => []);
 const mallocS: number[][] = PARAMS.map(() => []);
 const oobS: number[][] = PARAMS.map(() => []);
 const defS: number[][] = PARAMS.map(() => []);
@@ -118,7 +122,8 @@ function coreReps(env: CoreEnv, into: number[][], tag: string, rep: number, reps
 
 function addRef(samples: RefSample[]): void {
   for (const s of samples) {
-    refS[s.row]!.push(s.ref_ns);
+    refS[s.row]!.push(s.ref_locked_ns);
+    refNoLockS[s.row]!.push(s.ref_ns);
     mallocS[s.row]!.push(s.malloc_ns);
     oobS[s.row]!.push(s.oob_ns);
   }
@@ -202,6 +207,7 @@ const rows: RowResult[] = PARAMS.map((p, k) => {
     boundary: p.boundary,
     blocks: nrBlocks(p.size),
     ref: summarize(refS[k]!),
+    refNoLock: summarize(refNoLockS[k]!),
     malloc: summarize(mallocS[k]!),
     oob: summarize(oobS[k]!),
     coreDefault: summarize(defS[k]!),
@@ -306,6 +312,9 @@ const ratiosDef = rows.map((r) => ratio(r.coreDefault, r.ref));
 const gmOff = geomean(ratiosOff);
 const gmDef = geomean(ratiosDef);
 const gmOob = geomean(rows.map((r) => ratio(r.oob, r.ref)));
+// Against the lock-elided C: what the language costs, algorithm for algorithm.
+const gmOffNoLock = geomean(rows.map((r) => ratio(r.coreOff, r.refNoLock)));
+const gmDefNoLock = geomean(rows.map((r) => ratio(r.coreDefault, r.refNoLock)));
 // Best-of-N view (min over min): on a noisy VM it shows what the code does when nothing interferes.
 const bestRatio = (a: Summary | null, b: Summary): number => (a && a.n ? a.min / b.min : NaN);
 const gmOffBest = geomean(rows.map((r) => bestRatio(r.coreOff, r.ref)));
@@ -382,7 +391,7 @@ out.push(
 if (coreRan) {
   out.push(
     table(
-      ['size/align/bdry', 'blocks', 'C ref', 'core default', 'x ref', 'core opt. off', 'x ref', 'C out-of-band', 'x ref', 'glibc malloc', '@thi.ng MemPool', 'core poison on'],
+      ['size/align/bdry', 'blocks', 'C ref', 'core default', 'x ref', 'core opt. off', 'x ref', 'C ref no lock', 'C out-of-band', 'x ref', 'glibc malloc', '@thi.ng MemPool', 'core poison on'],
       rows.map((r) => [
         r.label,
         String(r.blocks),
@@ -391,6 +400,7 @@ if (coreRan) {
         fmt(ratio(r.coreDefault, r.ref)),
         fmtSpread(r.coreOff),
         fmt(ratio(r.coreOff, r.ref)),
+        fmt(r.refNoLock.median),
         fmt(r.oob.median),
         fmt(ratio(r.oob, r.ref)),
         fmt(r.malloc.median),
@@ -401,6 +411,8 @@ if (coreRan) {
     `${'geomean of ratios'.padEnd(15)}  core default x ref ${fmt(gmDef)}   core optional off x ref ${fmt(gmOff)}   C out-of-band x ref ${fmt(gmOob)}`,
     `${''.padEnd(15)}  best-of-${opts.reps} (min/min): core default ${fmt(gmDefBest)}, core optional off ${fmt(gmOffBest)}; per row (opt. off): ` +
       rows.map((r) => `${r.label} ${fmt(bestRatio(r.coreOff, r.ref))}`).join(', '),
+    `${''.padEnd(15)}  against the C reference with its lock elided (language vs language): core default ${fmt(gmDefNoLock)}, core optional off ${fmt(gmOffNoLock)}`,
+    `${''.padEnd(15)}  C ref = the kernel's algorithm with its pool spinlock taken and released per call, as dma_pool_alloc/free do (reference of record)`,
     '',
   );
 }
@@ -512,9 +524,18 @@ const json = {
     ratioCoreDefault: round4(ratio(r.coreDefault, r.ref)),
     ratioCoreOff: round4(ratio(r.coreOff, r.ref)),
     ratioCOutOfBand: round4(ratio(r.oob, r.ref)),
+    ratioCoreOffVsNoLock: round4(ratio(r.coreOff, r.refNoLock)),
     ratioBridge: r.bridge ? round4(ratio(r.bridge, r.ref)) : null,
   })),
-  geomean: { coreDefault: round4(gmDef), coreOff: round4(gmOff), cOutOfBand: round4(gmOob), coreDefaultBest: round4(gmDefBest), coreOffBest: round4(gmOffBest) },
+  geomean: {
+    coreDefault: round4(gmDef),
+    coreOff: round4(gmOff),
+    cOutOfBand: round4(gmOob),
+    coreDefaultBest: round4(gmDefBest),
+    coreOffBest: round4(gmOffBest),
+    coreDefaultVsNoLock: round4(gmDefNoLock),
+    coreOffVsNoLock: round4(gmOffNoLock),
+  },
   koffi: koffi.ok ? { ...koffi.value, noopMedian: cbNoop, argsMedian: cbArgs } : { skipped: koffi.reason },
   bridge: bridge.ok ? { command: bridge.command, maxOpVsCallback: round4(maxBridgeVsCb) } : { skipped: bridge.reason },
   scale,

@@ -45,7 +45,10 @@ export function ccVersion(): string {
 
 export interface RefSample {
   row: number;
+  /** The kernel's algorithm without its pool lock (a diagnostic row). */
   ref_ns: number;
+  /** The kernel's algorithm with its pool spinlock, as dma_pool_alloc/free run: the reference of record. */
+  ref_locked_ns: number;
   malloc_ns: number;
   /** dmashim's out-of-band, always-checked algorithm written in C (a diagnostic row). */
   oob_ns: number;

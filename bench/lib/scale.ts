@@ -2,7 +2,8 @@
  * Scale, memory and destroy checks of the TypeScript core (issue targets):
  *  - per-op cost with 1,000 pools of 64-byte blocks holding 1K vs 1M live blocks,
  *    on random free+alloc pairs (the same pattern at both scales);
- *  - allocator metadata per block (pool typed arrays + per-page records);
+ *  - allocator metadata per block: every typed array a pool keeps (capacity), the
+ *    shared offs arrays once, and the measured JS cost of the pool objects;
  *  - dma_pool_destroy cost per page for pools of different sizes.
  */
 import {
@@ -20,6 +21,8 @@ import {
 } from '../../src/index.ts';
 import { makeCoreEnv, disposeCoreEnv, type CoreEnv } from './core.ts';
 import { nowNs } from './stats.ts';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 export const SCALE_POOLS = 1000;
 const BLOCK = 64;
@@ -126,57 +129,136 @@ export function teardownScale(s: ScaleSetup): void {
 export interface MetadataReport {
   blocks: number;
   pages: number;
-  /** Bytes of the pools' typed arrays (next, pageVaddr, pageDma, offs), capacity included. */
+  pools: number;
+  /**
+   * Payload bytes of the pools' typed arrays at capacity (slack included):
+   * `next`, `pageVaddr`, `pageDma`, `htab`; `offs` once per distinct array
+   * (pools of one shape share it).
+   */
   typedArrayBytes: number;
-  /** dmaPages Map entries (one per page), estimated at V8's OrderedHashMap cost. */
+  /** Of which: next links, page addresses, lookup hash, offs. */
+  nextBytes: number;
+  pageBytes: number;
+  htabBytes: number;
+  offsBytes: number;
+  /** Per-pool JS cost: the dma_pool object, its typed arrays' headers and buffers, its registrations; measured (see poolFixedBytes). */
+  poolObjectBytes: number;
+  perPoolFixedBytes: number;
+  /** Legacy rows (the dmaPages Map is gone): always 0. */
   mapEntries: number;
   mapBytesEstimate: number;
-  /** The machine's per-arena-page owner/index words for these pages (machine-wide tables, not the pool's). */
+  /** The machine's arena page -> pool page table (4 B per arena page, the whole table: it exists only for pools). */
   machinePageTableBytes: number;
+  /** Pool-owned bytes above (typed arrays + JS objects), per carved block. */
   bytesPerBlock: number;
+  /** The same plus the whole machine-wide table. */
   bytesPerBlockWithMachine: number;
+  /** Typed-array payload only, per block (what the earlier runs reported, minus the Map). */
+  payloadBytesPerBlock: number;
 }
-
-/*
- * A V8 OrderedHashMap entry is key + value + chain (3 tagged words) plus half a
- * bucket word on average: 28 bytes with 8-byte tagged values (Node's default build).
- */
-const MAP_ENTRY_BYTES = 28;
 
 interface PoolMemoryView {
   next: { byteLength: number };
   pageVaddr: { byteLength: number };
   pageDma: { byteLength: number };
-  offs: { byteLength: number };
-  dmaPages?: { size: number };
+  htab?: { byteLength: number };
+  offs: Int32Array;
+  machine: { pageIdx?: { byteLength: number } };
   nr_blocks: number;
   nr_pages: number;
 }
 
-/** Count the allocator's own bytes over live pools (fields that exist are counted; see MetadataReport). */
+let fixedCache = -1;
+
+/*
+ * Heap bytes per empty pool (no pages), net of nothing: the dma_pool object with
+ * its fields and boxed doubles, its initial typed arrays (headers, ArrayBuffer
+ * objects, on-heap payloads), the device list and machine set entries. Measured
+ * as the used-heap + ArrayBuffer delta of 2,000 pools between forced GCs. The
+ * off-heap C++ BackingStore of an external buffer is visible to neither counter,
+ * so large typed arrays are undercounted by that much (~100 B each).
+ */
+export function poolFixedBytes(): number {
+  if (fixedCache >= 0) return fixedCache;
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const env = makeCoreEnv({ poison: false, name: 'bench-meta' });
+  const n = 2000;
+  const pools: dma_pool[] = [];
+  const used = (): number => {
+    gc();
+    gc();
+    return v8.getHeapStatistics().used_heap_size + process.memoryUsage().arrayBuffers;
+  };
+  pools.length = n;
+  const before = used();
+  for (let i = 0; i < n; i++) {
+    const p = dma_pool_create(`scale${i}`, env.dev, BLOCK, BLOCK, 0);
+    if (!p) throw new Error('bench: pool create failed');
+    pools[i] = p;
+  }
+  const after = used();
+  // The empty pool's typed-array payloads are counted with the pool's arrays in countMetadata.
+  const p0 = pools[0] as unknown as PoolMemoryView;
+  const payload = p0.next.byteLength + p0.pageVaddr.byteLength + p0.pageDma.byteLength + (p0.htab?.byteLength ?? 0);
+  fixedCache = Math.max(0, (after - before) / n - payload);
+  for (const p of pools) dma_pool_destroy(p);
+  disposeCoreEnv(env);
+  return fixedCache;
+}
+
+/** Count the allocator's bytes over live pools (every field that exists; see MetadataReport). */
 export function countMetadata(pools: readonly dma_pool[]): MetadataReport {
   let blocks = 0;
   let pages = 0;
-  let typed = 0;
-  let mapEntries = 0;
+  let nextBytes = 0;
+  let pageBytes = 0;
+  let htabBytes = 0;
+  const offs = new Set<Int32Array>();
   for (const p of pools as readonly PoolMemoryView[]) {
     blocks += p.nr_blocks;
     pages += p.nr_pages;
-    typed += p.next.byteLength + p.pageVaddr.byteLength + p.pageDma.byteLength + p.offs.byteLength;
-    mapEntries += p.dmaPages?.size ?? 0;
+    nextBytes += p.next.byteLength;
+    pageBytes += p.pageVaddr.byteLength + p.pageDma.byteLength;
+    htabBytes += p.htab?.byteLength ?? 0;
+    offs.add(p.offs);
   }
-  const mapBytes = mapEntries * MAP_ENTRY_BYTES;
-  const machine = pages * 8;
+  let offsBytes = 0;
+  for (const o of offs) offsBytes += o.byteLength;
+  const typed = nextBytes + pageBytes + htabBytes + offsBytes;
+  const fixed = poolFixedBytes();
+  const poolObject = fixed * pools.length;
+  const total = typed + poolObject;
+  const machine = (pools[0] as unknown as PoolMemoryView | undefined)?.machine.pageIdx?.byteLength ?? 0;
   return {
     blocks,
     pages,
+    pools: pools.length,
     typedArrayBytes: typed,
-    mapEntries,
-    mapBytesEstimate: mapBytes,
+    nextBytes,
+    pageBytes,
+    htabBytes,
+    offsBytes,
+    poolObjectBytes: poolObject,
+    perPoolFixedBytes: fixed,
+    mapEntries: 0,
+    mapBytesEstimate: 0,
     machinePageTableBytes: machine,
-    bytesPerBlock: (typed + mapBytes) / blocks,
-    bytesPerBlockWithMachine: (typed + mapBytes + machine) / blocks,
+    bytesPerBlock: total / blocks,
+    bytesPerBlockWithMachine: (total + machine) / blocks,
+    payloadBytesPerBlock: typed / blocks,
   };
+}
+
+/** One line for the bench table: the total and what it is made of. */
+export function describeMetadata(m: MetadataReport): string {
+  const b = (x: number): string => (x / m.blocks).toFixed(3);
+  return (
+    `metadata at 1M live: ${m.blocks} blocks, ${m.pages} pages, ${m.pools} pools: ${m.bytesPerBlock.toFixed(2)} B/block = ` +
+    `next ${b(m.nextBytes)} + page addresses ${b(m.pageBytes)} + lookup hash ${b(m.htabBytes)} + offs ${b(m.offsBytes)} ` +
+    `+ per-pool JS objects ${b(m.poolObjectBytes)} (${Math.round(m.perPoolFixedBytes)} B/pool measured); ` +
+    `+ machine arena-page table ${m.machinePageTableBytes} B (whole, ${b(m.machinePageTableBytes)}) = ${m.bytesPerBlockWithMachine.toFixed(2)} B/block`
+  );
 }
 
 /** ns per page to destroy an idle pool of `pages` pages of 64-byte blocks (its own device, one pool). */

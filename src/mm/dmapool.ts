@@ -19,6 +19,12 @@
  * page << sh | k (k = block within the page), so a slot maps to its page with a
  * shift. `next` is a Uint16Array (2 bytes a block) until a pool has more than
  * 65533 slots, then an Int32Array.
+ *
+ * A free finds its page through the machine's arena page -> pool page + 1 table
+ * (one load). The error path finds a page by bus address through `htab`, a
+ * per-pool open-addressing hash (linear probing, load <= 1/2; entries are pool
+ * page + 1, keyed by the bus pages a pool page covers), each entry verified
+ * against the page's bus range, so a collision just probes on.
  */
 import { PAGE_SIZE } from './page_alloc.ts';
 import type { Machine } from '../arch/sim/machine.ts';
@@ -114,6 +120,12 @@ export class dma_pool {
   /** Arena pages (entries of pageIdxOf). */
   declare readonly arenaPages: number;
   declare readonly pageIdxOf: Int32Array;
+  /** Bus page lookup hash (see the file comment): pool page + 1 per entry, 0 = empty; power-of-two length. */
+  declare htab: Int32Array;
+  /** 32 - log2(htab.length): the multiplicative hash keeps the top bits. */
+  declare hshift: number;
+  /** Keys in htab. */
+  hkeys = 0;
   /** Head of the free list (slot), -1 when empty. */
   head = -1;
   declare next: Uint16Array | Int32Array;
@@ -122,8 +134,6 @@ export class dma_pool {
   nr_pages = 0;
   declare pageVaddr: Float64Array;
   declare pageDma: Float64Array;
-  /** dma >> 12 -> page index, for the O(1) (bad dma) / (bad vaddr) verdicts of the error path. */
-  readonly dmaPages: Map<number, number> = new Map();
   /** Poisoning for this pool: null follows the machine's switch. */
   poisonOverride: boolean | null = null;
   /** Nonzero when this pool's alloc/free must take the slow path (poisoning). */
@@ -154,7 +164,7 @@ export class dma_pool {
       offs.push(offset);
       offset += size;
     }
-    this.offs = Int32Array.from(offs);
+    this.offs = sharedOffs(offs);
     this.blocks_per_page = offs.length;
     let sh = 0;
     while (1 << sh < offs.length) sh++;
@@ -171,6 +181,8 @@ export class dma_pool {
     this.vbase = this.machine.vbase;
     this.arenaPages = this.machine.pageIdx.length;
     this.pageIdxOf = this.machine.pageIdx;
+    this.htab = EMPTY_HTAB;
+    this.hshift = 31;
     this.next = new Uint16Array(Math.max(1, 1 << sh));
     this.pageVaddr = new Float64Array(4);
     this.pageDma = new Float64Array(4);
@@ -227,6 +239,75 @@ export class dma_pool {
 }
 
 const poolsOf = new WeakMap<Machine, Set<dma_pool>>();
+
+/* A table that finds nothing: a new pool's, and a destroyed pool's. */
+const EMPTY_HTAB = new Int32Array(2);
+const HASH_MUL = 0x9e3779b1 | 0;
+
+/*
+ * Block offsets depend only on (size, allocation, boundary), so pools of one
+ * shape share one read-only array instead of carrying 4 bytes per block of a
+ * page each.
+ */
+const offsCache = new Map<string, Int32Array>();
+function sharedOffs(offs: number[]): Int32Array {
+  const key = offs.join(',');
+  let a = offsCache.get(key);
+  if (!a) offsCache.set(key, (a = Int32Array.from(offs)));
+  return a;
+}
+
+/* Add key -> page to the pool's lookup hash (the caller has made room). */
+function htabPut(pool: dma_pool, key: number, page: number): void {
+  const t = pool.htab;
+  const mask = t.length - 1;
+  let h = Math.imul(key | 0, HASH_MUL) >>> pool.hshift;
+  while (t[h] !== 0) h = (h + 1) & mask;
+  t[h] = page + 1;
+  pool.hkeys++;
+}
+
+/* Bus pages covered by pool page p: [first, first + n). */
+function dmaKeyFirst(pool: dma_pool, p: number): number {
+  return Math.floor(pool.pageDma[p]! / PAGE_SIZE);
+}
+function dmaKeyCount(pool: dma_pool, p: number): number {
+  const d = pool.pageDma[p]!;
+  return Math.floor((d + pool.allocation - 1) / PAGE_SIZE) - Math.floor(d / PAGE_SIZE) + 1;
+}
+
+/* Every bus page of pool page p, into the hash. */
+function htabAddPage(pool: dma_pool, p: number): void {
+  const d0 = dmaKeyFirst(pool, p);
+  const nd = dmaKeyCount(pool, p);
+  for (let i = 0; i < nd; i++) htabPut(pool, d0 + i, p);
+}
+
+/* Make room for page p's keys: keep the load at or below 1/2, rehashing in O(pages) when the table doubles. */
+function htabReserve(pool: dma_pool, p: number): void {
+  const need = pool.hkeys + dmaKeyCount(pool, p);
+  // EMPTY_HTAB is shared and must stay empty: a pool's first page always gets its own table.
+  if (need * 2 <= pool.htab.length && pool.htab !== EMPTY_HTAB) return;
+  let n = 2;
+  while (n < need * 2) n *= 2;
+  pool.htab = new Int32Array(n);
+  pool.hshift = Math.clz32(n) + 1;
+  pool.hkeys = 0;
+  for (let q = 0; q < p; q++) htabAddPage(pool, q);
+}
+
+/* The pool page whose bus range holds dma, or -1. O(1) expected (the error path's lookup). */
+function pageOfDma(pool: dma_pool, dma: number): number {
+  if (!Number.isFinite(dma)) return -1;
+  const t = pool.htab;
+  const mask = t.length - 1;
+  const key = Math.floor(dma / PAGE_SIZE);
+  for (let h = Math.imul(key | 0, HASH_MUL) >>> pool.hshift; t[h] !== 0; h = (h + 1) & mask) {
+    const p = t[h]! - 1;
+    if (dma >= pool.pageDma[p]! && dma - pool.pageDma[p]! < pool.allocation) return p;
+  }
+  return -1;
+}
 
 /** Every live pool on a machine. */
 export function machine_pools(m: Machine): dma_pool[] {
@@ -342,11 +423,9 @@ function pool_alloc_page(pool: dma_pool, gfp: gfp_t): number {
   const off = m.virtToOff(vaddr);
   const firstPg = off / PAGE_SIZE;
   const nPg = Math.ceil(pool.allocation / PAGE_SIZE);
-  for (let i = 0; i < nPg; i++) {
-    m.pagePool[firstPg + i] = pool.id;
-    m.pageIdx[firstPg + i] = p + 1;
-    pool.dmaPages.set(Math.floor(dma / PAGE_SIZE) + i, p);
-  }
+  for (let i = 0; i < nPg; i++) m.pageIdx[firstPg + i] = p + 1;
+  htabReserve(pool, p);
+  htabAddPage(pool, p);
   if (pool.poison) m.u8.fill(POOL_POISON_FREED, off, off + pool.allocation);
   const next = pool.next;
   let head = pool.head;
@@ -494,8 +573,8 @@ function pool_block_err(pool: dma_pool, vaddr: number, dma: number): void {
     dev_err(pool.dev, `${fn} ${pool.name}, ${fmt_p(vaddr)}/${fmt_lx(dma)} (bad dma): pool was destroyed`);
     return;
   }
-  const page = Number.isFinite(dma) ? pool.dmaPages.get(Math.floor(dma / PAGE_SIZE)) : undefined;
-  if (page === undefined || dma < pool.pageDma[page]! || dma - pool.pageDma[page]! >= pool.allocation) {
+  const page = pageOfDma(pool, dma);
+  if (page < 0) {
     dev_err(pool.dev, `${fn} ${pool.name}, ${fmt_p(vaddr)}/${fmt_lx(dma)} (bad dma)`);
     return;
   }
@@ -526,11 +605,11 @@ export function dma_pool_destroy(pool: dma_pool | null): void {
   // The pages stop being this pool's either way: a free into a destroyed pool must be reported, not taken.
   for (let p = 0; p < pool.nr_pages; p++) {
     const firstPg = m.virtToOff(pool.pageVaddr[p]!) / PAGE_SIZE;
-    for (let j = 0; j < nPg; j++) {
-      m.pagePool[firstPg + j] = 0;
-      m.pageIdx[firstPg + j] = 0;
-    }
+    for (let j = 0; j < nPg; j++) m.pageIdx[firstPg + j] = 0;
   }
+  pool.htab = EMPTY_HTAB;
+  pool.hshift = 31;
+  pool.hkeys = 0;
   if (pool.nr_active !== 0) {
     dev_err(dev, `dma_pool_destroy ${pool.name} busy`);
     dmapool_slow_hooks.on_busy_destroy?.(pool);

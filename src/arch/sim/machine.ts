@@ -86,8 +86,7 @@ export class Machine {
   readonly buddy: BuddyAllocator;
   /** Highest physical address of RAM + 1. */
   readonly physEnd: number;
-  /* Per arena page: which dma_pool owns it (pool id, 0 = none) and the pool's page index + 1. */
-  readonly pagePool: Int32Array;
+  /* Per arena page: the owning dma_pool's page index + 1 (0 = none); which pool is checked by that pool's own tables. */
   readonly pageIdx: Int32Array;
   /** Page poisoning (CONFIG_PAGE_POISONING): freed pages filled with 0xaa and checked when handed out again. */
   pagePoison = false;
@@ -162,7 +161,6 @@ export class Machine {
     }
     this.u8 = new Uint8Array(this.buffer, 0, arenaOff);
     this.dv = new DataView(this.buffer, 0, arenaOff);
-    this.pagePool = new Int32Array(this.nPages);
     this.pageIdx = new Int32Array(this.nPages);
     this.poison = opts.poison ?? inTestRunner();
 

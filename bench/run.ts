@@ -28,6 +28,7 @@ import {
   runScaleHarness,
   teardownScale,
   countMetadata,
+  describeMetadata,
   measureDestroy,
   type MetadataReport,
 } from './lib/scale.ts';
@@ -346,8 +347,10 @@ if (scale.length === 2) {
 }
 if (metadata) {
   targets.push({
-    name: 'metadata <= 2 bytes per block (1M live 64-byte blocks)',
-    value: `${fmt(metadata.bytesPerBlock)} B/block (+${fmt(metadata.machinePageTableBytes / metadata.blocks)} machine page table)`,
+    // Judged on what the pools own; the machine-wide arena-page table (4 B per RAM page, shared by
+    // every user of the machine) is shown beside it.
+    name: 'metadata <= 2 bytes per block (1M live 64-byte blocks, pool-owned)',
+    value: `${fmt(metadata.bytesPerBlock)} B/block (${fmt(metadata.bytesPerBlockWithMachine)} with the whole machine page table)`,
     pass: metadata.bytesPerBlock <= 2,
   });
 }
@@ -459,12 +462,7 @@ if (scale.length) {
   );
 }
 if (metadata) {
-  const m = metadata;
-  out.push(
-    '',
-    `metadata at 1M live: ${m.blocks} blocks in ${m.pages} pages; pool typed arrays ${m.typedArrayBytes} B + dmaPages ${m.mapEntries} entries ~${m.mapBytesEstimate} B` +
-      ` = ${fmt(m.bytesPerBlock)} B/block; machine page table share ${m.machinePageTableBytes} B (${fmt(m.machinePageTableBytes / m.blocks)} B/block)`,
-  );
+  out.push('', `metadata at 1M live: ${describeMetadata(metadata)}`);
 }
 if (destroy.length) {
   out.push('', 'dma_pool_destroy of an idle pool, ns per page: ' + destroy.map((d) => `${d.pages} pages ${fmtSpread(d.nsPerPage)}`).join(';  '));

@@ -1,111 +1,154 @@
 /*
- * dma_map_sg cost per entry at 16, 1,024 and 65,536 entries (target: linear).
- * dma_map_sg and lib/scatterlist are being written by another engineer; this
- * looks them up with dynamic imports and runtime shape checks and reports
- * "skipped" with the reason when they are not (yet) there or not recognised.
+ * dma_map_sg cost per entry at 16, 1,024 and 65,536 entries (target: linear),
+ * direct-mapped and behind the simulated IOMMU, plus one dma_map_single +
+ * dma_unmap_single pair.
  *
  * Entries point at separate 512-byte buffers one page apart, so nothing merges
- * and every entry is mapped on its own; the device is direct-mapped with 64-bit
- * masks (no bounce buffering).
+ * (not even behind the IOMMU: each segment ends before its page does) and every
+ * entry is mapped on its own; the device has 64-bit masks and never bounces.
+ *
+ * bench/run.ts prints `ns_per_entry` (direct) of each point; the IOMMU and
+ * single-mapping figures go to the JSON. `npx tsx bench/lib/sg.ts [reps]` prints
+ * all of them.
  */
-import { GFP_KERNEL, DMA_TO_DEVICE } from '../../src/index.ts';
-import { makeCoreEnv, disposeCoreEnv } from './core.ts';
+import {
+  GFP_KERNEL,
+  DMA_TO_DEVICE,
+  dma_map_sg,
+  dma_unmap_sg,
+  dma_map_single,
+  dma_unmap_single,
+  sg_alloc_table,
+  sg_set_buf,
+  sg_free_table,
+  sg_next,
+  sg_table,
+  sim_iommu_attach,
+  device,
+  dev_set_name,
+  device_register,
+  device_unregister,
+  dma_set_mask_and_coherent,
+  DMA_BIT_MASK,
+  dma_mapping_error,
+  log_configure,
+  type scatterlist,
+} from '../../src/index.ts';
+import { makeCoreEnv, disposeCoreEnv, type CoreEnv } from './core.ts';
 import { nowNs, median } from './stats.ts';
-
-type Fn = (...args: unknown[]) => unknown;
-type Mod = Record<string, unknown>;
 
 export const SG_SIZES = [16, 1024, 65536] as const;
 
 export interface SgPoint {
   entries: number;
-  /** ns per entry of dma_map_sg + dma_unmap_sg (median over repetitions). */
+  /** ns per entry of dma_map_sg + dma_unmap_sg, direct mapping (median over repetitions). */
   ns_per_entry: number;
+  /** The same behind the simulated IOMMU. */
+  iommu_ns_per_entry: number;
   with_unmap: boolean;
   mapped: number;
 }
 
-export type SgResult = { ok: true; points: SgPoint[] } | { ok: false; reason: string };
+export type SgResult =
+  | {
+      ok: true;
+      points: SgPoint[];
+      /** ns of one dma_map_single + dma_mapping_error + dma_unmap_single (direct, 512 bytes, TO_DEVICE). */
+      single_ns: number;
+      /** The same behind the IOMMU. */
+      single_iommu_ns: number;
+    }
+  | { ok: false; reason: string };
 
-async function tryImport(rel: string): Promise<Mod | null> {
-  try {
-    return (await import(rel)) as Mod;
-  } catch {
-    return null;
+/** One 512-byte buffer per page, from 4 MiB buddy blocks. */
+function buffers(env: CoreEnv, n: number): number[] | null {
+  const m = env.machine;
+  const bufs: number[] = [];
+  while (bufs.length < n) {
+    const pg = m.buddy.alloc(GFP_KERNEL, 10);
+    if (pg < 0) return null;
+    for (let i = 0; i < 1024; i++) bufs.push(m.offToVirt((pg + i) * 4096));
   }
+  return bufs;
 }
 
-function fn(mods: Array<Mod | null>, name: string): Fn | null {
-  for (const m of mods) {
-    const f = m?.[name];
-    if (typeof f === 'function') return f as Fn;
+function timeSg(env: { dev: device }, bufs: readonly number[], n: number, reps: number): { ns: number; mapped: number } | string {
+  const t = new sg_table();
+  const rc = sg_alloc_table(t, n, GFP_KERNEL);
+  if (rc !== 0 || !t.sgl) return `sg_alloc_table(${n}) returned ${rc}`;
+  let s: scatterlist | null = t.sgl;
+  for (let i = 0; i < n && s; i++, s = sg_next(s)) sg_set_buf(s, bufs[i]!, 512);
+  const first = t.sgl;
+  // ~1M entries per measurement, so small tables are timed over many calls.
+  const iters = Math.max(1, Math.floor((1 << 20) / n));
+  // Timed as map+unmap pairs over the whole batch: a clock read per call would cost more than 16 entries.
+  const xs: number[] = [];
+  let mapped = 0;
+  for (let r = -1; r < reps; r++) {
+    const t0 = nowNs();
+    for (let i = 0; i < iters; i++) {
+      const k = dma_map_sg(env.dev, first, n, DMA_TO_DEVICE);
+      if (k <= 0) return `dma_map_sg(${n}) returned ${k}`;
+      mapped = k;
+      dma_unmap_sg(env.dev, first, n, DMA_TO_DEVICE);
+    }
+    if (r >= 0) xs.push((nowNs() - t0) / (iters * n));
   }
-  return null;
+  sg_free_table(t);
+  return { ns: median(xs), mapped };
 }
 
-function cls(mods: Array<Mod | null>, name: string): (new () => object) | null {
-  const f = fn(mods, name);
-  return f ? (f as unknown as new () => object) : null;
+function timeSingle(env: { dev: device }, buf: number, reps: number): number {
+  const iters = 1 << 18;
+  const xs: number[] = [];
+  for (let r = -1; r < reps; r++) {
+    const t0 = nowNs();
+    for (let i = 0; i < iters; i++) {
+      const d = dma_map_single(env.dev, buf, 512, DMA_TO_DEVICE);
+      if (dma_mapping_error(env.dev, d)) throw new Error('bench: dma_map_single failed');
+      dma_unmap_single(env.dev, d, 512, DMA_TO_DEVICE);
+    }
+    if (r >= 0) xs.push((nowNs() - t0) / iters);
+  }
+  return median(xs);
 }
 
 export async function measureMapSg(reps: number): Promise<SgResult> {
-  const sgMod = await tryImport('../../src/lib/scatterlist.ts');
-  const mapping = await tryImport('../../src/kernel/dma/mapping.ts');
-  const index = await tryImport('../../src/index.ts');
-  const mods = [sgMod, mapping, index];
-  const map = fn(mods, 'dma_map_sg');
-  const unmap = fn(mods, 'dma_unmap_sg');
-  if (!sgMod || !map) return { ok: false, reason: 'dma_map_sg not available yet' };
-  const alloc = fn(mods, 'sg_alloc_table');
-  const setBuf = fn(mods, 'sg_set_buf');
-  const freeTable = fn(mods, 'sg_free_table');
-  const next = fn(mods, 'sg_next');
-  const Table = cls(mods, 'sg_table');
-  if (!alloc || !setBuf || !Table) {
-    return { ok: false, reason: 'dma_map_sg exists but sg_table/sg_alloc_table/sg_set_buf were not found in src/lib/scatterlist.ts' };
-  }
-  const env = makeCoreEnv({ poison: false, name: 'bench-sg' });
+  const env = makeCoreEnv({ poison: false }, 'bench-sg');
+  // Same machine, so both devices map the same buffers.
+  const idev = new device(env.machine);
+  dev_set_name(idev, 'bench-sg-iommu');
+  idev.dma_mask = 0n;
+  if (device_register(idev) !== 0) return { ok: false, reason: 'bench: register failed' };
   try {
-    const m = env.machine;
-    // Buffers: 4 MiB buddy blocks, one 512-byte buffer per page.
-    const bufs: number[] = [];
-    while (bufs.length < SG_SIZES[SG_SIZES.length - 1]) {
-      const pg = m.buddy.alloc(GFP_KERNEL, 10);
-      if (pg < 0) return { ok: false, reason: 'bench: no memory for sg buffers' };
-      for (let i = 0; i < 1024; i++) bufs.push(m.offToVirt((pg + i) * 4096));
-    }
+    sim_iommu_attach(idev);
+    if (dma_set_mask_and_coherent(idev, DMA_BIT_MASK(64)) !== 0) return { ok: false, reason: 'bench: mask failed' };
+    const bufs = buffers(env, SG_SIZES[SG_SIZES.length - 1]);
+    if (!bufs) return { ok: false, reason: 'bench: no memory for sg buffers' };
+    const iommu = { dev: idev };
     const points: SgPoint[] = [];
     for (const n of SG_SIZES) {
-      const t = new Table();
-      const rc = alloc(t, n, GFP_KERNEL);
-      if (typeof rc === 'number' && rc !== 0) return { ok: false, reason: `sg_alloc_table(${n}) returned ${rc}` };
-      const sgl = (t as { sgl?: unknown }).sgl;
-      const ents: unknown[] = [];
-      if (Array.isArray(sgl)) ents.push(...sgl.slice(0, n));
-      else if (sgl && next) for (let s: unknown = sgl; s && ents.length < n; s = next(s)) ents.push(s);
-      if (ents.length !== n) return { ok: false, reason: `sg_table.sgl shape not recognised (got ${ents.length} of ${n} entries)` };
-      for (let i = 0; i < n; i++) setBuf(ents[i], bufs[i], 512);
-      const first = ents[0];
-      // ~1M entries per measurement, so small tables are timed over many calls.
-      const iters = Math.max(1, Math.floor((1 << 20) / n));
-      // Timed as map+unmap pairs over the whole batch: a clock read per call would cost more than 16 entries.
-      const pairS: number[] = [];
-      let mapped = 0;
-      for (let r = -1; r < reps; r++) {
-        const t0 = nowNs();
-        for (let i = 0; i < iters; i++) {
-          const k = map(env.dev, first, n, DMA_TO_DEVICE);
-          if (typeof k !== 'number' || k <= 0) return { ok: false, reason: `dma_map_sg(${n}) returned ${String(k)}` };
-          mapped = k;
-          if (unmap) unmap(env.dev, first, n, DMA_TO_DEVICE);
-        }
-        if (r >= 0) pairS.push((nowNs() - t0) / (iters * n));
-      }
-      freeTable?.(t);
-      points.push({ entries: n, ns_per_entry: median(pairS), with_unmap: unmap !== null, mapped });
+      const d = timeSg(env, bufs, n, reps);
+      if (typeof d === 'string') return { ok: false, reason: d };
+      const i = timeSg(iommu, bufs, n, reps);
+      if (typeof i === 'string') return { ok: false, reason: 'iommu: ' + i };
+      points.push({ entries: n, ns_per_entry: d.ns, iommu_ns_per_entry: i.ns, with_unmap: true, mapped: d.mapped });
     }
-    return { ok: true, points };
+    return { ok: true, points, single_ns: timeSingle(env, bufs[0]!, reps), single_iommu_ns: timeSingle(iommu, bufs[0]!, reps) };
   } finally {
+    device_unregister(idev);
     disposeCoreEnv(env);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  log_configure({ console: false });
+  const reps = Number(process.argv[2] ?? 5);
+  const r = await measureMapSg(reps);
+  if (!r.ok) process.stdout.write(`skipped: ${r.reason}\n`);
+  else {
+    const f = (x: number): string => x.toFixed(1);
+    for (const p of r.points) process.stdout.write(`${p.entries} entries: direct ${f(p.ns_per_entry)} ns/entry, iommu ${f(p.iommu_ns_per_entry)} ns/entry\n`);
+    process.stdout.write(`map_single+unmap: direct ${f(r.single_ns)} ns, iommu ${f(r.single_iommu_ns)} ns\n`);
   }
 }

@@ -34,19 +34,22 @@ import {
   dma_direct_unmap_phys,
   dma_direct_sync_single_for_cpu,
   dma_direct_sync_single_for_device,
+  dma_capable_limit,
 } from './direct.ts';
+import { capture_site } from '../../lib/stackdepot.ts';
 import {
   debug_add_entry,
   debug_find_entry,
   debug_remove_entry,
   debug_entry_new,
-  debug_check_unmap,
-  debug_check_sync,
   debug_check_area,
   debug_check_sg_segment,
   debug_dma_mapping_error,
   debug_dma_map_single_invalid,
-  debug_nr_mapped_entries,
+  debug_dev,
+  debug_add,
+  debug_unmap_check,
+  debug_sync_check,
   dma_debug_err,
   dma_debug_coherent,
   dma_debug_single,
@@ -75,7 +78,7 @@ import {
   iommu_dma_alloc_pages,
   iommu_owns,
 } from './iommu.ts';
-import { dev_WARN_ONCE, is_swiotlb_active, is_swiotlb_force_bounce, swiotlb_max_mapping_size } from './swiotlb.ts';
+import { dev_WARN_ONCE, is_swiotlb_active, is_swiotlb_force_bounce, swiotlb_max_mapping_size, swiotlb_in_use } from './swiotlb.ts';
 
 export * from '../../include/linux/dma-mapping.ts';
 
@@ -313,16 +316,18 @@ function map_tracked(dev: device, phys: number, vaddr: number, size: number, dir
   const dma = dom ? iommu_dma_map_phys(dev, dom, phys, size, dir) : dma_direct_map_phys(dev, phys, size, dir, attrs);
   if (dma === DMA_MAPPING_ERROR) return dma;
   debug_check_area(dev, vaddr, size);
-  debug_add_entry(debug_entry_new(dev, type, dma, size, vaddr, phys, dir), attrs);
+  debug_add(debug_dev(dev), type, dma, size, vaddr, phys, dir, attrs, capture_site(), 0, 0);
   return dma;
 }
 
 function unmap_tracked(dev: device, addr: number, size: number, dir: number, attrs: number, type: number): void {
-  const e = debug_check_unmap(dev, addr, size, type, dir, 0);
-  if (!e) return;
+  const d = debug_dev(dev);
+  const e = debug_unmap_check(d, addr, size, type, dir, 0);
+  if (e < 0) return;
+  const at = d.addr[e]!;
   const dom = iommu_get_domain_for_dev(dev);
-  if (dom) iommu_dma_unmap_phys(dom, e.dev_addr);
-  else dma_direct_unmap_phys(dev, e.dev_addr, size, dir, attrs);
+  if (dom) iommu_dma_unmap_phys(dom, at);
+  else dma_direct_unmap_phys(dev, at, size, dir, attrs);
 }
 
 /**
@@ -427,15 +432,15 @@ export function dma_mapping_error(dev: device, dma_addr: dma_addr_t): number {
  */
 export function dma_sync_single_for_cpu(dev: device, addr: dma_addr_t, size: number, dir: number): void {
   if (!valid_dma_direction(dir)) bad_dir('dma_sync_single_for_cpu', dir);
-  const e = debug_check_sync(dev, addr, size, dir, true);
-  if (e && !iommu_get_domain_for_dev(dev)) dma_direct_sync_single_for_cpu(dev, addr, size, dir);
+  const e = debug_sync_check(debug_dev(dev), addr, size, dir, true, 0);
+  if (e >= 0 && !iommu_get_domain_for_dev(dev)) dma_direct_sync_single_for_cpu(dev, addr, size, dir);
 }
 
 /** dma_sync_single_for_device(): give the buffer to the device; refreshes a bounce buffer for TO_DEVICE / BIDIRECTIONAL. */
 export function dma_sync_single_for_device(dev: device, addr: dma_addr_t, size: number, dir: number): void {
   if (!valid_dma_direction(dir)) bad_dir('dma_sync_single_for_device', dir);
-  const e = debug_check_sync(dev, addr, size, dir, false);
-  if (e && !iommu_get_domain_for_dev(dev)) dma_direct_sync_single_for_device(dev, addr, size, dir);
+  const e = debug_sync_check(debug_dev(dev), addr, size, dir, false, 0);
+  if (e >= 0 && !iommu_get_domain_for_dev(dev)) dma_direct_sync_single_for_device(dev, addr, size, dir);
 }
 
 /** dma_sync_single_range_for_cpu(): sync `size` bytes at `offset` into a mapping. */
@@ -450,10 +455,18 @@ export function dma_sync_single_range_for_device(dev: device, addr: dma_addr_t, 
 
 /* ---- scatterlists ---- */
 
-/* dma_direct_map_sg: one mapping per entry, never merged. nents or -EIO / -EINVAL. */
+/*
+ * dma_direct_map_sg: one mapping per entry, never merged. nents or -EIO / -EINVAL.
+ * The per-device facts dma_direct_map_phys looks up (forced bouncing, the DMA
+ * limit, the offset) are read once per list; only entries that need bouncing or
+ * are out of reach go through it.
+ */
 function direct_map_sg(dev: device, first: scatterlist, nents: number, dir: number, attrs: number): number {
   const m = dev.machine;
   const base = page_base(m);
+  const force = is_swiotlb_force_bounce(dev);
+  const limit = dev_dma_limit(dev);
+  const offset = dev.dma_offset;
   let s: scatterlist | null = first;
   let i = 0;
   let err = 0;
@@ -464,7 +477,9 @@ function direct_map_sg(dev: device, first: scatterlist, nents: number, dir: numb
       err = -EINVAL;
       break;
     }
-    const dma = dma_direct_map_phys(dev, (rel / STRUCT_PAGE_SIZE) * PAGE_SIZE + s.offset, s.length, dir, attrs);
+    const phys = (rel / STRUCT_PAGE_SIZE) * PAGE_SIZE + s.offset;
+    let dma = phys + offset;
+    if (force || !dma_capable_limit(dma, s.length, limit)) dma = dma_direct_map_phys(dev, phys, s.length, dir, attrs);
     if (dma === DMA_MAPPING_ERROR) {
       err = -EIO;
       break;
@@ -479,22 +494,33 @@ function direct_map_sg(dev: device, first: scatterlist, nents: number, dir: numb
   return err;
 }
 
+/*
+ * debug_dma_map_sg: one dma-debug entry per mapped segment. The site is captured
+ * once for the whole list (every entry was mapped by the same call) and the
+ * tracking is sized for the list up front, so the per-entry work is a few
+ * typed-array stores and one hash insertion.
+ */
 function debug_map_sg(dev: device, first: scatterlist, nents: number, ents: number, dir: number, attrs: number): void {
   const m = dev.machine;
   const base = page_base(m);
+  const d = debug_dev(dev);
+  d.reserve(ents);
+  const site = capture_site();
+  const areas = d.s.areas.length > 0;
+  const max = dev.dma_parms.max_segment_size;
+  const bsize = dev.dma_parms.segment_boundary_mask + 1;
   let s: scatterlist | null = first;
   let out: scatterlist | null = first;
   for (let i = 0; i < nents && s; i++, s = sg_next(s)) {
     const phys = ((s.page_link - base) / STRUCT_PAGE_SIZE) * PAGE_SIZE + s.offset;
     const off = m.physToOff(phys);
     const vaddr = off >= 0 ? m.offToVirt(off) : 0;
-    debug_check_area(dev, vaddr, s.length);
+    if (areas) debug_check_area(dev, vaddr, s.length);
     if (i < ents && out) {
-      const e = debug_entry_new(dev, dma_debug_sg, out.dma_address, out.dma_length, vaddr, phys, dir);
-      e.sg_call_ents = nents;
-      e.sg_mapped_ents = ents;
-      debug_check_sg_segment(dev, out.dma_address, out.dma_length);
-      debug_add_entry(e, attrs);
+      const a = out.dma_address;
+      const len = out.dma_length;
+      if (len > max || (len > 0 && Math.floor(a / bsize) !== Math.floor((a + len - 1) / bsize))) debug_check_sg_segment(dev, a, len);
+      debug_add(d, dma_debug_sg, a, len, vaddr, phys, dir, attrs, site, nents, ents);
       out = sg_next(out);
     }
   }
@@ -543,15 +569,19 @@ export function dma_unmap_sg_attrs(dev: device, sgl: sg_list, nents: number, dir
   if (!valid_dma_direction(dir)) bad_dir('dma_unmap_sg_attrs', dir);
   const first = sg_first(sgl);
   if (!first) return;
-  const mapped = debug_nr_mapped_entries(dev, first.dma_address);
+  const d = debug_dev(dev);
+  const head = d.byAddr.get(first.dma_address);
+  const mapped = head < 0 ? 0 : d.sgMapped[head]!;
   const dom = iommu_get_domain_for_dev(dev);
+  // With no bounce slot taken on the machine, no entry can be bounced: skip the per-entry slot lookup.
+  const bounced = !dom && swiotlb_in_use(dev.machine);
   let firstFound = false;
   let s: scatterlist | null = first;
   for (let i = 0; i < nents && i < mapped && s; i++, s = sg_next(s)) {
-    const e = debug_check_unmap(dev, s.dma_address, s.dma_length, dma_debug_sg, dir, nents);
-    if (!e) continue;
+    const e = debug_unmap_check(d, s.dma_address, s.dma_length, dma_debug_sg, dir, nents);
+    if (e < 0) continue;
     if (i === 0) firstFound = true;
-    if (!dom) dma_direct_unmap_phys(dev, e.dev_addr, s.dma_length, dir, attrs);
+    if (bounced) dma_direct_unmap_phys(dev, d.addr[e]!, s.dma_length, dir, attrs);
   }
   if (dom && firstFound) iommu_dma_unmap_sg(dom, first);
 }
@@ -564,12 +594,14 @@ export function dma_unmap_sg(dev: device, sgl: sg_list, nents: number, dir: numb
 function sync_sg(dev: device, sgl: sg_list, nelems: number, dir: number, to_cpu: boolean): void {
   const first = sg_first(sgl);
   if (!first) return;
-  const mapped = debug_nr_mapped_entries(dev, first.dma_address);
+  const d = debug_dev(dev);
+  const head = d.byAddr.get(first.dma_address);
+  const mapped = head < 0 ? 0 : d.sgMapped[head]!;
   const direct = !iommu_get_domain_for_dev(dev);
   let s: scatterlist | null = first;
   for (let i = 0; i < nelems && i < mapped && s; i++, s = sg_next(s)) {
-    const e = debug_check_sync(dev, s.dma_address, s.dma_length, dir, to_cpu, nelems);
-    if (!e || !direct) continue;
+    const e = debug_sync_check(d, s.dma_address, s.dma_length, dir, to_cpu, nelems);
+    if (e < 0 || !direct) continue;
     if (to_cpu) dma_direct_sync_single_for_cpu(dev, s.dma_address, s.length, dir);
     else dma_direct_sync_single_for_device(dev, s.dma_address, s.length, dir);
   }

@@ -211,6 +211,12 @@ export function is_swiotlb_force_bounce(dev: device): boolean {
 }
 
 /** Slot index of a phys address inside the pool, or -1 (is_swiotlb_buffer when >= 0). O(1). */
+/** True while any bounce slot of the machine is taken (a list unmap skips per-entry slot lookups otherwise). */
+export function swiotlb_in_use(m: Machine): boolean {
+  const p = pools.get(m);
+  return p !== undefined && p.used > 0;
+}
+
 export function swiotlb_slot(m: Machine, phys: number): number {
   const p = pools.get(m);
   if (!p || p.nslabs === 0) return -1;

@@ -251,7 +251,14 @@ describe('dma-debug switches', () => {
     mark = dmesg_mark();
     dma_free_coherent(dev, 8192, v, h.value);
     expect(dmesg_since(mark)).toBe('');
-    sanitizer_configure(m, { driver_filter: '' });
+    sanitizer_configure(m, { driver_filter: '', device_filter: 'another-device' });
+    mark = dmesg_mark();
+    dma_free_coherent(dev, 8192, v, h.value);
+    expect(dmesg_since(mark)).toBe('');
+    sanitizer_configure(m, { device_filter: 'sw' });
+    dma_free_coherent(dev, 8192, v, h.value);
+    expect(dmesg_since(mark)).toContain('different size');
+    sanitizer_configure(m, { device_filter: '' });
     dma_free_coherent(dev, 4096, v, h.value); // the right free works: nothing was freed before
     expect(dma_leak_report(m, false).clean).toBe(true);
   });

@@ -92,6 +92,8 @@ export interface DmaDebugState {
   disabled: boolean;
   /** Only report for this driver name (dma_debug_driver=); '' = all. */
   driver_filter: string;
+  /** Only report for the device with this name ('' = all); beyond the kernel, which filters by driver only. */
+  device_filter: string;
   /** Live entries on the machine. */
   nr_entries: number;
   /** Active cachelines of non-TO_DEVICE mappings -> number of overlapping mappings. */
@@ -438,6 +440,7 @@ export function dma_debug_state(m: Machine): DmaDebugState {
       all_errors: false,
       disabled: false,
       driver_filter: '',
+      device_filter: '',
       nr_entries: 0,
       cachelines: new Map(),
       areas: [],
@@ -481,6 +484,7 @@ export function dma_debug_err(dev: device, msg: string, extra: readonly string[]
   const s = dma_debug_state(dev.machine);
   if (s.disabled) return;
   if (s.driver_filter && dev.driver_name !== s.driver_filter) return;
+  if (s.device_filter && dev.name !== s.device_filter) return;
   s.error_count++;
   if (!s.all_errors && s.printed >= s.num_errors) return;
   s.printed++;

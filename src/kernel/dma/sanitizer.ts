@@ -28,6 +28,8 @@ export interface SanitizerOptions {
   num_errors?: number;
   /** Report dma-debug errors only for this driver name ('' = all). */
   driver_filter?: string;
+  /** Report dma-debug errors only for the device with this name ('' = all). */
+  device_filter?: string;
   /** Remember where every allocation and mapping was made, and say so in reports. Process-wide. */
   sites?: boolean;
   /** Pool poisoning (0xa7/0xa9) and page poisoning (0xaa) with the checks on alloc. */
@@ -70,6 +72,7 @@ export function sanitizer_configure(m: Machine, o: SanitizerOptions): void {
     dbg.num_errors = o.num_errors;
   }
   if (o.driver_filter !== undefined) dbg.driver_filter = o.driver_filter;
+  if (o.device_filter !== undefined) dbg.device_filter = o.device_filter;
   if (o.sites !== undefined) stackdepot.enabled = o.sites;
   if (o.poison !== undefined) {
     dmapool_set_poison(m, o.poison);

@@ -69,6 +69,23 @@ struct dmashim_ops {
 	int32_t (*sysfs_read)(int32_t dev, const char *attr);
 	double (*ts_mem)(int32_t op, double vaddr, double len, double val);
 	void (*log_hook)(int32_t on);
+	/*
+	 * The synchronous hot path (not --threads): the arguments and results go
+	 * through the fast area (doubles, DMASHIM_FAST_*), so the callbacks take
+	 * none. koffi's cost per callback grows with every argument and result it
+	 * converts (~25 ns for pool_alloc's four), which is most of the budget.
+	 *   pool_alloc_fast: in [0] pool, [1] gfp, [2] site; out [0] offset or -1, [1] dma
+	 *   pool_free_fast:  in [0] pool, [1] vaddr, [2] dma, [3] site
+	 */
+	void (*pool_alloc_fast)(void);
+	void (*pool_free_fast)(void);
+	/*
+	 * The per-pool block cache (--pool-cache), one crossing per batch, records
+	 * of 2 doubles (vaddr, dma) in the batch area: op 0 refill (allocate up to
+	 * n blocks, never a new page after the first block; returns the count), 1
+	 * drain (free n records in order), 2 the pool's block size.
+	 */
+	int32_t (*pool_batch)(int32_t op, int32_t pool, int32_t n, uint32_t gfp, double site);
 };
 
 #define DMASHIM_NR_OPS ((int)(sizeof(struct dmashim_ops) / sizeof(void (*)(void))))
@@ -76,6 +93,10 @@ struct dmashim_ops {
 /* Scratch: one 64-byte slot per thread that talks to TypeScript; slot 0 is the main thread's. */
 #define DMASHIM_SCRATCH_SLOTS 256
 #define DMASHIM_SCRATCH_WORDS 8
+/* The fast area: DMASHIM_FAST_WORDS doubles of call block, then the batch records. */
+#define DMASHIM_FAST_WORDS 8
+#define DMASHIM_BATCH_MAX 256
+#define DMASHIM_FAST_AREA_WORDS (DMASHIM_FAST_WORDS + 2 * DMASHIM_BATCH_MAX)
 /* Text from TypeScript to C (sysfs files). */
 #define DMASHIM_STRBUF_SIZE 65536
 

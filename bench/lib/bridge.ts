@@ -5,6 +5,9 @@
  * the project's own runner, `dmashim run FILE.c`, in a child process (as every C
  * program is run, DESIGN §6), and reads the "BENCH {json}" lines it prints. When
  * the runner or the headers are not there yet the row is skipped with the reason.
+ *
+ * Row (c'): the same program with `--pool-cache`, the C-side per-pool block
+ * cache that batches crossings (docs/bridge.md); same blocks in the same order.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -17,6 +20,16 @@ export interface BridgeSample {
   alloc_ns: number;
   free_ns: number;
   ns: number;
+  /** 1 when the C-side pool block cache was in use for the row (--pool-cache), else 0. */
+  cached?: number;
+}
+
+export interface BridgeOptions {
+  /**
+   * Row (c'): run with `--pool-cache[=N]` (true = the default capacity). The C
+   * program checks that the cache was really used and says so in `cached`.
+   */
+  poolCache?: boolean | number;
 }
 
 export type BridgeResult = { ok: true; samples: BridgeSample[]; command: string } | { ok: false; reason: string };
@@ -29,11 +42,12 @@ export function bridgeRunner(): string | null {
   return bin;
 }
 
-export function runBridge(reps: number, rounds: number, timeoutMs: number): BridgeResult {
+export function runBridge(reps: number, rounds: number, timeoutMs: number, opts: BridgeOptions = {}): BridgeResult {
   const bin = bridgeRunner();
   if (!bin) return { ok: false, reason: 'bridge not available (no bin/dmashim.js or src/bridge/)' };
   const src = join(NATIVE_BENCH, 'dmapool_bridge_bench.c');
-  const args = [bin, 'run', src, '--quiet', '--cflags=-O2'];
+  const cache = opts.poolCache === undefined || opts.poolCache === false ? [] : [opts.poolCache === true ? '--pool-cache' : `--pool-cache=${opts.poolCache}`];
+  const args = [bin, 'run', src, '--quiet', '--cflags=-O2', ...cache];
   const r = spawnSync(process.execPath, args, {
     cwd: ROOT,
     encoding: 'utf8',
@@ -41,7 +55,7 @@ export function runBridge(reps: number, rounds: number, timeoutMs: number): Brid
     env: { ...process.env, BENCH_REPS: String(reps), BENCH_ROUNDS: String(rounds), DMASHIM_QUIET: '1' },
     maxBuffer: 16 << 20,
   });
-  const command = `node bin/dmashim.js run native/bench/dmapool_bridge_bench.c --quiet --cflags=-O2`;
+  const command = ['node bin/dmashim.js run native/bench/dmapool_bridge_bench.c --quiet --cflags=-O2', ...cache].join(' ');
   if (r.error) return { ok: false, reason: `bridge not available (${command}: ${r.error.message})` };
   const samples = r.stdout
     .split('\n')
@@ -50,6 +64,10 @@ export function runBridge(reps: number, rounds: number, timeoutMs: number): Brid
   if (r.status !== 0 || samples.length === 0) {
     const why = (r.stderr || r.stdout || '').trim().split('\n').slice(0, 6).join(' | ');
     return { ok: false, reason: `bridge not available (${command} exited ${r.status ?? r.signal}: ${why.slice(0, 400)})` };
+  }
+  // A cache row that did not use the cache (refused, or an old bridge) would silently measure the uncached path.
+  if (cache.length && samples.some((s) => s.cached !== 1)) {
+    return { ok: false, reason: `pool cache not in use (${command}: ${(r.stderr || '').trim().split('\n')[0] ?? ''})` };
   }
   return { ok: true, samples, command };
 }

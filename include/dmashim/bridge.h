@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 /* Bump on any change to the ops table or the meaning of a bridge call; the TypeScript runner checks it. */
-#define DMASHIM_ABI_VERSION 1
+#define DMASHIM_ABI_VERSION 2
 
 struct device;
 struct dma_pool;
@@ -43,6 +43,9 @@ static inline u32 dmashim_fnv1a(const volatile void *addr, size_t len)
 
 /* Pool poisoning for one pool: 1 on, 0 off, -1 follow the machine (dmapool_set_poison). */
 void dmashim_pool_set_poison(struct dma_pool *pool, int on);
+
+/* Blocks of this pool waiting in the C-side block cache (dmashim run --pool-cache); 0 when the cache is off. */
+int dmashim_pool_cached(struct dma_pool *pool);
 
 /* 1 when running with --threads (calls from any thread are relayed to TypeScript). */
 int dmashim_threaded(void);

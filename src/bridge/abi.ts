@@ -5,7 +5,7 @@
  */
 
 /** Must equal DMASHIM_ABI_VERSION in include/dmashim/bridge.h. */
-export const DMASHIM_ABI_VERSION = 1;
+export const DMASHIM_ABI_VERSION = 2;
 
 /** Callback prototypes, in table order (the names are the struct members'). */
 export const OPS_PROTOTYPES = [
@@ -37,6 +37,9 @@ export const OPS_PROTOTYPES = [
   'int32_t sysfs_read(int32_t dev, const char *attr)',
   'double ts_mem(int32_t op, double vaddr, double len, double val)',
   'void log_hook(int32_t on)',
+  'void pool_alloc_fast(void)',
+  'void pool_free_fast(void)',
+  'int32_t pool_batch(int32_t op, int32_t pool, int32_t n, uint32_t gfp, double site)',
 ] as const;
 
 /** The member name of a prototype string ("int32_t dev_new(...)" -> "dev_new"). */
@@ -50,6 +53,10 @@ export function op_name(proto: string): string {
 export const SCRATCH_WORDS = 8;
 export const SCRATCH_SLOTS = 256;
 export const STRBUF_SIZE = 65536;
+/* The fast area (DMASHIM_FAST_*): a call block of 8 doubles, then batch records of 2 doubles. */
+export const FAST_WORDS = 8;
+export const BATCH_MAX = 256;
+export const FAST_AREA_WORDS = FAST_WORDS + 2 * BATCH_MAX;
 
 /* __DMASHIM_POOL_* flags of pool_create. */
 export const POOL_MANAGED = 1;

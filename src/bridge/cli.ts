@@ -32,6 +32,9 @@ program:
   --pools                print every device's pools file when main returns
   --leaks                print the sanitizer's leak report when main returns
   --timeout SECONDS      kill the program after this long
+  --pool-cache[=N]       keep up to N (default 128, 2..256) free blocks per pool in C, batching
+                         crossings; same blocks, order and reports (docs/bridge.md); off with
+                         --threads, --poison, --sites and fault injection
 build:
   --cc CMD               C compiler (default: $CC or cc)
   --cflags "FLAGS"       extra compiler flags (repeatable)
@@ -130,9 +133,13 @@ function signalDescription(sig: string): string {
   return names[sig] ?? sig;
 }
 
+/** --pool-cache without a value: the default capacity. */
+export const POOL_CACHE_DEFAULT = 128;
+
 export function main(argv: string[]): number {
   const dd = argv.indexOf('--');
-  const ours = dd >= 0 ? argv.slice(0, dd) : argv;
+  // parseArgs has no optional values: a bare --pool-cache means the default.
+  const ours = (dd >= 0 ? argv.slice(0, dd) : argv).map((a) => (a === '--pool-cache' ? `--pool-cache=${POOL_CACHE_DEFAULT}` : a));
   const progArgs = dd >= 0 ? argv.slice(dd + 1) : [];
   if (ours[0] !== 'run') {
     process.stdout.write(USAGE);
@@ -146,6 +153,7 @@ export function main(argv: string[]): number {
       strict: true,
       options: {
         threads: { type: 'boolean' },
+        'pool-cache': { type: 'string' },
         pools: { type: 'boolean' },
         leaks: { type: 'boolean' },
         timeout: { type: 'string' },
@@ -250,6 +258,14 @@ export function main(argv: string[]): number {
       die('fault injection needs --fail-nth, --fail-interval or --fail-probability');
     }
     cfg.fault = fault;
+  }
+  if (o['pool-cache'] !== undefined) {
+    const n = Number(o['pool-cache']);
+    if (!Number.isInteger(n) || n < 2 || n > 256) die(`--pool-cache must be an integer in 2..256, got ${o['pool-cache']}`);
+    // The cache is exact only where the core's hot path would run: say why it is off otherwise.
+    const off = o.threads ? '--threads' : o.poison ? '--poison' : o.sites ? '--sites' : cfg.fault ? 'fault injection' : null;
+    if (off) process.stderr.write(`dmashim: --pool-cache is off with ${off} (every alloc and free goes to the core)\n`);
+    else cfg.pool_cache = n;
   }
   if (o.quiet) cfg.quiet = true;
   if (o.debug) cfg.debug = true;

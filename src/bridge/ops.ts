@@ -56,7 +56,7 @@ import { printk_level, dmesg_mark, dmesg_records, log_subscribe, KERN_WARNING } 
 import { stackdepot, set_c_site } from '../lib/stackdepot.ts';
 import { DmashimError } from '../lib/errors.ts';
 import { dma_addr_ref } from '../include/linux/types.ts';
-import { SCRATCH_WORDS, POOL_MANAGED, POOL_POISON } from './abi.ts';
+import { SCRATCH_WORDS, POOL_MANAGED, POOL_POISON, FAST_WORDS } from './abi.ts';
 
 const TWO32 = 4294967296;
 
@@ -75,6 +75,8 @@ export class Bridge {
   /** C scratch slots as uint32 halves: slot s, word w at [(s*8 + w)*2]. */
   readonly scratch: Uint32Array;
   readonly strbuf: Uint8Array;
+  /** C's fast area (call block + batch records), as doubles: see native/dmashim_ops.h. */
+  readonly fast: Float64Array;
   /** TypeScript devices by bridge id (index 0 unused: "no device"). */
   readonly devices: Array<device | undefined> = [undefined];
   /** C address of each device's struct device, by id. */
@@ -90,12 +92,13 @@ export class Bridge {
   /** Put every device behind the simulated IOMMU (--iommu). */
   readonly iommu: boolean;
 
-  constructor(machine: Machine, scratch: ArrayBuffer, strbuf: ArrayBuffer, iommu: boolean, host: BridgeHost) {
+  constructor(machine: Machine, scratch: ArrayBuffer, strbuf: ArrayBuffer, fast: ArrayBuffer, iommu: boolean, host: BridgeHost) {
     this.machine = machine;
     this.iommu = iommu;
     this.host = host;
     this.scratch = new Uint32Array(scratch);
     this.strbuf = new Uint8Array(strbuf);
+    this.fast = new Float64Array(fast);
     this.vbase = machine.vbase;
   }
 
@@ -246,6 +249,87 @@ export class Bridge {
     const mark = this.begin(site);
     dma_pool_free(pool, vaddr, dma);
     this.end('dma_pool_free', site, mark);
+  }
+
+  /*
+   * The synchronous hot path: arguments from the fast area, results back into
+   * it. Every argument is read before anything that can log (a log hook may
+   * call back into C, which reuses the area), the results are written last.
+   */
+  pool_alloc_fast(): void {
+    const f = this.fast;
+    const pool = this.pools[f[0]! | 0];
+    const gfp = f[1]! | 0;
+    const site = f[2]!;
+    if (pool === undefined) {
+      f[0] = -1;
+      return;
+    }
+    // begin()/end() spelled out: this runs once per dma_pool_alloc from C.
+    const sites = stackdepot.enabled;
+    if (sites && site !== 0) set_c_site(this.site(site));
+    const mark = dmesg_mark();
+    const v = dma_pool_alloc(pool, gfp, this.ref);
+    if (sites) set_c_site('');
+    if (dmesg_mark() !== mark && site !== 0) this.called_from('dma_pool_alloc', site, mark);
+    if (v === 0) {
+      f[0] = -1;
+      return;
+    }
+    f[0] = v - this.vbase;
+    f[1] = this.ref.value;
+  }
+
+  pool_free_fast(): void {
+    const f = this.fast;
+    const pool = this.pools[f[0]! | 0];
+    const vaddr = f[1]!;
+    const dma = f[2]!;
+    const site = f[3]!;
+    if (pool === undefined) return;
+    const sites = stackdepot.enabled;
+    if (sites && site !== 0) set_c_site(this.site(site));
+    const mark = dmesg_mark();
+    dma_pool_free(pool, vaddr, dma);
+    if (sites) set_c_site('');
+    if (dmesg_mark() !== mark && site !== 0) this.called_from('dma_pool_free', site, mark);
+  }
+
+  /*
+   * The C block cache's batches (--pool-cache). Refill: the first block as a
+   * plain dma_pool_alloc (it may take a new page, and may fail or log as one
+   * would), then only blocks already on the free list, so pages are allocated
+   * at the same calls as without the cache. Records (vaddr offset, dma) in pop
+   * order. Drain: dma_pool_free of each record, in order.
+   */
+  pool_batch(op: number, id: number, n: number, gfp: number, site: number): number {
+    const pool = this.pools[id];
+    if (pool === undefined) return 0;
+    const f = this.fast;
+    if (op === 2) return pool.size;
+    if (op === 1) {
+      const mark = this.begin(0);
+      for (let i = 0; i < n; i++) dma_pool_free(pool, f[FAST_WORDS + 2 * i]!, f[FAST_WORDS + 2 * i + 1]!);
+      this.end('dma_pool_free', 0, mark);
+      return n;
+    }
+    const mark = this.begin(site);
+    const ref = this.ref;
+    const first = dma_pool_alloc(pool, gfp, ref);
+    this.end('dma_pool_alloc', site, mark);
+    if (first === 0) return 0;
+    f[FAST_WORDS] = first - this.vbase;
+    f[FAST_WORDS + 1] = ref.value;
+    let k = 1;
+    // A log hook may have destroyed the pool during the first alloc: then no more blocks.
+    while (k < n && pool.head >= 0 && !pool.destroyed) {
+      const v = dma_pool_alloc(pool, gfp, ref);
+      if (v === 0) break;
+      f[FAST_WORDS + 2 * k] = v - this.vbase;
+      f[FAST_WORDS + 2 * k + 1] = ref.value;
+      k++;
+    }
+    return k;
   }
 
   pool_destroy(id: number, managed: number, site: number): void {

@@ -14,7 +14,7 @@ import { sysfs_read } from '../drivers/base/core.ts';
 import { swiotlb_configure } from '../kernel/dma/swiotlb.ts';
 import type { PageOrderPolicy } from '../mm/page_alloc.ts';
 import { try_load_koffi, koffi_unavailable_reason, type Koffi, type KoffiFunction, type KoffiLibrary } from './koffi.ts';
-import { DMASHIM_ABI_VERSION, OPS_PROTOTYPES, op_name } from './abi.ts';
+import { DMASHIM_ABI_VERSION, OPS_PROTOTYPES, FAST_AREA_WORDS, op_name } from './abi.ts';
 import { Bridge } from './ops.ts';
 
 export interface RunConfig {
@@ -43,6 +43,8 @@ export interface RunConfig {
   quiet?: boolean;
   debug?: boolean;
   loglevel?: number;
+  /** --pool-cache: C-side free blocks per pool (0/absent = off; the CLI turns it off where it cannot apply). */
+  pool_cache?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -143,11 +145,15 @@ export function run(cfg: RunConfig): void {
   const scratchAddr = fn('void *dmashim_scratch_area(void)')!() as bigint;
   const scratchSize = num(fn('int32_t dmashim_scratch_size(void)')!());
   const strbufAddr = fn('void *dmashim_strbuf_area(void)')!() as bigint;
+  const fastAddr = fn('void *dmashim_fast_area(void)')!() as bigint;
+  const fastSize = num(fn('int32_t dmashim_fast_area_size(void)')!());
+  if (fastSize !== FAST_AREA_WORDS * 8) fail(`ABI mismatch: the C fast area has ${fastSize} bytes, the TypeScript side expects ${FAST_AREA_WORDS * 8}`);
+  const cacheDrain = fn('void dmashim_pool_cache_drain(void)')!;
   const deliver = fn('void dmashim_log_deliver(int32_t level, const char *line)')!;
   const logFlush = fn('void dmashim_log_flush(void)')!;
   const refused = fn('int32_t dmashim_refused(void)')!;
 
-  const bridge = new Bridge(machine, koffi.view(scratchAddr, scratchSize), koffi.view(strbufAddr, 65536), !!cfg.iommu, {
+  const bridge = new Bridge(machine, koffi.view(scratchAddr, scratchSize), koffi.view(strbufAddr, 65536), koffi.view(fastAddr, fastSize), !!cfg.iommu, {
     decode_string: (addr) => koffi.decode.string(addr),
     deliver_log: (level, text) => {
       deliver(level, text);
@@ -175,6 +181,23 @@ export function run(cfg: RunConfig): void {
           return bridge.oops(name, e);
         }
       };
+    } else if (name === 'pool_alloc_fast') {
+      // The synchronous hot path: no arguments, no result (both go through the fast area).
+      f = () => {
+        try {
+          bridge.pool_alloc_fast();
+        } catch (e) {
+          bridge.oops(name, e);
+        }
+      };
+    } else if (name === 'pool_free_fast') {
+      f = () => {
+        try {
+          bridge.pool_free_fast();
+        } catch (e) {
+          bridge.oops(name, e);
+        }
+      };
     } else if (name === 'pool_free') {
       f = (id: number, vaddr: number, dma: number, site: number) => {
         try {
@@ -195,8 +218,13 @@ export function run(cfg: RunConfig): void {
   if (num(init(values, DMASHIM_ABI_VERSION, OPS_PROTOTYPES.length, base, size, cfg.threads ? 1 : 0)) !== 0) {
     fail('the C bridge refused to start (see above)');
   }
+  if (cfg.pool_cache && !cfg.threads) {
+    if (num(fn('int32_t dmashim_pool_cache_config(int32_t cap)')!(cfg.pool_cache)) !== 0) fail(`the C bridge refused --pool-cache=${cfg.pool_cache}`);
+  }
 
   const finish = (status: number): never => {
+    // Blocks still in the C cache go back to the core first: the pools files and the leak report count them.
+    cacheDrain();
     logFlush();
     fflush(null);
     if (cfg.pools) {

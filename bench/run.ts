@@ -95,6 +95,10 @@ interface RowResult {
   bridge: Summary | null;
   bridgeAlloc: Summary | null;
   bridgeFree: Summary | null;
+  /* (c') bridge + pool cache (dmashim run --pool-cache) */
+  bridgeCache: Summary | null;
+  bridgeCacheAlloc: Summary | null;
+  bridgeCacheFree: Summary | null;
 }
 
 const NROWS = PARAMS.length;
@@ -132,6 +136,7 @@ function addRef(samples: RefSample[]): void {
 
 let koffi: KoffiResult = { ok: false, reason: 'not run (--only)' };
 let bridge: BridgeResult = { ok: false, reason: 'not run (--only)' };
+let bridgeCache: BridgeResult = { ok: false, reason: 'not run (--only)' };
 
 if (opts.only.has('core')) {
   // "default": a machine as `new Machine()` makes it outside vitest (poisoning off,
@@ -197,10 +202,13 @@ if (opts.only.has('koffi') || opts.only.has('bridge')) {
 if (opts.only.has('bridge')) {
   progress('bridge', 'dmashim run native/bench/dmapool_bridge_bench.c');
   bridge = runBridge(opts.quick ? 1 : 3, ROUNDS, 300_000);
+  progress('bridge', 'the same with --pool-cache');
+  bridgeCache = runBridge(opts.quick ? 1 : 3, ROUNDS, 300_000, { poolCache: true });
 }
 
 const rows: RowResult[] = PARAMS.map((p, k) => {
   const bs = bridge.ok ? bridge.samples.filter((s) => s.row === k) : [];
+  const bcs = bridgeCache.ok ? bridgeCache.samples.filter((s) => s.row === k) : [];
   return {
     label: paramLabel(p),
     size: p.size,
@@ -219,6 +227,9 @@ const rows: RowResult[] = PARAMS.map((p, k) => {
     bridge: bs.length ? summarize(bs.map((s) => s.ns)) : null,
     bridgeAlloc: bs.length ? summarize(bs.map((s) => s.alloc_ns)) : null,
     bridgeFree: bs.length ? summarize(bs.map((s) => s.free_ns)) : null,
+    bridgeCache: bcs.length ? summarize(bcs.map((s) => s.ns)) : null,
+    bridgeCacheAlloc: bcs.length ? summarize(bcs.map((s) => s.alloc_ns)) : null,
+    bridgeCacheFree: bcs.length ? summarize(bcs.map((s) => s.free_ns)) : null,
   };
 });
 
@@ -324,6 +335,8 @@ const cbNoop = koffi.ok ? median(koffi.value.noop) : NaN;
 const cbArgs = koffi.ok ? median(koffi.value.args) : NaN;
 const bridgeVsCb = rows.map((r) => (r.bridgeAlloc && r.bridgeFree ? Math.max(r.bridgeAlloc.median, r.bridgeFree.median) / cbNoop : NaN));
 const maxBridgeVsCb = bridgeVsCb.some(Number.isFinite) ? Math.max(...bridgeVsCb.filter(Number.isFinite)) : NaN;
+const bridgeCacheVsRef = rows.map((r) => ratio(r.bridgeCache, r.ref));
+const maxBridgeCacheVsRef = bridgeCacheVsRef.some(Number.isFinite) ? Math.max(...bridgeCacheVsRef.filter(Number.isFinite)) : NaN;
 const coreRan = ratiosOff.every(Number.isFinite);
 
 const targets: Target[] = [];
@@ -337,6 +350,11 @@ targets.push({
   name: 'bridge: each alloc or free <= 1.25x one bare koffi callback',
   value: Number.isFinite(maxBridgeVsCb) ? `max ${fmt(maxBridgeVsCb)}` : bridge.ok ? 'no callback yardstick' : 'skipped',
   pass: Number.isFinite(maxBridgeVsCb) ? maxBridgeVsCb <= 1.25 : null,
+});
+targets.push({
+  name: "bridge + pool cache (c'): per op <= 3x C ref, every row",
+  value: Number.isFinite(maxBridgeCacheVsRef) ? `max ${fmt(maxBridgeCacheVsRef)}` : bridgeCache.ok ? 'no C reference' : 'skipped',
+  pass: Number.isFinite(maxBridgeCacheVsRef) ? maxBridgeCacheVsRef <= 3 : null,
 });
 if (scale.length === 2) {
   const [lo, hi] = scale as [ScaleResult, ScaleResult];
@@ -444,6 +462,25 @@ if (bridge.ok) {
 } else {
   out.push(`bridge row: skipped: ${bridge.reason}`);
 }
+if (bridgeCache.ok) {
+  out.push(
+    '',
+    `bridge + pool cache (c'), same blocks in the same order (${bridgeCache.command}):`,
+    table(
+      ['size/align/bdry', 'alloc ns', 'free ns', 'per op', 'x C ref', 'x bridge'],
+      rows.map((r) => [
+        r.label,
+        r.bridgeCacheAlloc ? fmt(r.bridgeCacheAlloc.median) : '-',
+        r.bridgeCacheFree ? fmt(r.bridgeCacheFree.median) : '-',
+        r.bridgeCache ? fmt(r.bridgeCache.median) : '-',
+        fmt(ratio(r.bridgeCache, r.ref)),
+        r.bridge && r.bridgeCache ? fmt(r.bridgeCache.median / r.bridge.median) : '-',
+      ]),
+    ),
+  );
+} else if (opts.only.has('bridge')) {
+  out.push(`bridge + pool cache row: skipped: ${bridgeCache.reason}`);
+}
 if (scale.length) {
   out.push(
     '',
@@ -524,6 +561,7 @@ const json = {
     ratioCOutOfBand: round4(ratio(r.oob, r.ref)),
     ratioCoreOffVsNoLock: round4(ratio(r.coreOff, r.refNoLock)),
     ratioBridge: r.bridge ? round4(ratio(r.bridge, r.ref)) : null,
+    ratioBridgeCache: r.bridgeCache ? round4(ratio(r.bridgeCache, r.ref)) : null,
   })),
   geomean: {
     coreDefault: round4(gmDef),
@@ -536,6 +574,7 @@ const json = {
   },
   koffi: koffi.ok ? { ...koffi.value, noopMedian: cbNoop, argsMedian: cbArgs } : { skipped: koffi.reason },
   bridge: bridge.ok ? { command: bridge.command, maxOpVsCallback: round4(maxBridgeVsCb) } : { skipped: bridge.reason },
+  bridgeCache: bridgeCache.ok ? { command: bridgeCache.command, maxOpVsRef: round4(maxBridgeCacheVsRef) } : { skipped: bridgeCache.reason },
   scale,
   metadata,
   destroy,

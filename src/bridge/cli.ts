@@ -59,6 +59,7 @@ sanitizer:
   --all-errors           print every dma-debug error, not only the first
   --num-errors N         print the first N dma-debug errors
   --driver-filter NAME   report dma-debug errors only for this driver
+  --device-filter NAME   report dma-debug errors only for this device
 fault injection (each injected failure is logged as injected):
   --fail-nth N           fail the Nth DMA allocation (dma_pool_alloc, dma_alloc_coherent, kmalloc, pages)
   --fail-interval N      fail every Nth
@@ -177,6 +178,7 @@ export function main(argv: string[]): number {
         'all-errors': { type: 'boolean' },
         'num-errors': { type: 'string' },
         'driver-filter': { type: 'string' },
+        'device-filter': { type: 'string' },
         'fail-nth': { type: 'string' },
         'fail-interval': { type: 'string' },
         'fail-probability': { type: 'string' },
@@ -230,6 +232,7 @@ export function main(argv: string[]): number {
   const ne = int('num-errors', o['num-errors']);
   if (ne !== undefined) cfg.num_errors = ne;
   if (o['driver-filter'] !== undefined) cfg.driver_filter = o['driver-filter'];
+  if (o['device-filter'] !== undefined) cfg.device_filter = o['device-filter'];
   if (o.leaks) cfg.leaks = true;
   const fault: FaultOptions = {};
   const fnth = int('fail-nth', o['fail-nth']);

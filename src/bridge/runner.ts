@@ -33,6 +33,7 @@ export interface RunConfig {
   all_errors?: boolean;
   num_errors?: number;
   driver_filter?: string;
+  device_filter?: string;
   /** Fault injection (--fail-*). */
   fault?: FaultOptions;
   leaks?: boolean;
@@ -111,6 +112,7 @@ export function run(cfg: RunConfig): void {
     ...(cfg.all_errors !== undefined ? { all_errors: cfg.all_errors } : {}),
     ...(cfg.num_errors !== undefined ? { num_errors: cfg.num_errors } : {}),
     ...(cfg.driver_filter !== undefined ? { driver_filter: cfg.driver_filter } : {}),
+    ...(cfg.device_filter !== undefined ? { device_filter: cfg.device_filter } : {}),
     ...(cfg.fault !== undefined ? { fault: cfg.fault } : {}),
   });
 

@@ -77,3 +77,14 @@ describe('fault injection from the command line', () => {
     expect(bad.stderr).toContain('--fail-kinds: unknown kind disk');
   });
 });
+
+describe('dma-debug filters from the command line', () => {
+  test('--device-filter keeps reports of other devices out', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const other = dmashim_run(['illegal_area.c'], ['--all-errors', '--device-filter', '0000:00:99.0']);
+    expect(other.status).toBe(0);
+    expect(other.stderr).not.toContain('DMA-API:');
+    const same = dmashim_run(['illegal_area.c'], ['--all-errors', '--device-filter', '0000:00:08.0']);
+    expect(same.stderr.match(/DMA-API:/g)).toHaveLength(3);
+  });
+});

@@ -29,11 +29,19 @@ export type pci_pool = dma_pool;
 /** 2.4's slab flags: SLAB_KERNEL and SLAB_ATOMIC were aliases of GFP_KERNEL and GFP_ATOMIC. */
 export const SLAB_KERNEL = GFP_KERNEL;
 export const SLAB_ATOMIC = GFP_ATOMIC;
-/** Slab cache flags of the 2.4 era (values of include/linux/slab.h then). */
+/**
+ * Slab cache flags of the 2.4 era (values of include/linux/slab.h then), except
+ * SLAB_POISON. 2.4 drivers passed their kmalloc flags (SLAB_KERNEL, SLAB_ATOMIC)
+ * in pci_pool_create's sixth argument, and then no GFP bit overlapped SLAB_POISON
+ * (0x800). Today's GFP_KERNEL and GFP_ATOMIC both carry __GFP_KSWAPD_RECLAIM,
+ * which is 0x800, so with the historic value every such driver would get a
+ * poisoned pool. SLAB_POISON is therefore a bit no GFP flag uses (above
+ * ___GFP_LAST_SHIFT), which keeps the 2.4 meaning: only SLAB_POISON poisons.
+ */
 export const SLAB_DEBUG_FREE = 0x00000100;
 export const SLAB_DEBUG_INITIAL = 0x00000200;
 export const SLAB_RED_ZONE = 0x00000400;
-export const SLAB_POISON = 0x00000800;
+export const SLAB_POISON = 0x40000000;
 export const SLAB_NO_REAP = 0x00001000;
 export const SLAB_HWCACHE_ALIGN = 0x00002000;
 export const SLAB_CACHE_DMA = 0x00004000;

@@ -5,9 +5,24 @@
 
 const HEX16 = '0000000000000000';
 
+const U64 = (1n << 64n) - 1n;
+
+/*
+ * Hex digits of a value as C holds it in a 64-bit unsigned type: a negative
+ * integer (which a TypeScript caller can pass where C has a pointer, dma_addr_t or
+ * unsigned long) prints as its two's complement, as the kernel would show it.
+ * Other values (fractions, NaN) have no C counterpart and print as they are, so
+ * a report never makes a bad argument look like a good one.
+ */
+function hex64(v: number | bigint): string {
+  if (typeof v === 'bigint') return (v & U64).toString(16);
+  if (v < 0 && Number.isInteger(v)) return (BigInt(v) & U64).toString(16);
+  return v.toString(16);
+}
+
 /** `%p`: 16 hex digits, zero padded, no 0x (64-bit kernel). */
 export function fmt_p(addr: number): string {
-  const h = addr.toString(16);
+  const h = hex64(addr);
   return h.length >= 16 ? h : HEX16.slice(h.length) + h;
 }
 
@@ -18,7 +33,7 @@ export function fmt_pad(dma: number): string {
 
 /** `%lx` / `%llx`: plain lower-case hex. */
 export function fmt_lx(v: number | bigint): string {
-  return v.toString(16);
+  return hex64(v);
 }
 
 /** `%016llx` with a 0x in front, as dma-debug prints device addresses. */
@@ -26,9 +41,48 @@ export function fmt_0x016llx(v: number): string {
   return '0x' + fmt_p(v);
 }
 
-/** `%-Ns`: left-justified in a field of N. */
+/** Bytes of `s` in UTF-8 (a C string's strlen). */
+export function utf8_len(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      n += 4; // a surrogate pair is one 4-byte character
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** `%-Ns`: left-justified in a field of N bytes (the kernel counts bytes, not characters). */
 export function pad_right(s: string, n: number): string {
-  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+  const len = utf8_len(s);
+  return len >= n ? s : s + ' '.repeat(n - len);
+}
+
+/**
+ * strscpy into a char[size]: the text up to the first NUL, cut to at most
+ * size - 1 bytes of UTF-8. Where the kernel would keep the first bytes of a
+ * character that does not fit (an invalid sequence a JS string cannot hold), we
+ * drop the whole character.
+ */
+export function c_strscpy(s: string, size: number): string {
+  const nul = s.indexOf('\0');
+  if (nul >= 0) s = s.slice(0, nul);
+  if (utf8_len(s) < size) return s;
+  let bytes = 0;
+  let i = 0;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    const pair = c >= 0xd800 && c < 0xdc00 && i + 1 < s.length;
+    const w = c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3;
+    if (bytes + w > size - 1) break;
+    bytes += w;
+    i += pair ? 2 : 1;
+  }
+  return s.slice(0, i);
 }
 
 /** `%Nzu` / `%Nu`: right-justified in a field of N. */

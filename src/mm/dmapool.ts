@@ -27,7 +27,7 @@
  * against the page's bus range, so a collision just probes on.
  */
 import { PAGE_SIZE } from './page_alloc.ts';
-import type { Machine } from '../arch/sim/machine.ts';
+import { machine_poison_hooks, type Machine } from '../arch/sim/machine.ts';
 import { __GFP_ZERO, type gfp_t } from '../include/linux/gfp.ts';
 import { dma_addr_ref, type dma_addr_t } from '../include/linux/types.ts';
 import {
@@ -40,7 +40,7 @@ import { devres_add, devres_release } from '../drivers/base/devres.ts';
 import { dma_alloc_coherent, dma_free_coherent } from '../kernel/dma/mapping.ts';
 import { printk_level, KERN_ERR } from '../kernel/printk.ts';
 import { WARN_ON } from '../kernel/panic.ts';
-import { fmt_lx, fmt_p, fmt_pad, hex_dump_lines, pad_left, pad_right } from '../lib/vsprintf.ts';
+import { c_strscpy, fmt_lx, fmt_p, fmt_pad, hex_dump_lines, pad_left, pad_right } from '../lib/vsprintf.ts';
 
 export const POOL_POISON_FREED = 0xa7;
 export const POOL_POISON_ALLOCATED = 0xa9;
@@ -195,7 +195,8 @@ export class dma_pool {
   }
 
   refreshSlow(): void {
-    this.slow = this.poison ? 1 : 0;
+    // A destroyed pool keeps the slow path whatever its poisoning: only there is its use reported.
+    this.slow = this.poison || this.destroyed ? 1 : 0;
   }
 
   /** Block index within its page for a page offset, or -1 when no block starts there. */
@@ -314,8 +315,18 @@ export function machine_pools(m: Machine): dma_pool[] {
   return [...(poolsOf.get(m) ?? [])];
 }
 
+/*
+ * The kernel tests n & (n - 1) on a size_t. JS bitwise operators see only the low
+ * 32 bits, so 2^32 + 16 would pass; halve exactly (n is a safe integer) until the
+ * value fits in 31 bits, then test the bits.
+ */
 function is_power_of_2(n: number): boolean {
-  return n > 0 && (n & (n - 1)) === 0;
+  if (!(n > 0)) return false;
+  while (n > 0x40000000) {
+    if (n % 2 !== 0) return false;
+    n /= 2;
+  }
+  return (n & (n - 1)) === 0;
 }
 
 /** The text of a device's `pools` sysfs attribute. */
@@ -366,7 +377,8 @@ export function dma_pool_create_node(
   else if (boundary < size || !is_power_of_2(boundary)) return null;
   boundary = Math.min(boundary, allocation);
 
-  const pool = new dma_pool(String(name).slice(0, 31), dev, size, allocation, boundary, node);
+  // strscpy(pool->name, name, sizeof(pool->name)): char[32], so at most 31 bytes, and a C string ends at its NUL.
+  const pool = new dma_pool(c_strscpy(String(name), 32), dev, size, allocation, boundary, node);
   const wasEmpty = dev.dma_pools.length === 0;
   dev.dma_pools.unshift(pool);
   if (wasEmpty) device_create_file(dev, 'pools', pools_show);
@@ -646,15 +658,23 @@ export function dmam_pool_destroy(pool: dma_pool | null): void {
  * the first check does not misfire.
  */
 export function dmapool_set_poison(target: dma_pool | Machine, on: boolean | null): void {
-  const pools: dma_pool[] = [];
   if (target instanceof dma_pool) {
     target.poisonOverride = on;
-    pools.push(target);
+    refreshPoison([target]);
   } else {
-    if (on === null) return;
-    target.poison = on;
-    for (const p of poolsOf.get(target) ?? []) if (p.poisonOverride === null) pools.push(p);
+    // Through the machine's own switch, so Machine.setPoison and this are one path (the hook below).
+    if (on !== null) target.setPoison(on);
   }
+}
+
+/* The machine's switch changed: the pools that follow it refresh their hot-path flag and poison their free blocks. */
+machine_poison_hooks.push((m) => {
+  const pools: dma_pool[] = [];
+  for (const p of poolsOf.get(m) ?? []) if (p.poisonOverride === null) pools.push(p);
+  refreshPoison(pools);
+});
+
+function refreshPoison(pools: dma_pool[]): void {
   for (const p of pools) {
     const was = p.slow !== 0;
     p.refreshSlow();

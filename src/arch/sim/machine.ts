@@ -62,6 +62,12 @@ export const VWINDOW = 2 ** 33;
 const registry: Array<Machine | undefined> = [];
 /** Run for every new machine (the sanitizer attaches its reports here). */
 export const machine_create_hooks: Array<(m: Machine) => void> = [];
+/**
+ * Run when a machine's pool poisoning switch changes (mm/dmapool registers one:
+ * pools cache the switch in a hot-path flag and must poison their free blocks
+ * before the first check).
+ */
+export const machine_poison_hooks: Array<(m: Machine) => void> = [];
 let bridgeMachine: Machine | undefined;
 let current: Machine | undefined;
 
@@ -262,6 +268,7 @@ export class Machine {
   setPoison(on: boolean): void {
     this.poison = on;
     this.debugEpoch++;
+    for (const h of machine_poison_hooks) h(this);
   }
 }
 

@@ -129,9 +129,11 @@ export function device_register(dev: device): number {
 }
 
 /**
- * device_unregister(): runs the DMA layer's checks for pending allocations, then
- * releases the device's managed resources (dmam pools, ...), newest first, as
- * driver detach does in the kernel.
+ * device_unregister(): releases the device's managed resources (dmam pools, ...),
+ * newest first, then runs the DMA layer's checks for pending allocations: the
+ * kernel's driver detach does devres_release_all before the
+ * BUS_NOTIFY_UNBOUND_DRIVER notifier that dma-debug's check hangs on, so
+ * managed memory is never reported as pending.
  */
 export function device_unregister(dev: device): void {
   devres_release_all(dev);

@@ -49,7 +49,8 @@ export function dma_direct_alloc_pages(dev: device, size: number, limit: number,
   const m = dev.machine;
   const order = get_order(size);
   const physLimit = limit - dev.dma_offset;
-  let zone = physLimit < ZONE_DMA_END - 1 ? ZONE_DMA : physLimit <= DMA32_LIMIT ? ZONE_DMA32 : ZONE_NORMAL;
+  // dma_direct_optimal_gfp_mask: a phys limit up to and including zone_dma_limit (16 MiB - 1) means GFP_DMA.
+  let zone = physLimit <= ZONE_DMA_END - 1 ? ZONE_DMA : physLimit <= DMA32_LIMIT ? ZONE_DMA32 : ZONE_NORMAL;
   if (gfp & 0x01) zone = ZONE_DMA;
   else if (gfp & 0x04 && zone > ZONE_DMA32) zone = ZONE_DMA32;
   for (let z = zone; z >= 0; z--) {

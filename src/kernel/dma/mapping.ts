@@ -17,13 +17,13 @@
  * releasing what was recorded.
  */
 import { PAGE_SIZE, get_order, MAX_ORDER } from '../../mm/page_alloc.ts';
-import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, type gfp_t } from '../../include/linux/gfp.ts';
+import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, type gfp_t } from '../../include/linux/gfp.ts';
 import { EIO } from '../../include/linux/errno.ts';
 import type { dma_addr_ref, dma_addr_t } from '../../include/linux/types.ts';
 import { type device } from '../../drivers/base/core.ts';
 import { devres_add, devres_find, devres_release } from '../../drivers/base/devres.ts';
 import { printk_level, KERN_WARNING } from '../printk.ts';
-import { WARN_ON, WARN_ON_ONCE } from '../panic.ts';
+import { WARN, WARN_ON, WARN_ON_ONCE } from '../panic.ts';
 import { fmt_0x016llx, fmt_p } from '../../lib/vsprintf.ts';
 import {
   dma_direct_alloc_pages,
@@ -90,22 +90,31 @@ export function DMA_BIT_MASK(n: number): bigint {
   return n === 64 ? U64 : (1n << BigInt(n)) - 1n;
 }
 
+/*
+ * A mask argument as the kernel's u64 parameter holds it: C converts a negative
+ * value modulo 2^64 (so -1, a common spelling of "all bits", is ~0ULL) and drops
+ * a fraction. NaN and infinities have no C value and give 0 (no mask).
+ */
 function toMask(mask: bigint | number): bigint {
   if (typeof mask === 'bigint') return mask & U64;
-  if (!Number.isFinite(mask) || mask < 0) return 0n;
-  return BigInt(Math.floor(mask)) & U64;
+  if (!Number.isFinite(mask)) return 0n;
+  return BigInt(Math.trunc(mask)) & U64;
 }
 
 /**
  * dma_supported(): can the device's DMA reach what the machine needs for a mask?
- * Direct mapping rule: the mask must cover ZONE_DMA (24 bits) or all RAM if RAM
- * ends lower, as seen from the device (dma_direct_supported).
+ * Direct mapping rule (dma_direct_supported): a mask of 32 bits or more is always
+ * supported (the kernel expects every platform to serve 32-bit masks, whatever
+ * its bus offset); a narrower one must reach, as seen from the device, ZONE_DMA
+ * (24 bits) or the start of the last page of RAM ((max_pfn - 1) << PAGE_SHIFT)
+ * if RAM ends lower.
  */
 export function dma_supported(dev: device, mask: bigint | number): boolean {
   if (iommu_get_domain_for_dev(dev)) return true; /* dma-iommu: any mask, the IOVA allocator honours it */
   const m = toMask(mask);
-  const ramTop = dev.machine.physEnd - 1;
-  const minMask = Math.min(0xffffff, ramTop);
+  if (m >= DMA_BIT_MASK(32)) return true;
+  const lastPage = dev.machine.physEnd - PAGE_SIZE;
+  const minMask = Math.min(0xffffff, lastPage);
   const need = BigInt(Math.max(0, phys_to_dma(dev, minMask)));
   return m >= need;
 }
@@ -187,6 +196,18 @@ export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref,
   void attrs;
   if (!dev) return 0;
   WARN_ON_ONCE(dev.coherent_dma_mask === 0n, 'kernel/dma/mapping.c dma_alloc_attrs', `${dev.name}: WARN_ON_ONCE(!dev->coherent_dma_mask)`);
+  /*
+   * Since 6.2 the kernel refuses __GFP_COMP here, before any allocator is asked: a
+   * coherent allocation can never be turned back into a page pointer. Its own
+   * WARN_ON_ONCE, so it has its own once-flag (WARN_ON_ONCE keys on the place).
+   */
+  if (gfp & __GFP_COMP) {
+    if (!warnedGfpComp) {
+      warnedGfpComp = true;
+      WARN('kernel/dma/mapping.c dma_alloc_attrs', 'WARN_ON_ONCE(flag & __GFP_COMP)');
+    }
+    return 0;
+  }
   if (!Number.isSafeInteger(size) || size <= 0) return 0;
   might_alloc(gfp, 'kernel/dma/mapping.c dma_alloc_attrs');
   if (fault_inject_armed.count > 0 && should_fail(dev.machine, 'coherent', dev.name, null, gfp, `dma_alloc_coherent(${size})`)) return 0;
@@ -224,6 +245,8 @@ export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref,
   return vaddr;
 }
 
+let warnedGfpComp = false;
+
 /** dma_alloc_coherent(): dma_alloc_attrs with no attributes. Context: process, or atomic with GFP_ATOMIC. */
 export function dma_alloc_coherent(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t): number {
   return dma_alloc_attrs(dev, size, handle, gfp, 0);
@@ -237,8 +260,14 @@ export function dma_alloc_coherent(dev: device, size: number, handle: dma_addr_r
  */
 export function dma_free_attrs(dev: device, size: number, cpu_addr: number, dma_handle: dma_addr_t, attrs = 0): void {
   void attrs;
-  // The kernel: "may only be called with IRQs enabled" (WARN_ON(irqs_disabled())), before the NULL check.
-  WARN_ON(irqs_disabled(), 'kernel/dma/mapping.c dma_free_attrs', 'WARN_ON(irqs_disabled())');
+  /*
+   * The kernel: "may only be called with IRQs enabled" (WARN_ON(irqs_disabled())),
+   * before the NULL check, but after dma_release_from_dev_coherent: memory of the
+   * device's declared region is released first and never reaches the WARN.
+   */
+  const region = dev ? (dev.ext.get(dev_coherent_key) as DevCoherentOps | undefined) : undefined;
+  const inRegion = cpu_addr !== 0 && region?.contains?.(cpu_addr) === true;
+  if (!inRegion) WARN_ON(irqs_disabled(), 'kernel/dma/mapping.c dma_free_attrs', 'WARN_ON(irqs_disabled())');
   if (!dev || !cpu_addr) return;
   const e = debug_find_entry(dev, dma_handle);
   if (!e) {

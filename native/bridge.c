@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <linux/kernel.h>
 #include <linux/device.h>
@@ -33,6 +35,8 @@
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/mutex.h>
 #include <dmashim/bridge.h>
 
 #include "dmashim_ops.h"
@@ -61,6 +65,8 @@ static inline void *arena_ptr(double off) { return arena + (size_t)off; }
 /* The pool block cache (below, with dma_pool): calls that read pool state empty it first. */
 static void pool_cache_drain_all(void);
 static void pool_cache_forget_dev(const struct device *dev);
+/* The simulated execution context (below, with the locks) is atomic on this thread. */
+static inline int ctx_atomic(void);
 
 /* ------------------------------------------------------------------ entry */
 
@@ -628,12 +634,17 @@ const struct pci_device_id *pci_match_id(const struct pci_device_id *ids, struct
 
 static void pci_unbind(struct pci_dev *pdev)
 {
-	pdev->driver = NULL;
-	pdev->dev.driver = NULL;
-	/* Driver detach releases the device's managed resources (dmam_*), as devres_release_all(). */
+	/*
+	 * Driver detach releases the device's managed resources (dmam_*), as
+	 * devres_release_all(), while the driver is still bound (its reports carry
+	 * the driver's prefix), and only then clears the driver, as the kernel does.
+	 */
 	pool_cache_forget_dev(&pdev->dev);
 	pool_cache_drain_all();
 	ops.dev_release_driver(devid(&pdev->dev));
+	pdev->driver = NULL;
+	pdev->dev.driver = NULL;
+	devid(&pdev->dev);
 }
 
 int pci_register_driver(struct pci_driver *drv)
@@ -962,6 +973,9 @@ void *__dmashim_dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_
 	}
 	if (pool->cap && !pool->busy) {
 		if (likely(pool->n > 0)) {
+			/* The core's might_alloc() check, which a block from the cache would skip. */
+			if (unlikely(ctx_atomic()) && gfpflags_allow_blocking(mem_flags))
+				ops.context(10, (int32_t)mem_flags, site_arg(site));
 			struct cached_block *b = &pool->blk[--pool->n];
 			cached_total--;
 			meta_of(b->v)->tag = meta_tag(b->v, META_LIVE);
@@ -1204,6 +1218,14 @@ void __dmashim_kfree(const void *objp, const char *site)
 	(ops.kfree)(addr_arg(objp), site_arg(site));
 }
 
+size_t ksize(const void *objp)
+{
+	if (!enter("ksize") || ZERO_OR_NULL_PTR(objp))
+		return 0;
+	double n = ops.addr(2, addr_arg(objp));
+	return n > 0 ? (size_t)n : 0;
+}
+
 void *(kmalloc)(size_t size, gfp_t flags)
 {
 	return __dmashim_kmalloc(size, flags, NULL);
@@ -1263,11 +1285,15 @@ static noinline int classify_area(const void *p)
 	return 0;
 }
 
+/* The device of this thread's last streaming map: what the pre-2.6.27 dma_mapping_error(addr) refers to. */
+static __thread struct device *last_map_dev;
+
 dma_addr_t __dmashim_dma_map(struct device *dev, void *ptr, size_t size, enum dma_data_direction dir,
 			     unsigned long attrs, int kind, const char *site)
 {
 	if (!enter("dma_map_single"))
 		return DMA_MAPPING_ERROR;
+	last_map_dev = dev;
 	double dma = ops.map(devid(dev), addr_arg(ptr), (double)size, (int32_t)dir, (double)attrs,
 			     kind | classify_area(ptr), site_arg(site));
 	return dma < 0 ? DMA_MAPPING_ERROR : (dma_addr_t)dma;
@@ -1293,6 +1319,16 @@ int __dmashim_dma_mapping_error(struct device *dev, dma_addr_t dma_addr, const c
 {
 	if (!enter("dma_mapping_error"))
 		return 1;
+	if (!dev) {
+		/*
+		 * The one-argument form of old kernels (dma_mapping_error(addr),
+		 * pci_dma_mapping_error(addr)) names no device: drivers call it right
+		 * after the map, so dma-debug marks the check on that map's device.
+		 */
+		dev = last_map_dev;
+		if (!dev)
+			return dma_addr == DMA_MAPPING_ERROR;
+	}
 	return ops.mapping_error(devid(dev), (double)dma_addr, site_arg(site));
 }
 
@@ -1347,6 +1383,139 @@ void __dmashim_dma_sync_sg(struct device *dev, struct scatterlist *sg, int nelem
 	if (!enter("dma_sync_sg"))
 		return;
 	sg_call(for_device ? 3 : 2, dev, sg, nelems, dir, 0, site);
+}
+
+/* ------------------------------------------------- execution context, locks */
+
+/*
+ * The simulated context (linux/preempt.h), per thread in C. In synchronous
+ * mode every change is mirrored into the core (ops.context), so the core's
+ * might_sleep()/might_alloc() checks see it; C asks the core about a sleeping
+ * call only when the context is atomic, so a mutex_lock() or msleep() outside
+ * locks costs no crossing. With --threads the state stays in C (the core's is
+ * one per process, and threads take locks independently).
+ */
+struct ctx_state {
+	int preempt;
+	int irqs_off;
+	int hardirq;
+	int irq_flags[16];	/* irqs_off at each irq_enter, for irq_exit */
+};
+static __thread struct ctx_state cctx;
+
+static inline int ctx_atomic(void) { return cctx.preempt > 0 || cctx.irqs_off > 0 || cctx.hardirq > 0; }
+static inline int ctx_forward(void) { return !threaded && pthread_equal(pthread_self(), js_thread); }
+
+int __dmashim_context(int op, int arg, const char *site)
+{
+	if (unlikely(!ready))
+		not_ready("preempt_disable/local_irq_save/might_sleep");
+	int fwd = ctx_forward();
+	switch (op) {
+	case __DMASHIM_CTX_PREEMPT_DISABLE:
+		cctx.preempt++;
+		break;
+	case __DMASHIM_CTX_PREEMPT_ENABLE:
+		if (cctx.preempt > 0)
+			cctx.preempt--;
+		break;
+	case __DMASHIM_CTX_IRQ_SAVE: {
+		int flags = cctx.irqs_off;
+		cctx.irqs_off++;
+		if (fwd)
+			ops.context(op, 0, 0);
+		return flags;
+	}
+	case __DMASHIM_CTX_IRQ_RESTORE:
+		cctx.irqs_off = arg;
+		break;
+	case __DMASHIM_CTX_IRQ_DISABLE:
+		cctx.irqs_off++;
+		break;
+	case __DMASHIM_CTX_IRQ_ENABLE:
+		cctx.irqs_off = 0;
+		break;
+	case __DMASHIM_CTX_MIGHT_SLEEP:
+		if (!ctx_atomic() || !fwd)
+			return 0;
+		return ops.context(op, 0, site_arg(site));
+	case __DMASHIM_CTX_IRQ_ENTER:
+		if (cctx.hardirq < (int)ARRAY_SIZE(cctx.irq_flags))
+			cctx.irq_flags[cctx.hardirq] = cctx.irqs_off;
+		cctx.hardirq++;
+		break;
+	case __DMASHIM_CTX_IRQ_EXIT:
+		if (cctx.hardirq == 0)
+			return 0;
+		cctx.hardirq--;
+		arg = cctx.hardirq < (int)ARRAY_SIZE(cctx.irq_flags) ? cctx.irq_flags[cctx.hardirq] : 0;
+		break;
+	case __DMASHIM_CTX_QUERY:
+		return (ctx_atomic() && (cctx.preempt > 0 || cctx.hardirq > 0) ? 1 : 0) |
+		       (cctx.irqs_off > 0 || cctx.hardirq > 0 ? 2 : 0) | (cctx.hardirq > 0 ? 4 : 0) |
+		       ((cctx.preempt + (cctx.hardirq << 16)) << 8);
+	default:
+		return -EINVAL;
+	}
+	if (fwd)
+		ops.context(op, arg, 0);
+	return 0;
+}
+
+unsigned long __dmashim_current_thread(void)
+{
+	return (unsigned long)pthread_self();
+}
+
+static const char *lock_bug_text[] = { "recursion", "already unlocked", "wrong owner" };
+
+/* CONFIG_DEBUG_SPINLOCK's spin_bug(): the report, then (recursion) stop, as the kernel would hang there. */
+void __dmashim_spin_bug(const spinlock_t *lock, int kind, const char *site)
+{
+	printk(KERN_EMERG "BUG: spinlock %s on CPU#0, dmashim/%d\n", lock_bug_text[kind], (int)getpid());
+	printk(KERN_EMERG " lock: %s, .magic: dead4ead, .owner: %s/%d, .owner_cpu: %d\n",
+	       lock->name ? lock->name : "?", lock->owner ? "dmashim" : "<none>", lock->owner ? (int)getpid() : -1,
+	       lock->owner ? 0 : -1);
+	printk(KERN_EMERG "spinlock taken or released at %s\n", site ? site : "?");
+	if (kind == 0) {
+		printk(KERN_EMERG "the kernel would spin here forever (a self-deadlock); stopping the program\n");
+		dmashim_log_flush();
+		fflush(NULL);
+		abort();
+	}
+}
+
+/* A contended mutex: yield until it is free (the holder is another thread). Recursion is a self-deadlock. */
+void __dmashim_mutex_wait(struct mutex *lock, const char *site)
+{
+	if (lock->owner == __dmashim_current_thread()) {
+		__dmashim_mutex_bug(lock, 0, site);
+		return;
+	}
+	while (!mutex_trylock(lock))
+		sched_yield();
+}
+
+/* CONFIG_DEBUG_MUTEXES-style reports. kind 0: recursive lock (stops the program); 1: bad unlock (warns). */
+void __dmashim_mutex_bug(const struct mutex *lock, int kind, const char *site)
+{
+	if (kind == 0) {
+		printk(KERN_EMERG "BUG: mutex %s locked again by its owner at %s: the kernel would deadlock here; "
+				  "stopping the program\n", lock->name ? lock->name : "?", site ? site : "?");
+		dmashim_log_flush();
+		fflush(NULL);
+		abort();
+	}
+	if (!enter("mutex_unlock"))
+		return;
+	char msg[512];
+	snprintf(msg, sizeof(msg), "DEBUG_LOCKS_WARN_ON(%s)\n",
+		 lock->locked ? "__owner_task(owner) != current" : "!mutex_is_locked(lock)");
+	emit(4, 0, "------------[ cut here ]------------\n", 0);
+	emit(4, 0, msg, 0);
+	snprintf(msg, sizeof(msg), "WARNING: at %s mutex_unlock() (mutex %s)\n", site ? site : "?",
+		 lock->name ? lock->name : "?");
+	emit(4, 0, msg, 0);
 }
 
 /* ------------------------------------------------------------ WARN / BUG */

@@ -51,7 +51,7 @@ struct dmashim_ops {
 	void (*free_pages)(double vaddr, int32_t order, double site);
 	double (*kmalloc)(double size, uint32_t gfp, double site);
 	void (*kfree)(double vaddr, double site);
-	/* op: 0 virt_to_phys (vaddr -> phys, -1 if not RAM), 1 phys_to_virt (phys -> offset, -1) */
+	/* op: 0 virt_to_phys (vaddr -> phys, -1 if not RAM), 1 phys_to_virt (phys -> offset, -1), 2 ksize (vaddr -> bytes) */
 	double (*addr)(int32_t op, double a);
 	/* streaming mappings: map returns the bus address, -1 for DMA_MAPPING_ERROR */
 	double (*map)(int32_t dev, double vaddr, double size, int32_t dir, double attrs, int32_t kind, double site);
@@ -86,6 +86,15 @@ struct dmashim_ops {
 	 * drain (free n records in order), 2 the pool's block size.
 	 */
 	int32_t (*pool_batch)(int32_t op, int32_t pool, int32_t n, uint32_t gfp, double site);
+	/*
+	 * The simulated execution context (linux/preempt.h), synchronous mode
+	 * only: op 0 preempt_disable, 1 preempt_enable, 2 local_irq_save
+	 * (returns the flags), 3 local_irq_restore(arg), 4 local_irq_disable,
+	 * 5 local_irq_enable, 6 might_sleep at `site`, 7 irq_enter, 8 irq_exit,
+	 * 10 dma_pool_alloc's might_alloc(arg = gfp) for a block served from the
+	 * C cache. C keeps the same state per thread and asks only when it is atomic.
+	 */
+	int32_t (*context)(int32_t op, int32_t arg, double site);
 };
 
 #define DMASHIM_NR_OPS ((int)(sizeof(struct dmashim_ops) / sizeof(void (*)(void))))

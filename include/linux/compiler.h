@@ -64,6 +64,27 @@
 #ifndef __devexit
 #define __devexit
 #endif
+/* Section annotations (linux/init.h): one program, nothing is discarded after init. */
+#ifndef __initdata
+#define __initdata
+#define __initconst
+#define __exitdata
+#define __refdata
+#define __ref
+#define __devinitdata
+#define __devinitconst
+#define __devexitdata
+#define __cpuinit
+#define __cpuinitdata
+#endif
+/* 2.6-era: the remove hook of a driver that could not be unloaded (HOTPLUG=n) was NULL; here always kept. */
+#ifndef __devexit_p
+#define __devexit_p(x) (x)
+#define __exit_p(x) (x)
+#endif
+#ifndef __read_mostly
+#define __read_mostly
+#endif
 
 #ifndef likely
 #define likely(x) __builtin_expect(!!(x), 1)

@@ -23,6 +23,11 @@
 #include <linux/compiler.h>
 #include <linux/printk.h>
 #include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/atomic.h>
+#include <linux/spinlock.h>
+#include <linux/mutex.h>
 
 struct device;
 struct dma_pool;

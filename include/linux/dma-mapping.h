@@ -123,6 +123,81 @@ int __dmashim_dma_mapping_error(struct device *dev, dma_addr_t dma_addr, const c
 #define dma_sync_single_for_device(dev, addr, size, dir) __dmashim_dma_sync(dev, addr, size, dir, 1, DMASHIM_SITE)
 #define dma_sync_sg_for_cpu(dev, sg, nelems, dir) __dmashim_dma_sync_sg(dev, sg, nelems, dir, 0, DMASHIM_SITE)
 #define dma_sync_sg_for_device(dev, sg, nelems, dir) __dmashim_dma_sync_sg(dev, sg, nelems, dir, 1, DMASHIM_SITE)
-#define dma_mapping_error(dev, dma_addr) __dmashim_dma_mapping_error(dev, dma_addr, DMASHIM_SITE)
+/*
+ * dma_mapping_error(dev, addr); before 2.6.27 it took the address alone,
+ * dma_mapping_error(addr), and old drivers still call it so: both forms work
+ * (chosen by the number of arguments).
+ */
+#define __DMASHIM_MAPERR_NARGS_(_1, _2, N, ...) N
+#define __DMASHIM_MAPERR_CAT_(a, b) a##b
+#define __DMASHIM_MAPERR_CAT(a, b) __DMASHIM_MAPERR_CAT_(a, b)
+#define dma_mapping_error(...) \
+	__DMASHIM_MAPERR_CAT(__dmashim_dma_mapping_error_, __DMASHIM_MAPERR_NARGS_(__VA_ARGS__, 2, 1, 0))(__VA_ARGS__)
+#define __dmashim_dma_mapping_error_2(dev, dma_addr) __dmashim_dma_mapping_error(dev, dma_addr, DMASHIM_SITE)
+#define __dmashim_dma_mapping_error_1(dma_addr) __dmashim_dma_mapping_error(NULL, dma_addr, DMASHIM_SITE)
+
+/* ---- sg_table forms (v5.8+): the whole CPU list is mapped, sgt->nents becomes the mapped count ---- */
+static inline int __dmashim_dma_map_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_direction dir,
+					    unsigned long attrs, const char *site)
+{
+	int nents = __dmashim_dma_map_sg(dev, sgt->sgl, (int)sgt->orig_nents, dir, attrs, site);
+
+	if (nents < 0)
+		return nents;
+	if (nents == 0)
+		return -EIO;
+	sgt->nents = (unsigned int)nents;
+	return 0;
+}
+
+#define dma_map_sgtable(dev, sgt, dir, attrs) __dmashim_dma_map_sgtable(dev, sgt, dir, attrs, DMASHIM_SITE)
+#define dma_unmap_sgtable(dev, sgt, dir, attrs) \
+	__dmashim_dma_unmap_sg(dev, (sgt)->sgl, (int)(sgt)->orig_nents, dir, attrs, DMASHIM_SITE)
+#define dma_sync_sgtable_for_cpu(dev, sgt, dir) \
+	__dmashim_dma_sync_sg(dev, (sgt)->sgl, (int)(sgt)->orig_nents, dir, 0, DMASHIM_SITE)
+#define dma_sync_sgtable_for_device(dev, sgt, dir) \
+	__dmashim_dma_sync_sg(dev, (sgt)->sgl, (int)(sgt)->orig_nents, dir, 1, DMASHIM_SITE)
+
+/* ---- device DMA parameters ---- */
+
+/* x86 is cache-coherent for DMA: the minimum alignment a streaming buffer needs is one byte. */
+static inline int dma_get_cache_alignment(void) { return 1; }
+
+static inline unsigned int dma_get_max_seg_size(struct device *dev)
+{
+	if (dev->dma_parms && dev->dma_parms->max_segment_size)
+		return dev->dma_parms->max_segment_size;
+	return 0x10000; /* SZ_64K */
+}
+
+/* Fails with -EIO when the device has no dma_parms to hold it, as the kernel before v6.8 (a WARN after). */
+static inline int dma_set_max_seg_size(struct device *dev, unsigned int size)
+{
+	if (!dev->dma_parms)
+		return -EIO;
+	dev->dma_parms->max_segment_size = size;
+	return 0;
+}
+
+static inline unsigned long dma_get_seg_boundary(struct device *dev)
+{
+	if (dev->dma_parms && dev->dma_parms->segment_boundary_mask)
+		return dev->dma_parms->segment_boundary_mask;
+	return ~0UL;
+}
+
+static inline int dma_set_seg_boundary(struct device *dev, unsigned long mask)
+{
+	if (!dev->dma_parms)
+		return -EIO;
+	dev->dma_parms->segment_boundary_mask = mask;
+	return 0;
+}
+
+/* The streaming mask is narrower than what the machine's memory needs: some buffers may bounce. */
+static inline bool dma_addressing_limited(struct device *dev)
+{
+	return dma_get_mask(dev) < dma_get_required_mask(dev);
+}
 
 #endif /* _LINUX_DMA_MAPPING_H */

@@ -18,6 +18,8 @@
 #include <linux/log2.h>
 #include <linux/printk.h>
 #include <linux/string.h>
+#include <linux/preempt.h>
+#include <asm/byteorder.h>
 
 #ifndef U8_MAX
 #define U8_MAX ((u8)~0U)
@@ -74,8 +76,9 @@
 #define upper_32_bits(n) ((u32)(((n) >> 16) >> 16))
 #define lower_32_bits(n) ((u32)((n) & 0xffffffff))
 
-/* Context annotations: this machine has one context that may always sleep. */
-#define might_sleep() do { } while (0)
+/* Reported in atomic context (a spinlock held, IRQs off, an interrupt handler): see linux/preempt.h. */
+#define might_sleep() ((void)__dmashim_context(__DMASHIM_CTX_MIGHT_SLEEP, 0, DMASHIM_SITE))
+#define might_sleep_if(cond) do { if (cond) might_sleep(); } while (0)
 #define cpu_relax() barrier()
 
 #endif /* _LINUX_KERNEL_H */

@@ -8,6 +8,8 @@
 
 #include <linux/kernel.h>
 #include <linux/init.h>
+#include <linux/export.h>
+#include <linux/moduleparam.h>
 
 #define MODULE_LICENSE(x) extern int __dmashim_modinfo_unused
 #define MODULE_AUTHOR(x) extern int __dmashim_modinfo_unused
@@ -15,10 +17,9 @@
 #define MODULE_VERSION(x) extern int __dmashim_modinfo_unused
 #define MODULE_ALIAS(x) extern int __dmashim_modinfo_unused
 #define MODULE_SOFTDEP(x) extern int __dmashim_modinfo_unused
-#define MODULE_PARM_DESC(x, y) extern int __dmashim_modinfo_unused
-#define module_param(name, type, perm) extern int __dmashim_modinfo_unused
-#define EXPORT_SYMBOL(sym) extern int __dmashim_modinfo_unused
-#define EXPORT_SYMBOL_GPL(sym) extern int __dmashim_modinfo_unused
+#define MODULE_FIRMWARE(x) extern int __dmashim_modinfo_unused
+#define MODULE_INFO(tag, info) extern int __dmashim_modinfo_unused
+#define MODULE_IMPORT_NS(ns) extern int __dmashim_modinfo_unused
 #define THIS_MODULE ((void *)0)
 
 #define module_pci_driver(__pci_driver)						\

@@ -37,7 +37,18 @@
 	dma_sync_single_for_cpu(__dmashim_pci_devp(hwdev), dma_handle, size, (enum dma_data_direction)(direction))
 #define pci_dma_sync_single_for_device(hwdev, dma_handle, size, direction) \
 	dma_sync_single_for_device(__dmashim_pci_devp(hwdev), dma_handle, size, (enum dma_data_direction)(direction))
-#define pci_dma_mapping_error(pdev, dma_addr) dma_mapping_error(__dmashim_pci_devp(pdev), dma_addr)
+/* pci_dma_mapping_error(pdev, addr), or pci_dma_mapping_error(addr) before 2.6.27. */
+#define pci_dma_mapping_error(...) \
+	__DMASHIM_MAPERR_CAT(__dmashim_pci_dma_mapping_error_, __DMASHIM_MAPERR_NARGS_(__VA_ARGS__, 2, 1, 0))(__VA_ARGS__)
+#define __dmashim_pci_dma_mapping_error_2(pdev, dma_addr) dma_mapping_error(__dmashim_pci_devp(pdev), dma_addr)
+#define __dmashim_pci_dma_mapping_error_1(dma_addr) dma_mapping_error(dma_addr)
+/* 2.4-2.6.x: the driver registration call before pci_register_driver returned the probe count. */
+#define pci_module_init pci_register_driver
+#define pci_dma_supported(pdev, mask) dma_supported(__dmashim_pci_devp(pdev), mask)
+#define pci_dma_sync_sg_for_cpu(hwdev, sg, nelems, direction) \
+	dma_sync_sg_for_cpu(__dmashim_pci_devp(hwdev), sg, nelems, (enum dma_data_direction)(direction))
+#define pci_dma_sync_sg_for_device(hwdev, sg, nelems, direction) \
+	dma_sync_sg_for_device(__dmashim_pci_devp(hwdev), sg, nelems, (enum dma_data_direction)(direction))
 #define pci_set_dma_mask(pdev, mask) dma_set_mask(__dmashim_pci_devp(pdev), mask)
 #define pci_set_consistent_dma_mask(pdev, mask) dma_set_coherent_mask(__dmashim_pci_devp(pdev), mask)
 

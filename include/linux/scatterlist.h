@@ -104,8 +104,9 @@ static inline int sg_nents(struct scatterlist *sg)
 
 #define for_each_sg(sglist, sg, nr, __i) \
 	for (__i = 0, sg = (sglist); __i < (nr); __i++, sg = sg_next(sg))
-#define for_each_sgtable_sg(sgt, sg, i) for_each_sg((sgt)->sgl, sg, (sgt)->orig_nents, i)
-#define for_each_sgtable_dma_sg(sgt, sg, i) for_each_sg((sgt)->sgl, sg, (sgt)->nents, i)
+/* The counts are unsigned; the index is often an int: compare in the index's type. */
+#define for_each_sgtable_sg(sgt, sg, i) for_each_sg((sgt)->sgl, sg, (__typeof__(i))(sgt)->orig_nents, i)
+#define for_each_sgtable_dma_sg(sgt, sg, i) for_each_sg((sgt)->sgl, sg, (__typeof__(i))(sgt)->nents, i)
 
 /* One flat table from kcalloc (no chaining needed: there is no page-size limit on it here). */
 static inline int sg_alloc_table(struct sg_table *table, unsigned int nents, gfp_t gfp_mask)
@@ -126,6 +127,72 @@ static inline void sg_free_table(struct sg_table *table)
 	kfree(table->sgl);
 	table->sgl = NULL;
 	table->nents = table->orig_nents = 0;
+}
+
+/* The number of entries needed to cover `len` bytes, or -EINVAL if the list is shorter. */
+static inline int sg_nents_for_len(struct scatterlist *sg, u64 len)
+{
+	int nents;
+	u64 total;
+
+	if (!len)
+		return 0;
+	for (nents = 0, total = 0; sg; sg = sg_next(sg)) {
+		nents++;
+		total += sg->length;
+		if (total >= len)
+			return nents;
+	}
+	return -22; /* -EINVAL */
+}
+
+/* Copy between a linear buffer and the list's CPU addresses, skipping `skip` bytes of the list; returns bytes copied. */
+static inline size_t __dmashim_sg_copy(struct scatterlist *sgl, unsigned int nents, void *buf, size_t buflen,
+				       size_t skip, bool to_buffer)
+{
+	struct scatterlist *sg;
+	size_t done = 0;
+	unsigned int i;
+
+	for (i = 0, sg = sgl; sg && i < nents && done < buflen; i++, sg = sg_next(sg)) {
+		size_t len = sg->length;
+		char *p = (char *)sg_virt(sg);
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		p += skip;
+		len -= skip;
+		skip = 0;
+		if (len > buflen - done)
+			len = buflen - done;
+		if (to_buffer)
+			memcpy((char *)buf + done, p, len);
+		else
+			memcpy(p, (const char *)buf + done, len);
+		done += len;
+	}
+	return done;
+}
+
+static inline size_t sg_copy_from_buffer(struct scatterlist *sgl, unsigned int nents, const void *buf, size_t buflen)
+{
+	return __dmashim_sg_copy(sgl, nents, (void *)buf, buflen, 0, false);
+}
+static inline size_t sg_copy_to_buffer(struct scatterlist *sgl, unsigned int nents, void *buf, size_t buflen)
+{
+	return __dmashim_sg_copy(sgl, nents, buf, buflen, 0, true);
+}
+static inline size_t sg_pcopy_from_buffer(struct scatterlist *sgl, unsigned int nents, const void *buf, size_t buflen,
+					  off_t skip)
+{
+	return __dmashim_sg_copy(sgl, nents, (void *)buf, buflen, (size_t)skip, false);
+}
+static inline size_t sg_pcopy_to_buffer(struct scatterlist *sgl, unsigned int nents, void *buf, size_t buflen,
+					off_t skip)
+{
+	return __dmashim_sg_copy(sgl, nents, buf, buflen, (size_t)skip, true);
 }
 
 #endif /* _LINUX_SCATTERLIST_H */

@@ -17,7 +17,12 @@
 #define SLAB_CONSISTENCY_CHECKS SLAB_DEBUG_FREE
 #define SLAB_DEBUG_INITIAL 0x00000200U
 #define SLAB_RED_ZONE 0x00000400U
-#define SLAB_POISON 0x00000800U
+/*
+ * Not 2.4's 0x800: pci_pool_create's sixth argument is where 2.4 drivers pass
+ * SLAB_KERNEL, and today's GFP_KERNEL (0xcc0) contains 0x800, so the historic
+ * value would poison every such pool. A bit no gfp flag uses (as in compat/pci.ts).
+ */
+#define SLAB_POISON 0x40000000U
 #define SLAB_NO_REAP 0x00001000U
 #define SLAB_HWCACHE_ALIGN 0x00002000U
 #define SLAB_CACHE_DMA 0x00004000U

@@ -55,6 +55,14 @@ typedef struct {
 	int counter;
 } atomic_t;
 
+typedef struct {
+	s64 counter;
+} atomic64_t;
+
+typedef struct {
+	long counter;
+} atomic_long_t;
+
 struct list_head {
 	struct list_head *next, *prev;
 };

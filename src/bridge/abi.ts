@@ -5,7 +5,7 @@
  */
 
 /** Must equal DMASHIM_ABI_VERSION in include/dmashim/bridge.h. */
-export const DMASHIM_ABI_VERSION = 2;
+export const DMASHIM_ABI_VERSION = 3;
 
 /** Callback prototypes, in table order (the names are the struct members'). */
 export const OPS_PROTOTYPES = [
@@ -40,6 +40,7 @@ export const OPS_PROTOTYPES = [
   'void pool_alloc_fast(void)',
   'void pool_free_fast(void)',
   'int32_t pool_batch(int32_t op, int32_t pool, int32_t n, uint32_t gfp, double site)',
+  'int32_t context(int32_t op, int32_t arg, double site)',
 ] as const;
 
 /** The member name of a prototype string ("int32_t dev_new(...)" -> "dev_new"). */

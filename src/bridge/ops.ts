@@ -50,10 +50,20 @@ import { DMA_MAPPING_ERROR } from '../include/linux/dma-mapping.ts';
 import { debug_dma_map_illegal_area } from '../kernel/dma/debug.ts';
 import { scatterlist, sg_set_buf, sg_mark_end } from '../lib/scatterlist.ts';
 import { __get_free_pages, free_pages, virt_to_phys, virt_to_page, offset_in_page } from '../mm/page.ts';
-import { kmalloc, kfree } from '../mm/slab.ts';
+import { kmalloc, kfree, ksize } from '../mm/slab.ts';
 import { readb, readl, writeb, writel, mem_bytes } from '../arch/sim/io.ts';
 import { printk_level, dmesg_mark, dmesg_records, log_subscribe, KERN_WARNING } from '../kernel/printk.ts';
 import { stackdepot, set_c_site } from '../lib/stackdepot.ts';
+import {
+  preempt_disable,
+  preempt_enable,
+  local_irq_save,
+  local_irq_restore,
+  local_irq_disable,
+  local_irq_enable,
+  might_sleep,
+  might_alloc,
+} from '../kernel/sched/context.ts';
 import { DmashimError } from '../lib/errors.ts';
 import { dma_addr_ref } from '../include/linux/types.ts';
 import { SCRATCH_WORDS, POOL_MANAGED, POOL_POISON, FAST_WORDS } from './abi.ts';
@@ -332,6 +342,57 @@ export class Bridge {
     return k;
   }
 
+  /*
+   * The simulated execution context (linux/preempt.h: spinlocks, local_irq_*,
+   * irq_enter/irq_exit, might_sleep), synchronous mode only. C keeps the same
+   * counts and calls only to change them or when a sleeping call is made in
+   * atomic context. An interrupt handler is entered as preemption and IRQs
+   * off (the core's context has no irq_enter), so its reports show
+   * in_atomic() 1, irqs_disabled() 1 and a preempt_count of 1.
+   */
+  context(op: number, arg: number, site: number): number {
+    switch (op) {
+      case 0:
+        preempt_disable();
+        return 0;
+      case 1:
+        preempt_enable();
+        return 0;
+      case 2:
+        return local_irq_save();
+      case 3:
+        local_irq_restore(arg);
+        return 0;
+      case 4:
+        local_irq_disable();
+        return 0;
+      case 5:
+        local_irq_enable();
+        return 0;
+      case 6:
+        return might_sleep(this.site(site) || '?') ? 1 : 0;
+      case 7:
+        preempt_disable();
+        local_irq_disable();
+        return 0;
+      case 8: {
+        // irq_exit: IRQs back as they were before irq_enter (one level), preemption enabled.
+        local_irq_restore(arg);
+        preempt_enable();
+        return 0;
+      }
+      case 10: {
+        const mark = dmesg_mark();
+        const r = might_alloc(arg, 'mm/dmapool.c dma_pool_alloc') ? 1 : 0;
+        if (dmesg_mark() !== mark && site !== 0) this.called_from('dma_pool_alloc', site, mark);
+        return r;
+      }
+      default:
+        return -22;
+    }
+  }
+
+
   pool_destroy(id: number, managed: number, site: number): void {
     const pool = this.pools[id];
     if (pool === undefined) return;
@@ -394,6 +455,7 @@ export class Bridge {
 
   addr(op: number, a: number): number {
     if (op === 0) return virt_to_phys(a);
+    if (op === 2) return ksize(a);
     const off = this.machine.physToOff(a);
     return off;
   }

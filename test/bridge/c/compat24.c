@@ -70,6 +70,12 @@ int main(void)
 	raw = pci_pool_alloc(s.desc_pool, SLAB_KERNEL, &h);
 	printf("poisoned=%d\n", raw[0] == 0xa9 && raw[sizeof(uhci_desc_t) - 1] == 0xa9);
 	pci_pool_free(s.desc_pool, raw, h);
+	/* SLAB_KERNEL alone (what most 2.4 drivers passed) asks for no poisoning: the fresh page is zeroed. */
+	struct pci_pool *plain = pci_pool_create("uhci_plain", &dev24, 32, 16, 0, SLAB_KERNEL);
+	raw = pci_pool_alloc(plain, SLAB_KERNEL, &h);
+	printf("plain_poisoned=%d\n", raw[0] == 0xa9);
+	pci_pool_free(plain, raw, h);
+	pci_pool_destroy(plain);
 	for (int i = 0; i < 3; i++)
 		if (alloc_td(&s, &td[i], i ? SLAB_ATOMIC : SLAB_KERNEL))
 			return 1;

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux/preempt.h for dmashim: the simulated execution context. Spinlocks,
+ * preempt_disable() and interrupt handlers (irq_enter/irq_exit) make the
+ * context atomic in the TypeScript core, so a sleeping call made there
+ * (dma_pool_alloc/kmalloc/dma_alloc_coherent with GFP_KERNEL, mutex_lock,
+ * msleep, might_sleep()) gets the kernel's report:
+ *   BUG: sleeping function called from invalid context at file.c:LINE
+ * The state is per thread here (the kernel's is per CPU); with
+ * `dmashim run --threads` it is kept in C only, and no sleeping check is made.
+ */
+#ifndef __LINUX_PREEMPT_H
+#define __LINUX_PREEMPT_H
+
+#include <linux/compiler.h>
+
+/* op: see native/dmashim_ops.h (context). */
+int __dmashim_context(int op, int arg, const char *site);
+
+#define __DMASHIM_CTX_PREEMPT_DISABLE 0
+#define __DMASHIM_CTX_PREEMPT_ENABLE 1
+#define __DMASHIM_CTX_IRQ_SAVE 2
+#define __DMASHIM_CTX_IRQ_RESTORE 3
+#define __DMASHIM_CTX_IRQ_DISABLE 4
+#define __DMASHIM_CTX_IRQ_ENABLE 5
+#define __DMASHIM_CTX_MIGHT_SLEEP 6
+#define __DMASHIM_CTX_IRQ_ENTER 7
+#define __DMASHIM_CTX_IRQ_EXIT 8
+#define __DMASHIM_CTX_QUERY 9	/* bit 0 in_atomic, 1 irqs_disabled, 2 in_interrupt; 8.. preempt_count */
+
+#define preempt_disable() ((void)__dmashim_context(__DMASHIM_CTX_PREEMPT_DISABLE, 0, NULL))
+#define preempt_enable() ((void)__dmashim_context(__DMASHIM_CTX_PREEMPT_ENABLE, 0, NULL))
+#define preempt_enable_no_resched() preempt_enable()
+#define preempt_count() (__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) >> 8)
+#define in_atomic() ((__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) & 1) != 0)
+#define in_interrupt() ((__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) & 4) != 0)
+#define in_irq() in_interrupt()
+#define in_hardirq() in_interrupt()
+#define in_task() (!in_interrupt())
+#define local_bh_disable() preempt_disable()
+#define local_bh_enable() preempt_enable()
+
+#endif /* __LINUX_PREEMPT_H */

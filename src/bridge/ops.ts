@@ -63,6 +63,8 @@ import {
   local_irq_enable,
   might_sleep,
   might_alloc,
+  irq_enter,
+  irq_exit,
 } from '../kernel/sched/context.ts';
 import { DmashimError } from '../lib/errors.ts';
 import { dma_addr_ref } from '../include/linux/types.ts';
@@ -346,9 +348,9 @@ export class Bridge {
    * The simulated execution context (linux/preempt.h: spinlocks, local_irq_*,
    * irq_enter/irq_exit, might_sleep), synchronous mode only. C keeps the same
    * counts and calls only to change them or when a sleeping call is made in
-   * atomic context. An interrupt handler is entered as preemption and IRQs
-   * off (the core's context has no irq_enter), so its reports show
-   * in_atomic() 1, irqs_disabled() 1 and a preempt_count of 1.
+   * atomic context. irq_enter/irq_exit are the core's, so a report from an
+   * interrupt handler shows in_atomic() 1, irqs_disabled() 1 and the hardirq
+   * preempt_count (10000), and in_interrupt() is true in TypeScript too.
    */
   context(op: number, arg: number, site: number): number {
     switch (op) {
@@ -372,15 +374,11 @@ export class Bridge {
       case 6:
         return might_sleep(this.site(site) || '?') ? 1 : 0;
       case 7:
-        preempt_disable();
-        local_irq_disable();
+        irq_enter();
         return 0;
-      case 8: {
-        // irq_exit: IRQs back as they were before irq_enter (one level), preemption enabled.
-        local_irq_restore(arg);
-        preempt_enable();
+      case 8:
+        irq_exit();
         return 0;
-      }
       case 10: {
         const mark = dmesg_mark();
         const r = might_alloc(arg, 'mm/dmapool.c dma_pool_alloc') ? 1 : 0;

@@ -98,6 +98,18 @@ export function spin_unlock_irqrestore(lock: spinlock_t, flags: number): void {
   local_irq_restore(flags);
 }
 
+/** irq_enter(): from here until irq_exit() the code runs as a hard interrupt handler. */
+export function irq_enter(): void {
+  ctx.hardirq++;
+  changed();
+}
+
+/** irq_exit(): leave the interrupt handler irq_enter() began. */
+export function irq_exit(): void {
+  if (ctx.hardirq > 0) ctx.hardirq--;
+  changed();
+}
+
 /**
  * Run `fn` as an interrupt handler (our API): in_interrupt() is true and IRQs are
  * off inside it. Returns fn's result; the context is restored even if it throws.

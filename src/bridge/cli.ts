@@ -98,10 +98,15 @@ function bridgeObject(cc: string, flags: string[], verbose: boolean): string | n
   const h = createHash('sha256');
   h.update(JSON.stringify([cc, flags]));
   const files = [path.join(NATIVE_DIR, 'bridge.c'), path.join(NATIVE_DIR, 'dmashim_ops.h')];
-  for (const dir of ['linux', 'dmashim', 'asm']) {
-    const d = path.join(INCLUDE_DIR, dir);
-    for (const f of readdirSync(d).sort()) files.push(path.join(d, f));
-  }
+  // Every header under include/, subdirectories too (linux/byteorder/..., asm/...).
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) files.push(p);
+    }
+  };
+  walk(INCLUDE_DIR);
   for (const f of files) h.update(f).update(readFileSync(f));
   const cacheDir = path.join(tmpdir(), `dmashim-cache-${process.getuid?.() ?? 0}`);
   const obj = path.join(cacheDir, `bridge-${h.digest('hex').slice(0, 16)}.o`);

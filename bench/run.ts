@@ -499,7 +499,7 @@ if (scale.length) {
   );
 }
 if (metadata) {
-  out.push('', `metadata at 1M live: ${describeMetadata(metadata)}`);
+  out.push('', describeMetadata(metadata));
 }
 if (destroy.length) {
   out.push('', 'dma_pool_destroy of an idle pool, ns per page: ' + destroy.map((d) => `${d.pages} pages ${fmtSpread(d.nsPerPage)}`).join(';  '));

@@ -95,6 +95,23 @@ struct dmashim_ops {
 	 * C cache. C keeps the same state per thread and asks only when it is atomic.
 	 */
 	int32_t (*context)(int32_t op, int32_t arg, double site);
+	/*
+	 * The device side (dmashim_device_*, ABI 4). op & 0xff is the operation,
+	 * op >> 8 the caller's scratch slot s, whose staging buffer is bytes
+	 * [s * DMASHIM_STAGE_SIZE, +DMASHIM_STAGE_SIZE) of the staging area at
+	 * address `arg` (ops 0-3). A transfer is checked and done whole in
+	 * TypeScript; its bytes move in pieces of at most DMASHIM_STAGE_SIZE:
+	 *   0 read: the device reads [dma, dma+len); 0 or -EFAULT; piece 0 is
+	 *     staged, the rest kept in TypeScript for op 1
+	 *   1 read piece: stage the piece at offset `dma` of the pending read
+	 *   2 write piece: the staged piece at offset `dma` of a write of `len` bytes
+	 *     (not the last one) is kept in TypeScript
+	 *   3 write: the last piece is staged; the device writes the whole [dma,
+	 *     dma+len); 0, -EFAULT or -EIO
+	 *   4 fill: the device writes len bytes of (u8)arg; as op 3
+	 *   5 the device's count of reported accesses
+	 */
+	int32_t (*device_io)(int32_t dev, int32_t op, double dma, double len, double arg, double site);
 };
 
 #define DMASHIM_NR_OPS ((int)(sizeof(struct dmashim_ops) / sizeof(void (*)(void))))
@@ -106,6 +123,8 @@ struct dmashim_ops {
 #define DMASHIM_FAST_WORDS 8
 #define DMASHIM_BATCH_MAX 256
 #define DMASHIM_FAST_AREA_WORDS (DMASHIM_FAST_WORDS + 2 * DMASHIM_BATCH_MAX)
+/* Device-side staging (device_io): one buffer of DMASHIM_STAGE_SIZE bytes per scratch slot. */
+#define DMASHIM_STAGE_SIZE 4096
 /* Text from TypeScript to C (sysfs files). */
 #define DMASHIM_STRBUF_SIZE 65536
 

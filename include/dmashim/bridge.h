@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 /* Bump on any change to the ops table or the meaning of a bridge call; the TypeScript runner checks it. */
-#define DMASHIM_ABI_VERSION 3
+#define DMASHIM_ABI_VERSION 4
 
 struct device;
 struct dma_pool;
@@ -46,6 +46,38 @@ void dmashim_pool_set_poison(struct dma_pool *pool, int on);
 
 /* Blocks of this pool waiting in the C-side block cache (dmashim run --pool-cache); 0 when the cache is off. */
 int dmashim_pool_cached(struct dma_pool *pool);
+
+/*
+ * Playing the device from C (src/drivers/dma/device_side.ts): the program acts
+ * as the hardware's bus master and reads or writes bytes at a bus address, as
+ * the device would. The access goes through the IOMMU (--iommu) or the direct
+ * map, lands in the swiotlb slot of a bounced mapping (so the CPU sees it only
+ * after dma_sync_*_for_cpu or the unmap), and is checked against what the
+ * driver made live for `dev`: stray DMA, DMA after unmap or free, beyond the
+ * device's mask, or an IOMMU fault is reported by the core (with the C line of
+ * the call) and does not happen. A transfer is all or nothing: it is checked
+ * whole, then copied (in 4 KiB pieces through a staging buffer in C).
+ * Use these instead of phys_to_virt(bus address), which is wrong behind an
+ * IOMMU and bypasses bounce buffers and the checks. A NULL dev gives -ENODEV.
+ */
+/* The device reads len bytes at dma into buf: 0, or -EFAULT (the access was refused and reported; buf untouched). */
+int __dmashim_device_read(struct device *dev, dma_addr_t dma, void *buf, size_t len, const char *site);
+/*
+ * The device writes len bytes from buf at dma: 0, -EFAULT when the write was
+ * refused and reported (it did not land), -EIO for a bus error (no RAM there).
+ * A write into a DMA_TO_DEVICE mapping is reported and, without an IOMMU, lands.
+ */
+int __dmashim_device_write(struct device *dev, dma_addr_t dma, const void *buf, size_t len, const char *site);
+/* The device writes len bytes of (u8)value at dma (a memset by the device): as dmashim_device_write. */
+int __dmashim_device_fill(struct device *dev, dma_addr_t dma, int value, size_t len, const char *site);
+int (dmashim_device_read)(struct device *dev, dma_addr_t dma, void *buf, size_t len);
+int (dmashim_device_write)(struct device *dev, dma_addr_t dma, const void *buf, size_t len);
+int (dmashim_device_fill)(struct device *dev, dma_addr_t dma, int value, size_t len);
+#define dmashim_device_read(dev, dma, buf, len) __dmashim_device_read(dev, dma, buf, len, DMASHIM_SITE)
+#define dmashim_device_write(dev, dma, buf, len) __dmashim_device_write(dev, dma, buf, len, DMASHIM_SITE)
+#define dmashim_device_fill(dev, dma, value, len) __dmashim_device_fill(dev, dma, value, len, DMASHIM_SITE)
+/* How many device-side accesses of dev were reported so far (device_dma_error_count). */
+unsigned int dmashim_device_errors(struct device *dev);
 
 /* 1 when running with --threads (calls from any thread are relayed to TypeScript). */
 int dmashim_threaded(void);

@@ -5,7 +5,7 @@
  */
 
 /** Must equal DMASHIM_ABI_VERSION in include/dmashim/bridge.h. */
-export const DMASHIM_ABI_VERSION = 3;
+export const DMASHIM_ABI_VERSION = 4;
 
 /** Callback prototypes, in table order (the names are the struct members'). */
 export const OPS_PROTOTYPES = [
@@ -41,6 +41,7 @@ export const OPS_PROTOTYPES = [
   'void pool_free_fast(void)',
   'int32_t pool_batch(int32_t op, int32_t pool, int32_t n, uint32_t gfp, double site)',
   'int32_t context(int32_t op, int32_t arg, double site)',
+  'int32_t device_io(int32_t dev, int32_t op, double dma, double len, double arg, double site)',
 ] as const;
 
 /** The member name of a prototype string ("int32_t dev_new(...)" -> "dev_new"). */
@@ -58,6 +59,8 @@ export const STRBUF_SIZE = 65536;
 export const FAST_WORDS = 8;
 export const BATCH_MAX = 256;
 export const FAST_AREA_WORDS = FAST_WORDS + 2 * BATCH_MAX;
+/* Device-side staging (DMASHIM_STAGE_SIZE): one buffer per scratch slot, see device_io in native/dmashim_ops.h. */
+export const STAGE_SIZE = 4096;
 
 /* __DMASHIM_POOL_* flags of pool_create. */
 export const POOL_MANAGED = 1;

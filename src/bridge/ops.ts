@@ -68,7 +68,8 @@ import {
 } from '../kernel/sched/context.ts';
 import { DmashimError } from '../lib/errors.ts';
 import { dma_addr_ref } from '../include/linux/types.ts';
-import { SCRATCH_WORDS, POOL_MANAGED, POOL_POISON, FAST_WORDS } from './abi.ts';
+import { device_dma_read, device_dma_write, device_dma_fill, device_dma_error_count } from '../drivers/dma/device_side.ts';
+import { SCRATCH_WORDS, SCRATCH_SLOTS, POOL_MANAGED, POOL_POISON, FAST_WORDS, STAGE_SIZE } from './abi.ts';
 
 const TWO32 = 4294967296;
 
@@ -100,6 +101,11 @@ export class Bridge {
   private readonly vbase: number;
   private hookUnsub: (() => void) | null = null;
   private inHook = false;
+  /* device_io: C's staging area (one STAGE_SIZE buffer per scratch slot), seen once through koffi.view. */
+  private stage: Uint8Array | null = null;
+  private stageAddr = 0;
+  /* device_io: a transfer longer than one staging buffer, by scratch slot (read data to hand out, or write data being gathered). */
+  private readonly devPending = new Map<number, Uint8Array>();
 
   /** Put every device behind the simulated IOMMU (--iommu). */
   readonly iommu: boolean;
@@ -536,6 +542,90 @@ export class Bridge {
       }
     }
     return count;
+  }
+
+  /* The staging buffer of a scratch slot, in C's staging area at `addr` (one view for the whole area, made once). */
+  private stage_of(addr: number, slot: number): Uint8Array {
+    if (this.stage === null || this.stageAddr !== addr) {
+      const f = this.host.f64_view(addr, (SCRATCH_SLOTS * STAGE_SIZE) / 32);
+      this.stage = new Uint8Array(f.buffer, f.byteOffset, SCRATCH_SLOTS * STAGE_SIZE);
+      this.stageAddr = addr;
+    }
+    return this.stage.subarray(slot * STAGE_SIZE, (slot + 1) * STAGE_SIZE);
+  }
+
+  /*
+   * The device side (dmashim_device_*; the operations are listed in
+   * native/dmashim_ops.h). A transfer is checked and done whole by
+   * device_side.ts, so it is reported once and is all or nothing; its bytes
+   * move through the slot's staging buffer in pieces. A staged write is copied
+   * out before anything can log (a log hook may play the device too and reuse
+   * the buffer), and read data is staged last.
+   */
+  device_io(devId: number, opSlot: number, dma: number, len: number, arg: number, site: number): number {
+    const op = opSlot & 0xff;
+    const slot = opSlot >>> 8;
+    switch (op) {
+      case 1: {
+        // The next piece of a pending read.
+        const data = this.devPending.get(slot);
+        if (data === undefined) return -22;
+        const end = Math.min(dma + STAGE_SIZE, data.length);
+        this.stage_of(arg, slot).set(data.subarray(dma, end));
+        if (end >= data.length) this.devPending.delete(slot);
+        return 0;
+      }
+      case 2: {
+        // A piece of a long write, not the last one.
+        let data = this.devPending.get(slot);
+        if (dma === 0 || data === undefined || data.length !== len) {
+          data = new Uint8Array(len);
+          this.devPending.set(slot, data);
+        }
+        data.set(this.stage_of(arg, slot), dma);
+        return 0;
+      }
+      default:
+        break;
+    }
+    const dev = this.dev(devId);
+    if (!dev) return -19;
+    if (op === 5) return device_dma_error_count(dev);
+    if (op === 0) {
+      this.devPending.delete(slot);
+      const mark = this.begin(site);
+      const data = device_dma_read(dev, dma, len);
+      this.end('dmashim_device_read', site, mark);
+      if (data === null) return -14;
+      this.stage_of(arg, slot).set(data.subarray(0, Math.min(len, STAGE_SIZE)));
+      if (len > STAGE_SIZE) this.devPending.set(slot, data);
+      return 0;
+    }
+    if (op === 3) {
+      // The last piece is staged: take the whole transfer out of C memory before anything can log.
+      let data: Uint8Array;
+      if (len > STAGE_SIZE) {
+        const pending = this.devPending.get(slot);
+        this.devPending.delete(slot);
+        if (pending === undefined || pending.length !== len) return -22;
+        const last = Math.floor((len - 1) / STAGE_SIZE) * STAGE_SIZE;
+        pending.set(this.stage_of(arg, slot).subarray(0, len - last), last);
+        data = pending;
+      } else {
+        data = this.stage_of(arg, slot).slice(0, len);
+      }
+      const mark = this.begin(site);
+      const r = device_dma_write(dev, dma, data);
+      this.end('dmashim_device_write', site, mark);
+      return r;
+    }
+    if (op === 4) {
+      const mark = this.begin(site);
+      const r = device_dma_fill(dev, dma, len, arg);
+      this.end('dmashim_device_fill', site, mark);
+      return r;
+    }
+    return -22;
   }
 
   sysfs_read(devId: number, attr: string): number {

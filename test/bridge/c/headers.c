@@ -62,6 +62,9 @@ static int use_everything(struct pci_dev *pdev, struct wrapper *w)
 	pr_info("mask %llx phys %llx\n", (unsigned long long)m, (unsigned long long)virt_to_phys(k));
 	if (dma_mapping_error(d, dma_map_single(d, k, 64, DMA_TO_DEVICE)))
 		return -ENOMEM;
+	if (dmashim_device_write(d, h, arr, sizeof(arr)) || dmashim_device_read(d, h, k, 8) ||
+	    dmashim_device_fill(d, h, 0, 8) || (dmashim_device_read)(d, h, k, 8) || dmashim_device_errors(d))
+		return -EFAULT;
 	pci_pool_free(q, v, h);
 	pci_pool_destroy(q);
 	dma_pool_destroy(p);

@@ -6,9 +6,10 @@
  * that reaps completions under the ring lock, RX buffers synced for the CPU
  * and recycled to the device. The harness plays the NIC: it reads the
  * descriptors the driver posted and writes completions and packet bytes
- * into the bus addresses it was given (through phys_to_virt, so the
- * harness needs bus == physical: the default machine or --force-bounce,
- * not --iommu).
+ * at the bus addresses it was given, as the device does
+ * (dmashim_device_read/write/fill from dmashim/bridge.h): through the IOMMU
+ * with --iommu, into the swiotlb slots with --force-bounce, and checked
+ * against the driver's live mappings.
  */
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -19,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/io.h>
 #include <linux/string.h>
+#include <dmashim/bridge.h>
 
 #define RING_SIZE 16
 #define RX_BUF_LEN 2048
@@ -236,35 +238,53 @@ static irqreturn_t nic_interrupt(int irq, void *dev_id)
 /* ---- the hardware (harness) ---- */
 
 /* Transmit everything the driver owns-marked, then complete it; receive `npkts` packets of `len` bytes. */
-static void hw_run(struct nic *nic, unsigned int from, unsigned int to, int npkts, unsigned int len, u32 *tx_sum)
+static int hw_run(struct nic *nic, unsigned int from, unsigned int to, int npkts, unsigned int len, u32 *tx_sum)
 {
+	struct device *dev = &nic->pdev->dev;
 	unsigned int i;
 	int k;
 
 	for (i = from; i != to; i++) {
-		struct tx_desc *d = &nic->tx[i % RING_SIZE];
-		u32 flags = le32_to_cpu(d->flags);
-		const u8 *src = phys_to_virt(le64_to_cpu(d->addr));
-		unsigned int j;
+		dma_addr_t at = nic->tx_dma + (i % RING_SIZE) * sizeof(struct tx_desc);
+		struct tx_desc d;
+		u8 pkt[512];
+		u32 flags, plen, j;
+		__le32 wb;
 
-		if (!(flags & DESC_OWN) || FIELD_GET(DESC_QUEUE_MASK, flags) != 2)
+		if (dmashim_device_read(dev, at, &d, sizeof(d)))
+			return -EFAULT;
+		flags = le32_to_cpu(d.flags);
+		plen = le32_to_cpu(d.len);
+		if (!(flags & DESC_OWN) || FIELD_GET(DESC_QUEUE_MASK, flags) != 2 || plen > sizeof(pkt))
 			continue;
-		for (j = 0; j < le32_to_cpu(d->len); j++)
-			*tx_sum += src[j];
-		d->flags = cpu_to_le32((flags & ~DESC_OWN) | DESC_DONE);
+		if (dmashim_device_read(dev, le64_to_cpu(d.addr), pkt, plen))
+			return -EFAULT;
+		for (j = 0; j < plen; j++)
+			*tx_sum += pkt[j];
+		wb = cpu_to_le32((flags & ~DESC_OWN) | DESC_DONE);
+		if (dmashim_device_write(dev, at + offsetof(struct tx_desc, flags), &wb, sizeof(wb)))
+			return -EFAULT;
 	}
 	for (k = 0; k < npkts; k++) {
 		static unsigned int slot;
-		struct rx_desc *d = &nic->rx[slot];
-		u64 dma = ((u64)le32_to_cpu(d->addr_hi) << 32) | le32_to_cpu(d->addr_lo);
-		u8 *dst = phys_to_virt(dma);
+		dma_addr_t at = nic->rx_dma + slot * sizeof(struct rx_desc);
+		struct rx_desc d;
+		u64 dma;
+		__le32 status;
 
-		if (!(le32_to_cpu(d->status) & DESC_OWN))
+		if (dmashim_device_read(dev, at, &d, sizeof(d)))
+			return -EFAULT;
+		if (!(le32_to_cpu(d.status) & DESC_OWN))
 			break;
-		memset(dst, 0x11 + k, len);
-		d->status = cpu_to_le32(DESC_DONE | DESC_EOP | FIELD_PREP(DESC_LEN_MASK, len));
+		dma = ((u64)le32_to_cpu(d.addr_hi) << 32) | le32_to_cpu(d.addr_lo);
+		if (dmashim_device_fill(dev, dma, 0x11 + k, len))
+			return -EFAULT;
+		status = cpu_to_le32(DESC_DONE | DESC_EOP | FIELD_PREP(DESC_LEN_MASK, len));
+		if (dmashim_device_write(dev, at + offsetof(struct rx_desc, status), &status, sizeof(status)))
+			return -EFAULT;
 		slot = (slot + 1) % RING_SIZE;
 	}
+	return 0;
 }
 
 static int nic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -337,7 +357,8 @@ int main(void)
 			if (nic_xmit(nic, pkt, 60 + 19 * i))
 				return 1;
 		}
-		hw_run(nic, head0, nic->tx_head, 8, 100 + round, &tx_sum);
+		if (hw_run(nic, head0, nic->tx_head, 8, 100 + round, &tx_sum))
+			return 1;
 		for (i = 0; i < 8; i++)
 			want_rx += (u32)(0x11 + i) * (100 + round);
 		irq_enter();

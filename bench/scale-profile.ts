@@ -20,7 +20,7 @@
  *   (same addresses as the allocator; nothing is written, state is unchanged):
  *   pool     + the pool-object fields free/alloc read (incl. the boxed vbase)
  *   pgidx    + the machine's arena page -> pool page table entry (pageIdxOf[pg])
- *   pages    + pageVaddr[page] and pageDma[page]
+ *   pages    + pages[2*page] and pages[2*page+1] (CPU and bus address, interleaved)
  *   next     + next[slot]   (= every metadata load of free; alloc re-reads the same lines)
  *   slab     the harness plus the loads of a compact layout that does not exist in
  *            src/ (a what-if): one 64-byte Int32 header row per pool, one machine-wide
@@ -59,8 +59,8 @@ function replica(level: number): Replica {
         if (level >= 2) {
           const page = pool.pageIdxOf[pg]! - 1;
           if (level >= 3) {
-            const o = vaddr - pool.pageVaddr[page]!;
-            sink += pool.pageDma[page]! + o === dma ? 1 : 0;
+            const o = vaddr - pool.pages[2 * page]!;
+            sink += pool.pages[2 * page + 1]! + o === dma ? 1 : 0;
             if (level >= 4) {
               const b = (page << pool.sh) | (o >>> pool.sizeShift);
               sink += pool.next[b]!;
@@ -91,10 +91,10 @@ function slab(s: ScaleSetup): Replica {
     hdr[i * 16 + 3] = p.sh;
     hdr[i * 16 + 4] = p.sizeShift;
     for (let pg = 0; pg < p.nr_pages; pg++) {
-      const a = (p.pageVaddr[pg]! - p.vbase) / 4096;
+      const a = (p.pages[2 * pg]! - p.vbase) / 4096;
       recI[a * 4] = i + 1;
       recI[a * 4 + 1] = pg;
-      rec[a * 2 + 1] = p.pageDma[pg]!;
+      rec[a * 2 + 1] = p.pages[2 * pg + 1]!;
       for (let k = 0; k < 1 << p.sh; k++) next[i * slots + ((pg << p.sh) | k)] = p.next[(pg << p.sh) | k]!;
     }
   }

@@ -132,7 +132,7 @@ export interface MetadataReport {
   pools: number;
   /**
    * Payload bytes of the pools' typed arrays at capacity (slack included):
-   * `next`, `pageVaddr`, `pageDma`, `htab`; `offs` once per distinct array
+   * `next`, `pages` (CPU and bus address per page, interleaved), `htab`; `offs` once per distinct array
    * (pools of one shape share it).
    */
   typedArrayBytes: number;
@@ -159,8 +159,7 @@ export interface MetadataReport {
 
 interface PoolMemoryView {
   next: { byteLength: number };
-  pageVaddr: { byteLength: number };
-  pageDma: { byteLength: number };
+  pages: { byteLength: number };
   htab?: { byteLength: number };
   offs: Int32Array;
   machine: { pageIdx?: { byteLength: number } };
@@ -200,7 +199,7 @@ export function poolFixedBytes(): number {
   const after = used();
   // The empty pool's typed-array payloads are counted with the pool's arrays in countMetadata.
   const p0 = pools[0] as unknown as PoolMemoryView;
-  const payload = p0.next.byteLength + p0.pageVaddr.byteLength + p0.pageDma.byteLength + (p0.htab?.byteLength ?? 0);
+  const payload = p0.next.byteLength + p0.pages.byteLength + (p0.htab?.byteLength ?? 0);
   fixedCache = Math.max(0, (after - before) / n - payload);
   for (const p of pools) dma_pool_destroy(p);
   disposeCoreEnv(env);
@@ -219,7 +218,7 @@ export function countMetadata(pools: readonly dma_pool[]): MetadataReport {
     blocks += p.nr_blocks;
     pages += p.nr_pages;
     nextBytes += p.next.byteLength;
-    pageBytes += p.pageVaddr.byteLength + p.pageDma.byteLength;
+    pageBytes += p.pages.byteLength;
     htabBytes += p.htab?.byteLength ?? 0;
     offs.add(p.offs);
   }

@@ -132,8 +132,12 @@ export class dma_pool {
   nr_blocks = 0;
   nr_active = 0;
   nr_pages = 0;
-  declare pageVaddr: Float64Array;
-  declare pageDma: Float64Array;
+  /**
+   * Per pool page, interleaved: [2p] CPU address, [2p + 1] bus address. One
+   * array, so the two values a free checks share a cache line (at 1M live blocks
+   * the separate arrays cost a miss each per op).
+   */
+  declare pages: Float64Array;
   /** Poisoning for this pool: null follows the machine's switch. */
   poisonOverride: boolean | null = null;
   /** Nonzero when this pool's alloc/free must take the slow path (poisoning). */
@@ -184,8 +188,7 @@ export class dma_pool {
     this.htab = EMPTY_HTAB;
     this.hshift = 31;
     this.next = new Uint16Array(Math.max(1, 1 << sh));
-    this.pageVaddr = new Float64Array(4);
-    this.pageDma = new Float64Array(4);
+    this.pages = new Float64Array(8);
     this.refreshSlow();
   }
 
@@ -213,12 +216,12 @@ export class dma_pool {
 
   /** CPU address of a slot. */
   slotVaddr(slot: number): number {
-    return this.pageVaddr[slot >>> this.sh]! + this.offs[slot & this.kmask]!;
+    return this.pages[(slot >>> this.sh) << 1]! + this.offs[slot & this.kmask]!;
   }
 
   /** Bus address of a slot. */
   slotDma(slot: number): number {
-    return this.pageDma[slot >>> this.sh]! + this.offs[slot & this.kmask]!;
+    return this.pages[((slot >>> this.sh) << 1) + 1]! + this.offs[slot & this.kmask]!;
   }
 
   /** True when the slot is a block that is handed out. */
@@ -270,10 +273,10 @@ function htabPut(pool: dma_pool, key: number, page: number): void {
 
 /* Bus pages covered by pool page p: [first, first + n). */
 function dmaKeyFirst(pool: dma_pool, p: number): number {
-  return Math.floor(pool.pageDma[p]! / PAGE_SIZE);
+  return Math.floor(pool.pages[(p << 1) + 1]! / PAGE_SIZE);
 }
 function dmaKeyCount(pool: dma_pool, p: number): number {
-  const d = pool.pageDma[p]!;
+  const d = pool.pages[(p << 1) + 1]!;
   return Math.floor((d + pool.allocation - 1) / PAGE_SIZE) - Math.floor(d / PAGE_SIZE) + 1;
 }
 
@@ -305,7 +308,7 @@ function pageOfDma(pool: dma_pool, dma: number): number {
   const key = Math.floor(dma / PAGE_SIZE);
   for (let h = Math.imul(key | 0, HASH_MUL) >>> pool.hshift; t[h] !== 0; h = (h + 1) & mask) {
     const p = t[h]! - 1;
-    if (dma >= pool.pageDma[p]! && dma - pool.pageDma[p]! < pool.allocation) return p;
+    if (dma >= pool.pages[(p << 1) + 1]! && dma - pool.pages[(p << 1) + 1]! < pool.allocation) return p;
   }
   return -1;
 }
@@ -395,14 +398,10 @@ export function dma_pool_create(name: string, dev: device | null, size: number, 
 
 /* Grow per-page arrays and the slot array for page index `p`. */
 function ensureCapacity(pool: dma_pool, p: number): void {
-  if (p >= pool.pageVaddr.length) {
-    const n = pool.pageVaddr.length * 2;
-    const v = new Float64Array(n);
-    v.set(pool.pageVaddr);
-    pool.pageVaddr = v;
-    const d = new Float64Array(n);
-    d.set(pool.pageDma);
-    pool.pageDma = d;
+  if (2 * p + 1 >= pool.pages.length) {
+    const grown = new Float64Array(pool.pages.length * 2);
+    grown.set(pool.pages);
+    pool.pages = grown;
   }
   const slots = (p + 1) << pool.sh;
   if (slots > pool.next.length) {
@@ -430,8 +429,8 @@ function pool_alloc_page(pool: dma_pool, gfp: gfp_t): number {
   const m = pool.machine;
   const p = pool.nr_pages;
   ensureCapacity(pool, p);
-  pool.pageVaddr[p] = vaddr;
-  pool.pageDma[p] = dma;
+  pool.pages[p << 1] = vaddr;
+  pool.pages[(p << 1) + 1] = dma;
   const off = m.virtToOff(vaddr);
   const firstPg = off / PAGE_SIZE;
   const nPg = Math.ceil(pool.allocation / PAGE_SIZE);
@@ -476,8 +475,8 @@ export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_add
   const page = b >>> pool.sh;
   const k = b & pool.kmask;
   const off = pool.linear !== 0 ? k * pool.size : pool.offs[k]!;
-  handle.value = pool.pageDma[page]! + off;
-  return pool.pageVaddr[page]! + off;
+  handle.value = pool.pages[(page << 1) + 1]! + off;
+  return pool.pages[page << 1]! + off;
 }
 
 function pool_alloc_slow(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
@@ -495,8 +494,8 @@ function pool_alloc_slow(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref)
   pool.nr_active++;
   const page = b >>> pool.sh;
   const off = pool.offs[b & pool.kmask]!;
-  handle.value = pool.pageDma[page]! + off;
-  const vaddr = pool.pageVaddr[page]! + off;
+  handle.value = pool.pages[(page << 1) + 1]! + off;
+  const vaddr = pool.pages[page << 1]! + off;
   const m = pool.machine;
   const at = vaddr - m.vbase;
   if (pool.poison) {
@@ -543,7 +542,7 @@ export function dma_pool_free(pool: dma_pool, vaddr: number, dma: dma_addr_t): v
   if (pg < pool.arenaPages) {
     const page = pool.pageIdxOf[pg]! - 1;
     if (page >= 0 && page < pool.nr_pages) {
-      const o = vaddr - pool.pageVaddr[page]!;
+      const o = vaddr - pool.pages[page << 1]!;
       let k: number;
       let ok: boolean;
       if (pool.linear !== 0) {
@@ -554,7 +553,7 @@ export function dma_pool_free(pool: dma_pool, vaddr: number, dma: dma_addr_t): v
         k = pool.blockAt(o);
         ok = k >= 0;
       }
-      if (ok && dma === pool.pageDma[page]! + o) {
+      if (ok && dma === pool.pages[(page << 1) + 1]! + o) {
         const b = (page << pool.sh) | k;
         const next = pool.next;
         if (next[b] === 0) {
@@ -590,9 +589,9 @@ function pool_block_err(pool: dma_pool, vaddr: number, dma: number): void {
     dev_err(pool.dev, `${fn} ${pool.name}, ${fmt_p(vaddr)}/${fmt_lx(dma)} (bad dma)`);
     return;
   }
-  const o = dma - pool.pageDma[page]!;
+  const o = dma - pool.pages[(page << 1) + 1]!;
   const k = pool.blockAt(o);
-  if (vaddr !== pool.pageVaddr[page]! + o || k < 0) {
+  if (vaddr !== pool.pages[page << 1]! + o || k < 0) {
     dev_err(pool.dev, `${fn} ${pool.name}, ${fmt_p(vaddr)} (bad vaddr)/${fmt_pad(dma)}`);
     return;
   }
@@ -616,7 +615,7 @@ export function dma_pool_destroy(pool: dma_pool | null): void {
   const nPg = Math.ceil(pool.allocation / PAGE_SIZE);
   // The pages stop being this pool's either way: a free into a destroyed pool must be reported, not taken.
   for (let p = 0; p < pool.nr_pages; p++) {
-    const firstPg = m.virtToOff(pool.pageVaddr[p]!) / PAGE_SIZE;
+    const firstPg = m.virtToOff(pool.pages[p << 1]!) / PAGE_SIZE;
     for (let j = 0; j < nPg; j++) m.pageIdx[firstPg + j] = 0;
   }
   pool.htab = EMPTY_HTAB;
@@ -626,7 +625,7 @@ export function dma_pool_destroy(pool: dma_pool | null): void {
     dev_err(dev, `dma_pool_destroy ${pool.name} busy`);
     dmapool_slow_hooks.on_busy_destroy?.(pool);
   } else {
-    for (let p = 0; p < pool.nr_pages; p++) dma_free_coherent(dev, pool.allocation, pool.pageVaddr[p]!, pool.pageDma[p]!);
+    for (let p = 0; p < pool.nr_pages; p++) dma_free_coherent(dev, pool.allocation, pool.pages[p << 1]!, pool.pages[(p << 1) + 1]!);
   }
   pool.destroyed = true;
   pool.slow = 1;

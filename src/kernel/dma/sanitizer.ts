@@ -233,7 +233,7 @@ export function dma_leak_report(m: Machine, print = true): LeakReport {
   let pools = 0;
   const all = [...machine_pools(m), ...(leakedPools.get(m) ?? [])];
   for (const pool of all) {
-    for (let p = 0; p < pool.nr_pages; p++) poolPages.add(pool.pageVaddr[p]!);
+    for (let p = 0; p < pool.nr_pages; p++) poolPages.add(pool.pages[2 * p]!);
     const slots = pool.liveSlots();
     if (!slots.length) continue;
     pools++;

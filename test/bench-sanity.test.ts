@@ -8,34 +8,10 @@
 import { describe, it, expect } from 'vitest';
 import {
   dma_pool_create,
-  dma_pool_alloc,
   dma_pool_free,
   dma_pool_destroy,
-  dma_addr,
-  dmesg_mark,
-  dmesg_since,
-  GFP_KERNEL,
-  type dma_pool,
 } from '../src/index.ts';
-import { small_machine, test_device } from './helpers.ts';
-
-interface Blk {
-  v: number;
-  d: number;
-}
-
-function alloc(p: dma_pool): Blk {
-  const h = dma_addr();
-  const v = dma_pool_alloc(p, GFP_KERNEL, h);
-  expect(v).not.toBe(0);
-  return { v, d: h.value };
-}
-
-function logAfter(fn: () => void): string {
-  const mark = dmesg_mark();
-  fn();
-  return dmesg_since(mark);
-}
+import { small_machine, test_device, pool_alloc_ok as alloc, log_of as logAfter, type Blk } from './helpers.ts';
 
 /* size, align, boundary: power of two; 96-byte linear; boundary gaps (not linear); larger than a page. */
 const SHAPES: Array<[number, number, number]> = [

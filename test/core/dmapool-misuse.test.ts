@@ -12,7 +12,7 @@ import {
   fmt_pad,
   type dma_pool,
 } from '../../src/index.ts';
-import { small_machine, test_device } from '../helpers.ts';
+import { small_machine, test_device, pool_alloc as alloc } from '../helpers.ts';
 
 const m = small_machine();
 const dev = test_device(m, '0000:00:1d.7');
@@ -22,12 +22,6 @@ const P = 'ehci-pci 0000:00:1d.7: ';
 let pool: dma_pool;
 let other: dma_pool;
 let blocks: Array<{ v: number; d: number }>;
-
-function alloc(p: dma_pool) {
-  const h = dma_addr();
-  const v = dma_pool_alloc(p, GFP_KERNEL, h);
-  return { v, d: h.value };
-}
 
 /** What an intact pool must still do after a misuse: counters right, every block distinct, reuse correct. */
 function assertIntact(p: dma_pool, live: Array<{ v: number; d: number }>) {

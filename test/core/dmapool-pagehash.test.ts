@@ -7,32 +7,13 @@
 import { describe, it, expect } from 'vitest';
 import {
   dma_pool_create,
-  dma_pool_alloc,
   dma_pool_free,
   dma_pool_destroy,
-  dma_addr,
-  dmesg_mark,
-  dmesg_since,
-  GFP_KERNEL,
-  type dma_pool,
 } from '../../src/index.ts';
-import { small_machine, test_device } from '../helpers.ts';
+import { small_machine, test_device, pool_alloc_ok as alloc, log_of as errorsOf } from '../helpers.ts';
 
 const m = small_machine();
 const dev = test_device(m, 'pagehash');
-
-function alloc(p: dma_pool): { v: number; d: number } {
-  const h = dma_addr();
-  const v = dma_pool_alloc(p, GFP_KERNEL, h);
-  expect(v).not.toBe(0);
-  return { v, d: h.value };
-}
-
-function errorsOf(f: () => void): string {
-  const mark = dmesg_mark();
-  f();
-  return dmesg_since(mark);
-}
 
 describe('per-pool page lookup', () => {
   for (const [size, align, boundary] of [

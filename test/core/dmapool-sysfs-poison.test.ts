@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
   dma_pool_create,
-  dma_pool_alloc,
   dma_pool_zalloc,
   dma_pool_free,
   dma_pool_destroy,
@@ -17,17 +16,10 @@ import {
   GFP_KERNEL,
   POOL_POISON_FREED,
   POOL_POISON_ALLOCATED,
-  type dma_pool,
 } from '../../src/index.ts';
 import { pci_pool_create, pci_pool_alloc, pci_pool_free, pci_pool_destroy, SLAB_POISON, SLAB_KERNEL } from '../../compat/index.ts';
 import { pci_dev, dev_set_name, device_register } from '../../src/index.ts';
-import { small_machine, test_device } from '../helpers.ts';
-
-function alloc(p: dma_pool) {
-  const h = dma_addr();
-  const v = dma_pool_alloc(p, GFP_KERNEL, h);
-  return { v, d: h.value };
-}
+import { small_machine, test_device, pool_alloc as alloc } from '../helpers.ts';
 
 describe('the pools attribute', () => {
   it('exists only while the device has pools, newest first, byte for byte', () => {

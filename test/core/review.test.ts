@@ -41,17 +41,10 @@ import {
   dma_declare_coherent_memory,
   local_irq_save,
   local_irq_restore,
-  type dma_pool,
 } from '../../src/index.ts';
 import { pci_pool_create, pci_pool_destroy, SLAB_KERNEL, SLAB_ATOMIC, SLAB_POISON, SLAB_HWCACHE_ALIGN } from '../../compat/index.ts';
 import { fmt_lx, fmt_p, fmt_pad } from '../../src/lib/vsprintf.ts';
-import { small_machine, test_device, MiB } from '../helpers.ts';
-
-function alloc(p: dma_pool) {
-  const h = dma_addr();
-  const v = dma_pool_alloc(p, GFP_KERNEL, h);
-  return { v, d: h.value };
-}
+import { small_machine, test_device, MiB, pool_alloc as alloc } from '../helpers.ts';
 
 describe('dma_pool_create: power-of-two checks on values above 2^31', () => {
   const m = small_machine({ poison: false });

@@ -33,6 +33,7 @@ import { small_machine, test_device } from '../helpers.ts';
 const HERE = 'test/sanitizer/sanitizer.test.ts';
 const site = new RegExp(`${HERE.replace(/[./]/g, '\\$&')}:\\d+`);
 
+// Local, not test/helpers' pool_alloc: the reports' allocation sites must name this file.
 function alloc(p: dma_pool, gfp = GFP_KERNEL) {
   const h = dma_addr();
   const v = dma_pool_alloc(p, gfp, h);

@@ -21,7 +21,7 @@
  *   pool     + the pool-object fields free/alloc read (incl. the boxed vbase)
  *   pgidx    + the machine's arena page -> pool page table entry (pageIdxOf[pg])
  *   pages    + pages[2*page] and pages[2*page+1] (CPU and bus address, interleaved)
- *   next     + next[slot]   (= every metadata load of free; alloc re-reads the same lines)
+ *   next     + the free-bitmap word of the slot (= every metadata load of free; alloc re-reads the same lines)
  *   slab     the harness plus the loads of a compact layout that does not exist in
  *            src/ (a what-if): one 64-byte Int32 header row per pool, one machine-wide
  *            16-byte record per arena page (owner pool, pool page, page dma) and one
@@ -63,7 +63,7 @@ function replica(level: number): Replica {
             sink += pool.pages[2 * page + 1]! + o === dma ? 1 : 0;
             if (level >= 4) {
               const b = (page << pool.sh) | (o >>> pool.sizeShift);
-              sink += pool.next[b]!;
+              sink += pool.fl[pool.fbase + (b >>> 4)]! & (1 << (b & 15));
             }
           } else sink += page;
         } else sink += pg;
@@ -95,7 +95,7 @@ function slab(s: ScaleSetup): Replica {
       recI[a * 4] = i + 1;
       recI[a * 4 + 1] = pg;
       rec[a * 2 + 1] = p.pages[2 * pg + 1]!;
-      for (let k = 0; k < 1 << p.sh; k++) next[i * slots + ((pg << p.sh) | k)] = p.next[(pg << p.sh) | k]!;
+      for (let k = 0; k < 1 << p.sh; k++) next[i * slots + ((pg << p.sh) | k)] = p.slotFree((pg << p.sh) | k) ? 1 : 0;
     }
   }
   const vbase = m.vbase;

@@ -132,12 +132,13 @@ export interface MetadataReport {
   pools: number;
   /**
    * Payload bytes of the pools' typed arrays at capacity (slack included):
-   * `next`, `pages` (CPU and bus address per page, interleaved), `htab`; `offs` once per distinct array
-   * (pools of one shape share it).
+   * `fl` (free-slot stack + bitmap), `pages` (CPU and bus address per page, interleaved), `htab`;
+   * `offs` once per distinct array (pools of one shape share it).
    */
   typedArrayBytes: number;
-  /** Of which: next links, page addresses, lookup hash, offs. */
-  nextBytes: number;
+  /** Of which: free bitmap, free-slot stack, page addresses, lookup hash, offs. */
+  freeBytes: number;
+  stackBytes: number;
   pageBytes: number;
   htabBytes: number;
   offsBytes: number;
@@ -158,7 +159,8 @@ export interface MetadataReport {
 }
 
 interface PoolMemoryView {
-  next: { byteLength: number };
+  fl: { byteLength: number; length: number };
+  fbase: number;
   pages: { byteLength: number };
   htab?: { byteLength: number };
   offs: Int32Array;
@@ -199,7 +201,7 @@ export function poolFixedBytes(): number {
   const after = used();
   // The empty pool's typed-array payloads are counted with the pool's arrays in countMetadata.
   const p0 = pools[0] as unknown as PoolMemoryView;
-  const payload = p0.next.byteLength + p0.pages.byteLength + (p0.htab?.byteLength ?? 0);
+  const payload = p0.fl.byteLength + p0.pages.byteLength + (p0.htab?.byteLength ?? 0);
   fixedCache = Math.max(0, (after - before) / n - payload);
   for (const p of pools) dma_pool_destroy(p);
   disposeCoreEnv(env);
@@ -210,21 +212,24 @@ export function poolFixedBytes(): number {
 export function countMetadata(pools: readonly dma_pool[]): MetadataReport {
   let blocks = 0;
   let pages = 0;
-  let nextBytes = 0;
+  let freeBytes = 0;
+  let stackBytes = 0;
   let pageBytes = 0;
   let htabBytes = 0;
   const offs = new Set<Int32Array>();
-  for (const p of pools as readonly PoolMemoryView[]) {
+  for (const p of pools as unknown as readonly PoolMemoryView[]) {
     blocks += p.nr_blocks;
     pages += p.nr_pages;
-    nextBytes += p.next.byteLength;
+    const el = p.fl.byteLength / p.fl.length;
+    stackBytes += p.fbase * el;
+    freeBytes += p.fl.byteLength - p.fbase * el;
     pageBytes += p.pages.byteLength;
     htabBytes += p.htab?.byteLength ?? 0;
     offs.add(p.offs);
   }
   let offsBytes = 0;
   for (const o of offs) offsBytes += o.byteLength;
-  const typed = nextBytes + pageBytes + htabBytes + offsBytes;
+  const typed = freeBytes + stackBytes + pageBytes + htabBytes + offsBytes;
   const fixed = poolFixedBytes();
   const poolObject = fixed * pools.length;
   const total = typed + poolObject;
@@ -234,7 +239,8 @@ export function countMetadata(pools: readonly dma_pool[]): MetadataReport {
     pages,
     pools: pools.length,
     typedArrayBytes: typed,
-    nextBytes,
+    freeBytes,
+    stackBytes,
     pageBytes,
     htabBytes,
     offsBytes,
@@ -254,7 +260,7 @@ export function describeMetadata(m: MetadataReport): string {
   const b = (x: number): string => (x / m.blocks).toFixed(3);
   return (
     `metadata at 1M live: ${m.blocks} blocks, ${m.pages} pages, ${m.pools} pools: ${m.bytesPerBlock.toFixed(2)} B/block = ` +
-    `next ${b(m.nextBytes)} + page addresses ${b(m.pageBytes)} + lookup hash ${b(m.htabBytes)} + offs ${b(m.offsBytes)} ` +
+    `free bitmap ${b(m.freeBytes)} + free-slot stack ${b(m.stackBytes)} + page addresses ${b(m.pageBytes)} + lookup hash ${b(m.htabBytes)} + offs ${b(m.offsBytes)} ` +
     `+ per-pool JS objects ${b(m.poolObjectBytes)} (${Math.round(m.perPoolFixedBytes)} B/pool measured); ` +
     `+ machine arena-page table ${m.machinePageTableBytes} B (whole, ${b(m.machinePageTableBytes)}) = ${m.bytesPerBlockWithMachine.toFixed(2)} B/block`
   );

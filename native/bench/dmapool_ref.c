@@ -231,11 +231,11 @@ static void ref_pool_destroy(struct dma_pool *pool)
 
 /*
  * "C, out-of-band": dmashim's own algorithm (src/mm/dmapool.ts) in C, as a
- * diagnostic row. Free blocks are a LIFO list threaded through a uint16_t array
- * `next` outside the blocks (0 in use, 1 last, n + 2 followed by slot n; slot =
- * page << sh | k), and EVERY free is checked in O(1) exactly as the TypeScript
- * fast path does (arena page -> pool page table, block start, vaddr/dma pair,
- * double free). Set against the C reference it prices the algorithm; set against
+ * diagnostic row. The free state lives outside the blocks in one uint16_t array
+ * `fl`: a stack of free slots (slot = page << sh | k; fl[top - 1] is handed out
+ * next; capacity fbase) followed by a bitmap, 16 slots a word (1 = free), and
+ * EVERY free is checked in O(1) exactly as the TypeScript fast path does (arena
+ * page -> pool page table, block start, vaddr/dma pair, double free). Set against the C reference it prices the algorithm; set against
  * the TypeScript core it prices the language.
  */
 #define OOB_ARENA (64u << 20)
@@ -246,13 +246,13 @@ static uint32_t *oob_free_pages;
 static uint32_t oob_nfree;
 
 struct oob_pool {
-	int32_t head;
-	uint16_t *next;
+	uint32_t top, fbase, fl_len;
+	uint16_t *fl;
 	char **page_vaddr;
 	dma_addr_t *page_dma;
 	int32_t *offs;
-	uint32_t nr_pages, cap, next_cap;
-	size_t nr_active, nr_blocks;
+	uint32_t nr_pages, cap;
+	size_t nr_blocks;
 	unsigned int size, allocation, boundary, bpp, sh, kmask, linear;
 	int size_shift;
 };
@@ -317,8 +317,34 @@ NOINLINE static struct oob_pool *oob_pool_create(size_t size, size_t align, size
 		p->sh++;
 	p->kmask = (1u << p->sh) - 1;
 	p->size_shift = (size & (size - 1)) == 0 ? __builtin_ctz((unsigned int)size) : -1;
-	p->head = -1;
 	return p;
+}
+
+/* Room for a stack of `need` entries and the bitmap of `slots` slots; both double (as growFl in dmapool.ts). */
+static int oob_grow(struct oob_pool *p, uint32_t need, uint32_t slots)
+{
+	uint32_t words = p->fl_len - p->fbase, cap = p->fbase, w = words ? words : 1;
+	if (need > cap) {
+		cap = cap > 8 ? cap : 8;
+		while (cap < need)
+			cap *= 2;
+	}
+	while (w < (slots + 15) / 16)
+		w *= 2;
+	if (cap == p->fbase && w == words)
+		return 0;
+	uint16_t *n = calloc(cap + w, sizeof(uint16_t));
+	if (!n)
+		return -1;
+	if (p->fl) {
+		memcpy(n, p->fl, p->top * sizeof(uint16_t));
+		memcpy(n + cap, p->fl + p->fbase, words * sizeof(uint16_t));
+		free(p->fl);
+	}
+	p->fl = n;
+	p->fbase = cap;
+	p->fl_len = cap + w;
+	return 0;
 }
 
 static int oob_alloc_page(struct oob_pool *p)
@@ -332,25 +358,18 @@ static int oob_alloc_page(struct oob_pool *p)
 		p->page_vaddr = realloc(p->page_vaddr, p->cap * sizeof(char *));
 		p->page_dma = realloc(p->page_dma, p->cap * sizeof(dma_addr_t));
 	}
-	uint32_t slots = (pg + 1) << p->sh;
-	if (slots > p->next_cap) {
-		uint32_t c = p->next_cap ? p->next_cap : 1u << p->sh;
-		while (c < slots)
-			c *= 2;
-		p->next = realloc(p->next, c * sizeof(uint16_t));
-		memset(p->next + p->next_cap, 0, (c - p->next_cap) * sizeof(uint16_t));
-		p->next_cap = c;
-	}
+	if (oob_grow(p, p->top + p->bpp, (pg + 1) << p->sh))
+		return -1;
 	p->page_vaddr[pg] = v;
 	p->page_dma[pg] = (dma_addr_t)(uintptr_t)v + FAKE_DMA_OFFSET;
 	oob_page_idx[(v - oob_arena) / PAGE_SIZE] = (int32_t)pg + 1;
-	int32_t head = p->head;
-	uint32_t base = pg << p->sh;
+	uint32_t base = pg << p->sh, t = p->top;
 	for (int k = (int)p->bpp - 1; k >= 0; k--) {
-		p->next[base + k] = (uint16_t)(head + 2);
-		head = (int32_t)(base + k);
+		uint32_t b = base + (uint32_t)k;
+		p->fl[t++] = (uint16_t)b;
+		p->fl[p->fbase + (b >> 4)] |= (uint16_t)(1u << (b & 15));
 	}
-	p->head = head;
+	p->top = t;
 	p->nr_blocks += p->bpp;
 	p->nr_pages = pg + 1;
 	return 0;
@@ -358,15 +377,10 @@ static int oob_alloc_page(struct oob_pool *p)
 
 NOINLINE static void *oob_pool_alloc(struct oob_pool *p, dma_addr_t *handle)
 {
-	int32_t b = p->head;
-	if (__builtin_expect(b < 0, 0)) {
-		if (oob_alloc_page(p))
-			return NULL;
-		b = p->head;
-	}
-	p->head = (int32_t)p->next[b] - 2;
-	p->next[b] = 0;
-	p->nr_active++;
+	if (__builtin_expect(p->top == 0, 0) && oob_alloc_page(p))
+		return NULL;
+	uint32_t b = p->fl[--p->top];
+	p->fl[p->fbase + (b >> 4)] &= (uint16_t)~(1u << (b & 15));
 	uint32_t page = (uint32_t)b >> p->sh, k = (uint32_t)b & p->kmask;
 	uint32_t off = p->linear ? k * p->size : (uint32_t)p->offs[k];
 	*handle = p->page_dma[page] + off;
@@ -395,15 +409,20 @@ NOINLINE static void oob_pool_free(struct oob_pool *p, void *vaddr, dma_addr_t d
 			}
 			if (ok && dma == p->page_dma[page] + o) {
 				uint32_t b = ((uint32_t)page << p->sh) | (uint32_t)k;
-				if (p->next[b] == 0) {
-					p->next[b] = (uint16_t)(p->head + 2);
-					p->head = (int32_t)b;
-					p->nr_active--;
+				uint16_t *w = &p->fl[p->fbase + (b >> 4)];
+				uint16_t bit = (uint16_t)(1u << (b & 15));
+				if (!(*w & bit)) {
+					*w |= bit;
+					if (__builtin_expect(p->top == p->fbase, 0) &&
+					    oob_grow(p, p->top + 1, p->nr_pages << p->sh))
+						goto err;
+					p->fl[p->top++] = (uint16_t)b;
 					return;
 				}
 			}
 		}
 	}
+err:
 	oob_errors++; /* the report path; never taken here */
 }
 
@@ -414,7 +433,7 @@ static void oob_pool_destroy(struct oob_pool *p)
 		oob_page_idx[off / PAGE_SIZE] = 0;
 		oob_free_pages[oob_nfree++] = off;
 	}
-	free(p->next);
+	free(p->fl);
 	free(p->page_vaddr);
 	free(p->page_dma);
 	free(p->offs);
@@ -499,7 +518,7 @@ static double run_oob(const struct param *p, unsigned int blocks, unsigned int r
 			oob_pool_free(pool, pairs[i].v, pairs[i].dma);
 	}
 	double t1 = now_ns();
-	int bad = pool->nr_active != 0 || oob_errors != 0;
+	int bad = pool->nr_blocks != pool->top || oob_errors != 0;
 	oob_pool_destroy(pool);
 	return bad ? -1 : (t1 - t0) / ((double)rounds * blocks * 2);
 }

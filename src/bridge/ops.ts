@@ -340,7 +340,7 @@ export class Bridge {
     f[FAST_WORDS + 1] = ref.value;
     let k = 1;
     // A log hook may have destroyed the pool during the first alloc: then no more blocks.
-    while (k < n && pool.head >= 0 && !pool.destroyed) {
+    while (k < n && pool.top > 0 && !pool.destroyed) {
       const v = dma_pool_alloc(pool, gfp, ref);
       if (v === 0) break;
       f[FAST_WORDS + 2 * k] = v - this.vbase;

@@ -40,22 +40,22 @@ type Replica = (s: ScaleSetup, n: number) => number;
 /* The harness's loads (as runScaleHarness) plus the first `level` groups of dma_pool_free's loads. */
 function replica(level: number): Replica {
   return (s, n) => {
-    const { pools, v, d, sel, poolOf } = s;
+    const { pools, pr, sel, poolOf } = s;
     let sink = 0;
     for (let t = 0; t < n; t++) {
       const k = sel[t]!;
       const pool = pools[poolOf[t]!]!;
       sink += pool.nr_active;
-      const vaddr = v[k]!;
-      const dma = d[k]!;
+      const vaddr = pr[2 * k]!;
+      const dma = pr[2 * k + 1]!;
       const x = vaddr + dma;
-      v[k] = x - dma;
-      d[k] = x - v[k]!;
+      pr[2 * k] = x - dma;
+      pr[2 * k + 1] = x - pr[2 * k]!;
       if (level >= 1) {
         // Fields dma_pool_free / dma_pool_alloc read (their lines of the object), the boxed double vbase.
         sink += pool.slow + pool.head + pool.nr_pages + pool.sh + pool.kmask + pool.linear + pool.size;
-        sink += pool.sizeShift + pool.blocks_per_page + pool.arenaPages;
-        const pg = (vaddr - pool.vbase) >>> 12;
+        sink += pool.sizeShift + pool.blocks_per_page + pool.arenaPages + pool.vbasePg;
+        const pg = ((vaddr >>> 12) - pool.vbasePg) & 0xfffff;
         if (level >= 2) {
           const page = pool.pageIdxOf[pg]! - 1;
           if (level >= 3) {
@@ -91,26 +91,26 @@ function slab(s: ScaleSetup): Replica {
     hdr[i * 16 + 3] = p.sh;
     hdr[i * 16 + 4] = p.sizeShift;
     for (let pg = 0; pg < p.nr_pages; pg++) {
-      const a = (p.pages[2 * pg]! - p.vbase) / 4096;
+      const a = (p.pages[2 * pg]! - p.machine.vbase) / 4096;
       recI[a * 4] = i + 1;
       recI[a * 4 + 1] = pg;
       rec[a * 2 + 1] = p.pages[2 * pg + 1]!;
       for (let k = 0; k < 1 << p.sh; k++) next[i * slots + ((pg << p.sh) | k)] = p.slotFree((pg << p.sh) | k) ? 1 : 0;
     }
   }
-  const vbase = m.vbase;
+  const vbase = m.machine.vbase;
   return (st, n) => {
-    const { pools, v, d, sel, poolOf } = st;
+    const { pools, pr, sel, poolOf } = st;
     let sink = 0;
     for (let t = 0; t < n; t++) {
       const k = sel[t]!;
       const pi = poolOf[t]!;
       sink += pools[pi]!.nr_active;
-      const vaddr = v[k]!;
-      const dma = d[k]!;
+      const vaddr = pr[2 * k]!;
+      const dma = pr[2 * k + 1]!;
       const x = vaddr + dma;
-      v[k] = x - dma;
-      d[k] = x - v[k]!;
+      pr[2 * k] = x - dma;
+      pr[2 * k + 1] = x - pr[2 * k]!;
       const h = pi << 4;
       const pg = (vaddr - vbase) >>> 12;
       if (recI[pg << 2] === pi + 1) {

@@ -1,7 +1,12 @@
 /*
  * Scale, memory and destroy checks of the TypeScript core (issue targets):
  *  - per-op cost with 1,000 pools of 64-byte blocks holding 1K vs 1M live blocks,
- *    on random free+alloc pairs (the same pattern at both scales);
+ *    in two patterns (each the same at both scales):
+ *      queue:  each pool is a FIFO of in-flight blocks, as a driver's descriptor
+ *              ring uses its pool: a random pool frees its oldest block and
+ *              allocates a new one (the workload of record for the target);
+ *      random: a uniformly random live block is freed and reallocated (a stress
+ *              pattern: its working set is every live block's address pair);
  *  - allocator metadata per block: every typed array a pool keeps (capacity), the
  *    shared offs arrays once, and the measured JS cost of the pool objects;
  *  - dma_pool_destroy cost per page for pools of different sizes.
@@ -40,19 +45,29 @@ function randomIndices(n: number, range: number, seed: number): Int32Array {
   return out;
 }
 
+export type ScalePattern = 'queue' | 'random';
+
 export interface ScaleSetup {
   env: CoreEnv;
   pools: dma_pool[];
+  pattern: ScalePattern;
+  perPool: number;
   live: number;
-  v: Float64Array;
-  d: Float64Array;
-  /** Random live-block indices (pool = index / perPool) and their pools. */
+  /**
+   * Address pairs, interleaved like the C reference's struct pair (one line per
+   * pair, not two): block k's CPU address at [2k], bus address at [2k + 1]; pool
+   * i's blocks are k in [i * perPool, (i + 1) * perPool).
+   */
+  pr: Float64Array;
+  /** random: live-block indices (pool = index / perPool); queue: pool indices. */
   sel: Int32Array;
   poolOf: Int32Array;
+  /** queue: each pool's oldest block (ring position). */
+  pos: Int32Array;
 }
 
 /** 1,000 pools of 64-byte blocks, `perPool` blocks live in each. */
-export function setupScale(perPool: number, ops: number): ScaleSetup {
+export function setupScale(perPool: number, ops: number, pattern: ScalePattern = 'random'): ScaleSetup {
   const env = makeCoreEnv({ poison: false, name: 'bench-scale' });
   const pools: dma_pool[] = [];
   for (let i = 0; i < SCALE_POOLS; i++) {
@@ -61,35 +76,77 @@ export function setupScale(perPool: number, ops: number): ScaleSetup {
     pools.push(p);
   }
   const live = SCALE_POOLS * perPool;
-  const v = new Float64Array(live);
-  const d = new Float64Array(live);
+  const pr = new Float64Array(2 * live);
   const h = dma_addr();
   for (let i = 0; i < SCALE_POOLS; i++) {
     for (let j = 0; j < perPool; j++) {
       const x = dma_pool_alloc(pools[i]!, GFP_KERNEL, h);
       if (x === 0) throw new Error('bench: scale alloc failed');
-      v[i * perPool + j] = x;
-      d[i * perPool + j] = h.value;
+      pr[2 * (i * perPool + j)] = x;
+      pr[2 * (i * perPool + j) + 1] = h.value;
     }
   }
-  const sel = randomIndices(ops, live, 0x9e3779b9 ^ perPool);
+  const sel = randomIndices(ops, pattern === 'queue' ? SCALE_POOLS : live, 0x9e3779b9 ^ perPool);
   const poolOf = new Int32Array(ops);
-  for (let t = 0; t < ops; t++) poolOf[t] = Math.floor(sel[t]! / perPool);
-  return { env, pools, live, v, d, sel, poolOf };
+  for (let t = 0; t < ops; t++) poolOf[t] = pattern === 'queue' ? sel[t]! : Math.floor(sel[t]! / perPool);
+  return { env, pools, pattern, perPool, live, pr, sel, poolOf, pos: new Int32Array(SCALE_POOLS) };
+}
+
+/*
+ * queue pattern, ns per operation: pool i frees the block at its ring position
+ * (its oldest) and puts the new block there (now its newest).
+ */
+export function runScaleQueueOps(s: ScaleSetup): number {
+  const { pools, pr, sel, pos, perPool } = s;
+  const h = dma_addr();
+  const n = sel.length;
+  const t0 = nowNs();
+  for (let t = 0; t < n; t++) {
+    const i = sel[t]!;
+    const pool = pools[i]!;
+    const j = pos[i]!;
+    const k = i * perPool + j;
+    dma_pool_free(pool, pr[2 * k]!, pr[2 * k + 1]!);
+    pr[2 * k] = dma_pool_alloc(pool, GFP_KERNEL, h);
+    pr[2 * k + 1] = h.value;
+    pos[i] = j + 1 === perPool ? 0 : j + 1;
+  }
+  return (nowNs() - t0) / (2 * n);
+}
+
+/* The queue loop with the allocator calls replaced by the harness's own memory traffic (as runScaleHarness). */
+export function runScaleQueueHarness(s: ScaleSetup): number {
+  const { pools, pr, sel, pos, perPool } = s;
+  const n = sel.length;
+  let sink = 0;
+  const t0 = nowNs();
+  for (let t = 0; t < n; t++) {
+    const i = sel[t]!;
+    const pool = pools[i]!;
+    sink += pool.nr_active;
+    const j = pos[i]!;
+    const k = i * perPool + j;
+    const x = pr[2 * k]! + pr[2 * k + 1]!;
+    pr[2 * k] = x - pr[2 * k + 1]!;
+    pr[2 * k + 1] = x - pr[2 * k]!;
+    pos[i] = j + 1 === perPool ? 0 : j + 1;
+  }
+  const ns = (nowNs() - t0) / (2 * n);
+  return sink === -1 ? -ns : ns;
 }
 
 /** ns per operation (a free or an alloc) over the random pairs. */
 export function runScaleOps(s: ScaleSetup): number {
-  const { pools, v, d, sel, poolOf } = s;
+  const { pools, pr, sel, poolOf } = s;
   const h = dma_addr();
   const n = sel.length;
   const t0 = nowNs();
   for (let t = 0; t < n; t++) {
     const k = sel[t]!;
     const pool = pools[poolOf[t]!]!;
-    dma_pool_free(pool, v[k]!, d[k]!);
-    v[k] = dma_pool_alloc(pool, GFP_KERNEL, h);
-    d[k] = h.value;
+    dma_pool_free(pool, pr[2 * k]!, pr[2 * k + 1]!);
+    pr[2 * k] = dma_pool_alloc(pool, GFP_KERNEL, h);
+    pr[2 * k + 1] = h.value;
   }
   return (nowNs() - t0) / (2 * n);
 }
@@ -100,7 +157,7 @@ export function runScaleOps(s: ScaleSetup): number {
  * own cache misses at 1M live can be subtracted.
  */
 export function runScaleHarness(s: ScaleSetup): number {
-  const { pools, v, d, sel, poolOf } = s;
+  const { pools, pr, sel, poolOf } = s;
   const n = sel.length;
   let sink = 0;
   const t0 = nowNs();
@@ -108,9 +165,9 @@ export function runScaleHarness(s: ScaleSetup): number {
     const k = sel[t]!;
     const pool = pools[poolOf[t]!]!;
     sink += pool.nr_active;
-    const x = v[k]! + d[k]!;
-    v[k] = x - d[k]!;
-    d[k] = x - v[k]!;
+    const x = pr[2 * k]! + pr[2 * k + 1]!;
+    pr[2 * k] = x - pr[2 * k + 1]!;
+    pr[2 * k + 1] = x - pr[2 * k]!;
   }
   const ns = (nowNs() - t0) / (2 * n);
   return sink === -1 ? -ns : ns;
@@ -120,7 +177,7 @@ export function teardownScale(s: ScaleSetup): void {
   for (let i = 0; i < SCALE_POOLS; i++) {
     const pool = s.pools[i]!;
     const per = s.live / SCALE_POOLS;
-    for (let j = 0; j < per; j++) dma_pool_free(pool, s.v[i * per + j]!, s.d[i * per + j]!);
+    for (let j = 0; j < per; j++) dma_pool_free(pool, s.pr[2 * (i * per + j)]!, s.pr[2 * (i * per + j) + 1]!);
     dma_pool_destroy(pool);
   }
   disposeCoreEnv(s.env);

@@ -22,10 +22,11 @@
  * order" are timed, the pool destroyed. Output: one JSON object per line.
  *
  * usage: dmapool_ref [reps] [rounds]   (reps timed passes after one warm-up pass)
- *        dmapool_ref scale PER_POOL OPS [reps]
- *            1,000 pools of 64-byte blocks with PER_POOL live blocks each; OPS random
- *            free+alloc pairs; ns per op, and the same loop without the allocator
- *            (the harness's own memory traffic), as the TypeScript scale row does.
+ *        dmapool_ref scale PER_POOL OPS [reps [queue|random]]
+ *            1,000 pools of 64-byte blocks with PER_POOL live blocks each; OPS
+ *            free+alloc pairs (queue: a random pool's oldest block; random: a random
+ *            live block); ns per op, and the same loop without the allocator (the
+ *            harness's own loads and stores of the pair), as the TypeScript scale row does.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -545,13 +546,21 @@ static double run_malloc(const struct param *p, unsigned int blocks, unsigned in
 
 #define SCALE_POOLS 1000u
 
-static int run_scale(unsigned int per_pool, unsigned int ops, int reps)
+/*
+ * The scale experiment on the reference (bench/lib/scale.ts runs the same on the
+ * core): 1,000 pools of 64-byte blocks, per_pool live in each, `ops` free+alloc
+ * pairs. queue: a random pool frees its oldest block (ring position) and puts
+ * the new one there; random: a uniformly random live block is freed and
+ * reallocated.
+ */
+static int run_scale(unsigned int per_pool, unsigned int ops, int reps, int queue)
 {
 	size_t live = (size_t)SCALE_POOLS * per_pool;
 	struct dma_pool **pools = calloc(SCALE_POOLS, sizeof(*pools));
 	struct pair *pairs = calloc(live, sizeof(*pairs));
 	unsigned int *sel = calloc(ops, sizeof(*sel));
-	if (!pools || !pairs || !sel)
+	unsigned int *pos = calloc(SCALE_POOLS, sizeof(*pos));
+	if (!pools || !pairs || !sel || !pos)
 		return 2;
 	for (unsigned int i = 0; i < SCALE_POOLS; i++) {
 		pools[i] = ref_pool_create(64, 64, 0);
@@ -569,26 +578,47 @@ static int run_scale(unsigned int per_pool, unsigned int ops, int reps)
 		x ^= x << 13;
 		x ^= x >> 17;
 		x ^= x << 5;
-		sel[t] = (unsigned int)(x % live);
+		sel[t] = (unsigned int)(x % (queue ? SCALE_POOLS : live));
 	}
 	for (int rep = -1; rep < reps; rep++) {
-		double t0 = now_ns();
-		for (unsigned int t = 0; t < ops; t++) {
-			struct pair *q = &pairs[sel[t]];
-			struct dma_pool *pool = pools[sel[t] / per_pool];
-			ref_pool_free(pool, q->v, q->dma);
-			q->v = ref_pool_alloc(pool, &q->dma);
-		}
-		double t1 = now_ns();
+		double t0 = now_ns(), t1, t2;
 		size_t sink = 0;
-		for (unsigned int t = 0; t < ops; t++) {
-			struct pair *q = &pairs[sel[t]];
-			struct dma_pool *pool = pools[sel[t] / per_pool];
-			sink += pool->nr_active;
-			__asm__ volatile("" : : "r"(q) : "memory");
-			q->dma ^= 0;
+		if (queue) {
+			for (unsigned int t = 0; t < ops; t++) {
+				unsigned int i = sel[t], j = pos[i];
+				struct pair *q = &pairs[(size_t)i * per_pool + j];
+				ref_pool_free(pools[i], q->v, q->dma);
+				q->v = ref_pool_alloc(pools[i], &q->dma);
+				pos[i] = j + 1 == per_pool ? 0 : j + 1;
+			}
+			t1 = now_ns();
+			for (unsigned int t = 0; t < ops; t++) {
+				unsigned int i = sel[t], j = pos[i];
+				struct pair *q = &pairs[(size_t)i * per_pool + j];
+				sink += pools[i]->nr_active;
+				dma_addr_t x = q->dma;
+				__asm__ volatile("" : "+r"(x)); /* a real load and store of the pair, as the TS harness does */
+				q->dma = x;
+				pos[i] = j + 1 == per_pool ? 0 : j + 1;
+			}
+		} else {
+			for (unsigned int t = 0; t < ops; t++) {
+				struct pair *q = &pairs[sel[t]];
+				struct dma_pool *pool = pools[sel[t] / per_pool];
+				ref_pool_free(pool, q->v, q->dma);
+				q->v = ref_pool_alloc(pool, &q->dma);
+			}
+			t1 = now_ns();
+			for (unsigned int t = 0; t < ops; t++) {
+				struct pair *q = &pairs[sel[t]];
+				struct dma_pool *pool = pools[sel[t] / per_pool];
+				sink += pool->nr_active;
+				dma_addr_t x = q->dma;
+				__asm__ volatile("" : "+r"(x));
+				q->dma = x;
+			}
 		}
-		double t2 = now_ns();
+		t2 = now_ns();
 		if (rep >= 0)
 			printf("{\"scale\":%u,\"rep\":%d,\"ref_ns\":%.4f,\"harness_ns\":%.4f,\"sink\":%zu}\n", per_pool, rep,
 			       (t1 - t0) / (2.0 * ops), (t2 - t1) / (2.0 * ops), sink & 1);
@@ -598,13 +628,15 @@ static int run_scale(unsigned int per_pool, unsigned int ops, int reps)
 	free(pools);
 	free(pairs);
 	free(sel);
+	free(pos);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc > 3 && strcmp(argv[1], "scale") == 0)
-		return run_scale((unsigned int)atoi(argv[2]), (unsigned int)atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 3);
+		return run_scale((unsigned int)atoi(argv[2]), (unsigned int)atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 3,
+				 argc > 5 && strcmp(argv[5], "queue") == 0);
 	int reps = argc > 1 ? atoi(argv[1]) : 1;
 	unsigned int rounds = argc > 2 ? (unsigned int)atoi(argv[2]) : 100;
 	struct pair *pairs = calloc(8192, sizeof(*pairs));

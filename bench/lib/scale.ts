@@ -207,7 +207,9 @@ export interface MetadataReport {
   mapBytesEstimate: number;
   /** The machine's arena page -> pool page table (4 B per arena page, the whole table: it exists only for pools). */
   machinePageTableBytes: number;
-  /** Pool-owned bytes above (typed arrays + JS objects), per carved block. */
+  /** The entries of that table that cover these pools' pages (4 B per arena page of theirs). */
+  pageTableEntryBytes: number;
+  /** Pool-owned bytes above (typed arrays + JS objects) plus the table entries of their pages, per carved block. */
   bytesPerBlock: number;
   /** The same plus the whole machine-wide table. */
   bytesPerBlockWithMachine: number;
@@ -289,8 +291,10 @@ export function countMetadata(pools: readonly dma_pool[]): MetadataReport {
   const typed = freeBytes + stackBytes + pageBytes + htabBytes + offsBytes;
   const fixed = poolFixedBytes();
   const poolObject = fixed * pools.length;
-  const total = typed + poolObject;
-  const machine = (pools[0] as unknown as PoolMemoryView | undefined)?.machine.pageIdx?.byteLength ?? 0;
+  const first = pools[0] as unknown as (PoolMemoryView & { allocation: number }) | undefined;
+  const entries = first ? pages * Math.ceil(first.allocation / 4096) * 4 : 0;
+  const total = typed + poolObject + entries;
+  const machine = first?.machine.pageIdx?.byteLength ?? 0;
   return {
     blocks,
     pages,
@@ -306,8 +310,9 @@ export function countMetadata(pools: readonly dma_pool[]): MetadataReport {
     mapEntries: 0,
     mapBytesEstimate: 0,
     machinePageTableBytes: machine,
+    pageTableEntryBytes: entries,
     bytesPerBlock: total / blocks,
-    bytesPerBlockWithMachine: (total + machine) / blocks,
+    bytesPerBlockWithMachine: (total - entries + machine) / blocks,
     payloadBytesPerBlock: typed / blocks,
   };
 }
@@ -318,8 +323,9 @@ export function describeMetadata(m: MetadataReport): string {
   return (
     `metadata at 1M live: ${m.blocks} blocks, ${m.pages} pages, ${m.pools} pools: ${m.bytesPerBlock.toFixed(2)} B/block = ` +
     `free bitmap ${b(m.freeBytes)} + free-slot stack ${b(m.stackBytes)} + page addresses ${b(m.pageBytes)} + lookup hash ${b(m.htabBytes)} + offs ${b(m.offsBytes)} ` +
-    `+ per-pool JS objects ${b(m.poolObjectBytes)} (${Math.round(m.perPoolFixedBytes)} B/pool measured); ` +
-    `+ machine arena-page table ${m.machinePageTableBytes} B (whole, ${b(m.machinePageTableBytes)}) = ${m.bytesPerBlockWithMachine.toFixed(2)} B/block`
+    `+ per-pool JS objects ${b(m.poolObjectBytes)} (${Math.round(m.perPoolFixedBytes)} B/pool measured) ` +
+    `+ their pages' entries in the machine's arena-page table ${b(m.pageTableEntryBytes)}; ` +
+    `charging the whole table instead (${m.machinePageTableBytes} B, 4 B per RAM page, shared by every pool of the machine): ${m.bytesPerBlockWithMachine.toFixed(2)} B/block`
   );
 }
 

@@ -7,7 +7,15 @@
  * when most blocks are in use (the metadata claim in BENCHMARKS.md).
  */
 import { describe, it, expect } from 'vitest';
-import { dma_pool_create, dma_pool_free, dma_pool_destroy, pools_show, sanitizer_configure } from '../../src/index.ts';
+import {
+  dma_pool_create,
+  dma_pool_free,
+  dma_pool_destroy,
+  dmapool_set_poison,
+  dmapool_slow_hooks,
+  pools_show,
+  sanitizer_configure,
+} from '../../src/index.ts';
 import { small_machine, test_device, pool_alloc_ok as alloc, log_of, type Blk } from '../helpers.ts';
 
 const m = small_machine();
@@ -121,6 +129,32 @@ describe('dma_pool free state (stack + bitmap)', () => {
     expect(p.fl.byteLength / p.nr_blocks).toBeLessThan(0.5);
     for (const b of live) dma_pool_free(p, b.v, b.d);
     dma_pool_destroy(p);
+    sanitizer_configure(m, { sites: true });
+  });
+
+  it('a slow hook switched on reaches pools that already exist, and switched off leaves them fast', () => {
+    sanitizer_configure(m, { sites: false });
+    const p = dma_pool_create('hooks', dev, 64, 64, 0)!;
+    dmapool_set_poison(p, false);
+    expect(dmapool_slow_hooks.active).toBe(0);
+    expect(p.slow).toBe(0);
+    const fast = alloc(p);
+    // Allocation sites are a slow hook: the pool made before it must record them from now on.
+    sanitizer_configure(m, { sites: true });
+    expect(dmapool_slow_hooks.active).toBe(1);
+    expect(p.slow).toBe(1);
+    const tracked = alloc(p);
+    const report = log_of(() => dma_pool_destroy(p));
+    expect(report).toContain('dma_pool_destroy hooks busy');
+    // The block from before the switch has no site; the one after has the caller's (the alloc helper).
+    expect(report).toContain(`allocated at (unknown)`);
+    expect(report).toMatch(/allocated at test\/helpers\.ts:\d+/);
+    expect(fast.v).not.toBe(tracked.v);
+    sanitizer_configure(m, { sites: false });
+    const q = dma_pool_create('hooks2', dev, 64, 64, 0)!;
+    dmapool_set_poison(q, false);
+    expect(q.slow).toBe(0);
+    dma_pool_destroy(q);
     sanitizer_configure(m, { sites: true });
   });
 });

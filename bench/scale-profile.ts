@@ -27,12 +27,16 @@
  *            16-byte record per arena page (owner pool, pool page, page dma) and one
  *            machine-wide Uint16 `next`; same checks as dma_pool_free, read only.
  *
+ * PATTERN (env SCALE_PROFILE_PATTERN, default random): queue runs the bench's
+ * queue pattern (runScaleQueueOps / runScaleQueueHarness) for modes alloc and
+ * harness; the replicas and slab exist for the random pattern only.
+ *
  * REPS (env SCALE_PROFILE_REPS, default 1): run the loop that many times and print
  * the best ns per pair (for native timing; keep 1 under valgrind).
  *
  * Prints one JSON line (ns per pair is meaningful only outside valgrind).
  */
-import { setupScale, runScaleOps, runScaleHarness, type ScaleSetup } from './lib/scale.ts';
+import { setupScale, runScaleOps, runScaleHarness, runScaleQueueOps, runScaleQueueHarness, type ScaleSetup } from './lib/scale.ts';
 import { nowNs } from './lib/stats.ts';
 
 type Replica = (s: ScaleSetup, n: number) => number;
@@ -140,7 +144,12 @@ function main(): void {
     process.stderr.write('usage: scale-profile.ts PER_POOL alloc|harness|none|pool|pgidx|pages|next|slab PAIRS [MAX_PAIRS]\n');
     process.exit(2);
   }
-  const s = setupScale(perPool, max);
+  const queue = process.env['SCALE_PROFILE_PATTERN'] === 'queue';
+  if (queue && mode !== 'alloc' && mode !== 'harness' && mode !== 'none') {
+    process.stderr.write('scale-profile: the queue pattern has modes alloc, harness and none only\n');
+    process.exit(2);
+  }
+  const s = setupScale(perPool, max, queue ? 'queue' : 'random');
   const n = mode === 'none' ? 0 : pairs;
   const part: ScaleSetup = { ...s, sel: s.sel.subarray(0, n), poolOf: s.poolOf.subarray(0, n) };
   const fn = mode === 'slab' ? slab(s) : MODES[mode];
@@ -149,13 +158,13 @@ function main(): void {
   let ns = Infinity;
   for (let r = 0; r < reps; r++) {
     const t0 = nowNs();
-    if (mode === 'alloc') runScaleOps(part);
-    else if (mode === 'harness') runScaleHarness(part);
+    if (mode === 'alloc') (queue ? runScaleQueueOps : runScaleOps)(part);
+    else if (mode === 'harness') (queue ? runScaleQueueHarness : runScaleHarness)(part);
     else if (mode !== 'none') sink += fn!(part, n);
     ns = Math.min(ns, n > 0 ? (nowNs() - t0) / n : 0);
   }
   // No teardown: the process exits (keeps the counted tail identical for every PAIRS).
-  process.stdout.write(`${JSON.stringify({ perPool, mode, pairs: n, nsPerPair: +ns.toFixed(2), sink: sink % 2 })}\n`);
+  process.stdout.write(`${JSON.stringify({ perPool, mode, pattern: queue ? 'queue' : 'random', pairs: n, nsPerPair: +ns.toFixed(2), sink: sink % 2 })}\n`);
 }
 
 main();

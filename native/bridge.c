@@ -166,6 +166,13 @@ EXPORT int32_t dmashim_bridge_init(const struct dmashim_ops *o, uint32_t abi, in
 EXPORT int32_t dmashim_threaded_mode(void) { return threaded; }
 int dmashim_threaded(void) { return threaded; }
 
+/*
+ * The benchmarks' yardstick: exactly the crossing of a fast op (an indirect
+ * call through the table, void(void)) and nothing else, not even enter(), so
+ * "bridge op / this" is the bridge's cost over one bare koffi callback.
+ */
+void dmashim_bench_noop(void) { ops.bench_noop(); }
+
 /* ---------------------------------------------------------------- printk */
 
 struct outbuf {

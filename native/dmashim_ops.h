@@ -112,6 +112,13 @@ struct dmashim_ops {
 	 *   5 the device's count of reported accesses
 	 */
 	int32_t (*device_io)(int32_t dev, int32_t op, double dma, double len, double arg, double site);
+	/*
+	 * ABI 5: a JS callback that does nothing, of the fast ops' shape, for
+	 * dmashim_bench_noop(). The bridge benchmark times it in the same process
+	 * as pool_alloc_fast/pool_free_fast, so its yardstick cannot drift with
+	 * the process (koffi's callback cost differs by ~5 ns between processes).
+	 */
+	void (*bench_noop)(void);
 };
 
 #define DMASHIM_NR_OPS ((int)(sizeof(struct dmashim_ops) / sizeof(void (*)(void))))

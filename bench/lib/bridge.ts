@@ -8,6 +8,12 @@
  *
  * Row (c'): the same program with `--pool-cache`, the C-side per-pool block
  * cache that batches crossings (docs/bridge.md); same blocks in the same order.
+ *
+ * Each line also carries the row's yardstick, `noop_ns`: one bare koffi
+ * callback (dmashim_bench_noop) timed in the same child process, round by round
+ * with the row. koffi's callback cost moves by several ns between processes,
+ * which alone flipped the bridge target when it was divided by a callback timed
+ * in the bench process.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -22,6 +28,8 @@ export interface BridgeSample {
   ns: number;
   /** 1 when the C-side pool block cache was in use for the row (--pool-cache), else 0. */
   cached?: number;
+  /** ns per dmashim_bench_noop() (one bare `void (void)` koffi callback), timed in this rep of this row; absent from a program that predates it. */
+  noop_ns?: number;
 }
 
 export interface BridgeOptions {

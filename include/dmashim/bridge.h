@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 /* Bump on any change to the ops table or the meaning of a bridge call; the TypeScript runner checks it. */
-#define DMASHIM_ABI_VERSION 4
+#define DMASHIM_ABI_VERSION 5
 
 struct device;
 struct dma_pool;
@@ -81,5 +81,15 @@ unsigned int dmashim_device_errors(struct device *dev);
 
 /* 1 when running with --threads (calls from any thread are relayed to TypeScript). */
 int dmashim_threaded(void);
+
+/*
+ * For benchmarks: one call of a JS callback that does nothing, of the same
+ * shape as the one dma_pool_alloc/dma_pool_free make (void(void), arguments in
+ * the fast area), so a benchmark can divide by the bare crossing measured in
+ * its own process. Nothing else happens on either side (no thread check, no
+ * call site, no log): call it only from the JS thread (main() without
+ * --threads), and only after the bridge is up (not from a constructor).
+ */
+void dmashim_bench_noop(void);
 
 #endif /* _DMASHIM_BRIDGE_H */

@@ -12,6 +12,12 @@
  * Row (c') is the same program run with `--pool-cache` (the C-side block
  * cache); "cached" in each line says whether the cache held blocks.
  *
+ * The yardstick, "noop_ns": each round also times as many calls of
+ * dmashim_bench_noop() (one bare koffi callback of the fast ops' shape) as the
+ * row has blocks, right before its alloc half. koffi's callback cost differs
+ * by several ns from one process to the next, so the target divides by the
+ * callback measured in this process, over the same stretch of time.
+ *
  * Environment: BENCH_REPS timed passes (default 3) after one warm-up pass;
  * BENCH_ROUNDS rounds per row (default 100).
  */
@@ -59,14 +65,18 @@ static int run_row(size_t k, int rep, unsigned int rounds, struct pair *p)
 	const struct param *pr = &params[k];
 	unsigned int blocks = nr_blocks(pr->size);
 	struct dma_pool *pool = dma_pool_create("test pool", &test_dev, pr->size, pr->align, pr->boundary);
-	double ta = 0, tf = 0;
+	double ta = 0, tf = 0, tn = 0;
 	int cached = 0;
 	if (!pool) {
 		fprintf(stderr, "dmapool_bridge_bench: dma_pool_create(%zu) failed\n", pr->size);
 		return -1;
 	}
 	for (unsigned int r = 0; r < rounds; r++) {
+		double tn0 = now_ns();
+		for (unsigned int i = 0; i < blocks; i++)
+			dmashim_bench_noop();
 		double t0 = now_ns();
+		tn += t0 - tn0;
 		for (unsigned int i = 0; i < blocks; i++) {
 			p[i].v = dma_pool_alloc(pool, GFP_KERNEL, &p[i].dma);
 			if (!p[i].v) {
@@ -88,9 +98,9 @@ static int run_row(size_t k, int rep, unsigned int rounds, struct pair *p)
 	dma_pool_destroy(pool);
 	if (rep >= 0)
 		printf("BENCH {\"row\":%zu,\"size\":%zu,\"rep\":%d,\"rounds\":%u,\"alloc_ns\":%.4f,\"free_ns\":%.4f,\"ns\":%.4f,"
-		       "\"cached\":%d}\n",
+		       "\"cached\":%d,\"noop_ns\":%.4f}\n",
 		       k, pr->size, rep, rounds, ta / ((double)rounds * blocks), tf / ((double)rounds * blocks),
-		       (ta + tf) / (2.0 * rounds * blocks), cached);
+		       (ta + tf) / (2.0 * rounds * blocks), cached, tn / ((double)rounds * blocks));
 	return 0;
 }
 

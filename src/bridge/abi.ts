@@ -5,7 +5,7 @@
  */
 
 /** Must equal DMASHIM_ABI_VERSION in include/dmashim/bridge.h. */
-export const DMASHIM_ABI_VERSION = 4;
+export const DMASHIM_ABI_VERSION = 5;
 
 /** Callback prototypes, in table order (the names are the struct members'). */
 export const OPS_PROTOTYPES = [
@@ -42,6 +42,7 @@ export const OPS_PROTOTYPES = [
   'int32_t pool_batch(int32_t op, int32_t pool, int32_t n, uint32_t gfp, double site)',
   'int32_t context(int32_t op, int32_t arg, double site)',
   'int32_t device_io(int32_t dev, int32_t op, double dma, double len, double arg, double site)',
+  'void bench_noop(void)',
 ] as const;
 
 /** The member name of a prototype string ("int32_t dev_new(...)" -> "dev_new"). */

@@ -2,6 +2,7 @@
 import { describe, test, expect } from 'vitest';
 import { bridge_skip_reason, dmashim_run } from './helpers.ts';
 import { koffi_unavailable_reason } from '../../src/bridge/koffi.ts';
+import { DMASHIM_ABI_VERSION } from '../../src/bridge/abi.ts';
 
 const skip = bridge_skip_reason();
 
@@ -55,6 +56,14 @@ describe('dmashim run', () => {
     const r = dmashim_run(['args.c'], ['-q'], ['one', 'two words']);
     expect(r.stdout).toBe('argc=3 argv[0]=test/bridge/c/args.c argv[1]=one argv[2]=two words\n');
     expect(r.status).toBe(7);
+  });
+
+  test("dmashim_bench_noop() (the benchmarks' bare callback) returns, logs nothing, and the header's ABI version is the runner's", (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['bench_noop.c'], [], ['1000']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`bench_noop x1000 abi=${DMASHIM_ABI_VERSION}\npool ok\n`);
+    expect(r.status).toBe(0);
   });
 
   test('koffi is optional: its absence is explained', () => {

@@ -29,10 +29,12 @@ export function dma_to_phys(dev: device, dma: number): number {
   return dma - dev.dma_offset;
 }
 
+const TWO_53 = 2n ** 53n;
+
 /** min(mask, bus_dma_limit) as a number (exact below 2^53; larger limits reach all RAM anyway). */
 export function dma_limit(mask: bigint, bus_limit: bigint): number {
   const lim = bus_limit !== 0n && bus_limit < mask ? bus_limit : mask;
-  return lim >= 2n ** 53n ? Number.MAX_SAFE_INTEGER : Number(lim);
+  return lim >= TWO_53 ? Number.MAX_SAFE_INTEGER : Number(lim);
 }
 
 /** dma_capable(): the bus range [addr, addr+size) is under the limit. */

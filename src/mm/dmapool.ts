@@ -61,18 +61,72 @@ const U16_SLOTS = 65536;
 
 let nextPoolId = 1;
 
-/* dmapool_slow_hooks.active, kept here and folded into every pool's `slow` flag. */
+/*
+ * dmapool_slow_hooks.active, folded into each pool's `slow` flag so the hot path
+ * tests one field of the pool and reads nothing else: reading the module-level
+ * hooks object there cost ~3 ns/op in code TurboFan compiles concurrently (V8's
+ * default; pinned to one CPU 10.5 vs 7.7 ns/op on the 16-byte dmapool_test row),
+ * where the module context is not a constant, and even a small shared flag
+ * object read through the pool cost ~2 ns/op (9.8 vs 7.8 pinned).
+ *
+ * The switch flips on every entry into and exit from atomic context (the
+ * sanitizer's context listener: outermost spin_lock, local_irq_*, irq_enter), so
+ * flipping must not cost O(live pools). Switching on flags only the pools in
+ * `fastPools`, the ones whose `slow` is 0; switching off flags nothing, and a
+ * pool whose flag is stale takes the slow path once (always correct) and clears
+ * it there (healSlow), re-entering `fastPools`. Each entry into `fastPools` is
+ * paid for by an operation, so the flags cost O(1) amortised per operation and a
+ * lock/unlock pair with no pool operation in between costs O(1). `fastPools`
+ * holds at most FAST_MAX pools; past that, the next switch-on walks every live
+ * pool once (poolMachines).
+ */
 let hooksActive = 0;
-/* Machines that have had pools, so a change of `active` reaches every live pool. */
+let fastPools: dma_pool[] = [];
+let fastOverflow = false;
+const FAST_MAX = 4096;
+/* Machines that have had pools: the full walk after an overflow. */
 const poolMachines = new Set<WeakRef<Machine>>();
+
+/* p's slow flag just became 0: remember it for the next switch-on. */
+function markFast(p: dma_pool): void {
+  if (p.inFast !== 0) return;
+  if (fastPools.length < FAST_MAX) {
+    p.inFast = 1;
+    fastPools.push(p);
+  } else fastOverflow = true;
+}
+
+/* The slow path ran for p: clear a stale flag (the hooks went off since it was set). */
+function healSlow(p: dma_pool): void {
+  if (hooksActive === 0 && p.slowBase === 0) {
+    p.slow = 0;
+    markFast(p);
+  }
+}
+
+function hooksOn(): void {
+  for (const p of fastPools) {
+    p.slow = 1;
+    p.inFast = 0;
+  }
+  fastPools = [];
+  if (!fastOverflow) return;
+  fastOverflow = false;
+  for (const ref of poolMachines) {
+    const m = ref.deref();
+    if (!m || m.disposed) {
+      poolMachines.delete(ref);
+      continue;
+    }
+    const set = poolsOf.get(m);
+    if (set) for (const p of set) p.slow = 1;
+  }
+}
 
 /**
  * Hooks that need the slow path on every alloc/free (allocation sites, fault
- * injection, simulated atomic context). Setting `active` refreshes every live
- * pool's `slow` flag, so the hot path tests one field of the pool: reading this
- * module-level object there cost ~3 ns/op in code TurboFan compiles
- * concurrently (V8's default; pinned to one CPU 10.5 vs 7.7 ns/op on the 16-byte
- * dmapool_test row), where the module context is not a constant.
+ * injection, simulated atomic context). `active` is the switch; see above for
+ * how it reaches the pools.
  */
 export const dmapool_slow_hooks = {
   /** Nonzero forces every alloc/free through the slow path. */
@@ -83,11 +137,7 @@ export const dmapool_slow_hooks = {
     const a = v ? 1 : 0;
     if (a === hooksActive) return;
     hooksActive = a;
-    for (const ref of poolMachines) {
-      const m = ref.deref();
-      if (!m) poolMachines.delete(ref);
-      else for (const p of poolsOf.get(m) ?? []) p.refreshSlow();
-    }
+    if (a === 1) hooksOn();
   },
   /** Called on every slow-path alloc before a block is taken; return true to fail the allocation. */
   before_alloc: null as null | ((pool: dma_pool, gfp: gfp_t) => boolean),
@@ -107,10 +157,11 @@ export const dmapool_slow_hooks = {
 export class dma_pool {
   /*
    * Every field is `declare`d and set in the constructor: under ES2022
-   * class-field semantics a plain declaration (or an initializer) defines the
-   * field before the constructor runs, as undefined first, which makes V8 type
-   * it "any" and re-check every load on the hot path (Smi tag, map of each
-   * typed array), and fixes the object's layout in declaration order. The
+   * class-field semantics a plain declaration defines the field as undefined
+   * before the constructor runs, which makes V8 type it "any" and re-check every
+   * load on the hot path (Smi tag, map of each typed array), and any declared or
+   * initialised field takes its place in the object's layout in declaration
+   * order, before the constructor's stores. The
    * constructor stores the hot-path fields first, so alloc and free read two
    * cache lines of the object, not four (it matters with 1,000 pools in use).
    */
@@ -177,6 +228,10 @@ export class dma_pool {
   declare poisonOverride: boolean | null;
   /** Poisoning as last applied to the free blocks (refreshPoison poisons them when it turns on). */
   declare poisoned: boolean;
+  /** `slow` without the hooks' switch: 1 when poisoning is on or the pool is destroyed. */
+  declare slowBase: number;
+  /** 1 while this pool is in fastPools. */
+  declare inFast: number;
   declare destroyed: boolean;
   /** Sanitizer state (allocation sites etc.), owned by kernel/dma/debug. */
   declare ext: unknown;
@@ -236,6 +291,8 @@ export class dma_pool {
     this.hkeys = 0;
     this.poisonOverride = null;
     this.poisoned = this.machine.poison;
+    this.slowBase = 0;
+    this.inFast = 0;
     this.destroyed = false;
     this.ext = null;
     this.refreshSlow();
@@ -263,7 +320,9 @@ export class dma_pool {
 
   refreshSlow(): void {
     // A destroyed pool keeps the slow path whatever its poisoning: only there is its use reported.
-    this.slow = this.poison || this.destroyed || hooksActive !== 0 ? 1 : 0;
+    this.slowBase = this.poison || this.destroyed ? 1 : 0;
+    this.slow = this.slowBase | hooksActive;
+    if (this.slow === 0) markFast(this);
   }
 
   /** Block index within its page for a page offset, or -1 when no block starts there. */
@@ -605,6 +664,7 @@ function pool_alloc_slow(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref)
   if (mem_flags & __GFP_ZERO) m.u8.fill(0, at, at + pool.size);
   else if (pool.poison) m.u8.fill(POOL_POISON_ALLOCATED, at, at + pool.size);
   if (hooks.after_alloc) hooks.after_alloc(pool, b, vaddr);
+  if (pool.slow !== 0) healSlow(pool);
   return vaddr;
 }
 
@@ -624,8 +684,9 @@ export function dma_pool_zalloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_ad
 export function dma_pool_free(pool: dma_pool, vaddr: number, dma: dma_addr_t): void {
   /*
    * The arena page from the low 32 bits of vaddr alone (>>> is modulo 2^32):
-   * the arena is at most 4 GiB (2^20 pages), so its page number modulo 2^20 is
-   * exact for every address in it, and no boxed double base is loaded. An
+   * the arena is at most 4 GiB (2^20 pages) and its base is page aligned (the
+   * Machine constructor checks both), so its page number modulo 2^20 is exact
+   * for every address in it, and no boxed double base is loaded. An
    * address outside the arena (or NaN, which gives 0) lands on some arena page;
    * `o` below is computed from the real vaddr and fails the block-start test,
    * so a bounds check on pg is all the range check needed.
@@ -658,7 +719,7 @@ export function dma_pool_free(pool: dma_pool, vaddr: number, dma: dma_addr_t): v
         if ((w & bit) === 0) {
           fl[wi] = w | bit;
           const t = pool.top;
-          // The stack grows only past the most blocks ever free at once (the store would be dropped past its end).
+          // The stack grows only past the most blocks ever free at once; at t === fbase the store would overwrite the bitmap's first word.
           if (t !== fb) fl[t] = b;
           else pushGrow(pool, b);
           pool.top = t + 1;
@@ -677,6 +738,7 @@ function pool_free_slow(pool: dma_pool, slot: number, vaddr: number): void {
     pool.machine.u8.fill(POOL_POISON_FREED, at, at + pool.size);
   }
   dmapool_slow_hooks.after_free?.(pool, slot, vaddr);
+  healSlow(pool);
 }
 
 /* The error path of dma_pool_free: decide which report, in the kernel's order. */
@@ -730,7 +792,7 @@ export function dma_pool_destroy(pool: dma_pool | null): void {
     for (let p = 0; p < pool.nr_pages; p++) dma_free_coherent(dev, pool.allocation, pool.pages[p << 1]!, pool.pages[(p << 1) + 1]!);
   }
   pool.destroyed = true;
-  pool.slow = 1;
+  pool.refreshSlow();
 }
 
 const DMAM_POOL_RELEASE = 'dmam_pool_release';

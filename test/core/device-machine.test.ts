@@ -123,6 +123,9 @@ describe('the machine', () => {
       { ram: [{ start: 0, size: 8 * MiB }, { start: 4 * MiB, size: 8 * MiB }] },
       { ram: [{ start: 0, size: 3 * GiB }, { start: 4 * GiB, size: 2 * GiB }] },
       { page_order: 'middle' as 'low-first' },
+      // An arena base that is not page aligned (dma_pool_free finds pages from an address's low 32 bits).
+      { ram: [{ start: 0, size: 8 * MiB }], arena: { buffer: new ArrayBuffer(8 * MiB), vbase: 2 ** 40 + 0x800 } },
+      { ram: [{ start: 0, size: 8 * MiB }], arena: { buffer: new ArrayBuffer(8 * MiB), vbase: 0.5 } },
     ];
     for (const o of bad) {
       expect(() => create_machine(o)).toThrow(DmashimError);

@@ -107,6 +107,8 @@ export class Machine {
   /** Bumped whenever a debug setting changes, so pools refresh their cached hot-path flags. */
   debugEpoch = 0;
   readonly bridged: boolean;
+  /** Set by dispose(): the machine's pools are no longer reachable through it. */
+  disposed = false;
   private readonly slot: number;
 
   constructor(opts: MachineOptions = {}) {
@@ -147,6 +149,10 @@ export class Machine {
     if (opts.arena) {
       if (!(opts.arena.buffer instanceof ArrayBuffer) || opts.arena.buffer.byteLength < arenaOff) {
         invalidOption(`arena buffer must be an ArrayBuffer of at least ${arenaOff} bytes`);
+      }
+      // Page aligned: dma_pool_free finds the arena page from the low 32 bits of an address, exact only then.
+      if (!Number.isSafeInteger(opts.arena.vbase) || opts.arena.vbase < 0 || opts.arena.vbase % PAGE_SIZE !== 0) {
+        invalidOption(`arena vbase must be a page-aligned safe integer address, got ${String(opts.arena.vbase)}`);
       }
       this.buffer = opts.arena.buffer;
       this.vbase = opts.arena.vbase;
@@ -218,6 +224,7 @@ export class Machine {
 
   /** Release this machine's vaddr window (its memory goes with the last reference). */
   dispose(): void {
+    this.disposed = true;
     if (this.slot >= 0 && registry[this.slot] === this) registry[this.slot] = undefined;
     if (bridgeMachine === this) bridgeMachine = undefined;
     if (current === this) current = undefined;

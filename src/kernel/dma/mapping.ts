@@ -195,7 +195,7 @@ function coherentFree(dev: device, size: number, vaddr: number, dma: number): vo
 export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t, attrs = 0): number {
   void attrs;
   if (!dev) return 0;
-  // The condition first: the message is a template string, built only when it is printed.
+  // The condition first: the message is a template string, built only when the mask is missing.
   if (dev.coherent_dma_mask === 0n) WARN_ON_ONCE(true, 'kernel/dma/mapping.c dma_alloc_attrs', `${dev.name}: WARN_ON_ONCE(!dev->coherent_dma_mask)`);
   /*
    * Since 6.2 the kernel refuses __GFP_COMP here, before any allocator is asked: a

@@ -161,9 +161,9 @@ export class dma_pool {
    * before the constructor runs, which makes V8 type it "any" and re-check every
    * load on the hot path (Smi tag, map of each typed array), and any declared or
    * initialised field takes its place in the object's layout in declaration
-   * order, before the constructor's stores. The
-   * constructor stores the hot-path fields first, so alloc and free read two
-   * cache lines of the object, not four (it matters with 1,000 pools in use).
+   * order, before the constructor's stores. The constructor stores the
+   * hot-path fields first, so alloc and free read two cache lines of the object,
+   * not four (it matters with 1,000 pools in use).
    */
   /** Number of free blocks on the stack. */
   declare top: number;
@@ -366,7 +366,6 @@ export class dma_pool {
 }
 
 const poolsOf = new WeakMap<Machine, Set<dma_pool>>();
-
 
 /* A table that finds nothing: a new pool's, and a destroyed pool's. */
 const EMPTY_HTAB = new Int32Array(2);
@@ -589,7 +588,7 @@ function pool_alloc_page(pool: dma_pool, gfp: gfp_t): number {
   htabReserve(pool, p);
   htabAddPage(pool, p);
   if (pool.poison) m.u8.fill(POOL_POISON_FREED, off, off + pool.allocation);
-  // Pushed highest first, so the page's lowest block is handed out first (ascending order, on top of older free blocks).
+  // Pushed highest first, so the page's blocks are handed out lowest address first (a page is carved only when none is free).
   const fl = pool.fl;
   const fb = pool.fbase;
   let t = pool.top;

@@ -61,15 +61,18 @@ describe('dma_pool free state (stack + bitmap)', () => {
     dma_pool_destroy(p);
   });
 
-  it('a new page goes on top of older free blocks, lowest address first', () => {
+  it('a page is carved only when no block is free, and handed out lowest address first', () => {
     const p = dma_pool_create('top', dev, 1024, 1024, 0)!;
     const a = [alloc(p), alloc(p), alloc(p), alloc(p)];
     expect(p.head).toBe(-1);
     dma_pool_free(p, a[1]!.v, a[1]!.d);
     // The stack holds one block; the next alloc takes it, the one after carves page 2.
     expect(alloc(p)).toEqual(a[1]);
+    expect(p.nr_pages).toBe(1);
     const b = alloc(p);
     expect(p.nr_pages).toBe(2);
+    // The new page's first block is at its start (the machine's vaddr base is page aligned).
+    expect(b.v % 4096).toBe(0);
     expect(b.v).not.toBe(a[0]!.v);
     const c = alloc(p);
     expect(c.v - b.v).toBe(1024);

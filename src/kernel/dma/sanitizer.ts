@@ -93,7 +93,8 @@ export function sanitizer_configure(m: Machine, o: SanitizerOptions): void {
 
 dmapool_slow_hooks.before_alloc = (pool, gfp) => {
   might_alloc(gfp, 'mm/dmapool.c dma_pool_alloc');
-  return should_fail(pool.machine, 'pool', pool.dev.name, pool.name, gfp, `dma_pool_alloc(${pool.name})`);
+  // Armed first, as dma_alloc_attrs does: the label is a string built per call, and this runs on every slow-path alloc.
+  return fault_inject_armed.count > 0 && should_fail(pool.machine, 'pool', pool.dev.name, pool.name, gfp, `dma_pool_alloc(${pool.name})`);
 };
 dmapool_slow_hooks.after_alloc = (pool, slot) => {
   if (!stackdepot.enabled) return;

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -159,6 +160,20 @@ EXPORT int32_t dmashim_bridge_init(const struct dmashim_ops *o, uint32_t abi, in
 	pthread_key_create(&slot_key, slot_release);
 	/* Line-buffered stdout keeps the program's output in step with the kernel log on stderr. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/*
+	 * Node puts a pipe or socket on fds 0-2 in non-blocking mode, and the flag
+	 * belongs to the open file, which the program's stdio shares: a printf that
+	 * meets a full pipe (a slow reader) gets EAGAIN, and stdio drops the text.
+	 * The runner has made node's stdout/stderr streams before this call (so node
+	 * does not set the flag again later); C gets blocking descriptors, as any
+	 * program started from a shell has. Node's own writes to them then block too,
+	 * which suits a synchronous runner.
+	 */
+	for (int fd = 0; fd <= 2; fd++) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && (fl & O_NONBLOCK))
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	}
 	ready = 1;
 	return 0;
 }

@@ -219,6 +219,9 @@ export function run(cfg: RunConfig): void {
     values[name] = koffi.register(f, type);
   }
   koffi.struct('dmashim_ops', members as Record<string, object>);
+  // Node makes its stdout/stderr streams lazily and puts a pipe in non-blocking mode when it does; that must happen
+  // before dmashim_bridge_init gives C blocking descriptors (a C printf into a non-blocking full pipe loses its text).
+  if (process.stdout.fd !== 1 || process.stderr.fd !== 2) fail('internal: stdout/stderr are not fds 1 and 2');
   const init = lib.func(
     'int32_t dmashim_bridge_init(const dmashim_ops *o, uint32_t abi, int32_t nr_ops, void *arena, double size, int32_t threaded)',
   );

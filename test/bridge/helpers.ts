@@ -2,7 +2,7 @@
  * Running C programs through `dmashim run`, each in its own process (a crash
  * cannot reach vitest), and the reasons to skip when the bridge cannot work here.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
@@ -40,6 +40,38 @@ export function dmashim_run(files: string[], options: string[] = [], args: strin
   if (args.length) argv.push('--', ...args);
   const r = spawnSync(process.execPath, argv, { cwd: ROOT, env, encoding: 'utf8', timeout: timeoutMs });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * dmashim_run with a slow reader: nothing is read from the program's stdout and
+ * stderr for `stallMs`, so its pipes fill up, then everything is read.
+ */
+export function dmashim_run_stalled(files: string[], args: string[], stallMs: number, timeoutMs = 60_000): Promise<RunResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env['VITEST'];
+  delete env['DMASHIM_QUIET'];
+  delete env['NODE_OPTIONS'];
+  const argv = [BIN, 'run', ...files.map((f) => (f.includes('/') ? f : path.join(C_DIR, f))), '--', ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.pause();
+    child.stderr.pause();
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const stall = setTimeout(() => {
+      child.stdout.resume();
+      child.stderr.resume();
+    }, stallMs);
+    const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(stall);
+      clearTimeout(kill);
+      resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
 }
 
 /** The line number of the comment `MARK name` in a C file of test/bridge/c. */

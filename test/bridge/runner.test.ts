@@ -1,6 +1,6 @@
 /* The runner: threads, crashes, compile errors, refusals, exit status, and koffi being optional. */
 import { describe, test, expect } from 'vitest';
-import { bridge_skip_reason, dmashim_run } from './helpers.ts';
+import { bridge_skip_reason, dmashim_run, dmashim_run_stalled } from './helpers.ts';
 import { koffi_unavailable_reason } from '../../src/bridge/koffi.ts';
 import { DMASHIM_ABI_VERSION } from '../../src/bridge/abi.ts';
 
@@ -64,6 +64,24 @@ describe('dmashim run', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`bench_noop x1000 abi=${DMASHIM_ABI_VERSION}\npool ok\n`);
     expect(r.status).toBe(0);
+  });
+
+  test('a program writing into pipes nobody reads for a while loses nothing on stdout or stderr (node leaves pipes non-blocking)', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    // 1000 lines of 2 KB (2 MB, a pipe holds 64 KB) and 100 kernel-log lines, while the reader stalls for 1.5 s.
+    const r = await dmashim_run_stalled(['bigout.c'], ['1000'], 1500);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('bigout:'))).toEqual([]);
+    expect(r.status).toBe(0);
+    const out = r.stdout.split('\n');
+    expect(out.pop()).toBe('');
+    expect(out.length).toBe(1000);
+    const fill = 'x'.repeat(2000);
+    out.forEach((l, i) => {
+      if (l !== `out ${i} ${fill}`) expect.fail(`stdout line ${i}: ${l.slice(0, 40)}... (${l.length} chars)`);
+    });
+    const err = r.stderr.split('\n').filter((l) => l !== '');
+    expect(err.length).toBe(100);
+    expect(new Set(err)).toEqual(new Set(['dma_pool_free: NULL pool (called at test/bridge/c/bigout.c:19)']));
   });
 
   test('koffi is optional: its absence is explained', () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { GFP_KERNEL, DmashimError, dma_addr, dma_alloc_coherent, device_unregister, stackdepot } from '../../src/index.ts';
+import { GFP_KERNEL, DmashimError, dma_addr, dma_alloc_coherent, dma_free_coherent, device_unregister, stackdepot } from '../../src/index.ts';
 import {
   dma_map_single,
   dma_map_single_attrs,
@@ -13,7 +13,7 @@ import {
   DMA_MAPPING_ERROR,
   DMA_ATTR_SKIP_CPU_SYNC,
 } from '../../src/kernel/dma/mapping.ts';
-import { dma_debug_mark_area, debug_count_of } from '../../src/kernel/dma/debug.ts';
+import { dma_debug_mark_area, debug_count_of, dma_debug_state } from '../../src/kernel/dma/debug.ts';
 import { kmalloc, kfree } from '../../src/mm/slab.ts';
 import { alloc_page, page_address, virt_to_phys } from '../../src/mm/page.ts';
 import { vmalloc } from '../../src/mm/vmalloc.ts';
@@ -187,6 +187,38 @@ describe('dma-debug: cacheline overlap, pending mappings at unregister, first er
     expect(logged(() => dma_map_single(dev, buf, 32, DMA_TO_DEVICE))).toBe('');
     expect(logged(() => dma_map_single_attrs(dev, buf, 32, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC))).toBe('');
     expect(logged(() => dma_map_single(dev, buf, 16, DMA_BIDIRECTIONAL))).toBe(`${P}cacheline tracking EEXIST, overlapping mappings aren't supported\n`);
+  });
+
+  it('overlap counting per cacheline: the 9th mapping of one line warns once ("exceeded 7"), unmapping counts back down, a coherent buffer claims its first line', () => {
+    const { m, dev, buf } = setup();
+    const s0 = dma_debug_state(m);
+    const d: number[] = [];
+    const map = (): string =>
+      logged_raw(() => {
+        const x = dma_map_single_attrs(dev, buf, 64, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+        dma_mapping_error(dev, x);
+        d.push(x);
+      });
+    for (let i = 0; i < 8; i++) expect(map()).toBe('');
+    expect(map()).toContain(`DMA-API: exceeded 7 overlapping mappings of cacheline 0x${(virt_to_phys(buf) / 64).toString(16).padStart(16, '0')}`);
+    expect(map()).toBe('');
+    expect(s0.cachelines.size).toBe(1);
+    // Down to one mapping: the line is still tracked, so a new mapping without SKIP_CPU_SYNC collides.
+    for (let i = 0; i < 9; i++) dma_unmap_single(dev, d.pop()!, 64, DMA_FROM_DEVICE);
+    expect(s0.cachelines.size).toBe(1);
+    let bidi = 0;
+    expect(logged(() => (bidi = dma_map_single(dev, buf, 16, DMA_BIDIRECTIONAL)))).toBe(`${P}cacheline tracking EEXIST, overlapping mappings aren't supported\n`);
+    dma_mapping_error(dev, bidi);
+    dma_unmap_single(dev, d.pop()!, 64, DMA_FROM_DEVICE);
+    expect(s0.cachelines.size).toBe(1);
+    dma_unmap_single(dev, bidi, 16, DMA_BIDIRECTIONAL);
+    expect(s0.cachelines.size).toBe(0);
+    // A coherent buffer's first line is tracked while it lives.
+    const h = dma_addr();
+    const v = dma_alloc_coherent(dev, 8192, h, GFP_KERNEL);
+    expect(s0.cachelines.size).toBe(1);
+    expect(logged(() => dma_free_coherent(dev, 8192, v, h.value))).toBe('');
+    expect(s0.cachelines.size).toBe(0);
   });
 
   it('device_unregister with live mappings: pending DMA allocations + one entry', () => {

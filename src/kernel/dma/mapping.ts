@@ -38,10 +38,9 @@ import {
 } from './direct.ts';
 import { capture_site } from '../../lib/stackdepot.ts';
 import {
-  debug_add_entry,
-  debug_find_entry,
-  debug_remove_entry,
-  debug_entry_new,
+  debug_find_slot,
+  debug_dev_find,
+  debug_remove,
   debug_check_area,
   debug_check_sg_segment,
   debug_dma_mapping_error,
@@ -58,7 +57,7 @@ import {
   type2name,
 } from './debug.ts';
 import { DMA_MAPPING_ERROR, DMA_ATTR_SKIP_CPU_SYNC } from '../../include/linux/dma-mapping.ts';
-import { valid_dma_direction } from '../../include/linux/dma-direction.ts';
+import { valid_dma_direction, DMA_BIDIRECTIONAL } from '../../include/linux/dma-direction.ts';
 import { ENOMEM, ENXIO, EINVAL } from '../../include/linux/errno.ts';
 import { BUG } from '../panic.ts';
 import { irqs_disabled, might_alloc } from '../sched/context.ts';
@@ -242,7 +241,8 @@ export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref,
     vaddr = m.offToVirt(off);
   }
   const voff = dev.machine.virtToOff(vaddr);
-  debug_add_entry(debug_entry_new(dev, dma_debug_coherent, handle.value, size, vaddr, voff >= 0 ? dev.machine.offToPhys(voff) : -1, 0));
+  // Straight into the typed-array tracking: no entry object per allocation (each dma_pool page comes through here).
+  debug_add(debug_dev(dev), dma_debug_coherent, handle.value, size, vaddr, voff >= 0 ? dev.machine.offToPhys(voff) : -1, DMA_BIDIRECTIONAL, 0, capture_site(), 0, 0);
   return vaddr;
 }
 
@@ -270,33 +270,35 @@ export function dma_free_attrs(dev: device, size: number, cpu_addr: number, dma_
   const inRegion = cpu_addr !== 0 && region?.contains?.(cpu_addr) === true;
   if (!inRegion) WARN_ON(irqs_disabled(), 'kernel/dma/mapping.c dma_free_attrs', 'WARN_ON(irqs_disabled())');
   if (!dev || !cpu_addr) return;
-  const e = debug_find_entry(dev, dma_handle);
-  if (!e) {
+  // The tracking's slot, read in place: no entry snapshot per free (each dma_pool page goes back through here).
+  const d = debug_dev_find(dev);
+  const i = d ? debug_find_slot(d, dma_handle) : -1;
+  if (!d || i < 0) {
     dma_debug_err(dev, `device driver tries to free DMA memory it has not allocated [device address=${fmt_0x016llx(dma_handle)}] [size=${size} bytes]`);
     return;
   }
-  if (e.size !== size) {
+  if (d.size[i] !== size) {
     dma_debug_err(
       dev,
-      `device driver frees DMA memory with different size [device address=${fmt_0x016llx(dma_handle)}] [map size=${e.size} bytes] [unmap size=${size} bytes]`,
+      `device driver frees DMA memory with different size [device address=${fmt_0x016llx(dma_handle)}] [map size=${d.size[i]} bytes] [unmap size=${size} bytes]`,
     );
     return;
   }
-  if (e.type !== dma_debug_coherent) {
+  if (d.type[i] !== dma_debug_coherent) {
     dma_debug_err(
       dev,
-      `device driver frees DMA memory with wrong function [device address=${fmt_0x016llx(dma_handle)}] [size=${size} bytes] [mapped as ${type2name[e.type]}] [unmapped as coherent]`,
+      `device driver frees DMA memory with wrong function [device address=${fmt_0x016llx(dma_handle)}] [size=${size} bytes] [mapped as ${type2name[d.type[i]!]}] [unmapped as coherent]`,
     );
     return;
   }
-  if (e.cpu !== cpu_addr) {
+  if (d.cpu[i] !== cpu_addr) {
     dma_debug_err(
       dev,
-      `device driver frees DMA memory with different CPU address [device address=${fmt_0x016llx(dma_handle)}] [size=${size} bytes] [cpu alloc address=0x${fmt_p(e.cpu)}] [cpu free address=0x${fmt_p(cpu_addr)}]`,
+      `device driver frees DMA memory with different CPU address [device address=${fmt_0x016llx(dma_handle)}] [size=${size} bytes] [cpu alloc address=0x${fmt_p(d.cpu[i]!)}] [cpu free address=0x${fmt_p(cpu_addr)}]`,
     );
     return;
   }
-  debug_remove_entry(e, 2);
+  debug_remove(d, i, 2);
   if (mmap_hold(dev, size, cpu_addr, dma_handle)) return;
   coherentFree(dev, size, cpu_addr, dma_handle);
 }

@@ -13,7 +13,12 @@
  * callback (dmashim_bench_noop) timed in the same child process, round by round
  * with the row. koffi's callback cost moves by several ns between processes,
  * which alone flipped the bridge target when it was divided by a callback timed
- * in the bench process.
+ * in the bench process. Within one process, too, this VM has phases (~0.1-1 s)
+ * in which every JS call, the bare callback included, runs up to 1.9x slower
+ * while C code barely moves; a phase that covers the callback loops of some
+ * rounds and the alloc loops of others skews a ratio of whole-row means either
+ * way. So each line also carries every round's [noop, alloc, free], and the
+ * target pairs them round by round (pairedRatio).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -30,6 +35,27 @@ export interface BridgeSample {
   cached?: number;
   /** ns per dmashim_bench_noop() (one bare `void (void)` koffi callback), timed in this rep of this row; absent from a program that predates it. */
   noop_ns?: number;
+  /** Each round's [noop, alloc, free] ns per call, in round order (the first round allocates the pages). */
+  per_round?: [number, number, number][];
+}
+
+/**
+ * The row's cost in bare callbacks, paired round by round: r_i = op_i / noop_i
+ * (the callback timed right before that round's alloc loop), and the workload's
+ * ratio is the mean over its rounds with the steady rounds' ratio taken as
+ * their median: (r_0 + (R - 1) * median(r_1..r_R-1)) / R. The first round keeps
+ * its full weight (it allocates every page, as in dmapool_test); a phase change
+ * inside one steady round cannot move the result. `col`: 1 alloc, 2 free.
+ */
+export function pairedRatio(per: readonly (readonly number[])[], col: 1 | 2): number {
+  if (per.length === 0) return NaN;
+  const r = per.map((x) => x[col]! / x[0]!);
+  if (r.some((x) => !Number.isFinite(x))) return NaN;
+  if (r.length === 1) return r[0]!;
+  const steady = r.slice(1).sort((a, b) => a - b);
+  const h = steady.length >> 1;
+  const med = steady.length % 2 ? steady[h]! : (steady[h - 1]! + steady[h]!) / 2;
+  return (r[0]! + (r.length - 1) * med) / r.length;
 }
 
 export interface BridgeOptions {

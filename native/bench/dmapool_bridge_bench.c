@@ -15,8 +15,11 @@
  * The yardstick, "noop_ns": each round also times as many calls of
  * dmashim_bench_noop() (one bare koffi callback of the fast ops' shape) as the
  * row has blocks, right before its alloc half. koffi's callback cost differs
- * by several ns from one process to the next, so the target divides by the
- * callback measured in this process, over the same stretch of time.
+ * by several ns from one process to the next, and within one process this VM
+ * has phases of ~0.1-1 s in which every JS call (the bare callback too) runs up
+ * to 1.9x slower while C barely moves, so the target divides by the callback
+ * measured in this process, in the same round: "rounds" carries each round's
+ * [noop, alloc, free] ns per call for bench/run.ts to pair.
  *
  * Environment: BENCH_REPS timed passes (default 3) after one warm-up pass;
  * BENCH_ROUNDS rounds per row (default 100).
@@ -60,7 +63,7 @@ static unsigned int nr_blocks(size_t size)
 	return (unsigned int)(b < 1024 ? 1024 : b > 8192 ? 8192 : b);
 }
 
-static int run_row(size_t k, int rep, unsigned int rounds, struct pair *p)
+static int run_row(size_t k, int rep, unsigned int rounds, struct pair *p, double *per)
 {
 	const struct param *pr = &params[k];
 	unsigned int blocks = nr_blocks(pr->size);
@@ -90,17 +93,25 @@ static int run_row(size_t k, int rep, unsigned int rounds, struct pair *p)
 		double t1 = now_ns();
 		for (unsigned int i = 0; i < blocks; i++)
 			dma_pool_free(pool, p[i].v, p[i].dma);
-		tf += now_ns() - t1;
+		double t2 = now_ns();
+		tf += t2 - t1;
 		ta += t1 - t0;
+		per[3 * r] = (t0 - tn0) / blocks;
+		per[3 * r + 1] = (t1 - t0) / blocks;
+		per[3 * r + 2] = (t2 - t1) / blocks;
 		/* Row (c') must really have run through the C-side cache (dmashim run --pool-cache). */
 		cached |= dmashim_pool_cached(pool) > 0;
 	}
 	dma_pool_destroy(pool);
-	if (rep >= 0)
-		printf("BENCH {\"row\":%zu,\"size\":%zu,\"rep\":%d,\"rounds\":%u,\"alloc_ns\":%.4f,\"free_ns\":%.4f,\"ns\":%.4f,"
-		       "\"cached\":%d,\"noop_ns\":%.4f}\n",
-		       k, pr->size, rep, rounds, ta / ((double)rounds * blocks), tf / ((double)rounds * blocks),
-		       (ta + tf) / (2.0 * rounds * blocks), cached, tn / ((double)rounds * blocks));
+	if (rep < 0)
+		return 0;
+	printf("BENCH {\"row\":%zu,\"size\":%zu,\"rep\":%d,\"rounds\":%u,\"alloc_ns\":%.4f,\"free_ns\":%.4f,\"ns\":%.4f,"
+	       "\"cached\":%d,\"noop_ns\":%.4f,\"per_round\":[",
+	       k, pr->size, rep, rounds, ta / ((double)rounds * blocks), tf / ((double)rounds * blocks),
+	       (ta + tf) / (2.0 * rounds * blocks), cached, tn / ((double)rounds * blocks));
+	for (unsigned int r = 0; r < rounds; r++)
+		printf("%s[%.2f,%.2f,%.2f]", r ? "," : "", per[3 * r], per[3 * r + 1], per[3 * r + 2]);
+	printf("]}\n");
 	return 0;
 }
 
@@ -111,7 +122,8 @@ int main(void)
 	e = getenv("BENCH_ROUNDS");
 	unsigned int rounds = e ? (unsigned int)atoi(e) : 100;
 	struct pair *p = calloc(8192, sizeof(*p));
-	if (!p || rounds == 0)
+	double *per = calloc((size_t)rounds * 3 + 3, sizeof(*per));
+	if (!p || !per || rounds == 0)
 		return 2;
 	dev_set_name(&test_dev, "dmapool-test");
 	/* A static device has no dma_mask storage of its own; give it the usual one. */
@@ -126,10 +138,11 @@ int main(void)
 	}
 	for (int rep = -1; rep < reps; rep++)
 		for (size_t k = 0; k < NPARAMS; k++)
-			if (run_row(k, rep, rounds, p))
+			if (run_row(k, rep, rounds, p, per))
 				return 1;
 	device_unregister(&test_dev);
 	free(p);
+	free(per);
 	fflush(stdout);
 	return 0;
 }

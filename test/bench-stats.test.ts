@@ -1,0 +1,43 @@
+/* The bridge target's estimator (bench/lib/bridge.ts pairedRatio): rounds paired with their own callback timing. */
+import { describe, it, expect } from 'vitest';
+import { pairedRatio } from '../bench/lib/bridge.ts';
+
+describe('pairedRatio', () => {
+  it('charges the first round (page allocation) at full weight and the steady rounds at their median', () => {
+    // r = [10, 1.1, 1.1, 1.1] for alloc: (10 + 3 * 1.1) / 4
+    const per: [number, number, number][] = [
+      [100, 1000, 100],
+      [100, 110, 120],
+      [200, 220, 240],
+      [100, 110, 120],
+    ];
+    expect(pairedRatio(per, 1)).toBeCloseTo(3.325, 10);
+    expect(pairedRatio(per, 2)).toBeCloseTo((1 + 3 * 1.2) / 4, 10);
+  });
+
+  it('a round whose callback and op were timed in different phases cannot move the result', () => {
+    const quiet: [number, number, number][] = [
+      [100, 130, 110],
+      [100, 110, 110],
+      [100, 110, 110],
+      [100, 110, 110],
+      [100, 110, 110],
+    ];
+    const straddle = quiet.map((r) => [...r] as [number, number, number]);
+    straddle[2] = [190, 110, 110]; // callback slow, op fast
+    straddle[3] = [100, 210, 110]; // op slow
+    expect(pairedRatio(straddle, 1)).toBeCloseTo(pairedRatio(quiet, 1), 10);
+    // Whereas a ratio of whole-row means moves with one round timed in a slow phase.
+    const slowOp = quiet.map((r) => [...r] as [number, number, number]);
+    slowOp[3] = [100, 210, 110];
+    expect(pairedRatio(slowOp, 1)).toBeCloseTo(pairedRatio(quiet, 1), 10);
+    const mean = (rows: [number, number, number][], c: number): number => rows.reduce((a, r) => a + r[c]!, 0) / rows.length;
+    expect(mean(slowOp, 1) / mean(slowOp, 0) - mean(quiet, 1) / mean(quiet, 0)).toBeCloseTo(0.2, 10);
+  });
+
+  it('one round is its own ratio; no rounds or a zero timing give NaN', () => {
+    expect(pairedRatio([[80, 100, 90]], 1)).toBeCloseTo(1.25, 10);
+    expect(pairedRatio([], 1)).toBeNaN();
+    expect(pairedRatio([[0, 100, 90], [80, 100, 90]], 2)).toBeNaN();
+  });
+});

@@ -1,6 +1,7 @@
 /* The bridge target's estimator (bench/lib/bridge.ts pairedRatio): rounds paired with their own callback timing. */
 import { describe, it, expect } from 'vitest';
-import { pairedRatio } from '../bench/lib/bridge.ts';
+import { pairedRatio, MIN_QUIET_ROUNDS } from '../bench/lib/bridge.ts';
+import { quietMask } from '../bench/lib/phase.ts';
 
 describe('pairedRatio', () => {
   it('charges the first round (page allocation) at full weight and the steady rounds at their median', () => {
@@ -39,5 +40,25 @@ describe('pairedRatio', () => {
     expect(pairedRatio([[80, 100, 90]], 1)).toBeCloseTo(1.25, 10);
     expect(pairedRatio([], 1)).toBeNaN();
     expect(pairedRatio([[0, 100, 90], [80, 100, 90]], 2)).toBeNaN();
+  });
+
+  it('with a callback ceiling, steady rounds timed in a slow phase are left out, if enough quiet ones remain', () => {
+    const quiet = Array.from({ length: MIN_QUIET_ROUNDS }, (): [number, number, number] => [100, 114, 115]);
+    const slow = Array.from({ length: MIN_QUIET_ROUNDS + 5 }, (): [number, number, number] => [180, 225, 225]);
+    const per: [number, number, number][] = [[100, 500, 120], ...quiet, ...slow];
+    const R = per.length;
+    expect(pairedRatio(per, 1, 125)).toBeCloseTo((5 + (R - 1) * 1.14) / R, 10);
+    // No ceiling: the slow majority decides the median.
+    expect(pairedRatio(per, 1)).toBeCloseTo((5 + (R - 1) * 1.25) / R, 10);
+    // Too few quiet rounds: all are used.
+    const few: [number, number, number][] = [[100, 500, 120], ...quiet.slice(1), ...slow];
+    expect(pairedRatio(few, 1, 125)).toBeCloseTo(pairedRatio(few, 1), 10);
+  });
+});
+
+describe('quietMask', () => {
+  it('marks readings within the tolerance of the fastest', () => {
+    expect(quietMask([0.6, 0.74, 0.76, 1.0, NaN], 1.25)).toEqual([true, true, false, false, false]);
+    expect(quietMask([])).toEqual([]);
   });
 });

@@ -46,13 +46,20 @@ export interface BridgeSample {
  * their median: (r_0 + (R - 1) * median(r_1..r_R-1)) / R. The first round keeps
  * its full weight (it allocates every page, as in dmapool_test); a phase change
  * inside one steady round cannot move the result. `col`: 1 alloc, 2 free.
+ *
+ * `noopCeil`: steady rounds whose callback took longer were timed inside one of
+ * the VM's slow phases (bench/lib/phase.ts), where JS work slows more than the
+ * callback does; they are left out when at least MIN_QUIET_ROUNDS remain.
  */
-export function pairedRatio(per: readonly (readonly number[])[], col: 1 | 2): number {
+export const MIN_QUIET_ROUNDS = 10;
+
+export function pairedRatio(per: readonly (readonly number[])[], col: 1 | 2, noopCeil = Infinity): number {
   if (per.length === 0) return NaN;
   const r = per.map((x) => x[col]! / x[0]!);
   if (r.some((x) => !Number.isFinite(x))) return NaN;
   if (r.length === 1) return r[0]!;
-  const steady = r.slice(1).sort((a, b) => a - b);
+  const quiet = r.slice(1).filter((_, i) => per[i + 1]![0]! <= noopCeil);
+  const steady = (quiet.length >= MIN_QUIET_ROUNDS ? quiet : r.slice(1)).sort((a, b) => a - b);
   const h = steady.length >> 1;
   const med = steady.length % 2 ? steady[h]! : (steady[h - 1]! + steady[h]!) / 2;
   return (r[0]! + (r.length - 1) * med) / r.length;

@@ -627,7 +627,13 @@ export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_add
   fl[pool.fbase + (b >>> 4)]! &= ~(1 << (b & 15));
   const page = b >>> pool.sh;
   const k = b & pool.kmask;
-  const off = pool.linear !== 0 ? k * pool.size : pool.offs[k]!;
+  /*
+   * Math.imul, not k * size: TurboFan compiles the latter with a minus-zero check
+   * whose branch (product 0, i.e. k === 0) follows the block's place in its page
+   * and mispredicts at 4-16 blocks per page: +3 ns per alloc at 1024-byte blocks,
+   * +6-10 through the bridge. k * size < 2^31 (one page allocation).
+   */
+  const off = pool.linear !== 0 ? Math.imul(k, pool.size) : pool.offs[k]!;
   handle.value = pool.pages[(page << 1) + 1]! + off;
   return pool.pages[page << 1]! + off;
 }
@@ -703,7 +709,8 @@ export function dma_pool_free(pool: dma_pool, vaddr: number, dma: dma_addr_t): v
       if (pool.linear !== 0) {
         // (o + 0.5) keeps an exact multiple from rounding down to the block before it.
         k = pool.sizeShift >= 0 ? o >>> pool.sizeShift : Math.floor((o + 0.5) * pool.invSize);
-        ok = k >= 0 && k < pool.blocks_per_page && k * pool.size === o;
+        // Math.imul: no minus-zero check to mispredict (see dma_pool_alloc); k is in range when it runs.
+        ok = k >= 0 && k < pool.blocks_per_page && Math.imul(k, pool.size) === o;
       } else {
         k = pool.blockAt(o);
         ok = k >= 0;

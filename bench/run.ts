@@ -22,7 +22,7 @@ import { makeCoreEnv, disposeCoreEnv, optionalOff, runCoreRow, type CoreEnv } fr
 import { runThingRow } from './lib/thing.ts';
 import { measureKoffiCallback, type KoffiResult } from './lib/koffi.ts';
 import { runBridge, pairedRatio, type BridgeResult } from './lib/bridge.ts';
-import { jsYardstick, quietMask, QUIET_TOLERANCE, MIN_QUIET } from './lib/phase.ts';
+import { jsYardstick, quietMask, previousFloors, QUIET_TOLERANCE, MIN_QUIET } from './lib/phase.ts';
 import {
   setupScale,
   runScaleOps,
@@ -74,6 +74,10 @@ function parseArgs(argv: readonly string[]): { reps: number; quick: boolean; onl
 }
 
 const opts = parseArgs(process.argv.slice(2));
+const resultsDir = join(ROOT, 'bench', 'results');
+const latestPath = join(resultsDir, 'latest.json');
+// The fastest yardsticks the previous run on this machine saw (bench/lib/phase.ts).
+const prevFloors = previousFloors(latestPath);
 // Bad frees are not part of the workload; keep any log line off the table.
 log_configure({ console: false });
 
@@ -346,7 +350,8 @@ const ratio = (a: Summary | null, b: Summary): number => (a && a.n ? a.median / 
  * least MIN_QUIET of them; else on all. C reference and core come from the same
  * repetitions. The all-repetition medians are printed beside them.
  */
-const quietReps = quietMask(repYard);
+const yardFloor = Math.min(...repYard, prevFloors.jsYardstickNs);
+const quietReps = quietMask(repYard, QUIET_TOLERANCE, prevFloors.jsYardstickNs);
 const nQuiet = quietReps.filter(Boolean).length;
 const judgeQuiet = repYard.length > 0 && nQuiet >= MIN_QUIET && nQuiet < repYard.length;
 const pick = (xs: number[]): Summary => summarize(judgeQuiet ? xs.filter((_, i) => quietReps[i]) : xs);
@@ -388,7 +393,7 @@ const unpairedFreeVsCb = rows.map((r) => (r.bridgeFree && r.bridgeCb ? r.bridgeF
  */
 const bridgeRounds = bridge.ok ? bridge.samples.flatMap((s) => s.per_round ?? []) : [];
 // Steady rounds whose callback ran inside a slow phase of the VM are left out (pairedRatio).
-const noopFloor = bridgeRounds.length ? Math.min(...bridgeRounds.map((x) => x[0])) : NaN;
+const noopFloor = bridgeRounds.length ? Math.min(...bridgeRounds.map((x) => x[0]), prevFloors.bridgeNoopNs) : NaN;
 const noopCeil = Number.isFinite(noopFloor) ? noopFloor * QUIET_TOLERANCE : Infinity;
 const quietRoundShare = bridgeRounds.length ? bridgeRounds.filter((x) => x[0] <= noopCeil).length / bridgeRounds.length : NaN;
 const pairedVsCb = (col: 1 | 2, fallback: number[], ceil: number): number[] =>
@@ -428,7 +433,7 @@ targets.push({
   name: 'bridge: each alloc or free <= 1.25x one bare koffi callback',
   value: Number.isFinite(maxBridgeVsCb)
     ? `max ${fmt(maxBridgeVsCb)} (${worstBridgeOp}, ${rows[worstBridgeRow]!.label}) of the callback timed in the same child process, paired round by round ` +
-      `over undisturbed rounds (${fmt(quietRoundShare * 100, 2)}% of rounds: callback <= ${QUIET_TOLERANCE}x its fastest); all rounds: max ${fmt(bridgeAllVsCb)}; ` +
+      `over undisturbed rounds (${fmt(quietRoundShare * 100, 2)}% of rounds: callback <= ${QUIET_TOLERANCE}x the fastest seen on this machine, ${fmt(noopFloor)} ns); all rounds: max ${fmt(bridgeAllVsCb)}; ` +
       `(${fmt(Math.min(...bridgeCbAll))}–${fmt(Math.max(...bridgeCbAll))} ns)` +
       `; unpaired, row medians: max ${fmt(maxFinite(rows.map((_, k) => Math.max(unpairedAllocVsCb[k]!, unpairedFreeVsCb[k]!))))}` +
       (Number.isFinite(maxBridgeVsBenchCb) ? `; of the bench process's ${fmt(cbNoop)} ns: max ${fmt(maxBridgeVsBenchCb)}` : '')
@@ -524,12 +529,16 @@ if (coreRan) {
       ]),
     ),
     `${'geomean of ratios'.padEnd(15)}  core default x ref ${fmt(gmDefAll)}   core optional off x ref ${fmt(gmOffAll)}   C out-of-band x ref ${fmt(gmOob)}   (all ${repYard.length} reps)`,
-    `${''.padEnd(15)}  undisturbed reps (JS yardstick <= ${QUIET_TOLERANCE}x its fastest, timed around each rep; bench/lib/phase.ts): ${nQuiet} of ${repYard.length}` +
+    `${''.padEnd(15)}  undisturbed reps (JS yardstick timed around each rep <= ${QUIET_TOLERANCE}x the fastest seen on this machine; bench/lib/phase.ts): ${nQuiet} of ${repYard.length}` +
       (nQuiet > 0
         ? `; over them: core default ${fmt(geomean(rows.map((_, k) => ratio(summarize(defS[k]!.filter((_, i) => quietReps[i])), summarize(refS[k]!.filter((_, i) => quietReps[i]))))))}` +
           `, core optional off ${fmt(geomean(rows.map((_, k) => ratio(summarize(offS[k]!.filter((_, i) => quietReps[i])), summarize(refS[k]!.filter((_, i) => quietReps[i]))))))}` +
           `; yardstick ${fmt(Math.min(...repYard), 2)}–${fmt(Math.max(...repYard), 2)} ns`
-        : ''),
+        : `; yardstick ${fmt(Math.min(...repYard), 2)}–${fmt(Math.max(...repYard), 2)} ns`) +
+      (Number.isFinite(prevFloors.jsYardstickNs) ? ` (floor ${fmt(yardFloor, 2)} ns, with earlier runs on this machine)` : ''),
+    ...(repYard.length && nQuiet === 0
+      ? [`${''.padEnd(15)}  THIS RUN NEVER SAW THE MACHINE UNDISTURBED: its core ratios measure the VM's slow phase (judged on all reps)`]
+      : []),
     `${''.padEnd(15)}  best-of-${opts.reps} (min/min): core default ${fmt(gmDefBest)}, core optional off ${fmt(gmOffBest)}; per row (opt. off): ` +
       rows.map((r) => `${r.label} ${fmt(bestRatio(r.coreOff, r.ref))}`).join(', '),
     `${''.padEnd(15)}  against the C reference with its lock elided (language vs language): core default ${fmt(gmDefNoLock)}, core optional off ${fmt(gmOffNoLock)}`,
@@ -562,7 +571,7 @@ if (bridge.ok) {
     ),
     `${''.padEnd(15)}  cb = dmashim_bench_noop(), one bare koffi callback timed in the bridge's process right before each round of the row`,
     `${''.padEnd(15)}  x cb = each round's op / that round's cb, first round (page allocation) at full weight, steady rounds by their median; median of reps;`,
-    `${''.padEnd(15)}         steady rounds inside a slow phase of the VM (cb > ${QUIET_TOLERANCE}x the run's fastest round, ${fmt((1 - quietRoundShare) * 100, 2)}% of rounds) left out; all rounds: max ${fmt(bridgeAllVsCb)}`,
+    `${''.padEnd(15)}         steady rounds inside a slow phase of the VM (cb > ${QUIET_TOLERANCE}x the fastest seen on this machine, ${fmt((1 - quietRoundShare) * 100, 2)}% of rounds) left out; all rounds: max ${fmt(bridgeAllVsCb)}`,
     `${''.padEnd(15)}  unpaired = row median / row's median cb (a phase of slow JS calls in the VM skews it either way)`,
   );
   if (Number.isFinite(cbNoop)) {
@@ -630,8 +639,6 @@ out.push('', 'targets:');
 for (const t of targets) out.push(`  [${t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'FAIL'}] ${t.name}: ${t.value}`);
 
 // Compare with the previous run, when there is one.
-const resultsDir = join(ROOT, 'bench', 'results');
-const latestPath = join(resultsDir, 'latest.json');
 interface PrevRow {
   label: string;
   coreOff: { median: number };
@@ -714,6 +721,10 @@ const json = {
   destroy,
   sg: sg.ok ? sg.points : { skipped: sg.reason },
   targets,
+  floors: {
+    jsYardstickNs: Number.isFinite(yardFloor) ? round4(yardFloor) : Number.isFinite(prevFloors.jsYardstickNs) ? prevFloors.jsYardstickNs : null,
+    bridgeNoopNs: Number.isFinite(noopFloor) ? round4(noopFloor) : Number.isFinite(prevFloors.bridgeNoopNs) ? prevFloors.bridgeNoopNs : null,
+  },
   seconds: Math.round(elapsedSeconds()),
 };
 mkdirSync(resultsDir, { recursive: true });

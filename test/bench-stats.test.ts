@@ -61,4 +61,11 @@ describe('quietMask', () => {
     expect(quietMask([0.6, 0.74, 0.76, 1.0, NaN], 1.25)).toEqual([true, true, false, false, false]);
     expect(quietMask([])).toEqual([]);
   });
+
+  it('with the floor seen on this machine before, a run spent inside a slow phase has no quiet readings', () => {
+    expect(quietMask([1.0, 1.05, 1.1], 1.25)).toEqual([true, true, true]);
+    expect(quietMask([1.0, 1.05, 1.1], 1.25, 0.6)).toEqual([false, false, false]);
+    // A hint above the run's own floor changes nothing.
+    expect(quietMask([0.6, 0.7, 1.0], 1.25, 0.9)).toEqual([true, true, false]);
+  });
 });

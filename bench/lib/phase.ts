@@ -12,6 +12,8 @@
  * the 16-byte row, 80 alternations). Timed around each repetition, it says which
  * repetitions ran undisturbed.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { nowNs } from './stats.ts';
 
 const stack = new Int32Array(8192);
@@ -34,12 +36,44 @@ export function jsYardstick(rounds = 40): number {
 /** How far from undisturbed a yardstick reading may be and still count as quiet. */
 export const QUIET_TOLERANCE = 1.25;
 
-/** Which readings are quiet: at most QUIET_TOLERANCE x the fastest reading of the run. */
-export function quietMask(readings: readonly number[], tolerance = QUIET_TOLERANCE): boolean[] {
+/**
+ * Which readings are quiet: at most QUIET_TOLERANCE x the floor, the fastest
+ * reading of the run or `floorHint` (the fastest seen on this machine before)
+ * if lower. With the hint, a run that spent all its time inside a slow phase
+ * has no quiet readings instead of calling its slow floor quiet.
+ */
+export function quietMask(readings: readonly number[], tolerance = QUIET_TOLERANCE, floorHint = Infinity): boolean[] {
   const finite = readings.filter(Number.isFinite);
   if (finite.length === 0) return readings.map(() => false);
-  const floor = Math.min(...finite);
+  const floor = Math.min(...finite, floorHint);
   return readings.map((x) => Number.isFinite(x) && x <= floor * tolerance);
+}
+
+/** The fastest yardstick readings seen on this machine, carried from run to run in the results JSON. */
+export interface Floors {
+  /** jsYardstick(), ns per op. */
+  jsYardstickNs: number;
+  /** The bridge's dmashim_bench_noop(), ns per call (fastest round). */
+  bridgeNoopNs: number;
+}
+
+/**
+ * The floors of the previous run (`latestPath`, its "floors"), if it ran on the
+ * same machine kind and node: same CPU model and count, same node version.
+ * Infinity where there is none.
+ */
+export function previousFloors(latestPath: string): Floors {
+  const none: Floors = { jsYardstickNs: Infinity, bridgeNoopNs: Infinity };
+  if (!existsSync(latestPath)) return none;
+  try {
+    const prev = JSON.parse(readFileSync(latestPath, 'utf8')) as { node?: string; cpu?: { model?: string; count?: number }; floors?: Partial<Floors> };
+    if (prev.node !== process.version || prev.cpu?.model !== (cpus()[0]?.model ?? 'unknown') || prev.cpu?.count !== cpus().length) return none;
+    const f = prev.floors ?? {};
+    const ok = (x: unknown): number => (typeof x === 'number' && x > 0 ? x : Infinity);
+    return { jsYardstickNs: ok(f.jsYardstickNs), bridgeNoopNs: ok(f.bridgeNoopNs) };
+  } catch {
+    return none;
+  }
 }
 
 /** Fewest quiet repetitions (or rounds) a verdict is taken from; with fewer, all of them are used. */

@@ -121,8 +121,14 @@ const offS: number[][] = PARAMS.map(() => []);
 const poisonS: number[][] = PARAMS.map(() => []);
 const thingS: number[][] = PARAMS.map(() => []);
 const thingRounds: number[] = PARAMS.map(() => 0);
-/* The JS yardstick (bench/lib/phase.ts) around each core repetition: the slowest of its readings, per repetition. */
-const repYard: number[] = [];
+/*
+ * The JS yardstick (bench/lib/phase.ts) right before and after each sample: the
+ * slower of the two, per sample (C reference: around its process, per rep; core:
+ * around each row). The VM's slow phases are often shorter than a repetition.
+ */
+const refYard: number[] = [];
+const defYard: number[][] = PARAMS.map(() => []);
+const offYard: number[][] = PARAMS.map(() => []);
 
 const ref = buildC('dmapool_ref.c', false);
 if (!ref.ok) {
@@ -130,10 +136,14 @@ if (!ref.ok) {
   process.exit(1);
 }
 
-function coreReps(env: CoreEnv, into: number[][], tag: string, rep: number, reps: number, rounds = ROUNDS): void {
+const YARD_ROUNDS = 8;
+
+function coreReps(env: CoreEnv, into: number[][], yard: number[][] | null, tag: string, rep: number, reps: number, rounds = ROUNDS): void {
   for (let k = 0; k < NROWS; k++) {
     progress(tag, `rep ${rep + 1}/${reps} ${paramLabel(PARAMS[k]!)}`);
+    const before = yard ? jsYardstick(YARD_ROUNDS) : 0;
     into[k]!.push(runCoreRow(env, PARAMS[k]!, rounds));
+    if (yard) yard[k]!.push(Math.max(before, jsYardstick(YARD_ROUNDS)));
   }
 }
 
@@ -162,24 +172,20 @@ if (opts.only.has('core')) {
   // (OSR, then a re-optimization with full feedback) run measurably slower.
   progress('warm-up', 'core');
   for (let w = 0; w < 4; w++) for (const p of PARAMS) runCoreRow(envDef, p, ROUNDS), runCoreRow(envOff, p, ROUNDS);
-  for (let w = 0; w < 20; w++) jsYardstick();
+  for (let w = 0; w < 200; w++) jsYardstick(YARD_ROUNDS);
   for (let rep = 0; rep < opts.reps; rep++) {
     progress('C reference', `rep ${rep + 1}/${opts.reps}`);
-    const y = [jsYardstick()];
+    const before = jsYardstick(YARD_ROUNDS);
     addRef(runRef(ref.path, 1, ROUNDS));
-    y.push(jsYardstick());
+    refYard.push(Math.max(before, jsYardstick(YARD_ROUNDS)));
     // Alternate the order of the two core configurations between repetitions.
     if (rep % 2 === 0) {
-      coreReps(envDef, defS, 'core (default)', rep, opts.reps);
-      y.push(jsYardstick());
-      coreReps(envOff, offS, 'core (optional off)', rep, opts.reps);
+      coreReps(envDef, defS, defYard, 'core (default)', rep, opts.reps);
+      coreReps(envOff, offS, offYard, 'core (optional off)', rep, opts.reps);
     } else {
-      coreReps(envOff, offS, 'core (optional off)', rep, opts.reps);
-      y.push(jsYardstick());
-      coreReps(envDef, defS, 'core (default)', rep, opts.reps);
+      coreReps(envOff, offS, offYard, 'core (optional off)', rep, opts.reps);
+      coreReps(envDef, defS, defYard, 'core (default)', rep, opts.reps);
     }
-    y.push(jsYardstick());
-    repYard.push(Math.max(...y));
   }
   restore();
   disposeCoreEnv(envDef);
@@ -195,7 +201,7 @@ if (opts.only.has('poison')) {
   const reps = Math.min(3, opts.reps);
   for (const p of PARAMS) runCoreRow(env, p, 5);
   // 20 rounds, not 100: every round costs the same, and poisoning makes 100 slow.
-  for (let rep = 0; rep < reps; rep++) coreReps(env, poisonS, 'core (poisoning on)', rep, reps, 20);
+  for (let rep = 0; rep < reps; rep++) coreReps(env, poisonS, null, 'core (poisoning on)', rep, reps, 20);
   disposeCoreEnv(env);
 }
 
@@ -350,14 +356,24 @@ const ratio = (a: Summary | null, b: Summary): number => (a && a.n ? a.median / 
  * least MIN_QUIET of them; else on all. C reference and core come from the same
  * repetitions. The all-repetition medians are printed beside them.
  */
-const yardFloor = Math.min(...repYard, prevFloors.jsYardstickNs);
-const quietReps = quietMask(repYard, QUIET_TOLERANCE, prevFloors.jsYardstickNs);
-const nQuiet = quietReps.filter(Boolean).length;
-const judgeQuiet = repYard.length > 0 && nQuiet >= MIN_QUIET && nQuiet < repYard.length;
-const pick = (xs: number[]): Summary => summarize(judgeQuiet ? xs.filter((_, i) => quietReps[i]) : xs);
-const refJ = PARAMS.map((_, k) => pick(refS[k]!));
-const offJ = PARAMS.map((_, k) => pick(offS[k]!));
-const defJ = PARAMS.map((_, k) => pick(defS[k]!));
+const allYard = [...refYard, ...defYard.flat(), ...offYard.flat()];
+const yardFloor = Math.min(...allYard, prevFloors.jsYardstickNs);
+/* Which samples ran undisturbed; a series is judged on those when it has MIN_QUIET of them (and some were not), else on all. */
+const quietOf = (yard: number[]): boolean[] => quietMask(yard, QUIET_TOLERANCE, prevFloors.jsYardstickNs);
+const refQ = quietOf(refYard);
+const defQ = defYard.map(quietOf);
+const offQ = offYard.map(quietOf);
+const count = (m: boolean[]): number => m.filter(Boolean).length;
+const nQuietSamples = count(refQ) + defQ.reduce((a, m) => a + count(m), 0) + offQ.reduce((a, m) => a + count(m), 0);
+const nSamples = allYard.length;
+const pickQ = (xs: number[], q: boolean[]): Summary => {
+  const n = count(q);
+  return summarize(n >= MIN_QUIET && n < xs.length ? xs.filter((_, i) => q[i]) : xs);
+};
+const judgeQuiet = nSamples > 0 && nQuietSamples > 0;
+const refJ = PARAMS.map((_, k) => pickQ(refS[k]!, refQ));
+const offJ = PARAMS.map((_, k) => pickQ(offS[k]!, offQ[k]!));
+const defJ = PARAMS.map((_, k) => pickQ(defS[k]!, defQ[k]!));
 const ratiosOffAll = rows.map((r) => ratio(r.coreOff, r.ref));
 const ratiosDefAll = rows.map((r) => ratio(r.coreDefault, r.ref));
 const ratiosOff = rows.map((_, k) => (offS[k]!.length ? ratio(offJ[k]!, refJ[k]!) : NaN));
@@ -366,7 +382,9 @@ const gmOff = geomean(ratiosOff);
 const gmDef = geomean(ratiosDef);
 const gmOffAll = geomean(ratiosOffAll);
 const gmDefAll = geomean(ratiosDefAll);
-const judgedOn = judgeQuiet ? `the ${nQuiet} of ${repYard.length} reps the VM ran undisturbed` : `all ${repYard.length} reps`;
+const judgedOn = judgeQuiet
+  ? `undisturbed samples (${nQuietSamples} of ${nSamples}; a row with fewer than ${MIN_QUIET} uses all its samples)`
+  : `all samples`;
 const gmOob = geomean(rows.map((r) => ratio(r.oob, r.ref)));
 // Against the lock-elided C: what the language costs, algorithm for algorithm.
 const gmOffNoLock = geomean(rows.map((r) => ratio(r.coreOff, r.refNoLock)));
@@ -419,7 +437,7 @@ const coreRan = ratiosOff.every(Number.isFinite);
 const targets: Target[] = [];
 if (coreRan) {
   const on = judgeQuiet ? ` over ${judgedOn}` : '';
-  const all = (x: number): string => (judgeQuiet ? ` (all reps: ${fmt(x)})` : '');
+  const all = (x: number): string => (judgeQuiet ? ` (all samples: ${fmt(x)})` : '');
   targets.push({ name: 'core, optional off: geomean of core/C-ref <= 1.0', value: `${fmt(gmOff)}${on}${all(gmOffAll)}`, pass: gmOff <= 1.0 });
   const worst = Math.max(...ratiosOff);
   targets.push({
@@ -528,16 +546,12 @@ if (coreRan) {
         r.corePoison ? fmt(r.corePoison.median) : '-',
       ]),
     ),
-    `${'geomean of ratios'.padEnd(15)}  core default x ref ${fmt(gmDefAll)}   core optional off x ref ${fmt(gmOffAll)}   C out-of-band x ref ${fmt(gmOob)}   (all ${repYard.length} reps)`,
-    `${''.padEnd(15)}  undisturbed reps (JS yardstick timed around each rep <= ${QUIET_TOLERANCE}x the fastest seen on this machine; bench/lib/phase.ts): ${nQuiet} of ${repYard.length}` +
-      (nQuiet > 0
-        ? `; over them: core default ${fmt(geomean(rows.map((_, k) => ratio(summarize(defS[k]!.filter((_, i) => quietReps[i])), summarize(refS[k]!.filter((_, i) => quietReps[i]))))))}` +
-          `, core optional off ${fmt(geomean(rows.map((_, k) => ratio(summarize(offS[k]!.filter((_, i) => quietReps[i])), summarize(refS[k]!.filter((_, i) => quietReps[i]))))))}` +
-          `; yardstick ${fmt(Math.min(...repYard), 2)}–${fmt(Math.max(...repYard), 2)} ns`
-        : `; yardstick ${fmt(Math.min(...repYard), 2)}–${fmt(Math.max(...repYard), 2)} ns`) +
-      (Number.isFinite(prevFloors.jsYardstickNs) ? ` (floor ${fmt(yardFloor, 2)} ns, with earlier runs on this machine)` : ''),
-    ...(repYard.length && nQuiet === 0
-      ? [`${''.padEnd(15)}  THIS RUN NEVER SAW THE MACHINE UNDISTURBED: its core ratios measure the VM's slow phase (judged on all reps)`]
+    `${'geomean of ratios'.padEnd(15)}  core default x ref ${fmt(gmDefAll)}   core optional off x ref ${fmt(gmOffAll)}   C out-of-band x ref ${fmt(gmOob)}   (all ${opts.reps} reps)`,
+    `${''.padEnd(15)}  undisturbed samples (a JS yardstick right before and after each sample <= ${QUIET_TOLERANCE}x the fastest seen on this machine; bench/lib/phase.ts): ` +
+      `${nQuietSamples} of ${nSamples} (C ref ${count(refQ)}/${refQ.length}); over them: core default ${fmt(gmDef)}, core optional off ${fmt(gmOff)}; ` +
+      `yardstick ${fmt(Math.min(...allYard), 2)}–${fmt(Math.max(...allYard), 2)} ns, floor ${fmt(yardFloor, 2)}${Number.isFinite(prevFloors.jsYardstickNs) ? ' (with earlier runs on this machine)' : ''}`,
+    ...(nSamples && nQuietSamples === 0
+      ? [`${''.padEnd(15)}  THIS RUN NEVER SAW THE MACHINE UNDISTURBED: its core ratios measure the VM's slow phase (judged on all samples)`]
       : []),
     `${''.padEnd(15)}  best-of-${opts.reps} (min/min): core default ${fmt(gmDefBest)}, core optional off ${fmt(gmOffBest)}; per row (opt. off): ` +
       rows.map((r) => `${r.label} ${fmt(bestRatio(r.coreOff, r.ref))}`).join(', '),
@@ -696,7 +710,7 @@ const json = {
     coreDefaultAllReps: round4(gmDefAll),
     coreOffAllReps: round4(gmOffAll),
     judgedOn,
-    repYardstickNs: repYard.map(round4),
+    yardstickNs: { ref: refYard.map(round4), coreDefault: defYard.map((a) => a.map(round4)), coreOff: offYard.map((a) => a.map(round4)) },
     cOutOfBand: round4(gmOob),
     coreDefaultBest: round4(gmDefBest),
     coreOffBest: round4(gmOffBest),

@@ -1,6 +1,6 @@
 /* The bridge target's estimator (bench/lib/bridge.ts pairedRatio): rounds paired with their own callback timing. */
 import { describe, it, expect } from 'vitest';
-import { pairedRatio, MIN_QUIET_ROUNDS } from '../bench/lib/bridge.ts';
+import { pairedRatio, roundsPerOp, MIN_QUIET_ROUNDS } from '../bench/lib/bridge.ts';
 import { quietMask } from '../bench/lib/phase.ts';
 
 describe('pairedRatio', () => {
@@ -67,5 +67,17 @@ describe('quietMask', () => {
     expect(quietMask([1.0, 1.05, 1.1], 1.25, 0.6)).toEqual([false, false, false]);
     // A hint above the run's own floor changes nothing.
     expect(quietMask([0.6, 0.7, 1.0], 1.25, 0.9)).toEqual([true, true, false]);
+  });
+});
+
+describe('roundsPerOp', () => {
+  it('averages alloc and free per round: first round at full weight, quiet steady rounds by their median', () => {
+    const quiet = Array.from({ length: MIN_QUIET_ROUNDS }, (): [number, number, number] => [70, 18, 20]);
+    const slow = Array.from({ length: 3 }, (): [number, number, number] => [140, 40, 44]);
+    const per: [number, number, number][] = [[70, 300, 100], ...quiet, ...slow];
+    const R = per.length;
+    expect(roundsPerOp(per, 90)).toBeCloseTo((200 + (R - 1) * 19) / R, 10);
+    expect(roundsPerOp([[70, 10, 30]])).toBe(20);
+    expect(roundsPerOp([])).toBeNaN();
   });
 });

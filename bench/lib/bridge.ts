@@ -112,3 +112,21 @@ export function runBridge(reps: number, rounds: number, timeoutMs: number, opts:
   }
   return { ok: true, samples, command };
 }
+
+/**
+ * ns per op (alloc and free alike) of one row, from its rounds: the first round
+ * at full weight, the steady rounds by their median, over the steady rounds whose
+ * callback was at most `noopCeil` when at least MIN_QUIET_ROUNDS are (as
+ * pairedRatio). For row (c'), whose target is against the C reference, not the
+ * callback.
+ */
+export function roundsPerOp(per: readonly (readonly number[])[], noopCeil = Infinity): number {
+  if (per.length === 0) return NaN;
+  const op = per.map((x) => (x[1]! + x[2]!) / 2);
+  if (op.length === 1) return op[0]!;
+  const quiet = op.slice(1).filter((_, i) => per[i + 1]![0]! <= noopCeil);
+  const steady = (quiet.length >= MIN_QUIET_ROUNDS ? quiet : op.slice(1)).sort((a, b) => a - b);
+  const h = steady.length >> 1;
+  const med = steady.length % 2 ? steady[h]! : (steady[h - 1]! + steady[h]!) / 2;
+  return (op[0]! + (op.length - 1) * med) / op.length;
+}

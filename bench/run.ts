@@ -21,7 +21,7 @@ import { buildC, ccVersion, runRef, ROOT, type RefSample } from './lib/native.ts
 import { makeCoreEnv, disposeCoreEnv, optionalOff, runCoreRow, type CoreEnv } from './lib/core.ts';
 import { runThingRow } from './lib/thing.ts';
 import { measureKoffiCallback, type KoffiResult } from './lib/koffi.ts';
-import { runBridge, pairedRatio, roundsPerOp, type BridgeResult } from './lib/bridge.ts';
+import { runBridge, pairedRatio, roundsPerOp, roundQuiet, type BridgeResult } from './lib/bridge.ts';
 import { jsYardstick, quietMask, previousFloors, QUIET_TOLERANCE, MIN_QUIET } from './lib/phase.ts';
 import {
   setupScale,
@@ -439,9 +439,9 @@ const unpairedFreeVsCb = rows.map((r) => (r.bridgeFree && r.bridgeCb ? r.bridgeF
  */
 const bridgeRounds = bridge.ok ? bridge.samples.flatMap((s) => s.per_round ?? []) : [];
 // Steady rounds whose callback ran inside a slow phase of the VM are left out (pairedRatio).
-const noopFloor = bridgeRounds.length ? Math.min(...bridgeRounds.map((x) => x[0]), prevFloors.bridgeNoopNs) : NaN;
+const noopFloor = bridgeRounds.length ? Math.min(...bridgeRounds.flatMap((x) => (x.length > 3 ? [x[0]!, x[3]!] : [x[0]!])), prevFloors.bridgeNoopNs) : NaN;
 const noopCeil = Number.isFinite(noopFloor) ? noopFloor * QUIET_TOLERANCE : Infinity;
-const quietRoundShare = bridgeRounds.length ? bridgeRounds.filter((x) => x[0] <= noopCeil).length / bridgeRounds.length : NaN;
+const quietRoundShare = bridgeRounds.length ? bridgeRounds.filter((x) => roundQuiet(x, noopCeil)).length / bridgeRounds.length : NaN;
 const pairedVsCb = (col: 1 | 2, fallback: number[], ceil: number): number[] =>
   PARAMS.map((_, k) => {
     const per = bridge.ok ? bridge.samples.filter((s) => s.row === k && s.per_round?.length).map((s) => pairedRatio(s.per_round!, col, ceil)) : [];
@@ -465,7 +465,7 @@ const maxBridgeVsBenchCb = maxFinite(rows.map((r) => (r.bridgeAlloc && r.bridgeF
  * times the callback every round, so the bridge row's floor applies.
  */
 const cacheRounds = bridgeCache.ok ? bridgeCache.samples.flatMap((x) => x.per_round ?? []) : [];
-const cacheCeil = Math.min(noopCeil, cacheRounds.length ? Math.min(...cacheRounds.map((x) => x[0])) * QUIET_TOLERANCE : Infinity);
+const cacheCeil = Math.min(noopCeil, cacheRounds.length ? Math.min(...cacheRounds.map((x) => x[0]!)) * QUIET_TOLERANCE : Infinity);
 const bridgeCacheJ = PARAMS.map((_, k) => {
   const per = bridgeCache.ok ? bridgeCache.samples.filter((x) => x.row === k && x.per_round?.length).map((x) => roundsPerOp(x.per_round!, cacheCeil)) : [];
   return per.length ? median(per) : NaN;

@@ -1,6 +1,6 @@
 /* The bridge target's estimator (bench/lib/bridge.ts pairedRatio): rounds paired with their own callback timing. */
 import { describe, it, expect } from 'vitest';
-import { pairedRatio, roundsPerOp, MIN_QUIET_ROUNDS } from '../bench/lib/bridge.ts';
+import { pairedRatio, roundsPerOp, roundQuiet, MIN_QUIET_ROUNDS } from '../bench/lib/bridge.ts';
 import { quietMask } from '../bench/lib/phase.ts';
 
 describe('pairedRatio', () => {
@@ -79,5 +79,19 @@ describe('roundsPerOp', () => {
     expect(roundsPerOp(per, 90)).toBeCloseTo((200 + (R - 1) * 19) / R, 10);
     expect(roundsPerOp([[70, 10, 30]])).toBe(20);
     expect(roundsPerOp([])).toBeNaN();
+  });
+});
+
+describe('rounds with a callback timing before and after', () => {
+  it('pair with the mean of both, and are undisturbed only when both readings are', () => {
+    expect(roundQuiet([70, 80, 80, 72], 90)).toBe(true);
+    expect(roundQuiet([70, 150, 150, 140], 90)).toBe(false);
+    expect(roundQuiet([70, 80, 80], 90)).toBe(true);
+    // A phase that starts after a fast "before" reading: the round is left out instead of counting 150/70.
+    const quiet = Array.from({ length: MIN_QUIET_ROUNDS }, (): number[] => [70, 80, 81, 70]);
+    const flicker = Array.from({ length: MIN_QUIET_ROUNDS + 1 }, (): number[] => [70, 150, 150, 140]);
+    const per = [[70, 80, 81, 70], ...quiet, ...flicker];
+    expect(pairedRatio(per, 1, 90)).toBeCloseTo(80 / 70, 10);
+    expect(pairedRatio([[60, 90, 90, 120]], 1)).toBeCloseTo(1, 10);
   });
 });

@@ -35,8 +35,12 @@ export interface BridgeSample {
   cached?: number;
   /** ns per dmashim_bench_noop() (one bare `void (void)` koffi callback), timed in this rep of this row; absent from a program that predates it. */
   noop_ns?: number;
-  /** Each round's [noop, alloc, free] ns per call, in round order (the first round allocates the pages). */
-  per_round?: [number, number, number][];
+  /**
+   * Each round's [noop before, alloc, free, noop after] ns per call, in round order
+   * (the first round allocates the pages); programs before session 3's last change
+   * printed no "noop after".
+   */
+  per_round?: number[][];
 }
 
 /**
@@ -53,12 +57,26 @@ export interface BridgeSample {
  */
 export const MIN_QUIET_ROUNDS = 10;
 
+/** The callback timing a round is paired with: the mean of the readings before and after it (before only, if that is all). */
+export function roundNoop(x: readonly number[]): number {
+  return x.length > 3 ? (x[0]! + x[3]!) / 2 : x[0]!;
+}
+
+/**
+ * A round is undisturbed when the callback was fast both before and after it:
+ * selecting on one reading alone would favour rounds whose one reading happened
+ * to fall in a fast moment, and inflate op / callback when phases flicker.
+ */
+export function roundQuiet(x: readonly number[], noopCeil: number): boolean {
+  return Math.max(x[0]!, x.length > 3 ? x[3]! : x[0]!) <= noopCeil;
+}
+
 export function pairedRatio(per: readonly (readonly number[])[], col: 1 | 2, noopCeil = Infinity): number {
   if (per.length === 0) return NaN;
-  const r = per.map((x) => x[col]! / x[0]!);
+  const r = per.map((x) => x[col]! / roundNoop(x));
   if (r.some((x) => !Number.isFinite(x))) return NaN;
   if (r.length === 1) return r[0]!;
-  const quiet = r.slice(1).filter((_, i) => per[i + 1]![0]! <= noopCeil);
+  const quiet = r.slice(1).filter((_, i) => roundQuiet(per[i + 1]!, noopCeil));
   const steady = (quiet.length >= MIN_QUIET_ROUNDS ? quiet : r.slice(1)).sort((a, b) => a - b);
   const h = steady.length >> 1;
   const med = steady.length % 2 ? steady[h]! : (steady[h - 1]! + steady[h]!) / 2;
@@ -124,7 +142,7 @@ export function roundsPerOp(per: readonly (readonly number[])[], noopCeil = Infi
   if (per.length === 0) return NaN;
   const op = per.map((x) => (x[1]! + x[2]!) / 2);
   if (op.length === 1) return op[0]!;
-  const quiet = op.slice(1).filter((_, i) => per[i + 1]![0]! <= noopCeil);
+  const quiet = op.slice(1).filter((_, i) => roundQuiet(per[i + 1]!, noopCeil));
   const steady = (quiet.length >= MIN_QUIET_ROUNDS ? quiet : op.slice(1)).sort((a, b) => a - b);
   const h = steady.length >> 1;
   const med = steady.length % 2 ? steady[h]! : (steady[h - 1]! + steady[h]!) / 2;

@@ -18,8 +18,8 @@
  * by several ns from one process to the next, and within one process this VM
  * has phases of ~0.1-1 s in which every JS call (the bare callback too) runs up
  * to 1.9x slower while C barely moves, so the target divides by the callback
- * measured in this process, in the same round: "rounds" carries each round's
- * [noop, alloc, free] ns per call for bench/run.ts to pair.
+ * measured in this process, in the same round: "per_round" carries each round's
+ * [noop before, alloc, free, noop after] ns per call for bench/run.ts to pair.
  *
  * Environment: BENCH_REPS timed passes (default 3) after one warm-up pass;
  * BENCH_ROUNDS rounds per row (default 100).
@@ -94,11 +94,16 @@ static int run_row(size_t k, int rep, unsigned int rounds, struct pair *p, doubl
 		for (unsigned int i = 0; i < blocks; i++)
 			dma_pool_free(pool, p[i].v, p[i].dma);
 		double t2 = now_ns();
+		/* The callback again after the free half: a round counts as undisturbed only if both timings are. */
+		for (unsigned int i = 0; i < blocks; i++)
+			dmashim_bench_noop();
+		double t3 = now_ns();
 		tf += t2 - t1;
 		ta += t1 - t0;
-		per[3 * r] = (t0 - tn0) / blocks;
-		per[3 * r + 1] = (t1 - t0) / blocks;
-		per[3 * r + 2] = (t2 - t1) / blocks;
+		per[4 * r] = (t0 - tn0) / blocks;
+		per[4 * r + 1] = (t1 - t0) / blocks;
+		per[4 * r + 2] = (t2 - t1) / blocks;
+		per[4 * r + 3] = (t3 - t2) / blocks;
 		/* Row (c') must really have run through the C-side cache (dmashim run --pool-cache). */
 		cached |= dmashim_pool_cached(pool) > 0;
 	}
@@ -110,7 +115,7 @@ static int run_row(size_t k, int rep, unsigned int rounds, struct pair *p, doubl
 	       k, pr->size, rep, rounds, ta / ((double)rounds * blocks), tf / ((double)rounds * blocks),
 	       (ta + tf) / (2.0 * rounds * blocks), cached, tn / ((double)rounds * blocks));
 	for (unsigned int r = 0; r < rounds; r++)
-		printf("%s[%.2f,%.2f,%.2f]", r ? "," : "", per[3 * r], per[3 * r + 1], per[3 * r + 2]);
+		printf("%s[%.2f,%.2f,%.2f,%.2f]", r ? "," : "", per[4 * r], per[4 * r + 1], per[4 * r + 2], per[4 * r + 3]);
 	printf("]}\n");
 	return 0;
 }
@@ -122,7 +127,7 @@ int main(void)
 	e = getenv("BENCH_ROUNDS");
 	unsigned int rounds = e ? (unsigned int)atoi(e) : 100;
 	struct pair *p = calloc(8192, sizeof(*p));
-	double *per = calloc((size_t)rounds * 3 + 3, sizeof(*per));
+	double *per = calloc((size_t)rounds * 4 + 4, sizeof(*per));
 	if (!p || !per || rounds == 0)
 		return 2;
 	dev_set_name(&test_dev, "dmapool-test");

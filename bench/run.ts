@@ -21,7 +21,7 @@ import { buildC, ccVersion, runRef, ROOT, type RefSample } from './lib/native.ts
 import { makeCoreEnv, disposeCoreEnv, optionalOff, runCoreRow, type CoreEnv } from './lib/core.ts';
 import { runThingRow } from './lib/thing.ts';
 import { measureKoffiCallback, type KoffiResult } from './lib/koffi.ts';
-import { runBridge, pairedRatio, roundsPerOp, roundQuiet, type BridgeResult } from './lib/bridge.ts';
+import { runBridge, pairedRatio, roundsPerOp, roundQuiet, MIN_QUIET_ROUNDS, type BridgeResult } from './lib/bridge.ts';
 import { jsYardstick, quietMask, previousFloors, QUIET_TOLERANCE, MIN_QUIET } from './lib/phase.ts';
 import {
   setupScale,
@@ -226,9 +226,10 @@ if (opts.only.has('koffi') || opts.only.has('bridge')) {
 
 if (opts.only.has('bridge')) {
   progress('bridge', 'dmashim run native/bench/dmapool_bridge_bench.c');
-  bridge = runBridge(opts.quick ? 1 : 3, ROUNDS, 300_000);
+  // 5 repetitions: a row is judged on its undisturbed ones when there are 2 or more (Method).
+  bridge = runBridge(opts.quick ? 1 : 5, ROUNDS, 300_000);
   progress('bridge', 'the same with --pool-cache');
-  bridgeCache = runBridge(opts.quick ? 1 : 3, ROUNDS, 300_000, { poolCache: true });
+  bridgeCache = runBridge(opts.quick ? 1 : 5, ROUNDS, 300_000, { poolCache: true });
 }
 
 const rows: RowResult[] = PARAMS.map((p, k) => {
@@ -442,10 +443,14 @@ const bridgeRounds = bridge.ok ? bridge.samples.flatMap((s) => s.per_round ?? []
 const noopFloor = bridgeRounds.length ? Math.min(...bridgeRounds.flatMap((x) => (x.length > 3 ? [x[0]!, x[3]!] : [x[0]!])), prevFloors.bridgeNoopNs) : NaN;
 const noopCeil = Number.isFinite(noopFloor) ? noopFloor * QUIET_TOLERANCE : Infinity;
 const quietRoundShare = bridgeRounds.length ? bridgeRounds.filter((x) => roundQuiet(x, noopCeil)).length / bridgeRounds.length : NaN;
+/* A rep of a row is undisturbed when at least MIN_QUIET_ROUNDS of its steady rounds are; with 2 or more such reps the row is judged on them. */
+const repQuiet = (per: number[][], ceil: number): boolean => per.slice(1).filter((x) => roundQuiet(x, ceil)).length >= MIN_QUIET_ROUNDS;
 const pairedVsCb = (col: 1 | 2, fallback: number[], ceil: number): number[] =>
   PARAMS.map((_, k) => {
-    const per = bridge.ok ? bridge.samples.filter((s) => s.row === k && s.per_round?.length).map((s) => pairedRatio(s.per_round!, col, ceil)) : [];
-    return per.length ? median(per) : fallback[k]!;
+    const reps = bridge.ok ? bridge.samples.filter((s) => s.row === k && s.per_round?.length) : [];
+    const quiet = reps.filter((s) => repQuiet(s.per_round!, ceil));
+    const use = quiet.length >= 2 ? quiet : reps;
+    return use.length ? median(use.map((s) => pairedRatio(s.per_round!, col, ceil))) : fallback[k]!;
   });
 const bridgeAllocVsCb = pairedVsCb(1, unpairedAllocVsCb, noopCeil);
 const bridgeFreeVsCb = pairedVsCb(2, unpairedFreeVsCb, noopCeil);
@@ -467,8 +472,10 @@ const maxBridgeVsBenchCb = maxFinite(rows.map((r) => (r.bridgeAlloc && r.bridgeF
 const cacheRounds = bridgeCache.ok ? bridgeCache.samples.flatMap((x) => x.per_round ?? []) : [];
 const cacheCeil = Math.min(noopCeil, cacheRounds.length ? Math.min(...cacheRounds.map((x) => x[0]!)) * QUIET_TOLERANCE : Infinity);
 const bridgeCacheJ = PARAMS.map((_, k) => {
-  const per = bridgeCache.ok ? bridgeCache.samples.filter((x) => x.row === k && x.per_round?.length).map((x) => roundsPerOp(x.per_round!, cacheCeil)) : [];
-  return per.length ? median(per) : NaN;
+  const reps = bridgeCache.ok ? bridgeCache.samples.filter((x) => x.row === k && x.per_round?.length) : [];
+  const quiet = reps.filter((x) => repQuiet(x.per_round!, cacheCeil));
+  const use = quiet.length >= 2 ? quiet : reps;
+  return use.length ? median(use.map((x) => roundsPerOp(x.per_round!, cacheCeil))) : NaN;
 });
 const bridgeCacheVsRefAll = rows.map((r) => ratio(r.bridgeCache, r.ref));
 const bridgeCacheVsRef = rows.map((r, k) => (Number.isFinite(bridgeCacheJ[k]!) && refJ[k]!.n ? bridgeCacheJ[k]! / refJ[k]!.median : bridgeCacheVsRefAll[k]!));

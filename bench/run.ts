@@ -45,7 +45,7 @@ const SECTIONS = ['core', 'thing', 'poison', 'koffi', 'bridge', 'scale', 'destro
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { reps: number; quick: boolean; only: Set<Section> } {
-  let reps = 11;
+  let reps = 21; // enough for >= 3 undisturbed samples per row when the VM is quiet only a fifth of the time (Method)
   let quick = false;
   let only = new Set<Section>(SECTIONS);
   for (let i = 0; i < argv.length; i++) {
@@ -401,18 +401,20 @@ const pickQ = (xs: number[], q: boolean[]): Summary => {
 };
 const judgeQuiet = nSamples > 0 && nQuietSamples > 0;
 const refJ = PARAMS.map((_, k) => pickQ(refS[k]!, refQ));
-const offJ = PARAMS.map((_, k) => pickQ(offS[k]!, offQ[k]!));
-const defJ = PARAMS.map((_, k) => pickQ(defS[k]!, defQ[k]!));
 const ratiosOffAll = rows.map((r) => ratio(r.coreOff, r.ref));
 const ratiosDefAll = rows.map((r) => ratio(r.coreDefault, r.ref));
-const ratiosOff = rows.map((_, k) => (offS[k]!.length ? ratio(offJ[k]!, refJ[k]!) : NaN));
-const ratiosDef = rows.map((_, k) => (defS[k]!.length ? ratio(defJ[k]!, refJ[k]!) : NaN));
+const enoughQ = (q: boolean[]): boolean => count(q) >= MIN_QUIET && count(q) < q.length;
+// A ratio's two sides from undisturbed samples, or both from all of them: never one of each.
+const judgedRatio = (xs: number[], q: boolean[], k: number): number =>
+  !xs.length ? NaN : enoughQ(q) && enoughQ(refQ) ? ratio(pickQ(xs, q), refJ[k]!) : ratio(summarize(xs), summarize(refS[k]!));
+const ratiosOff = rows.map((_, k) => judgedRatio(offS[k]!, offQ[k]!, k));
+const ratiosDef = rows.map((_, k) => judgedRatio(defS[k]!, defQ[k]!, k));
 const gmOff = geomean(ratiosOff);
 const gmDef = geomean(ratiosDef);
 const gmOffAll = geomean(ratiosOffAll);
 const gmDefAll = geomean(ratiosDefAll);
 const judgedOn = judgeQuiet
-  ? `undisturbed samples (${nQuietSamples} of ${nSamples}; a row with fewer than ${MIN_QUIET} uses all its samples)`
+  ? `undisturbed samples (${nQuietSamples} of ${nSamples}; a row whose core or C side has fewer than ${MIN_QUIET} uses all samples on both)`
   : `all samples`;
 const gmOob = geomean(rows.map((r) => ratio(r.oob, r.ref)));
 // Against the lock-elided C: what the language costs, algorithm for algorithm.
@@ -471,14 +473,14 @@ const maxBridgeVsBenchCb = maxFinite(rows.map((r) => (r.bridgeAlloc && r.bridgeF
  */
 const cacheRounds = bridgeCache.ok ? bridgeCache.samples.flatMap((x) => x.per_round ?? []) : [];
 const cacheCeil = Math.min(noopCeil, cacheRounds.length ? Math.min(...cacheRounds.map((x) => x[0]!)) * QUIET_TOLERANCE : Infinity);
-const bridgeCacheJ = PARAMS.map((_, k) => {
+const bridgeCacheVsRefAll = rows.map((r) => ratio(r.bridgeCache, r.ref));
+// Both sides undisturbed (2+ undisturbed cache reps, 3+ undisturbed C runs), or the row medians of all samples.
+const bridgeCacheVsRef = PARAMS.map((_, k) => {
   const reps = bridgeCache.ok ? bridgeCache.samples.filter((x) => x.row === k && x.per_round?.length) : [];
   const quiet = reps.filter((x) => repQuiet(x.per_round!, cacheCeil));
-  const use = quiet.length >= 2 ? quiet : reps;
-  return use.length ? median(use.map((x) => roundsPerOp(x.per_round!, cacheCeil))) : NaN;
+  if (quiet.length < 2 || !enoughQ(refQ)) return bridgeCacheVsRefAll[k]!;
+  return median(quiet.map((x) => roundsPerOp(x.per_round!, cacheCeil))) / refJ[k]!.median;
 });
-const bridgeCacheVsRefAll = rows.map((r) => ratio(r.bridgeCache, r.ref));
-const bridgeCacheVsRef = rows.map((r, k) => (Number.isFinite(bridgeCacheJ[k]!) && refJ[k]!.n ? bridgeCacheJ[k]! / refJ[k]!.median : bridgeCacheVsRefAll[k]!));
 const maxBridgeCacheVsRef = bridgeCacheVsRef.some(Number.isFinite) ? Math.max(...bridgeCacheVsRef.filter(Number.isFinite)) : NaN;
 const coreRan = ratiosOff.every(Number.isFinite);
 
@@ -607,7 +609,7 @@ if (coreRan) {
     ),
     `${'geomean of ratios'.padEnd(15)}  core default x ref ${fmt(gmDefAll)}   core optional off x ref ${fmt(gmOffAll)}   C out-of-band x ref ${fmt(gmOob)}   (all ${opts.reps} reps)`,
     `${''.padEnd(15)}  undisturbed samples (a JS yardstick right before and after each sample <= ${QUIET_TOLERANCE}x the fastest seen on this machine; bench/lib/phase.ts): ` +
-      `${nQuietSamples} of ${nSamples} (C ref ${count(refQ)}/${refQ.length}); over them: core default ${fmt(gmDef)}, core optional off ${fmt(gmOff)}; ` +
+      `${nQuietSamples} of ${nSamples} (C ref ${count(refQ)}/${refQ.length}); judged (per row, both sides from undisturbed samples when each has 3 or more, else from all): core default ${fmt(gmDef)}, core optional off ${fmt(gmOff)}; ` +
       `yardstick ${fmt(Math.min(...allYard), 2)}–${fmt(Math.max(...allYard), 2)} ns, floor ${fmt(yardFloor, 2)}${Number.isFinite(prevFloors.jsYardstickNs) ? ' (with earlier runs on this machine)' : ''}`,
     ...(nSamples && nQuietSamples === 0
       ? [`${''.padEnd(15)}  THIS RUN NEVER SAW THE MACHINE UNDISTURBED: its core ratios measure the VM's slow phase (judged on all samples)`]

@@ -644,7 +644,7 @@ if (bridge.ok) {
         `${fmt(unpairedAllocVsCb[k]!)} / ${fmt(unpairedFreeVsCb[k]!)}`,
       ]),
     ),
-    `${''.padEnd(15)}  cb = dmashim_bench_noop(), one bare koffi callback timed in the bridge's process right before each round of the row`,
+    `${''.padEnd(15)}  cb = dmashim_bench_noop(), one bare koffi callback timed in the bridge's process right before and right after each round of the row`,
     `${''.padEnd(15)}  x cb = each round's op / that round's cb, first round (page allocation) at full weight, steady rounds by their median; median of reps;`,
     `${''.padEnd(15)}         steady rounds inside a slow phase of the VM (cb > ${QUIET_TOLERANCE}x the fastest seen on this machine, ${fmt((1 - quietRoundShare) * 100, 2)}% of rounds) left out; all rounds: max ${fmt(bridgeAllVsCb)}`,
     `${''.padEnd(15)}  unpaired = row median / row's median cb (a phase of slow JS calls in the VM skews it either way)`,

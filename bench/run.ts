@@ -22,7 +22,7 @@ import { makeCoreEnv, disposeCoreEnv, optionalOff, runCoreRow, type CoreEnv } fr
 import { runThingRow } from './lib/thing.ts';
 import { measureKoffiCallback, type KoffiResult } from './lib/koffi.ts';
 import { runBridge, pairedRatio, roundsPerOp, roundQuiet, MIN_QUIET_ROUNDS, type BridgeResult } from './lib/bridge.ts';
-import { jsYardstick, quietMask, previousFloors, QUIET_TOLERANCE, MIN_QUIET } from './lib/phase.ts';
+import { jsYardstick, quietMask, lowFloor, previousFloors, QUIET_TOLERANCE, MIN_QUIET } from './lib/phase.ts';
 import {
   setupScale,
   runScaleOps,
@@ -76,7 +76,7 @@ function parseArgs(argv: readonly string[]): { reps: number; quick: boolean; onl
 const opts = parseArgs(process.argv.slice(2));
 const resultsDir = join(ROOT, 'bench', 'results');
 const latestPath = join(resultsDir, 'latest.json');
-// The fastest yardsticks the previous run on this machine saw (bench/lib/phase.ts).
+// The previous run's yardstick floor on this machine (bench/lib/phase.ts).
 const prevFloors = previousFloors(latestPath);
 // Bad frees are not part of the workload; keep any log line off the table.
 log_configure({ console: false });
@@ -123,10 +123,11 @@ const thingS: number[][] = PARAMS.map(() => []);
 const thingRounds: number[] = PARAMS.map(() => 0);
 /*
  * The JS yardstick (bench/lib/phase.ts) right before and after each sample: the
- * slower of the two, per sample (C reference: around its process, per rep; core:
- * around each row). The VM's slow phases are often shorter than a repetition.
+ * slower of the two, per sample (C reference: around one process per row, which
+ * runs its own warm-up pass and then the row; core: around each row). The VM's
+ * slow phases are often shorter than a repetition.
  */
-const refYard: number[] = [];
+const refYard: number[][] = PARAMS.map(() => []);
 const defYard: number[][] = PARAMS.map(() => []);
 const offYard: number[][] = PARAMS.map(() => []);
 
@@ -175,9 +176,11 @@ if (opts.only.has('core')) {
   for (let w = 0; w < 200; w++) jsYardstick(YARD_ROUNDS);
   for (let rep = 0; rep < opts.reps; rep++) {
     progress('C reference', `rep ${rep + 1}/${opts.reps}`);
-    const before = jsYardstick(YARD_ROUNDS);
-    addRef(runRef(ref.path, 1, ROUNDS));
-    refYard.push(Math.max(before, jsYardstick(YARD_ROUNDS)));
+    for (let k = 0; k < NROWS; k++) {
+      const before = jsYardstick(YARD_ROUNDS);
+      addRef(runRef(ref.path, 1, ROUNDS, k));
+      refYard[k]!.push(Math.max(before, jsYardstick(YARD_ROUNDS)));
+    }
     // Alternate the order of the two core configurations between repetitions.
     if (rep % 2 === 0) {
       coreReps(envDef, defS, defYard, 'core (default)', rep, opts.reps);
@@ -320,7 +323,7 @@ if (opts.only.has('scale')) {
     const cs = summarize(core);
     const hs = summarize(harness);
     // Floor: this section's readings, the core section's, and earlier runs'.
-    const hint = Math.min(prevFloors.jsYardstickNs, ...refYard, ...defYard.flat(), ...offYard.flat(), ...harnessYard);
+    const hint = Math.min(prevFloors.jsYardstickNs, lowFloor([...refYard.flat(), ...defYard.flat(), ...offYard.flat(), ...coreYard, ...harnessYard]));
     const cq = quietMask(coreYard, QUIET_TOLERANCE, hint);
     const hq = quietMask(harnessYard, QUIET_TOLERANCE, hint);
     const nc = cq.filter(Boolean).length;
@@ -379,42 +382,45 @@ interface Target {
 
 const ratio = (a: Summary | null, b: Summary): number => (a && a.n ? a.median / b.median : NaN);
 /*
- * The core targets are judged on the repetitions the VM ran undisturbed, as the
- * JS yardstick timed around each one says (bench/lib/phase.ts), when there are at
- * least MIN_QUIET of them; else on all. C reference and core come from the same
- * repetitions. The all-repetition medians are printed beside them.
+ * The core targets are judged per row on the samples the VM ran undisturbed (the
+ * JS yardstick around each sample within QUIET_TOLERANCE of the floor: the
+ * 5th-percentile reading of this run, or of the previous run on this machine if lower),
+ * when the core row and the C reference row both have MIN_QUIET of them; else on
+ * all samples of both. The all-sample medians are printed beside them.
  */
-const allYard = [...refYard, ...defYard.flat(), ...offYard.flat()];
+const allYard = [...refYard.flat(), ...defYard.flat(), ...offYard.flat()];
 const scaleYard = scale.flatMap((x) => [...x.coreYard, ...x.harnessYard]);
-const yardFloor = Math.min(...allYard, ...scaleYard, prevFloors.jsYardstickNs);
-/* Which samples ran undisturbed; a series is judged on those when it has MIN_QUIET of them (and some were not), else on all. */
-const quietOf = (yard: number[]): boolean[] => quietMask(yard, QUIET_TOLERANCE, prevFloors.jsYardstickNs);
-const refQ = quietOf(refYard);
+const runYardFloor = lowFloor([...allYard, ...scaleYard]);
+const yardFloor = Math.min(runYardFloor, prevFloors.jsYardstickNs);
+const quietOf = (yard: number[]): boolean[] => quietMask(yard, QUIET_TOLERANCE, yardFloor);
+const refQ = refYard.map(quietOf);
 const defQ = defYard.map(quietOf);
 const offQ = offYard.map(quietOf);
 const count = (m: boolean[]): number => m.filter(Boolean).length;
-const nQuietSamples = count(refQ) + defQ.reduce((a, m) => a + count(m), 0) + offQ.reduce((a, m) => a + count(m), 0);
+const countAll = (ms: boolean[][]): number => ms.reduce((a, m) => a + count(m), 0);
+const nQuietSamples = countAll(refQ) + countAll(defQ) + countAll(offQ);
 const nSamples = allYard.length;
-const pickQ = (xs: number[], q: boolean[]): Summary => {
-  const n = count(q);
-  return summarize(n >= MIN_QUIET && n < xs.length ? xs.filter((_, i) => q[i]) : xs);
-};
+const enoughQ = (q: boolean[]): boolean => count(q) >= MIN_QUIET;
+const quietOnly = (xs: number[], q: boolean[]): Summary => summarize(xs.filter((_, i) => q[i]));
 const judgeQuiet = nSamples > 0 && nQuietSamples > 0;
-const refJ = PARAMS.map((_, k) => pickQ(refS[k]!, refQ));
 const ratiosOffAll = rows.map((r) => ratio(r.coreOff, r.ref));
 const ratiosDefAll = rows.map((r) => ratio(r.coreDefault, r.ref));
-const enoughQ = (q: boolean[]): boolean => count(q) >= MIN_QUIET && count(q) < q.length;
 // A ratio's two sides from undisturbed samples, or both from all of them: never one of each.
 const judgedRatio = (xs: number[], q: boolean[], k: number): number =>
-  !xs.length ? NaN : enoughQ(q) && enoughQ(refQ) ? ratio(pickQ(xs, q), refJ[k]!) : ratio(summarize(xs), summarize(refS[k]!));
+  !xs.length
+    ? NaN
+    : enoughQ(q) && enoughQ(refQ[k]!)
+      ? ratio(quietOnly(xs, q), quietOnly(refS[k]!, refQ[k]!))
+      : ratio(summarize(xs), summarize(refS[k]!));
 const ratiosOff = rows.map((_, k) => judgedRatio(offS[k]!, offQ[k]!, k));
 const ratiosDef = rows.map((_, k) => judgedRatio(defS[k]!, defQ[k]!, k));
+const rowsOnAll = rows.filter((_, k) => !(enoughQ(refQ[k]!) && enoughQ(offQ[k]!) && enoughQ(defQ[k]!))).map((r) => r.label);
 const gmOff = geomean(ratiosOff);
 const gmDef = geomean(ratiosDef);
 const gmOffAll = geomean(ratiosOffAll);
 const gmDefAll = geomean(ratiosDefAll);
 const judgedOn = judgeQuiet
-  ? `undisturbed samples (${nQuietSamples} of ${nSamples}; a row whose core or C side has fewer than ${MIN_QUIET} uses all samples on both)`
+  ? `undisturbed samples (${nQuietSamples} of ${nSamples}; ${rowsOnAll.length ? `on all samples, too few undisturbed: ${rowsOnAll.join(', ')}` : 'every row'})`
   : `all samples`;
 const gmOob = geomean(rows.map((r) => ratio(r.oob, r.ref)));
 // Against the lock-elided C: what the language costs, algorithm for algorithm.
@@ -436,29 +442,41 @@ const cbArgs = koffi.ok ? median(koffi.value.args) : NaN;
 const unpairedAllocVsCb = rows.map((r) => (r.bridgeAlloc && r.bridgeCb ? r.bridgeAlloc.median / r.bridgeCb.median : NaN));
 const unpairedFreeVsCb = rows.map((r) => (r.bridgeFree && r.bridgeCb ? r.bridgeFree.median / r.bridgeCb.median : NaN));
 /*
- * The verdict pairs each round's alloc (free) with the callback timed in that
+ * The verdict pairs each round's alloc (free) with the callback timed around that
  * round (pairedRatio, bench/lib/bridge.ts), then takes the median over reps; a
  * program without per-round data falls back to the ratio of the row medians.
+ * Each child process has its own floor (the 5th percentile of its callback readings): koffi's
+ * callback cost moves by ~5 ns between processes, so no floor is carried over.
  */
-const bridgeRounds = bridge.ok ? bridge.samples.flatMap((s) => s.per_round ?? []) : [];
-// Steady rounds whose callback ran inside a slow phase of the VM are left out (pairedRatio).
-const noopFloor = bridgeRounds.length ? Math.min(...bridgeRounds.flatMap((x) => (x.length > 3 ? [x[0]!, x[3]!] : [x[0]!])), prevFloors.bridgeNoopNs) : NaN;
+const maxFinite = (xs: number[]): number => (xs.some(Number.isFinite) ? Math.max(...xs.filter(Number.isFinite)) : NaN);
+const finiteMedian = (xs: number[]): number => median(xs.filter(Number.isFinite));
+const noopFloorOf = (r: BridgeResult): number => {
+  const rounds = r.ok ? r.samples.flatMap((x) => x.per_round ?? []) : [];
+  const floor = lowFloor(rounds.flatMap((x) => (x.length > 3 ? [x[0]!, x[3]!] : [x[0]!])));
+  return Number.isFinite(floor) ? floor : NaN;
+};
+const noopFloor = noopFloorOf(bridge);
 const noopCeil = Number.isFinite(noopFloor) ? noopFloor * QUIET_TOLERANCE : Infinity;
+const bridgeRounds = bridge.ok ? bridge.samples.flatMap((x) => x.per_round ?? []) : [];
 const quietRoundShare = bridgeRounds.length ? bridgeRounds.filter((x) => roundQuiet(x, noopCeil)).length / bridgeRounds.length : NaN;
-/* A rep of a row is undisturbed when at least MIN_QUIET_ROUNDS of its steady rounds are; with 2 or more such reps the row is judged on them. */
-const repQuiet = (per: number[][], ceil: number): boolean => per.slice(1).filter((x) => roundQuiet(x, ceil)).length >= MIN_QUIET_ROUNDS;
+/* A rep of a row is undisturbed when its first round and at least MIN_QUIET_ROUNDS of its steady rounds are. */
+const repQuiet = (per: number[][], ceil: number): boolean =>
+  per.length > 0 && roundQuiet(per[0]!, ceil) && per.slice(1).filter((x) => roundQuiet(x, ceil)).length >= MIN_QUIET_ROUNDS;
+/* With 2 or more undisturbed reps a row is judged on their undisturbed rounds; else on every round of every rep. */
+const bridgeRowOnQuiet = (r: BridgeResult, k: number, ceil: number): boolean =>
+  Number.isFinite(ceil) && r.ok && r.samples.filter((x) => x.row === k && x.per_round?.length && repQuiet(x.per_round, ceil)).length >= 2;
 const pairedVsCb = (col: 1 | 2, fallback: number[], ceil: number): number[] =>
   PARAMS.map((_, k) => {
-    const reps = bridge.ok ? bridge.samples.filter((s) => s.row === k && s.per_round?.length) : [];
-    const quiet = reps.filter((s) => repQuiet(s.per_round!, ceil));
-    const use = quiet.length >= 2 ? quiet : reps;
-    return use.length ? median(use.map((s) => pairedRatio(s.per_round!, col, ceil))) : fallback[k]!;
+    const reps = bridge.ok ? bridge.samples.filter((x) => x.row === k && x.per_round?.length) : [];
+    if (!reps.length) return fallback[k]!;
+    if (bridgeRowOnQuiet(bridge, k, ceil)) return finiteMedian(reps.filter((x) => repQuiet(x.per_round!, ceil)).map((x) => pairedRatio(x.per_round!, col, ceil)));
+    return finiteMedian(reps.map((x) => pairedRatio(x.per_round!, col, Infinity)));
   });
 const bridgeAllocVsCb = pairedVsCb(1, unpairedAllocVsCb, noopCeil);
 const bridgeFreeVsCb = pairedVsCb(2, unpairedFreeVsCb, noopCeil);
-const bridgeAllVsCb = Math.max(...pairedVsCb(1, unpairedAllocVsCb, Infinity), ...pairedVsCb(2, unpairedFreeVsCb, Infinity));
+const bridgeAllVsCb = maxFinite([...pairedVsCb(1, unpairedAllocVsCb, Infinity), ...pairedVsCb(2, unpairedFreeVsCb, Infinity)]);
+const bridgeRowsOnAll = rows.filter((_, k) => bridge.ok && !bridgeRowOnQuiet(bridge, k, noopCeil)).map((r) => r.label);
 const bridgeVsCb = rows.map((_, k) => Math.max(bridgeAllocVsCb[k]!, bridgeFreeVsCb[k]!));
-const maxFinite = (xs: number[]): number => (xs.some(Number.isFinite) ? Math.max(...xs.filter(Number.isFinite)) : NaN);
 const maxBridgeVsCb = maxFinite(bridgeVsCb);
 const worstBridgeRow = bridgeVsCb.indexOf(maxBridgeVsCb);
 const worstBridgeOp = worstBridgeRow < 0 ? '' : bridgeAllocVsCb[worstBridgeRow]! >= bridgeFreeVsCb[worstBridgeRow]! ? 'alloc' : 'free';
@@ -466,22 +484,19 @@ const bridgeCbAll = rows.flatMap((r) => (r.bridgeCb ? r.bridgeCb.samples : []));
 const bridgeCbMedian = median(bridgeCbAll);
 const maxBridgeVsBenchCb = maxFinite(rows.map((r) => (r.bridgeAlloc && r.bridgeFree ? Math.max(r.bridgeAlloc.median, r.bridgeFree.median) / cbNoop : NaN)));
 /*
- * Row (c') against the C reference, both from undisturbed samples: the cache's
- * rounds whose callback ran within QUIET_TOLERANCE of the machine's fastest
- * (roundsPerOp), the C reference's undisturbed runs (refJ). The same child process
- * times the callback every round, so the bridge row's floor applies.
+ * Row (c') against the C reference: both sides from undisturbed samples (the
+ * cache's undisturbed rounds of its undisturbed reps, floor of its own process;
+ * the C reference row's undisturbed runs), or both from all samples.
  */
-const cacheRounds = bridgeCache.ok ? bridgeCache.samples.flatMap((x) => x.per_round ?? []) : [];
-const cacheCeil = Math.min(noopCeil, cacheRounds.length ? Math.min(...cacheRounds.map((x) => x[0]!)) * QUIET_TOLERANCE : Infinity);
+const cacheFloor = noopFloorOf(bridgeCache);
+const cacheCeil = Number.isFinite(cacheFloor) ? cacheFloor * QUIET_TOLERANCE : Infinity;
 const bridgeCacheVsRefAll = rows.map((r) => ratio(r.bridgeCache, r.ref));
-// Both sides undisturbed (2+ undisturbed cache reps, 3+ undisturbed C runs), or the row medians of all samples.
 const bridgeCacheVsRef = PARAMS.map((_, k) => {
-  const reps = bridgeCache.ok ? bridgeCache.samples.filter((x) => x.row === k && x.per_round?.length) : [];
-  const quiet = reps.filter((x) => repQuiet(x.per_round!, cacheCeil));
-  if (quiet.length < 2 || !enoughQ(refQ)) return bridgeCacheVsRefAll[k]!;
-  return median(quiet.map((x) => roundsPerOp(x.per_round!, cacheCeil))) / refJ[k]!.median;
+  if (!bridgeCacheVsRefAll[k] || !bridgeRowOnQuiet(bridgeCache, k, cacheCeil) || !enoughQ(refQ[k]!)) return bridgeCacheVsRefAll[k]!;
+  const quiet = bridgeCache.ok ? bridgeCache.samples.filter((x) => x.row === k && x.per_round?.length && repQuiet(x.per_round, cacheCeil)) : [];
+  return finiteMedian(quiet.map((x) => roundsPerOp(x.per_round!, cacheCeil))) / quietOnly(refS[k]!, refQ[k]!).median;
 });
-const maxBridgeCacheVsRef = bridgeCacheVsRef.some(Number.isFinite) ? Math.max(...bridgeCacheVsRef.filter(Number.isFinite)) : NaN;
+const maxBridgeCacheVsRef = maxFinite(bridgeCacheVsRef);
 const coreRan = ratiosOff.every(Number.isFinite);
 
 const targets: Target[] = [];
@@ -501,7 +516,8 @@ targets.push({
   name: 'bridge: each alloc or free <= 1.25x one bare koffi callback',
   value: Number.isFinite(maxBridgeVsCb)
     ? `max ${fmt(maxBridgeVsCb)} (${worstBridgeOp}, ${rows[worstBridgeRow]!.label}) of the callback timed in the same child process, paired round by round ` +
-      `over undisturbed rounds (${fmt(quietRoundShare * 100, 2)}% of rounds: callback <= ${QUIET_TOLERANCE}x the fastest seen on this machine, ${fmt(noopFloor)} ns); all rounds: max ${fmt(bridgeAllVsCb)}; ` +
+      `over undisturbed rounds (${fmt(quietRoundShare * 100, 2)}% of rounds: callback before and after <= ${QUIET_TOLERANCE}x this process's floor (5th percentile), ${fmt(noopFloor)} ns` +
+      `${bridgeRowsOnAll.length ? `; on all rounds, too few undisturbed reps: ${bridgeRowsOnAll.join(', ')}` : ''}); all rounds: max ${fmt(bridgeAllVsCb)}; ` +
       `(${fmt(Math.min(...bridgeCbAll))}–${fmt(Math.max(...bridgeCbAll))} ns)` +
       `; unpaired, row medians: max ${fmt(maxFinite(rows.map((_, k) => Math.max(unpairedAllocVsCb[k]!, unpairedFreeVsCb[k]!))))}` +
       (Number.isFinite(maxBridgeVsBenchCb) ? `; of the bench process's ${fmt(cbNoop)} ns: max ${fmt(maxBridgeVsBenchCb)}` : '')
@@ -608,8 +624,8 @@ if (coreRan) {
       ]),
     ),
     `${'geomean of ratios'.padEnd(15)}  core default x ref ${fmt(gmDefAll)}   core optional off x ref ${fmt(gmOffAll)}   C out-of-band x ref ${fmt(gmOob)}   (all ${opts.reps} reps)`,
-    `${''.padEnd(15)}  undisturbed samples (a JS yardstick right before and after each sample <= ${QUIET_TOLERANCE}x the fastest seen on this machine; bench/lib/phase.ts): ` +
-      `${nQuietSamples} of ${nSamples} (C ref ${count(refQ)}/${refQ.length}); judged (per row, both sides from undisturbed samples when each has 3 or more, else from all): core default ${fmt(gmDef)}, core optional off ${fmt(gmOff)}; ` +
+    `${''.padEnd(15)}  undisturbed samples (a JS yardstick right before and after each sample <= ${QUIET_TOLERANCE}x the floor; bench/lib/phase.ts): ` +
+      `${nQuietSamples} of ${nSamples} (C ref ${countAll(refQ)}/${refYard.flat().length}); judged (per row, both sides from undisturbed samples when each has ${MIN_QUIET} or more, else from all): core default ${fmt(gmDef)}, core optional off ${fmt(gmOff)}; ` +
       `yardstick ${fmt(Math.min(...allYard), 2)}–${fmt(Math.max(...allYard), 2)} ns, floor ${fmt(yardFloor, 2)}${Number.isFinite(prevFloors.jsYardstickNs) ? ' (with earlier runs on this machine)' : ''}`,
     ...(nSamples && nQuietSamples === 0
       ? [`${''.padEnd(15)}  THIS RUN NEVER SAW THE MACHINE UNDISTURBED: its core ratios measure the VM's slow phase (judged on all samples)`]
@@ -646,7 +662,8 @@ if (bridge.ok) {
     ),
     `${''.padEnd(15)}  cb = dmashim_bench_noop(), one bare koffi callback timed in the bridge's process right before and right after each round of the row`,
     `${''.padEnd(15)}  x cb = each round's op / that round's cb, first round (page allocation) at full weight, steady rounds by their median; median of reps;`,
-    `${''.padEnd(15)}         steady rounds inside a slow phase of the VM (cb > ${QUIET_TOLERANCE}x the fastest seen on this machine, ${fmt((1 - quietRoundShare) * 100, 2)}% of rounds) left out; all rounds: max ${fmt(bridgeAllVsCb)}`,
+    `${''.padEnd(15)}         rounds inside a slow phase of the VM (cb before or after > ${QUIET_TOLERANCE}x this process's floor, ${fmt((1 - quietRoundShare) * 100, 2)}% of rounds) left out,` +
+      ` on rows with 2+ undisturbed reps (first round and 10+ steady rounds undisturbed); all rounds: max ${fmt(bridgeAllVsCb)}`,
     `${''.padEnd(15)}  unpaired = row median / row's median cb (a phase of slow JS calls in the VM skews it either way)`,
   );
   if (Number.isFinite(cbNoop)) {
@@ -771,7 +788,7 @@ const json = {
     coreDefaultAllReps: round4(gmDefAll),
     coreOffAllReps: round4(gmOffAll),
     judgedOn,
-    yardstickNs: { ref: refYard.map(round4), coreDefault: defYard.map((a) => a.map(round4)), coreOff: offYard.map((a) => a.map(round4)) },
+    yardstickNs: { ref: refYard.map((a) => a.map(round4)), coreDefault: defYard.map((a) => a.map(round4)), coreOff: offYard.map((a) => a.map(round4)) },
     cOutOfBand: round4(gmOob),
     coreDefaultBest: round4(gmDefBest),
     coreOffBest: round4(gmOffBest),
@@ -801,8 +818,10 @@ const json = {
   sg: sg.ok ? sg.points : { skipped: sg.reason },
   targets,
   floors: {
-    jsYardstickNs: Number.isFinite(yardFloor) ? round4(yardFloor) : Number.isFinite(prevFloors.jsYardstickNs) ? prevFloors.jsYardstickNs : null,
-    bridgeNoopNs: Number.isFinite(noopFloor) ? round4(noopFloor) : Number.isFinite(prevFloors.bridgeNoopNs) ? prevFloors.bridgeNoopNs : null,
+    // This run's own floor (5th percentile; not a running minimum, so the floor cannot ratchet down over runs).
+    jsYardstickNs: Number.isFinite(runYardFloor) ? round4(runYardFloor) : Number.isFinite(prevFloors.jsYardstickNs) ? prevFloors.jsYardstickNs : null,
+    // For information: the bridge judges each process against its own floor.
+    bridgeNoopNs: Number.isFinite(noopFloor) ? round4(noopFloor) : null,
   },
   seconds: Math.round(elapsedSeconds()),
 };

@@ -1,10 +1,10 @@
 /* The bridge target's estimator (bench/lib/bridge.ts pairedRatio): rounds paired with their own callback timing. */
 import { describe, it, expect } from 'vitest';
 import { pairedRatio, roundsPerOp, roundQuiet, MIN_QUIET_ROUNDS } from '../bench/lib/bridge.ts';
-import { quietMask } from '../bench/lib/phase.ts';
+import { quietMask, lowFloor } from '../bench/lib/phase.ts';
 
 describe('pairedRatio', () => {
-  it('charges the first round (page allocation) at full weight and the steady rounds at their median', () => {
+  it('charges the first round (page allocation) at full weight and the steady rounds at their mean', () => {
     // r = [10, 1.1, 1.1, 1.1] for alloc: (10 + 3 * 1.1) / 4
     const per: [number, number, number][] = [
       [100, 1000, 100],
@@ -16,24 +16,14 @@ describe('pairedRatio', () => {
     expect(pairedRatio(per, 2)).toBeCloseTo((1 + 3 * 1.2) / 4, 10);
   });
 
-  it('a round whose callback and op were timed in different phases cannot move the result', () => {
-    const quiet: [number, number, number][] = [
-      [100, 130, 110],
-      [100, 110, 110],
-      [100, 110, 110],
-      [100, 110, 110],
-      [100, 110, 110],
-    ];
-    const straddle = quiet.map((r) => [...r] as [number, number, number]);
-    straddle[2] = [190, 110, 110]; // callback slow, op fast
-    straddle[3] = [100, 210, 110]; // op slow
-    expect(pairedRatio(straddle, 1)).toBeCloseTo(pairedRatio(quiet, 1), 10);
-    // Whereas a ratio of whole-row means moves with one round timed in a slow phase.
-    const slowOp = quiet.map((r) => [...r] as [number, number, number]);
-    slowOp[3] = [100, 210, 110];
-    expect(pairedRatio(slowOp, 1)).toBeCloseTo(pairedRatio(quiet, 1), 10);
-    const mean = (rows: [number, number, number][], c: number): number => rows.reduce((a, r) => a + r[c]!, 0) / rows.length;
-    expect(mean(slowOp, 1) / mean(slowOp, 0) - mean(quiet, 1) / mean(quiet, 0)).toBeCloseTo(0.2, 10);
+  it('a round is left out by the callback readings around it only, never by its own time', () => {
+    const quiet = Array.from({ length: MIN_QUIET_ROUNDS }, (): number[] => [100, 110, 110, 100]);
+    const slowOp = [100, 210, 110, 100]; // callback quiet both sides, op slow: kept, and it counts
+    const slowCb = [190, 110, 110, 180]; // callback slow: left out
+    const per = [[100, 110, 110, 100], ...quiet, slowOp, slowCb];
+    const R = per.length;
+    const steadyMean = (MIN_QUIET_ROUNDS * 1.1 + 2.1) / (MIN_QUIET_ROUNDS + 1);
+    expect(pairedRatio(per, 1, 125)).toBeCloseTo((1.1 + (R - 1) * steadyMean) / R, 10);
   });
 
   it('one round is its own ratio; no rounds or a zero timing give NaN', () => {
@@ -48,8 +38,8 @@ describe('pairedRatio', () => {
     const per: [number, number, number][] = [[100, 500, 120], ...quiet, ...slow];
     const R = per.length;
     expect(pairedRatio(per, 1, 125)).toBeCloseTo((5 + (R - 1) * 1.14) / R, 10);
-    // No ceiling: the slow majority decides the median.
-    expect(pairedRatio(per, 1)).toBeCloseTo((5 + (R - 1) * 1.25) / R, 10);
+    // No ceiling: every steady round, by the mean.
+    expect(pairedRatio(per, 1)).toBeCloseTo((5 + (R - 1) * ((MIN_QUIET_ROUNDS * 1.14 + (MIN_QUIET_ROUNDS + 5) * 1.25) / (R - 1))) / R, 10);
     // Too few quiet rounds: all are used.
     const few: [number, number, number][] = [[100, 500, 120], ...quiet.slice(1), ...slow];
     expect(pairedRatio(few, 1, 125)).toBeCloseTo(pairedRatio(few, 1), 10);
@@ -57,9 +47,13 @@ describe('pairedRatio', () => {
 });
 
 describe('quietMask', () => {
-  it('marks readings within the tolerance of the fastest', () => {
+  it('marks readings within the tolerance of the floor (the 5th percentile, robust to one low outlier)', () => {
     expect(quietMask([0.6, 0.74, 0.76, 1.0, NaN], 1.25)).toEqual([true, true, false, false, false]);
     expect(quietMask([])).toEqual([]);
+    const readings = [60, ...Array.from({ length: 99 }, (_, i) => 71 + (i % 5))];
+    expect(lowFloor(readings)).toBe(71);
+    expect(quietMask(readings, 1.25).filter(Boolean).length).toBe(100);
+    expect(lowFloor([])).toBe(Infinity);
   });
 
   it('with the floor seen on this machine before, a run spent inside a slow phase has no quiet readings', () => {
@@ -71,7 +65,7 @@ describe('quietMask', () => {
 });
 
 describe('roundsPerOp', () => {
-  it('averages alloc and free per round: first round at full weight, quiet steady rounds by their median', () => {
+  it('averages alloc and free per round: first round at full weight, quiet steady rounds by their mean', () => {
     const quiet = Array.from({ length: MIN_QUIET_ROUNDS }, (): [number, number, number] => [70, 18, 20]);
     const slow = Array.from({ length: 3 }, (): [number, number, number] => [140, 40, 44]);
     const per: [number, number, number][] = [[70, 300, 100], ...quiet, ...slow];

@@ -13,12 +13,11 @@
  * callback (dmashim_bench_noop) timed in the same child process, round by round
  * with the row. koffi's callback cost moves by several ns between processes,
  * which alone flipped the bridge target when it was divided by a callback timed
- * in the bench process. Within one process, too, this VM has phases (~0.1-1 s)
- * in which every JS call, the bare callback included, runs up to 1.9x slower
- * while C code barely moves; a phase that covers the callback loops of some
- * rounds and the alloc loops of others skews a ratio of whole-row means either
- * way. So each line also carries every round's [noop, alloc, free], and the
- * target pairs them round by round (pairedRatio).
+ * in the bench process. Within one process, too, this VM has phases (0.1-4 s,
+ * sometimes flickering within a millisecond) in which every JS call, the bare
+ * callback included, runs up to 1.9x slower while C code barely moves. So each
+ * line also carries every round's [noop before, alloc, free, noop after], and
+ * the target pairs them round by round (pairedRatio).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -43,18 +42,6 @@ export interface BridgeSample {
   per_round?: number[][];
 }
 
-/**
- * The row's cost in bare callbacks, paired round by round: r_i = op_i / noop_i
- * (the callback timed right before that round's alloc loop), and the workload's
- * ratio is the mean over its rounds with the steady rounds' ratio taken as
- * their median: (r_0 + (R - 1) * median(r_1..r_R-1)) / R. The first round keeps
- * its full weight (it allocates every page, as in dmapool_test); a phase change
- * inside one steady round cannot move the result. `col`: 1 alloc, 2 free.
- *
- * `noopCeil`: steady rounds whose callback took longer were timed inside one of
- * the VM's slow phases (bench/lib/phase.ts), where JS work slows more than the
- * callback does; they are left out when at least MIN_QUIET_ROUNDS remain.
- */
 export const MIN_QUIET_ROUNDS = 10;
 
 /** The callback timing a round is paired with: the mean of the readings before and after it (before only, if that is all). */
@@ -71,16 +58,31 @@ export function roundQuiet(x: readonly number[], noopCeil: number): boolean {
   return Math.max(x[0]!, x.length > 3 ? x[3]! : x[0]!) <= noopCeil;
 }
 
+/**
+ * The row's cost in bare callbacks, paired round by round: r_i = op_i / noop_i
+ * (noop_i: the mean of the callback readings right before and right after the
+ * round, roundNoop), and the workload's ratio is the mean over its rounds with
+ * the first round at full weight (it allocates every page, as in dmapool_test):
+ * (r_0 + (R - 1) * mean(steady r_i)) / R. `col`: 1 alloc, 2 free.
+ *
+ * `noopCeil`: steady rounds whose callback readings were not both within it ran
+ * inside one of the VM's slow phases (bench/lib/phase.ts); they are left out
+ * when at least MIN_QUIET_ROUNDS remain. Rounds are never left out by their own
+ * time (hence the mean, not a median).
+ */
 export function pairedRatio(per: readonly (readonly number[])[], col: 1 | 2, noopCeil = Infinity): number {
   if (per.length === 0) return NaN;
   const r = per.map((x) => x[col]! / roundNoop(x));
   if (r.some((x) => !Number.isFinite(x))) return NaN;
   if (r.length === 1) return r[0]!;
   const quiet = r.slice(1).filter((_, i) => roundQuiet(per[i + 1]!, noopCeil));
-  const steady = (quiet.length >= MIN_QUIET_ROUNDS ? quiet : r.slice(1)).sort((a, b) => a - b);
-  const h = steady.length >> 1;
-  const med = steady.length % 2 ? steady[h]! : (steady[h - 1]! + steady[h]!) / 2;
-  return (r[0]! + (r.length - 1) * med) / r.length;
+  const steady = quiet.length >= MIN_QUIET_ROUNDS ? quiet : r.slice(1);
+  return (r[0]! + (r.length - 1) * mean(steady)) / r.length;
+}
+
+/* The mean, not the median: a round may be left out only by the callback readings around it, never by its own time. */
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, x) => a + x, 0) / xs.length;
 }
 
 export interface BridgeOptions {
@@ -133,18 +135,15 @@ export function runBridge(reps: number, rounds: number, timeoutMs: number, opts:
 
 /**
  * ns per op (alloc and free alike) of one row, from its rounds: the first round
- * at full weight, the steady rounds by their median, over the steady rounds whose
- * callback was at most `noopCeil` when at least MIN_QUIET_ROUNDS are (as
- * pairedRatio). For row (c'), whose target is against the C reference, not the
- * callback.
+ * at full weight, the mean of the steady rounds whose callback readings were
+ * both at most `noopCeil` when at least MIN_QUIET_ROUNDS are (as pairedRatio).
+ * For row (c'), whose target is against the C reference, not the callback.
  */
 export function roundsPerOp(per: readonly (readonly number[])[], noopCeil = Infinity): number {
   if (per.length === 0) return NaN;
   const op = per.map((x) => (x[1]! + x[2]!) / 2);
   if (op.length === 1) return op[0]!;
   const quiet = op.slice(1).filter((_, i) => roundQuiet(per[i + 1]!, noopCeil));
-  const steady = (quiet.length >= MIN_QUIET_ROUNDS ? quiet : op.slice(1)).sort((a, b) => a - b);
-  const h = steady.length >> 1;
-  const med = steady.length % 2 ? steady[h]! : (steady[h - 1]! + steady[h]!) / 2;
-  return (op[0]! + (op.length - 1) * med) / op.length;
+  const steady = quiet.length >= MIN_QUIET_ROUNDS ? quiet : op.slice(1);
+  return (op[0]! + (op.length - 1) * mean(steady)) / op.length;
 }

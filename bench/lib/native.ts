@@ -55,8 +55,9 @@ export interface RefSample {
 }
 
 /** One run of the C reference executable: one warm-up pass, then `reps` timed passes of all rows. */
-export function runRef(exe: string, reps: number, rounds: number): RefSample[] {
-  const r = spawnSync(exe, [String(reps), String(rounds)], { encoding: 'utf8' });
+/** The C reference rows (`row`: that row only, with its own warm-up pass). */
+export function runRef(exe: string, reps: number, rounds: number, row = -1): RefSample[] {
+  const r = spawnSync(exe, [String(reps), String(rounds), ...(row >= 0 ? [String(row)] : [])], { encoding: 'utf8' });
   if (r.error) throw new Error(`bench: ${exe}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`bench: ${exe} exited ${r.status}: ${r.stderr}`);
   return r.stdout

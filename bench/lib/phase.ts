@@ -39,40 +39,48 @@ export function jsYardstick(rounds = 40): number {
 export const QUIET_TOLERANCE = 1.25;
 
 /**
- * Which readings are quiet: at most QUIET_TOLERANCE x the floor, the fastest
- * reading of the run or `floorHint` (the fastest seen on this machine before)
- * if lower. With the hint, a run that spent all its time inside a slow phase
- * has no quiet readings instead of calling its slow floor quiet.
+ * Which readings are quiet: at most QUIET_TOLERANCE x the floor, the run's low
+ * reading (lowFloor) or `floorHint` (the previous run's on this machine) if
+ * lower. With the hint, a run that spent all its time inside a slow phase has
+ * no quiet readings instead of calling its slow floor quiet.
  */
 export function quietMask(readings: readonly number[], tolerance = QUIET_TOLERANCE, floorHint = Infinity): boolean[] {
-  const finite = readings.filter(Number.isFinite);
-  if (finite.length === 0) return readings.map(() => false);
-  const floor = Math.min(...finite, floorHint);
+  const floor = Math.min(lowFloor(readings), floorHint);
+  if (!Number.isFinite(floor)) return readings.map(() => false);
   return readings.map((x) => Number.isFinite(x) && x <= floor * tolerance);
 }
 
-/** The fastest yardstick readings seen on this machine, carried from run to run in the results JSON. */
+/**
+ * The floor of a set of readings: their 5th percentile, not their minimum, so a
+ * single outlier (a reading 15% below every other, seen once in 6,000 bridge
+ * rounds) cannot disqualify every ordinary undisturbed reading. Infinity if none.
+ */
+export function lowFloor(readings: readonly number[]): number {
+  const xs = readings.filter(Number.isFinite).sort((a, b) => a - b);
+  return xs.length ? xs[Math.floor((xs.length - 1) * 0.05)]! : Infinity;
+}
+
+/** The previous run's fastest yardstick reading, carried to the next run in the results JSON. */
 export interface Floors {
   /** jsYardstick(), ns per op. */
   jsYardstickNs: number;
-  /** The bridge's dmashim_bench_noop(), ns per call (fastest round). */
-  bridgeNoopNs: number;
 }
 
 /**
- * The floors of the previous run (`latestPath`, its "floors"), if it ran on the
+ * The floor of the previous run (`latestPath`, its "floors": that run's own
+ * fastest reading, so floors do not ratchet down over runs), if it ran on the
  * same machine kind and node: same CPU model and count, same node version.
  * Infinity where there is none.
  */
 export function previousFloors(latestPath: string): Floors {
-  const none: Floors = { jsYardstickNs: Infinity, bridgeNoopNs: Infinity };
+  const none: Floors = { jsYardstickNs: Infinity };
   if (!existsSync(latestPath)) return none;
   try {
     const prev = JSON.parse(readFileSync(latestPath, 'utf8')) as { node?: string; cpu?: { model?: string; count?: number }; floors?: Partial<Floors> };
     if (prev.node !== process.version || prev.cpu?.model !== (cpus()[0]?.model ?? 'unknown') || prev.cpu?.count !== cpus().length) return none;
     const f = prev.floors ?? {};
     const ok = (x: unknown): number => (typeof x === 'number' && x > 0 ? x : Infinity);
-    return { jsYardstickNs: ok(f.jsYardstickNs), bridgeNoopNs: ok(f.bridgeNoopNs) };
+    return { jsYardstickNs: ok(f.jsYardstickNs) };
   } catch {
     return none;
   }

@@ -639,11 +639,15 @@ int main(int argc, char **argv)
 				 argc > 5 && strcmp(argv[5], "queue") == 0);
 	int reps = argc > 1 ? atoi(argv[1]) : 1;
 	unsigned int rounds = argc > 2 ? (unsigned int)atoi(argv[2]) : 100;
+	/* argv[3]: one row only (bench/run.ts brackets each row's process with its phase yardstick). */
+	int only = argc > 3 ? atoi(argv[3]) : -1;
 	struct pair *pairs = calloc(8192, sizeof(*pairs));
-	if (!pairs || reps < 0 || rounds == 0 || oob_init())
+	if (!pairs || reps < 0 || rounds == 0 || only >= (int)NPARAMS || oob_init())
 		return 2;
 	for (int rep = -1; rep < reps; rep++) {
 		for (size_t k = 0; k < NPARAMS; k++) {
+			if (only >= 0 && k != (size_t)only)
+				continue;
 			const struct param *p = &params[k];
 			unsigned int blocks = nr_blocks(p->size);
 			double ref = run_ref(p, blocks, rounds, pairs);

@@ -166,8 +166,10 @@ EXPORT int32_t dmashim_bridge_init(const struct dmashim_ops *o, uint32_t abi, in
 	 * meets a full pipe (a slow reader) gets EAGAIN, and stdio drops the text.
 	 * The runner has made node's stdout/stderr streams before this call (so node
 	 * does not set the flag again later); C gets blocking descriptors, as any
-	 * program started from a shell has. Node's own writes to them then block too,
-	 * which suits a synchronous runner.
+	 * program started from a shell has. Node's own writes to them then block too:
+	 * in synchronous mode that is what the program does anyway; with --threads a
+	 * full pipe also holds the JS thread (and C threads waiting on a callback)
+	 * until the reader catches up, which is a slower program, not a lost line.
 	 */
 	for (int fd = 0; fd <= 2; fd++) {
 		int fl = fcntl(fd, F_GETFL);

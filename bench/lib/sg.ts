@@ -36,13 +36,22 @@ import {
 } from '../../src/index.ts';
 import { makeCoreEnv, disposeCoreEnv, type CoreEnv } from './core.ts';
 import { nowNs, median } from './stats.ts';
+import { jsYardstick, quietMask, lowFloor, QUIET_TOLERANCE, MIN_QUIET } from './phase.ts';
 
 export const SG_SIZES = [16, 1024, 65536] as const;
 
 export interface SgPoint {
   entries: number;
-  /** ns per entry of dma_map_sg + dma_unmap_sg, direct mapping (median over repetitions). */
+  /**
+   * ns per entry of dma_map_sg + dma_unmap_sg, direct mapping: median over the
+   * repetitions the VM ran undisturbed (the JS yardstick around each,
+   * bench/lib/phase.ts) when every point has MIN_QUIET of them, else over all.
+   */
   ns_per_entry: number;
+  /** The median over all repetitions. */
+  ns_per_entry_all: number;
+  /** Undisturbed repetitions of this point (direct mapping). */
+  quiet: number;
   /** The same behind the simulated IOMMU. */
   iommu_ns_per_entry: number;
   with_unmap: boolean;
@@ -72,7 +81,7 @@ function buffers(env: CoreEnv, n: number): number[] | null {
   return bufs;
 }
 
-function timeSg(env: { dev: device }, bufs: readonly number[], n: number, reps: number): { ns: number; mapped: number } | string {
+function timeSg(env: { dev: device }, bufs: readonly number[], n: number, reps: number): { xs: number[]; yard: number[]; mapped: number } | string {
   const t = new sg_table();
   const rc = sg_alloc_table(t, n, GFP_KERNEL);
   if (rc !== 0 || !t.sgl) return `sg_alloc_table(${n}) returned ${rc}`;
@@ -83,8 +92,10 @@ function timeSg(env: { dev: device }, bufs: readonly number[], n: number, reps: 
   const iters = Math.max(1, Math.floor((1 << 20) / n));
   // Timed as map+unmap pairs over the whole batch: a clock read per call would cost more than 16 entries.
   const xs: number[] = [];
+  const yard: number[] = [];
   let mapped = 0;
   for (let r = -1; r < reps; r++) {
+    const before = jsYardstick(8);
     const t0 = nowNs();
     for (let i = 0; i < iters; i++) {
       const k = dma_map_sg(env.dev, first, n, DMA_TO_DEVICE);
@@ -92,10 +103,14 @@ function timeSg(env: { dev: device }, bufs: readonly number[], n: number, reps: 
       mapped = k;
       dma_unmap_sg(env.dev, first, n, DMA_TO_DEVICE);
     }
-    if (r >= 0) xs.push((nowNs() - t0) / (iters * n));
+    const t1 = nowNs();
+    if (r >= 0) {
+      xs.push((t1 - t0) / (iters * n));
+      yard.push(Math.max(before, jsYardstick(8)));
+    }
   }
   sg_free_table(t);
-  return { ns: median(xs), mapped };
+  return { xs, yard, mapped };
 }
 
 function timeSingle(env: { dev: device }, buf: number, reps: number): number {
@@ -113,7 +128,8 @@ function timeSingle(env: { dev: device }, buf: number, reps: number): number {
   return median(xs);
 }
 
-export async function measureMapSg(reps: number): Promise<SgResult> {
+/** `floorHint`: the yardstick floor known from elsewhere in the run (Infinity if none). */
+export async function measureMapSg(reps: number, floorHint = Infinity): Promise<SgResult> {
   const env = makeCoreEnv({ poison: false }, 'bench-sg');
   // Same machine, so both devices map the same buffers.
   const idev = new device(env.machine);
@@ -126,14 +142,30 @@ export async function measureMapSg(reps: number): Promise<SgResult> {
     const bufs = buffers(env, SG_SIZES[SG_SIZES.length - 1]);
     if (!bufs) return { ok: false, reason: 'bench: no memory for sg buffers' };
     const iommu = { dev: idev };
-    const points: SgPoint[] = [];
+    for (let w = 0; w < 50; w++) jsYardstick(8);
+    const direct: Array<{ xs: number[]; yard: number[]; mapped: number }> = [];
+    const viaIommu: number[] = [];
     for (const n of SG_SIZES) {
       const d = timeSg(env, bufs, n, reps);
       if (typeof d === 'string') return { ok: false, reason: d };
       const i = timeSg(iommu, bufs, n, reps);
       if (typeof i === 'string') return { ok: false, reason: 'iommu: ' + i };
-      points.push({ entries: n, ns_per_entry: d.ns, iommu_ns_per_entry: i.ns, with_unmap: true, mapped: d.mapped });
+      direct.push(d);
+      viaIommu.push(median(i.xs));
     }
+    // Every point from its undisturbed repetitions, or every point from all of them.
+    const floor = Math.min(floorHint, lowFloor(direct.flatMap((d) => d.yard)));
+    const masks = direct.map((d) => quietMask(d.yard, QUIET_TOLERANCE, floor));
+    const onQuiet = masks.every((m) => m.filter(Boolean).length >= MIN_QUIET);
+    const points: SgPoint[] = direct.map((d, k) => ({
+      entries: SG_SIZES[k]!,
+      ns_per_entry: onQuiet ? median(d.xs.filter((_, i) => masks[k]![i])) : median(d.xs),
+      ns_per_entry_all: median(d.xs),
+      quiet: masks[k]!.filter(Boolean).length,
+      iommu_ns_per_entry: viaIommu[k]!,
+      with_unmap: true,
+      mapped: d.mapped,
+    }));
     return { ok: true, points, single_ns: timeSingle(env, bufs[0]!, reps), single_iommu_ns: timeSingle(iommu, bufs[0]!, reps) };
   } finally {
     device_unregister(idev);

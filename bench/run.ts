@@ -22,7 +22,7 @@ import { makeCoreEnv, disposeCoreEnv, optionalOff, runCoreRow, type CoreEnv } fr
 import { runThingRow } from './lib/thing.ts';
 import { measureKoffiCallback, type KoffiResult } from './lib/koffi.ts';
 import { runBridge, pairedRatio, roundsPerOp, roundQuiet, MIN_QUIET_ROUNDS, type BridgeResult } from './lib/bridge.ts';
-import { jsYardstick, quietMask, lowFloor, previousFloors, QUIET_TOLERANCE, MIN_QUIET } from './lib/phase.ts';
+import { bracketed, warmYardstick, quietMask, lowFloor, previousFloors, QUIET_TOLERANCE, MIN_QUIET } from './lib/phase.ts';
 import {
   setupScale,
   runScaleOps,
@@ -130,6 +130,9 @@ const thingRounds: number[] = PARAMS.map(() => 0);
 const refYard: number[][] = PARAMS.map(() => []);
 const defYard: number[][] = PARAMS.map(() => []);
 const offYard: number[][] = PARAMS.map(() => []);
+/* The yardstick floor known so far: the core section's readings, `more`, and the previous run's. */
+const floorSoFar = (more: number[] = []): number =>
+  Math.min(prevFloors.jsYardstickNs, lowFloor([...refYard.flat(), ...defYard.flat(), ...offYard.flat(), ...more]));
 
 const ref = buildC('dmapool_ref.c', false);
 if (!ref.ok) {
@@ -137,14 +140,16 @@ if (!ref.ok) {
   process.exit(1);
 }
 
-const YARD_ROUNDS = 8;
-
 function coreReps(env: CoreEnv, into: number[][], yard: number[][] | null, tag: string, rep: number, reps: number, rounds = ROUNDS): void {
   for (let k = 0; k < NROWS; k++) {
     progress(tag, `rep ${rep + 1}/${reps} ${paramLabel(PARAMS[k]!)}`);
-    const before = yard ? jsYardstick(YARD_ROUNDS) : 0;
-    into[k]!.push(runCoreRow(env, PARAMS[k]!, rounds));
-    if (yard) yard[k]!.push(Math.max(before, jsYardstick(YARD_ROUNDS)));
+    if (!yard) {
+      into[k]!.push(runCoreRow(env, PARAMS[k]!, rounds));
+      continue;
+    }
+    const [ns, y] = bracketed(() => runCoreRow(env, PARAMS[k]!, rounds));
+    into[k]!.push(ns);
+    yard[k]!.push(y);
   }
 }
 
@@ -173,13 +178,13 @@ if (opts.only.has('core')) {
   // (OSR, then a re-optimization with full feedback) run measurably slower.
   progress('warm-up', 'core');
   for (let w = 0; w < 4; w++) for (const p of PARAMS) runCoreRow(envDef, p, ROUNDS), runCoreRow(envOff, p, ROUNDS);
-  for (let w = 0; w < 200; w++) jsYardstick(YARD_ROUNDS);
+  warmYardstick();
   for (let rep = 0; rep < opts.reps; rep++) {
     progress('C reference', `rep ${rep + 1}/${opts.reps}`);
     for (let k = 0; k < NROWS; k++) {
-      const before = jsYardstick(YARD_ROUNDS);
-      addRef(runRef(ref.path, 1, ROUNDS, k));
-      refYard[k]!.push(Math.max(before, jsYardstick(YARD_ROUNDS)));
+      const [samples, y] = bracketed(() => runRef(ref.path, 1, ROUNDS, k));
+      addRef(samples);
+      refYard[k]!.push(y);
     }
     // Alternate the order of the two core configurations between repetitions.
     if (rep % 2 === 0) {
@@ -273,7 +278,7 @@ interface ScaleResult {
   core: Summary;
   harness: Summary;
   net: number;
-  /** Net from the undisturbed samples only (bench/lib/phase.ts), when each side has MIN_QUIET of them; else = net. */
+  /** Net from the undisturbed samples only (bench/lib/phase.ts), when each side has MIN_QUIET of them; else NaN. */
   netQuiet: number;
   quietCore: number;
   quietHarness: number;
@@ -306,29 +311,27 @@ if (opts.only.has('scale')) {
     const harness: number[] = [];
     const coreYard: number[] = [];
     const harnessYard: number[] = [];
-    for (let w = 0; w < 50; w++) jsYardstick(YARD_ROUNDS);
+    warmYardstick();
     for (let r = 0; r < reps; r++) {
       progress('scale', `${pattern}: ${s.live} live, rep ${r + 1}/${reps}`);
-      const y0 = jsYardstick(YARD_ROUNDS);
-      core.push(runOps(s));
-      const y1 = jsYardstick(YARD_ROUNDS);
-      harness.push(runHarness(s));
-      const y2 = jsYardstick(YARD_ROUNDS);
-      coreYard.push(Math.max(y0, y1));
-      harnessYard.push(Math.max(y1, y2));
+      const [c, cy] = bracketed(() => runOps(s));
+      const [h, hy] = bracketed(() => runHarness(s));
+      core.push(c);
+      coreYard.push(cy);
+      harness.push(h);
+      harnessYard.push(hy);
     }
     teardownScale(s);
     const c = spawnSync(ref.path, ['scale', String(perPool), String(ops), String(reps), pattern], { encoding: 'utf8' });
     const cl = c.status === 0 ? c.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { ref_ns: number; harness_ns: number }) : [];
     const cs = summarize(core);
     const hs = summarize(harness);
-    // Floor: this section's readings, the core section's, and earlier runs'.
-    const hint = Math.min(prevFloors.jsYardstickNs, lowFloor([...refYard.flat(), ...defYard.flat(), ...offYard.flat(), ...coreYard, ...harnessYard]));
+    const hint = floorSoFar([...coreYard, ...harnessYard]);
     const cq = quietMask(coreYard, QUIET_TOLERANCE, hint);
     const hq = quietMask(harnessYard, QUIET_TOLERANCE, hint);
     const nc = cq.filter(Boolean).length;
     const nh = hq.filter(Boolean).length;
-    const quietNet = nc >= MIN_QUIET && nh >= MIN_QUIET ? median(core.filter((_, i) => cq[i])) - median(harness.filter((_, i) => hq[i])) : cs.median - hs.median;
+    const quietNet = nc >= MIN_QUIET && nh >= MIN_QUIET ? median(core.filter((_, i) => cq[i])) - median(harness.filter((_, i) => hq[i])) : NaN;
     scale.push({
       pattern,
       perPool,
@@ -367,7 +370,7 @@ if (opts.only.has('destroy')) {
 
 if (opts.only.has('sg')) {
   progress('dma_map_sg', '16 / 1024 / 65536 entries');
-  sg = await measureMapSg(opts.quick ? 3 : 9, Math.min(prevFloors.jsYardstickNs, lowFloor([...refYard.flat(), ...defYard.flat(), ...offYard.flat()])));
+  sg = await measureMapSg(opts.quick ? 3 : 9, floorSoFar());
 }
 
 progressDone();
@@ -541,10 +544,8 @@ for (const pattern of ['queue', 'random'] as const) {
   if (!lo || !hi) continue;
   const raw = hi.core.median / lo.core.median;
   const netAll = hi.net / lo.net;
-  // The undisturbed samples when both scales have enough of them (bench/lib/phase.ts); the all-sample ratio beside it.
-  // Both scales from undisturbed samples, or both from all: never one of each.
-  const enough = (x: ScaleResult): boolean => x.quietCore >= MIN_QUIET && x.quietHarness >= MIN_QUIET;
-  const quiet = enough(hi) && enough(lo);
+  // Both scales from undisturbed samples (bench/lib/phase.ts) when both have enough, or both from all: never one of each.
+  const quiet = Number.isFinite(hi.netQuiet) && Number.isFinite(lo.netQuiet);
   const net = quiet ? hi.netQuiet / lo.netQuiet : netAll;
   const counts = `1K: ${lo.quietCore}+${lo.quietHarness}, 1M: ${hi.quietCore}+${hi.quietHarness} of ${lo.core.n}+${lo.harness.n}`;
   const how = quiet ? ` over undisturbed samples (${counts}; all samples: ${fmt(netAll)})` : ` over all samples (undisturbed: ${counts})`;

@@ -71,18 +71,21 @@ export function roundQuiet(x: readonly number[], noopCeil: number): boolean {
  * time (hence the mean, not a median).
  */
 export function pairedRatio(per: readonly (readonly number[])[], col: 1 | 2, noopCeil = Infinity): number {
-  if (per.length === 0) return NaN;
   const r = per.map((x) => x[col]! / roundNoop(x));
-  if (r.some((x) => !Number.isFinite(x))) return NaN;
-  if (r.length === 1) return r[0]!;
-  const quiet = r.slice(1).filter((_, i) => roundQuiet(per[i + 1]!, noopCeil));
-  const steady = quiet.length >= MIN_QUIET_ROUNDS ? quiet : r.slice(1);
-  return (r[0]! + (r.length - 1) * mean(steady)) / r.length;
+  return r.some((x) => !Number.isFinite(x)) ? NaN : workloadMean(r, per, noopCeil);
 }
 
-/* The mean, not the median: a round may be left out only by the callback readings around it, never by its own time. */
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, x) => a + x, 0) / xs.length;
+/*
+ * The workload's mean of one value per round: the first round at full weight, the
+ * steady rounds by the mean of those undisturbed under `noopCeil` when at least
+ * MIN_QUIET_ROUNDS are, else of all. The mean, not the median: a round may be left
+ * out only by the callback readings around it, never by its own time.
+ */
+function workloadMean(v: readonly number[], per: readonly (readonly number[])[], noopCeil: number): number {
+  if (v.length <= 1) return v.length ? v[0]! : NaN;
+  const quiet = v.slice(1).filter((_, i) => roundQuiet(per[i + 1]!, noopCeil));
+  const steady = quiet.length >= MIN_QUIET_ROUNDS ? quiet : v.slice(1);
+  return (v[0]! + (v.length - 1) * (steady.reduce((a, x) => a + x, 0) / steady.length)) / v.length;
 }
 
 export interface BridgeOptions {
@@ -140,10 +143,9 @@ export function runBridge(reps: number, rounds: number, timeoutMs: number, opts:
  * For row (c'), whose target is against the C reference, not the callback.
  */
 export function roundsPerOp(per: readonly (readonly number[])[], noopCeil = Infinity): number {
-  if (per.length === 0) return NaN;
-  const op = per.map((x) => (x[1]! + x[2]!) / 2);
-  if (op.length === 1) return op[0]!;
-  const quiet = op.slice(1).filter((_, i) => roundQuiet(per[i + 1]!, noopCeil));
-  const steady = quiet.length >= MIN_QUIET_ROUNDS ? quiet : op.slice(1);
-  return (op[0]! + (op.length - 1) * mean(steady)) / op.length;
+  return workloadMean(
+    per.map((x) => (x[1]! + x[2]!) / 2),
+    per,
+    noopCeil,
+  );
 }

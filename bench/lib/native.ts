@@ -54,8 +54,7 @@ export interface RefSample {
   oob_ns: number;
 }
 
-/** One run of the C reference executable: one warm-up pass, then `reps` timed passes of all rows. */
-/** The C reference rows (`row`: that row only, with its own warm-up pass). */
+/** One run of the C reference executable: one warm-up pass, then `reps` timed passes of all rows (`row`: that row only). */
 export function runRef(exe: string, reps: number, rounds: number, row = -1): RefSample[] {
   const r = spawnSync(exe, [String(reps), String(rounds), ...(row >= 0 ? [String(row)] : [])], { encoding: 'utf8' });
   if (r.error) throw new Error(`bench: ${exe}: ${r.error.message}`);

@@ -7,10 +7,10 @@
  * C measured across such a phase measures the neighbour.
  *
  * The yardstick here is a bare Int32Array free stack in JavaScript (the issue's "about
- * 4 ns" reference shape): ~0.6 ns per push or pop undisturbed, ~1 ns inside a slow
- * phase, and it moves together with the core's own rows (measured: 8.5 vs 12.7 ns on
- * the 16-byte row, 80 alternations). Timed around each repetition, it says which
- * repetitions ran undisturbed.
+ * 4 ns" reference shape): ~0.5 ns per push or pop undisturbed, 0.6-1.4 inside a slow
+ * phase, and it moves together with the core's own rows (measured: 0.48 ns <-> 7.8
+ * ns/op on the 16-byte row, 0.6-1.4 <-> 11-13). Timed right before and after each
+ * sample (bracketed), it says which samples ran undisturbed.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -18,8 +18,8 @@ import { nowNs } from './stats.ts';
 
 const stack = new Int32Array(8192);
 
-/** ns per push or pop of a bare Int32Array stack: 8192 slots, `rounds` rounds of pop-all/push-all. */
-export function jsYardstick(rounds = 40): number {
+/** ns per push or pop of a bare Int32Array stack: 8192 slots, `rounds` rounds of pop-all/push-all (8: ~70 µs). */
+export function jsYardstick(rounds = 8): number {
   // A local, not the module binding, in the loops: code TurboFan compiles on its background thread reloads a module binding on every access (the core's old "slow mode").
   const st = stack;
   let top = 0;
@@ -33,6 +33,18 @@ export function jsYardstick(rounds = 40): number {
   const ns = (nowNs() - t0) / (rounds * 8192 * 2);
   // Keep the pops observable so the loop cannot be dropped.
   return sum === -1 ? NaN : ns;
+}
+
+/** Run `measure` between two yardstick readings: its result and the slower reading. */
+export function bracketed<T>(measure: () => T): [T, number] {
+  const before = jsYardstick();
+  const x = measure();
+  return [x, Math.max(before, jsYardstick())];
+}
+
+/** Enough calls for TurboFan to have compiled the yardstick before its readings count. */
+export function warmYardstick(): void {
+  for (let w = 0; w < 200; w++) jsYardstick();
 }
 
 /** How far from undisturbed a yardstick reading may be and still count as quiet. */
@@ -60,7 +72,7 @@ export function lowFloor(readings: readonly number[]): number {
   return xs.length ? xs[Math.floor((xs.length - 1) * 0.05)]! : Infinity;
 }
 
-/** The previous run's fastest yardstick reading, carried to the next run in the results JSON. */
+/** The previous run's yardstick floor (lowFloor of its readings), carried to the next run in the results JSON. */
 export interface Floors {
   /** jsYardstick(), ns per op. */
   jsYardstickNs: number;
@@ -68,7 +80,7 @@ export interface Floors {
 
 /**
  * The floor of the previous run (`latestPath`, its "floors": that run's own
- * fastest reading, so floors do not ratchet down over runs), if it ran on the
+ * floor, not a running minimum, so floors do not ratchet down over runs), if it ran on the
  * same machine kind and node: same CPU model and count, same node version.
  * Infinity where there is none.
  */

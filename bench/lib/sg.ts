@@ -36,7 +36,7 @@ import {
 } from '../../src/index.ts';
 import { makeCoreEnv, disposeCoreEnv, type CoreEnv } from './core.ts';
 import { nowNs, median } from './stats.ts';
-import { jsYardstick, quietMask, lowFloor, QUIET_TOLERANCE, MIN_QUIET } from './phase.ts';
+import { bracketed, warmYardstick, quietMask, lowFloor, QUIET_TOLERANCE, MIN_QUIET } from './phase.ts';
 
 export const SG_SIZES = [16, 1024, 65536] as const;
 
@@ -95,18 +95,20 @@ function timeSg(env: { dev: device }, bufs: readonly number[], n: number, reps: 
   const yard: number[] = [];
   let mapped = 0;
   for (let r = -1; r < reps; r++) {
-    const before = jsYardstick(8);
-    const t0 = nowNs();
-    for (let i = 0; i < iters; i++) {
-      const k = dma_map_sg(env.dev, first, n, DMA_TO_DEVICE);
-      if (k <= 0) return `dma_map_sg(${n}) returned ${k}`;
-      mapped = k;
-      dma_unmap_sg(env.dev, first, n, DMA_TO_DEVICE);
-    }
-    const t1 = nowNs();
+    const [ns, y] = bracketed(() => {
+      const t0 = nowNs();
+      for (let i = 0; i < iters; i++) {
+        const k = dma_map_sg(env.dev, first, n, DMA_TO_DEVICE);
+        if (k <= 0) return k;
+        mapped = k;
+        dma_unmap_sg(env.dev, first, n, DMA_TO_DEVICE);
+      }
+      return (nowNs() - t0) / (iters * n);
+    });
+    if (ns <= 0) return `dma_map_sg(${n}) returned ${ns}`;
     if (r >= 0) {
-      xs.push((t1 - t0) / (iters * n));
-      yard.push(Math.max(before, jsYardstick(8)));
+      xs.push(ns);
+      yard.push(y);
     }
   }
   sg_free_table(t);
@@ -142,7 +144,7 @@ export async function measureMapSg(reps: number, floorHint = Infinity): Promise<
     const bufs = buffers(env, SG_SIZES[SG_SIZES.length - 1]);
     if (!bufs) return { ok: false, reason: 'bench: no memory for sg buffers' };
     const iommu = { dev: idev };
-    for (let w = 0; w < 50; w++) jsYardstick(8);
+    warmYardstick();
     const direct: Array<{ xs: number[]; yard: number[]; mapped: number }> = [];
     const viaIommu: number[] = [];
     for (const n of SG_SIZES) {

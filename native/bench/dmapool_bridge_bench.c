@@ -14,12 +14,13 @@
  *
  * The yardstick, "noop_ns": each round also times as many calls of
  * dmashim_bench_noop() (one bare koffi callback of the fast ops' shape) as the
- * row has blocks, right before its alloc half. koffi's callback cost differs
- * by several ns from one process to the next, and within one process this VM
- * has phases of ~0.1-1 s in which every JS call (the bare callback too) runs up
- * to 1.9x slower while C barely moves, so the target divides by the callback
- * measured in this process, in the same round: "per_round" carries each round's
- * [noop before, alloc, free, noop after] ns per call for bench/run.ts to pair.
+ * row has blocks, right before its alloc half and again after its free half.
+ * koffi's callback cost differs by several ns from one process to the next,
+ * and within one process this VM has phases of 0.1-4 s in which every JS call
+ * (the bare callback too) runs up to 1.9x slower while C barely moves, so the
+ * target divides by the callback measured in this process, in the same round:
+ * "per_round" carries each round's [noop before, alloc, free, noop after] ns
+ * per call for bench/run.ts to pair.
  *
  * Environment: BENCH_REPS timed passes (default 3) after one warm-up pass;
  * BENCH_ROUNDS rounds per row (default 100).

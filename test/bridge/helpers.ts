@@ -30,14 +30,20 @@ export interface RunResult {
   stderr: string;
 }
 
-/** `dmashim run <files> <options> [-- args]` from the repo root, in a clean environment (not vitest's). */
-export function dmashim_run(files: string[], options: string[] = [], args: string[] = [], timeoutMs = 60_000): RunResult {
+/** The environment and node argv of `dmashim run <files> <options> [-- args]`: a clean environment (not vitest's). */
+function run_command(files: string[], options: string[], args: string[]): { env: NodeJS.ProcessEnv; argv: string[] } {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env['VITEST'];
   delete env['DMASHIM_QUIET'];
   delete env['NODE_OPTIONS'];
   const argv = [BIN, 'run', ...files.map((f) => (f.includes('/') ? f : path.join(C_DIR, f))), ...options];
   if (args.length) argv.push('--', ...args);
+  return { env, argv };
+}
+
+/** `dmashim run <files> <options> [-- args]` from the repo root, in a clean environment (not vitest's). */
+export function dmashim_run(files: string[], options: string[] = [], args: string[] = [], timeoutMs = 60_000): RunResult {
+  const { env, argv } = run_command(files, options, args);
   const r = spawnSync(process.execPath, argv, { cwd: ROOT, env, encoding: 'utf8', timeout: timeoutMs });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -47,11 +53,7 @@ export function dmashim_run(files: string[], options: string[] = [], args: strin
  * stderr for `stallMs`, so its pipes fill up, then everything is read.
  */
 export function dmashim_run_stalled(files: string[], args: string[], stallMs: number, timeoutMs = 60_000): Promise<RunResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env['VITEST'];
-  delete env['DMASHIM_QUIET'];
-  delete env['NODE_OPTIONS'];
-  const argv = [BIN, 'run', ...files.map((f) => (f.includes('/') ? f : path.join(C_DIR, f))), '--', ...args];
+  const { env, argv } = run_command(files, [], args);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

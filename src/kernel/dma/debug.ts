@@ -26,7 +26,6 @@
 import type { Machine } from '../../arch/sim/machine.ts';
 import { dev_driver_string, device_unregister_hooks, type device } from '../../drivers/base/core.ts';
 import { printk_level, KERN_WARNING } from '../printk.ts';
-import { capture_site } from '../../lib/stackdepot.ts';
 import { fmt_p } from '../../lib/vsprintf.ts';
 import { DMA_MAPPING_ERROR, DMA_ATTR_SKIP_CPU_SYNC, L1_CACHE_SHIFT } from '../../include/linux/dma-mapping.ts';
 import { DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL } from '../../include/linux/dma-direction.ts';
@@ -77,7 +76,7 @@ export interface dma_debug_entry {
   cln: number;
   /** 0 live, 1 unmapped, 2 freed (for reports of DMA after unmap / free). */
   gone: number;
-  /** The tracking slot (-1: not tracked, as from debug_entry_new). */
+  /** The tracking slot. */
   slot: number;
   /** The slot's generation when this snapshot was taken. */
   gen: number;
@@ -519,35 +518,6 @@ function snapshot(d: DevDebug, i: number): dma_debug_entry {
   };
 }
 
-/** A new entry (not yet tracked). `site` is captured here, at the driver's call. */
-export function debug_entry_new(
-  dev: device,
-  type: number,
-  dev_addr: number,
-  size: number,
-  cpu: number,
-  phys: number,
-  direction: number,
-): dma_debug_entry {
-  return {
-    dev,
-    type,
-    dev_addr,
-    size,
-    cpu,
-    direction,
-    sg_call_ents: 0,
-    sg_mapped_ents: 0,
-    map_err_type: type === dma_debug_single || type === dma_debug_page ? MAP_ERR_NOT_CHECKED : MAP_ERR_CHECK_NOT_APPLICABLE,
-    site: capture_site(),
-    phys,
-    cln: -1,
-    gone: 0,
-    slot: -1,
-    gen: 0,
-  };
-}
-
 /** The per-device tracking of `dev`, for the batch calls below (created on first use). */
 export function debug_dev(dev: device): DevDebug {
   return devState(dev);
@@ -634,20 +604,6 @@ export function debug_add(
     }
   }
   return i;
-}
-
-/**
- * add_dma_entry(): track an entry made by debug_entry_new. The object becomes a
- * handle of the tracked entry (its slot and gen are set).
- */
-export function debug_add_entry(e: dma_debug_entry, attrs = 0): void {
-  const d = devState(e.dev);
-  const i = debug_add(d, e.type, e.dev_addr, e.size, e.cpu, e.phys, e.direction, attrs, e.site, e.sg_call_ents, e.sg_mapped_ents);
-  d.mapErr[i] = e.map_err_type;
-  e.slot = i;
-  e.gen = d.gen[i]!;
-  e.cln = d.cln[i]!;
-  e.gone = 0;
 }
 
 /** Slot of the first live entry at exactly this bus address, -1 if none. */

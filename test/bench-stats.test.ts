@@ -1,7 +1,8 @@
-/* The bridge target's estimator (bench/lib/bridge.ts pairedRatio): rounds paired with their own callback timing. */
+/* The bench's estimators: the bridge target's pairedRatio (rounds paired with their own callback timing), the yardstick's quietMask, the scale target's pairedScale. */
 import { describe, it, expect } from 'vitest';
 import { pairedRatio, roundsPerOp, roundQuiet, MIN_QUIET_ROUNDS } from '../bench/lib/bridge.ts';
 import { quietMask, lowFloor } from '../bench/lib/phase.ts';
+import { pairedScale, quantile, type ScaleSlice } from '../bench/lib/stats.ts';
 
 describe('pairedRatio', () => {
   it('charges the first round (page allocation) at full weight and the steady rounds at their mean', () => {
@@ -87,5 +88,50 @@ describe('rounds with a callback timing before and after', () => {
     const per = [[70, 80, 81, 70], ...quiet, ...flicker];
     expect(pairedRatio(per, 1, 90)).toBeCloseTo(80 / 70, 10);
     expect(pairedRatio([[60, 90, 90, 120]], 1)).toBeCloseTo(1, 10);
+  });
+});
+
+describe('pairedScale', () => {
+  const slice = (lo: [number, number, number], hi: [number, number, number]): ScaleSlice => ({
+    lo: { core: lo[0], harness: lo[1], control: lo[2] },
+    hi: { core: hi[0], harness: hi[1], control: hi[2] },
+  });
+
+  it("judges the core's growth beyond the control's, each net of its slice's harness", () => {
+    // core net 10 -> 16 (+6), control net 10 -> 14 (+4): own growth 2, ratio 1.2; net-of-harness ratio 1.6.
+    const p = pairedScale([slice([12, 2, 12], [30, 14, 28])]);
+    expect(p.ratio).toBeCloseTo(1.6, 10);
+    expect(p.controlRatio).toBeCloseTo(1.4, 10);
+    expect(p.coreGrowthNs).toBeCloseTo(6, 10);
+    expect(p.controlGrowthNs).toBeCloseTo(4, 10);
+    expect(p.ownGrowthNs).toBeCloseTo(2, 10);
+    expect(p.ownRatio).toBeCloseTo(1.2, 10);
+    expect(p.rawRatio).toBeCloseTo(2.5, 10);
+  });
+
+  it("scales a longer control's growth down to the core's duration, and never a shorter one's up", () => {
+    // control net 20 at 1K (twice the core's 10): its growth 8 counts as 4.
+    expect(pairedScale([slice([12, 2, 22], [30, 14, 42])]).ownGrowthNs).toBeCloseTo(2, 10);
+    // control net 5 at 1K (half the core's): its growth 4 counts as 4, not 8.
+    expect(pairedScale([slice([12, 2, 7], [30, 14, 23])]).ownGrowthNs).toBeCloseTo(2, 10);
+  });
+
+  it('takes medians over slices, so one slice split by a phase does not move the verdict', () => {
+    const good = slice([12, 2, 12], [30, 14, 28]);
+    const p = pairedScale([good, good, slice([12, 2, 12], [90, 14, 28]), good, good]);
+    expect(p.ownRatio).toBeCloseTo(1.2, 10);
+    expect(p.slices).toBe(5);
+  });
+
+  it('drops slices with a non-positive 1K net or a non-finite reading; none left gives NaN', () => {
+    const p = pairedScale([slice([2, 2, 12], [30, 14, 28]), slice([12, NaN, 12], [30, 14, 28]), slice([12, 2, 12], [30, 14, 28])]);
+    expect(p.slices).toBe(1);
+    expect(pairedScale([]).ownRatio).toBeNaN();
+  });
+
+  it('quantile interpolates between order statistics', () => {
+    expect(quantile([4, 1, 3, 2], 0.25)).toBeCloseTo(1.75, 10);
+    expect(quantile([5], 0.75)).toBe(5);
+    expect(quantile([], 0.5)).toBeNaN();
   });
 });

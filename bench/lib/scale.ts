@@ -64,6 +64,8 @@ export interface ScaleSetup {
   poolOf: Int32Array;
   /** queue: each pool's oldest block (ring position). */
   pos: Int32Array;
+  /** The control allocator's pools (controlPools). */
+  control: ControlPool[] | null;
 }
 
 /** 1,000 pools of 64-byte blocks, `perPool` blocks live in each. */
@@ -89,19 +91,18 @@ export function setupScale(perPool: number, ops: number, pattern: ScalePattern =
   const sel = randomIndices(ops, pattern === 'queue' ? SCALE_POOLS : live, 0x9e3779b9 ^ perPool);
   const poolOf = new Int32Array(ops);
   for (let t = 0; t < ops; t++) poolOf[t] = pattern === 'queue' ? sel[t]! : Math.floor(sel[t]! / perPool);
-  return { env, pools, pattern, perPool, live, pr, sel, poolOf, pos: new Int32Array(SCALE_POOLS) };
+  return { env, pools, pattern, perPool, live, pr, sel, poolOf, pos: new Int32Array(SCALE_POOLS), control: null };
 }
 
 /*
  * queue pattern, ns per operation: pool i frees the block at its ring position
  * (its oldest) and puts the new block there (now its newest).
  */
-export function runScaleQueueOps(s: ScaleSetup): number {
+export function runScaleQueueOps(s: ScaleSetup, from = 0, n = s.sel.length - from): number {
   const { pools, pr, sel, pos, perPool } = s;
   const h = dma_addr();
-  const n = sel.length;
   const t0 = nowNs();
-  for (let t = 0; t < n; t++) {
+  for (let t = from; t < from + n; t++) {
     const i = sel[t]!;
     const pool = pools[i]!;
     const j = pos[i]!;
@@ -115,12 +116,11 @@ export function runScaleQueueOps(s: ScaleSetup): number {
 }
 
 /* The queue loop with the allocator calls replaced by the harness's own memory traffic (as runScaleHarness). */
-export function runScaleQueueHarness(s: ScaleSetup): number {
+export function runScaleQueueHarness(s: ScaleSetup, from = 0, n = s.sel.length - from): number {
   const { pools, pr, sel, pos, perPool } = s;
-  const n = sel.length;
   let sink = 0;
   const t0 = nowNs();
-  for (let t = 0; t < n; t++) {
+  for (let t = from; t < from + n; t++) {
     const i = sel[t]!;
     const pool = pools[i]!;
     sink += pool.nr_active;
@@ -136,12 +136,11 @@ export function runScaleQueueHarness(s: ScaleSetup): number {
 }
 
 /** ns per operation (a free or an alloc) over the random pairs. */
-export function runScaleOps(s: ScaleSetup): number {
+export function runScaleOps(s: ScaleSetup, from = 0, n = s.sel.length - from): number {
   const { pools, pr, sel, poolOf } = s;
   const h = dma_addr();
-  const n = sel.length;
   const t0 = nowNs();
-  for (let t = 0; t < n; t++) {
+  for (let t = from; t < from + n; t++) {
     const k = sel[t]!;
     const pool = pools[poolOf[t]!]!;
     dma_pool_free(pool, pr[2 * k]!, pr[2 * k + 1]!);
@@ -156,12 +155,11 @@ export function runScaleOps(s: ScaleSetup): number {
  * touches (index arrays, the pool object, the two pair arrays), so the harness's
  * own cache misses at 1M live can be subtracted.
  */
-export function runScaleHarness(s: ScaleSetup): number {
+export function runScaleHarness(s: ScaleSetup, from = 0, n = s.sel.length - from): number {
   const { pools, pr, sel, poolOf } = s;
-  const n = sel.length;
   let sink = 0;
   const t0 = nowNs();
-  for (let t = 0; t < n; t++) {
+  for (let t = from; t < from + n; t++) {
     const k = sel[t]!;
     const pool = pools[poolOf[t]!]!;
     sink += pool.nr_active;
@@ -171,6 +169,102 @@ export function runScaleHarness(s: ScaleSetup): number {
   }
   const ns = (nowNs() - t0) / (2 * n);
   return sink === -1 ? -ns : ns;
+}
+
+/*
+ * The control: a minimal allocator, per pool a LIFO of (CPU, bus) address pairs
+ * and nothing else, whose state does not grow with the live count (a pool
+ * object, a typed-array object and the stack's top line at both scales), plus a
+ * chain of CONTROL_WORK dependent integer steps on the freed address, a stand-in
+ * for the core's validation work that takes about as long per op as the core's
+ * own op at 1K live and touches no memory. Run in the bench's loops on the same
+ * pair ring, its growth from 1K to 1M live is what the LOOP costs an allocator of
+ * the core's duration: the ring's cache misses, which the short harness-only
+ * loop overlaps with each other and a longer body cannot (the out-of-order
+ * window holds fewer iterations). The core's growth beyond it is its own data.
+ * Both patterns free a block and then allocate, so LIFO hands back the pair just
+ * freed and the ring is left as the core leaves it.
+ */
+export const CONTROL_WORK = 8;
+
+export class ControlPool {
+  /** Pairs on the stack. */
+  declare top: number;
+  declare st: Float64Array;
+  constructor() {
+    this.top = 0;
+    this.st = new Float64Array(8);
+  }
+}
+
+/* Free: the stand-in work on the address, then the push. Returns the work's result (a sink). */
+function controlFree(p: ControlPool, vaddr: number, dma: number): number {
+  let x = (vaddr % 4294967296) | 0;
+  for (let r = 0; r < CONTROL_WORK; r++) x = Math.imul(x ^ (x >>> 7), 0x9e3779b1) + r;
+  let st = p.st;
+  const t = p.top;
+  if (2 * t === st.length) {
+    const grown = new Float64Array(2 * st.length);
+    grown.set(st);
+    p.st = st = grown;
+  }
+  st[2 * t] = vaddr;
+  st[2 * t + 1] = dma;
+  p.top = t + 1;
+  return x;
+}
+
+function controlAlloc(p: ControlPool, h: { value: number }): number {
+  const t = p.top - 1;
+  if (t < 0) return 0;
+  p.top = t;
+  h.value = p.st[2 * t + 1]!;
+  return p.st[2 * t]!;
+}
+
+/** One control pool per scale pool (created on first use). */
+export function controlPools(s: ScaleSetup): ControlPool[] {
+  if (!s.control) s.control = s.pools.map(() => new ControlPool());
+  return s.control;
+}
+
+/** The queue loop (runScaleQueueOps) on the control allocator. */
+export function runScaleQueueControl(s: ScaleSetup, from = 0, n = s.sel.length - from): number {
+  const { pr, sel, pos, perPool } = s;
+  const pools = controlPools(s);
+  const h = { value: 0 };
+  let sink = 0;
+  const t0 = nowNs();
+  for (let t = from; t < from + n; t++) {
+    const i = sel[t]!;
+    const pool = pools[i]!;
+    const j = pos[i]!;
+    const k = i * perPool + j;
+    sink += controlFree(pool, pr[2 * k]!, pr[2 * k + 1]!);
+    pr[2 * k] = controlAlloc(pool, h);
+    pr[2 * k + 1] = h.value;
+    pos[i] = j + 1 === perPool ? 0 : j + 1;
+  }
+  const ns = (nowNs() - t0) / (2 * n);
+  return sink === 0.5 ? -ns : ns;
+}
+
+/** The random loop (runScaleOps) on the control allocator. */
+export function runScaleControl(s: ScaleSetup, from = 0, n = s.sel.length - from): number {
+  const { pr, sel, poolOf } = s;
+  const pools = controlPools(s);
+  const h = { value: 0 };
+  let sink = 0;
+  const t0 = nowNs();
+  for (let t = from; t < from + n; t++) {
+    const k = sel[t]!;
+    const pool = pools[poolOf[t]!]!;
+    sink += controlFree(pool, pr[2 * k]!, pr[2 * k + 1]!);
+    pr[2 * k] = controlAlloc(pool, h);
+    pr[2 * k + 1] = h.value;
+  }
+  const ns = (nowNs() - t0) / (2 * n);
+  return sink === 0.5 ? -ns : ns;
 }
 
 export function teardownScale(s: ScaleSetup): void {

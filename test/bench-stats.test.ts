@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { pairedRatio, roundsPerOp, roundQuiet, MIN_QUIET_ROUNDS } from '../bench/lib/bridge.ts';
 import { quietMask, lowFloor } from '../bench/lib/phase.ts';
-import { pairedScale, quantile, type ScaleSlice } from '../bench/lib/stats.ts';
+import { pairedScale, quantile, median, type ScaleSlice } from '../bench/lib/stats.ts';
 
 describe('pairedRatio', () => {
   it('charges the first round (page allocation) at full weight and the steady rounds at their mean', () => {
@@ -97,40 +97,59 @@ describe('pairedScale', () => {
     hi: { core: hi[0], harness: hi[1], control: hi[2] },
   });
 
-  it("judges the core's growth beyond the control's, each net of its slice's harness", () => {
-    // core net 10 -> 16 (+6), control net 10 -> 14 (+4): own growth 2, ratio 1.2; net-of-harness ratio 1.6.
+  it('one slice: every figure net of its own harness, 1M over 1K', () => {
+    // core net 10 -> 16, control net 10 -> 14.
     const p = pairedScale([slice([12, 2, 12], [30, 14, 28])]);
     expect(p.ratio).toBeCloseTo(1.6, 10);
     expect(p.controlRatio).toBeCloseTo(1.4, 10);
-    expect(p.coreGrowthNs).toBeCloseTo(6, 10);
-    expect(p.controlGrowthNs).toBeCloseTo(4, 10);
-    expect(p.ownGrowthNs).toBeCloseTo(2, 10);
-    expect(p.ownRatio).toBeCloseTo(1.2, 10);
     expect(p.rawRatio).toBeCloseTo(2.5, 10);
+    expect([p.loNet, p.hiNet, p.controlLoNet, p.controlHiNet]).toEqual([10, 16, 10, 14]);
   });
 
-  it("scales a longer control's growth down to the core's duration, and never a shorter one's up", () => {
-    // control net 20 at 1K (twice the core's 10): its growth 8 counts as 4.
-    expect(pairedScale([slice([12, 2, 22], [30, 14, 42])]).ownGrowthNs).toBeCloseTo(2, 10);
-    // control net 5 at 1K (half the core's): its growth 4 counts as 4, not 8.
-    expect(pairedScale([slice([12, 2, 7], [30, 14, 23])]).ownGrowthNs).toBeCloseTo(2, 10);
+  it('pairs within each slice: the median of per-slice ratios, not a ratio of medians', () => {
+    // A loaded slice is slow at both scales; its own ratio is what counts.
+    const xs = [
+      slice([12, 2, 12], [27, 12, 25]), // 10 -> 15: 1.5
+      slice([22, 2, 20], [54, 14, 44]), // 20 -> 40: 2.0
+      slice([32, 2, 30], [63, 18, 55]), // 30 -> 45: 1.5
+      slice([14, 4, 14], [30, 17, 28]), // 10 -> 13: 1.3
+      slice([42, 2, 40], [108, 8, 88]), // 40 -> 100: 2.5
+    ];
+    const p = pairedScale(xs);
+    expect(p.ratio).toBeCloseTo(1.5, 10);
+    // medians of the nets: 20 and 40, a ratio of 2: not the verdict.
+    expect(p.loNet).toBe(20);
+    expect(p.hiNet).toBe(40);
+    expect(p.q1).toBeCloseTo(1.5, 10);
+    expect(p.q3).toBeCloseTo(2.0, 10);
+    expect(p.rawRatio).toBeCloseTo(median([27 / 12, 54 / 22, 63 / 32, 30 / 14, 108 / 42]), 10);
+    expect(p.controlRatio).toBeCloseTo(median([13 / 10, 30 / 18, 37 / 28, 11 / 10, 80 / 38]), 10);
   });
 
   it('takes medians over slices, so one slice split by a phase does not move the verdict', () => {
     const good = slice([12, 2, 12], [30, 14, 28]);
     const p = pairedScale([good, good, slice([12, 2, 12], [90, 14, 28]), good, good]);
-    expect(p.ownRatio).toBeCloseTo(1.2, 10);
+    expect(p.ratio).toBeCloseTo(1.6, 10);
     expect(p.slices).toBe(5);
   });
 
-  it('drops slices with a non-positive 1K net or a non-finite reading; none left gives NaN', () => {
-    const p = pairedScale([slice([2, 2, 12], [30, 14, 28]), slice([12, NaN, 12], [30, 14, 28]), slice([12, 2, 12], [30, 14, 28])]);
+  it('drops slices with a non-positive core or control net at 1K or a non-finite reading; none left gives NaN', () => {
+    const good = slice([12, 2, 12], [30, 14, 28]);
+    const p = pairedScale([
+      slice([2, 2, 12], [30, 14, 28]),
+      slice([12, 2, 2], [30, 14, 28]),
+      slice([12, NaN, 12], [30, 14, 28]),
+      slice([12, 2, 12], [30, 14, Infinity]),
+      good,
+    ]);
     expect(p.slices).toBe(1);
-    expect(pairedScale([]).ownRatio).toBeNaN();
+    expect(p.ratio).toBeCloseTo(1.6, 10);
+    expect(pairedScale([]).ratio).toBeNaN();
   });
 
   it('quantile interpolates between order statistics', () => {
     expect(quantile([4, 1, 3, 2], 0.25)).toBeCloseTo(1.75, 10);
+    expect(quantile([4, 1, 3, 2], 0.75)).toBeCloseTo(3.25, 10);
     expect(quantile([5], 0.75)).toBe(5);
     expect(quantile([], 0.5)).toBeNaN();
   });

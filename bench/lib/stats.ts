@@ -73,9 +73,12 @@ export interface ScaleSlice {
 }
 
 export interface ScalePaired {
-  /** Slices used (a slice whose 1K net is not positive, or with a non-finite reading, is dropped). */
+  /**
+   * Slices used: a slice with a non-finite reading, or whose core or control
+   * net of the harness at 1K is not positive (a ratio over it means nothing), is dropped.
+   */
   slices: number;
-  /** Median over slices of (core - harness) at 1M / (core - harness) at 1K. */
+  /** The target: median over slices of (core - harness) at 1M / (core - harness) at 1K. */
   ratio: number;
   q1: number;
   q3: number;
@@ -83,43 +86,28 @@ export interface ScalePaired {
   controlRatio: number;
   /** Median over slices of core 1M / core 1K, harness included. */
   rawRatio: number;
-  /** Medians over slices, ns per op: net of the harness at 1K and 1M. */
+  /** Medians over slices, ns per op, net of the harness: the core at 1K and 1M, the control at 1K and 1M. */
   loNet: number;
   hiNet: number;
-  /** Median over slices of the core's growth net of the harness, and the control's. */
-  coreGrowthNs: number;
-  controlGrowthNs: number;
-  /**
-   * Median over slices of the core's own growth: its growth net of the harness
-   * minus the control's, the control's scaled down by the ratio of the two nets at
-   * 1K when the control's op takes longer than the core's (never up: a longer body
-   * grows more, so the correction errs against the core).
-   */
-  ownGrowthNs: number;
-  /** The judged ratio: median over slices of (core net at 1K + own growth) / core net at 1K. */
-  ownRatio: number;
-  ownQ1: number;
-  ownQ3: number;
+  controlLoNet: number;
+  controlHiNet: number;
 }
 
 /*
  * The scale verdict from paired slices: each slice's ratio uses readings taken
- * within milliseconds of each other, so a phase of the VM (or another tenant's
- * memory traffic) that lasts longer than a slice moves both scales together and
- * cancels; the median over slices then drops the slices a phase boundary split.
+ * within milliseconds of each other, so drift over seconds (another tenant's
+ * memory traffic, the JIT) moves both scales alike and divides out. A phase of
+ * the VM does not: it slows the compute-bound 1K loops and the memory-bound 1M
+ * loops by different factors, either way, so the caller picks the slices (the
+ * yardstick around each) and this takes the median over them.
  */
 export function pairedScale(xs: readonly ScaleSlice[]): ScalePaired {
-  const ok = xs.filter(
-    (x) =>
-      [x.lo.core, x.lo.harness, x.lo.control, x.hi.core, x.hi.harness, x.hi.control].every(Number.isFinite) &&
-      x.lo.core - x.lo.harness > 0 &&
-      x.lo.control - x.lo.harness > 0,
-  );
   const net = (l: ScaleLoops): number => l.core - l.harness;
   const cnet = (l: ScaleLoops): number => l.control - l.harness;
+  const ok = xs.filter(
+    (x) => [x.lo.core, x.lo.harness, x.lo.control, x.hi.core, x.hi.harness, x.hi.control].every(Number.isFinite) && net(x.lo) > 0 && cnet(x.lo) > 0,
+  );
   const ratios = ok.map((x) => net(x.hi) / net(x.lo));
-  const own = ok.map((x) => net(x.hi) - net(x.lo) - (cnet(x.hi) - cnet(x.lo)) * Math.min(1, net(x.lo) / cnet(x.lo)));
-  const ownRatios = ok.map((x, i) => 1 + own[i]! / net(x.lo));
   return {
     slices: ok.length,
     ratio: median(ratios),
@@ -129,11 +117,7 @@ export function pairedScale(xs: readonly ScaleSlice[]): ScalePaired {
     rawRatio: median(ok.map((x) => x.hi.core / x.lo.core)),
     loNet: median(ok.map((x) => net(x.lo))),
     hiNet: median(ok.map((x) => net(x.hi))),
-    coreGrowthNs: median(ok.map((x) => net(x.hi) - net(x.lo))),
-    controlGrowthNs: median(ok.map((x) => cnet(x.hi) - cnet(x.lo))),
-    ownGrowthNs: median(own),
-    ownRatio: median(ownRatios),
-    ownQ1: quantile(ownRatios, 0.25),
-    ownQ3: quantile(ownRatios, 0.75),
+    controlLoNet: median(ok.map((x) => cnet(x.lo))),
+    controlHiNet: median(ok.map((x) => cnet(x.hi))),
   };
 }

@@ -160,6 +160,33 @@ export class NumHash {
     return i < 0 ? -1 : this.vals[i]!;
   }
 
+  /**
+   * The slot holding `k` (>= 0), or ~slot of the empty slot where add(k) would put it
+   * (< 0): a lookup and an insert for one hash and one probe. Call add() instead of
+   * insertAt() when the table must grow first (see needsGrow).
+   */
+  probe(k: number): number {
+    const keys = this.keys;
+    const vals = this.vals;
+    const mask = this.mask;
+    for (let i = hashKey(k, this.bits) & mask; ; i = (i + 1) & mask) {
+      if (vals[i] === -1) return ~i;
+      if (keys[i] === k) return i;
+    }
+  }
+
+  /** Insert at an empty slot probe() returned (as ~r), when no growth is due. */
+  insertAt(i: number, k: number, v: number): void {
+    this.keys[i] = k;
+    this.vals[i] = v;
+    this.size++;
+  }
+
+  /** True when add() would resize before inserting (then probe()'s slot is stale). */
+  needsGrow(): boolean {
+    return (this.size + 1) * 2 > this.vals.length;
+  }
+
   /** Insert a key known to be absent. */
   add(k: number, v: number): void {
     if ((this.size + 1) * 2 > this.vals.length) this.resize(this.vals.length * 2);
@@ -567,9 +594,10 @@ export function debug_add(
   d.site[i] = site;
   d.next[i] = -1;
   const ba = d.byAddr;
-  const slot = ba.find(dev_addr);
+  const slot = ba.probe(dev_addr);
   if (slot < 0) {
-    ba.add(dev_addr, i);
+    if (ba.needsGrow()) ba.add(dev_addr, i);
+    else ba.insertAt(~slot, dev_addr, i);
     d.kprev[i] = d.ktail;
     d.knext[i] = -1;
     if (d.ktail >= 0) d.knext[d.ktail] = i;
@@ -589,9 +617,11 @@ export function debug_add(
     const cln = Math.floor(phys / CACHELINE);
     d.cln[i] = cln;
     const cl = s.cachelines;
-    const slot = cl.find(cln * CACHELINE);
-    if (slot < 0) cl.add(cln * CACHELINE, 1);
-    else {
+    const slot = cl.probe(cln * CACHELINE);
+    if (slot < 0) {
+      if (cl.needsGrow()) cl.add(cln * CACHELINE, 1);
+      else cl.insertAt(~slot, cln * CACHELINE, 1);
+    } else {
       const n = cl.vals[slot]!;
       cl.vals[slot] = n + 1;
       if (n + 1 > ACTIVE_CACHELINE_MAX_OVERLAP + 1 && !s.overlap_warned) {

@@ -213,6 +213,8 @@ export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref,
   if (fault_inject_armed.count > 0 && should_fail(dev.machine, 'coherent', dev.name, null, gfp, `dma_alloc_coherent(${size})`)) return 0;
   const region = dev.ext.get(dev_coherent_key) as DevCoherentOps | undefined;
   let vaddr: number;
+  // The direct path knows the buffer's physical address; the others look it up from the vaddr below.
+  let phys = -2;
   const dom = region ? null : iommu_get_domain_for_dev(dev);
   if (region) {
     const r = region.alloc(dev, size, handle);
@@ -237,12 +239,16 @@ export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref,
     }
     const off = page * PAGE_SIZE;
     m.u8.fill(0, off, off + Math.ceil(size / PAGE_SIZE) * PAGE_SIZE);
-    handle.value = phys_to_dma(dev, m.offToPhys(off));
+    phys = m.offToPhys(off);
+    handle.value = phys_to_dma(dev, phys);
     vaddr = m.offToVirt(off);
   }
-  const voff = dev.machine.virtToOff(vaddr);
+  if (phys === -2) {
+    const voff = dev.machine.virtToOff(vaddr);
+    phys = voff >= 0 ? dev.machine.offToPhys(voff) : -1;
+  }
   // Straight into the typed-array tracking: no entry object per allocation (each dma_pool page comes through here).
-  debug_add(debug_dev(dev), dma_debug_coherent, handle.value, size, vaddr, voff >= 0 ? dev.machine.offToPhys(voff) : -1, DMA_BIDIRECTIONAL, 0, capture_site(), 0, 0);
+  debug_add(debug_dev(dev), dma_debug_coherent, handle.value, size, vaddr, phys, DMA_BIDIRECTIONAL, 0, capture_site(), 0, 0);
   return vaddr;
 }
 

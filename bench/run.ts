@@ -451,7 +451,8 @@ const ratio = (a: Summary | null, b: Summary): number => (a && a.n ? a.median / 
  * all samples of both. The all-sample medians are printed beside them.
  */
 const allYard = [...refYard.flat(), ...defYard.flat(), ...offYard.flat()];
-const runYardFloor = lowFloor(allYard);
+// The scale slices' readings count toward this run's floor too (an --only scale run then stores its own).
+const runYardFloor = lowFloor([...allYard, ...scalePaired.flatMap((p) => p.yard)]);
 const yardFloor = Math.min(runYardFloor, prevFloors.jsYardstickNs);
 const quietOf = (yard: number[]): boolean[] => quietMask(yard, QUIET_TOLERANCE, yardFloor);
 const refQ = refYard.map(quietOf);
@@ -667,7 +668,9 @@ const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
 
 out.push(
   `dmashim bench  commit ${commit}${dirty ? '+dirty' : ''}  node ${process.version}  ${ccVersion()}  ${cpus().length} x ${cpu}`,
-  `dmapool_test workload: ${ROUNDS} rounds of alloc-all/free-all; ns per alloc-or-free, median of ${opts.reps} reps [min–max]; ratios are medians of this run`,
+  ...(coreRan || bridge.ok
+    ? [`dmapool_test workload: ${ROUNDS} rounds of alloc-all/free-all; ns per alloc-or-free, median of ${opts.reps} reps [min–max]; ratios are medians of this run`]
+    : []),
   '',
 );
 if (coreRan) {

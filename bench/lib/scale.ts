@@ -186,6 +186,11 @@ export function runScaleHarness(s: ScaleSetup, from = 0, n = s.sel.length - from
  * Past ~20 steps the chain stops being unrolled and costs ~3x as much a step.
  * Both patterns free a block and then allocate, so LIFO hands back the pair just
  * freed and the ring is left as the core leaves it.
+
+ *
+ * Its loops are written out like the core's rather than shared through a loop
+ * taking the allocator as a parameter: a call through a parameter would be a
+ * polymorphic call in the timed loop, which the core's loops do not pay.
  */
 export const CONTROL_WORK = 16;
 

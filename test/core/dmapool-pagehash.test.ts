@@ -1,8 +1,9 @@
 /*
- * The per-pool page lookup (a hash keyed by arena pages and bus pages) that
- * replaced the machine-wide arena-page table: it must keep every free check and
- * every error verdict exact while it grows and rehashes, for pools whose pages
- * span several arena pages, and after destroy.
+ * A free's page lookups: the machine's arena page -> pool page table (the fast
+ * path) and the pool's bus-page hash (`htab`, the error path's lookup by bus
+ * address). Together they must keep every free check and every error verdict
+ * exact while the hash grows and rehashes, for pools whose pages span several
+ * arena pages, and after destroy.
  */
 import { describe, it, expect } from 'vitest';
 import {

@@ -17,7 +17,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('NumHash', () => {
-  it('probe + insertAt (or add when it must grow) and removeSlot agree with a Map, across growth', () => {
+  it('probe + insertAt and removeSlot agree with a Map, across growth', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 400 }), (ops) => {
         const h = new NumHash();
@@ -28,8 +28,7 @@ describe('NumHash', () => {
           expect(r >= 0).toBe(model.has(op.key));
           if (op.kind === 'put') {
             if (r >= 0) h.vals[r] = ++v;
-            else if (h.needsGrow()) h.add(op.key, ++v);
-            else h.insertAt(~r, op.key, ++v);
+            else h.insertAt(r, op.key, ++v);
             model.set(op.key, v);
           } else if (r >= 0) {
             h.removeSlot(r);
@@ -45,18 +44,23 @@ describe('NumHash', () => {
     );
   });
 
-  it('probe returns the complement of the empty slot add() would fill', () => {
+  it('insertAt fills the empty slot probe named, and re-probes after the table grows', () => {
     const h = new NumHash();
     for (let i = 0; i < 10; i++) h.add(0x20000000 + i * 64, i);
     const k = 0x20000000 + 10 * 64;
     const r = h.probe(k);
     expect(r).toBeLessThan(0);
-    expect(h.needsGrow()).toBe(false);
-    const twin = new NumHash();
-    for (let i = 0; i < 10; i++) twin.add(0x20000000 + i * 64, i);
-    twin.add(k, 99);
-    h.insertAt(~r, k, 99);
-    expect(Array.from(h.vals)).toEqual(Array.from(twin.vals));
-    expect(Array.from(h.keys)).toEqual(Array.from(twin.keys));
+    h.insertAt(r, k, 99);
+    expect(h.vals[~r]).toBe(99);
+    expect(h.keys[~r]).toBe(k);
+    // 16 keys fill a 32-slot table to its load limit: the next insert grows it first.
+    for (let i = 11; i < 16; i++) h.add(0x20000000 + i * 64, i);
+    expect(h.vals.length).toBe(32);
+    const k2 = 0x30000000;
+    const r2 = h.probe(k2);
+    h.insertAt(r2, k2, 7);
+    expect(h.vals.length).toBe(64);
+    expect(h.get(k2)).toBe(7);
+    for (let i = 0; i < 16; i++) expect(h.get(0x20000000 + i * 64)).toBe(i === 10 ? 99 : i);
   });
 });

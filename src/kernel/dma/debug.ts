@@ -146,13 +146,8 @@ export class NumHash {
 
   /** The slot holding `k`, or -1. */
   find(k: number): number {
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = this.mask;
-    for (let i = hashKey(k, this.bits) & mask; ; i = (i + 1) & mask) {
-      if (vals[i] === -1) return -1;
-      if (keys[i] === k) return i;
-    }
+    const r = this.probe(k);
+    return r < 0 ? -1 : r;
   }
 
   get(k: number): number {
@@ -161,9 +156,8 @@ export class NumHash {
   }
 
   /**
-   * The slot holding `k` (>= 0), or ~slot of the empty slot where add(k) would put it
-   * (< 0): a lookup and an insert for one hash and one probe. Call add() instead of
-   * insertAt() when the table must grow first (see needsGrow).
+   * The slot holding `k` (>= 0), or ~slot of the empty slot where it would go
+   * (< 0): with insertAt, a lookup and an insert for one hash and one probe.
    */
   probe(k: number): number {
     const keys = this.keys;
@@ -175,29 +169,25 @@ export class NumHash {
     }
   }
 
-  /** Insert at an empty slot probe() returned (as ~r), when no growth is due. */
-  insertAt(i: number, k: number, v: number): void {
+  /**
+   * Insert `k` (absent: `r` is what probe(k) returned, < 0) with value `v`: at
+   * probe's empty slot, or, when the table must grow first, wherever the grown
+   * table puts it.
+   */
+  insertAt(r: number, k: number, v: number): void {
+    let i = ~r;
+    if ((this.size + 1) * 2 > this.vals.length) {
+      this.resize(this.vals.length * 2);
+      i = ~this.probe(k);
+    }
     this.keys[i] = k;
     this.vals[i] = v;
     this.size++;
   }
 
-  /** True when add() would resize before inserting (then probe()'s slot is stale). */
-  needsGrow(): boolean {
-    return (this.size + 1) * 2 > this.vals.length;
-  }
-
   /** Insert a key known to be absent. */
   add(k: number, v: number): void {
-    if ((this.size + 1) * 2 > this.vals.length) this.resize(this.vals.length * 2);
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = this.mask;
-    let i = hashKey(k, this.bits) & mask;
-    while (vals[i] !== -1) i = (i + 1) & mask;
-    keys[i] = k;
-    vals[i] = v;
-    this.size++;
+    this.insertAt(this.probe(k), k, v);
   }
 
   /** Make room for `n` more keys at once, so a large batch rehashes at most once. */
@@ -596,8 +586,7 @@ export function debug_add(
   const ba = d.byAddr;
   const slot = ba.probe(dev_addr);
   if (slot < 0) {
-    if (ba.needsGrow()) ba.add(dev_addr, i);
-    else ba.insertAt(~slot, dev_addr, i);
+    ba.insertAt(slot, dev_addr, i);
     d.kprev[i] = d.ktail;
     d.knext[i] = -1;
     if (d.ktail >= 0) d.knext[d.ktail] = i;
@@ -618,10 +607,8 @@ export function debug_add(
     d.cln[i] = cln;
     const cl = s.cachelines;
     const slot = cl.probe(cln * CACHELINE);
-    if (slot < 0) {
-      if (cl.needsGrow()) cl.add(cln * CACHELINE, 1);
-      else cl.insertAt(~slot, cln * CACHELINE, 1);
-    } else {
+    if (slot < 0) cl.insertAt(slot, cln * CACHELINE, 1);
+    else {
       const n = cl.vals[slot]!;
       cl.vals[slot] = n + 1;
       if (n + 1 > ACTIVE_CACHELINE_MAX_OVERLAP + 1 && !s.overlap_warned) {

@@ -36,8 +36,8 @@ export interface BridgeSample {
   noop_ns?: number;
   /**
    * Each round's [noop before, alloc, free, noop after] ns per call, in round order
-   * (the first round allocates the pages); programs before session 3's last change
-   * printed no "noop after".
+   * (the first round allocates the pages); older versions of the C program printed
+   * no "noop after".
    */
   per_round?: number[][];
 }

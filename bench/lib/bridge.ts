@@ -1,10 +1,10 @@
 /*
- * Row (c): the TypeScript core driven from C through the koffi bridge. The bridge
- * (native/, src/bridge/, include/, bin/dmashim.js) is another engineer's work in
- * progress; this row runs the C program native/bench/dmapool_bridge_bench.c with
- * the project's own runner, `dmashim run FILE.c`, in a child process (as every C
- * program is run, DESIGN §6), and reads the "BENCH {json}" lines it prints. When
- * the runner or the headers are not there yet the row is skipped with the reason.
+ * Row (c): the TypeScript core driven from C through the koffi bridge (native/,
+ * src/bridge/, include/, bin/dmashim.js). This row runs the C program
+ * native/bench/dmapool_bridge_bench.c with the project's own runner,
+ * `dmashim run FILE.c`, in a child process (as every C program is run under
+ * dmashim), and reads the "BENCH {json}" lines it prints. When the runner, the
+ * headers or koffi are missing the row is skipped with the reason.
  *
  * Row (c'): the same program with `--pool-cache`, the C-side per-pool block
  * cache that batches crossings (docs/bridge.md); same blocks in the same order.
@@ -36,8 +36,8 @@ export interface BridgeSample {
   noop_ns?: number;
   /**
    * Each round's [noop before, alloc, free, noop after] ns per call, in round order
-   * (the first round allocates the pages); programs before session 3's last change
-   * printed no "noop after".
+   * (the first round allocates the pages); older versions of the C program printed
+   * no "noop after".
    */
   per_round?: number[][];
 }

@@ -1,5 +1,5 @@
 /*
- * The workload of record (DESIGN §7, semantics §3.1): mm/dmapool_test's table.
+ * The workload of record: the table of the kernel's mm/dmapool_test.c.
  * Every row of every implementation runs exactly this, so ratios compare like with like.
  */
 export interface PoolParam {

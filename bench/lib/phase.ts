@@ -6,8 +6,8 @@
  * physical core: code with more calls and branches suffers most). A ratio of JS to
  * C measured across such a phase measures the neighbour.
  *
- * The yardstick here is a bare Int32Array free stack in JavaScript (the issue's "about
- * 4 ns" reference shape): ~0.5 ns per push or pop undisturbed, 0.6-1.4 inside a slow
+ * The yardstick here is a bare Int32Array free stack in JavaScript (the simplest
+ * possible free list): ~0.5 ns per push or pop undisturbed, 0.6-1.4 inside a slow
  * phase, and it moves together with the core's own rows (measured: 0.48 ns <-> 7.8
  * ns/op on the 16-byte row, 0.6-1.4 <-> 11-13). Timed right before and after each
  * sample (bracketed), it says which samples ran undisturbed.

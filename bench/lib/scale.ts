@@ -1,5 +1,5 @@
 /*
- * Scale, memory and destroy checks of the TypeScript core (issue targets):
+ * Scale, memory and destroy checks of the TypeScript core (targets in BENCHMARKS.md):
  *  - per-op cost with 1,000 pools of 64-byte blocks holding 1K vs 1M live blocks,
  *    in two patterns (each the same at both scales):
  *      queue:  each pool is a FIFO of in-flight blocks, as a driver's descriptor

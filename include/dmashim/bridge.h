@@ -9,9 +9,8 @@
 #define _DMASHIM_BRIDGE_H
 
 #include <linux/types.h>
-
-/* Bump on any change to the ops table or the meaning of a bridge call; the TypeScript runner checks it. */
-#define DMASHIM_ABI_VERSION 5
+/* DMASHIM_ABI_VERSION */
+#include <dmashim/abi.h>
 
 struct device;
 struct dma_pool;

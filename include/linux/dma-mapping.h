@@ -13,6 +13,7 @@
 
 #include <linux/types.h>
 #include <linux/compiler.h>
+#include <dmashim/abi.h>
 #include <linux/device.h>
 #include <linux/dma-direction.h>
 #include <linux/err.h>
@@ -99,9 +100,6 @@ void __dmashim_dma_unmap_sg(struct device *dev, struct scatterlist *sg, int nent
 void __dmashim_dma_sync_sg(struct device *dev, struct scatterlist *sg, int nelems, enum dma_data_direction dir,
 			   int for_device, const char *site);
 int __dmashim_dma_mapping_error(struct device *dev, dma_addr_t dma_addr, const char *site);
-
-#define __DMASHIM_MAP_SINGLE 0
-#define __DMASHIM_MAP_PAGE 1
 
 #define dma_map_single_attrs(dev, ptr, size, dir, attrs) \
 	__dmashim_dma_map(dev, ptr, size, dir, attrs, __DMASHIM_MAP_SINGLE, DMASHIM_SITE)

@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 #include <linux/compiler.h>
+#include <dmashim/abi.h>
 #include <linux/device.h>
 #include <linux/gfp.h>
 
@@ -30,9 +31,6 @@ void dma_pool_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma);
 void dma_pool_destroy(struct dma_pool *pool);
 struct dma_pool *dmam_pool_create(const char *name, struct device *dev, size_t size, size_t align, size_t allocation);
 void dmam_pool_destroy(struct dma_pool *pool);
-
-#define __DMASHIM_POOL_MANAGED 1u
-#define __DMASHIM_POOL_POISON 2u
 
 #define dma_pool_create_node(name, dev, size, align, boundary, node) \
 	__dmashim_dma_pool_create(name, dev, size, align, boundary, node, 0, DMASHIM_SITE)

@@ -13,20 +13,10 @@
 #define __LINUX_PREEMPT_H
 
 #include <linux/compiler.h>
+#include <dmashim/abi.h>
 
-/* op: see native/dmashim_ops.h (context). */
+/* op: __DMASHIM_CTX_* (dmashim/abi.h). */
 int __dmashim_context(int op, int arg, const char *site);
-
-#define __DMASHIM_CTX_PREEMPT_DISABLE 0
-#define __DMASHIM_CTX_PREEMPT_ENABLE 1
-#define __DMASHIM_CTX_IRQ_SAVE 2
-#define __DMASHIM_CTX_IRQ_RESTORE 3
-#define __DMASHIM_CTX_IRQ_DISABLE 4
-#define __DMASHIM_CTX_IRQ_ENABLE 5
-#define __DMASHIM_CTX_MIGHT_SLEEP 6
-#define __DMASHIM_CTX_IRQ_ENTER 7
-#define __DMASHIM_CTX_IRQ_EXIT 8
-#define __DMASHIM_CTX_QUERY 9	/* bit 0 in_atomic, 1 irqs_disabled, 2 in_interrupt; 8.. preempt_count */
 
 #define preempt_disable() ((void)__dmashim_context(__DMASHIM_CTX_PREEMPT_DISABLE, 0, NULL))
 #define preempt_enable() ((void)__dmashim_context(__DMASHIM_CTX_PREEMPT_ENABLE, 0, NULL))

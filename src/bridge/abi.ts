@@ -1,49 +1,114 @@
 /*
- * The bridge ABI, TypeScript side: the version and the ops table, in the order
- * of struct dmashim_ops (native/dmashim_ops.h). The C side checks both the
- * version and the number of entries at start-up.
+ * The bridge ABI, TypeScript side. Nothing is written out here: the version,
+ * the ops table (koffi prototypes in struct order), the sizes and the op codes
+ * are read from include/dmashim/abi.h, the one definition both sides derive
+ * from, when this module loads (a few kilobytes of text, about a
+ * millisecond). The C side checks the version and the number of ops again at
+ * start-up; test/bridge/abi.test.ts checks that the C compiler reads the file
+ * as we do.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/** Must equal DMASHIM_ABI_VERSION in include/dmashim/bridge.h. */
-export const DMASHIM_ABI_VERSION = 5;
+/** One entry of DMASHIM_OPS. */
+export interface AbiOp {
+  name: string;
+  /** C return type. */
+  ret: string;
+  /** C argument types, without names ([] for `(void)`). */
+  args: string[];
+  /** The koffi prototype: "int32_t dev_new(double addr, int32_t is_pci)". */
+  proto: string;
+}
+
+export interface Abi {
+  ops: AbiOp[];
+  /** Every `#define NAME <integer>` of the file. */
+  constants: Map<string, number>;
+}
+
+/*
+ * The two forms dmashim/abi.h keeps to (see its header): integer defines, and
+ * the OP(...) rows of DMASHIM_OPS. Anything in DMASHIM_OPS that is not a row
+ * is an error, so a row the reader cannot parse is never skipped silently.
+ */
+export function parse_abi(text: string): Abi {
+  const lines = text.replace(/\\\r?\n/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').split(/\r?\n/);
+  const constants = new Map<string, number>();
+  let opsBody: string | null = null;
+  for (const line of lines) {
+    const m = /^\s*#\s*define\s+(\w+)(\([^)]*\))?\s*(.*?)\s*$/.exec(line);
+    if (!m) continue;
+    const name = m[1]!;
+    if (name === 'DMASHIM_OPS') {
+      opsBody = m[3]!;
+      continue;
+    }
+    if (m[2] !== undefined) continue;
+    const v = /^\(?\s*(-?)\s*(0x[0-9a-fA-F]+|\d+)[uU]?\s*\)?$/.exec(m[3]!);
+    if (v) constants.set(name, (v[1] === '-' ? -1 : 1) * Number(v[2]!));
+  }
+  if (opsBody === null) throw new Error('dmashim/abi.h: no DMASHIM_OPS table');
+  const ops: AbiOp[] = [];
+  const row = /^\s*OP\(\s*([A-Za-z_][\w ]*?\**)\s*,\s*([A-Za-z_]\w*)\s*,\s*\(([^()]*)\)\s*\)/;
+  let rest = opsBody;
+  while (rest.trim() !== '') {
+    const r = row.exec(rest);
+    if (!r) throw new Error(`dmashim/abi.h: cannot read the DMASHIM_OPS row at "${rest.trim().slice(0, 60)}"`);
+    const ret = r[1]!.replace(/\s+/g, ' ');
+    const name = r[2]!;
+    const argText = r[3]!.replace(/\s+/g, ' ').trim();
+    const args = argText === 'void' ? [] : argText.split(',').map((a) => arg_type(a.trim(), name));
+    ops.push({ name, ret, args, proto: `${ret} ${name}(${argText})` });
+    rest = rest.slice(r[0].length);
+  }
+  return { ops, constants };
+}
+
+/* "const char *driver" -> "const char *"; every argument must be named, as koffi's prototypes want. */
+function arg_type(arg: string, op: string): string {
+  const m = /^(.*?)\s*\b([A-Za-z_]\w*)$/.exec(arg);
+  if (!m || m[1] === '') throw new Error(`dmashim/abi.h: op ${op}: argument "${arg}" needs a type and a name`);
+  return m[1]!.replace(/\s*\*\s*/g, ' *').trim();
+}
+
+/* include/ sits at the package root: two levels up from src/bridge/, three from dist/src/bridge/. */
+function find_header(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../..', '../../..']) {
+    const p = path.resolve(here, up, 'include', 'dmashim', 'abi.h');
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`cannot find include/dmashim/abi.h above ${here}`);
+}
+
+/** The file both sides derive from. */
+export const ABI_HEADER = find_header();
+export const ABI: Abi = parse_abi(readFileSync(ABI_HEADER, 'utf8'));
+
+/** A `#define NAME <integer>` of dmashim/abi.h; a name the file lacks is an error at load time. */
+export function abi_const(name: string): number {
+  const v = ABI.constants.get(name);
+  if (v === undefined) throw new Error(`${ABI_HEADER}: no integer #define ${name}`);
+  return v;
+}
+
+/** Each family of op codes below: its C prefix and the names TypeScript knows. */
+export const CODE_FAMILIES: Array<{ prefix: string; names: readonly string[] }> = [];
+
+/* A family of op codes: { SUFFIX: value } for PREFIX + SUFFIX of each name. */
+function codes<K extends string>(prefix: string, names: readonly K[]): Readonly<Record<K, number>> {
+  const out = {} as Record<K, number>;
+  for (const n of names) out[n] = abi_const(prefix + n);
+  CODE_FAMILIES.push({ prefix, names });
+  return Object.freeze(out);
+}
+
+export const DMASHIM_ABI_VERSION = abi_const('DMASHIM_ABI_VERSION');
 
 /** Callback prototypes, in table order (the names are the struct members'). */
-export const OPS_PROTOTYPES = [
-  'int32_t dev_new(double addr, int32_t is_pci)',
-  'void dev_sync(int32_t id, int32_t has_mask, uint32_t mask_hi, uint32_t mask_lo, uint32_t cmask_hi, uint32_t cmask_lo, uint32_t limit_hi, uint32_t limit_lo, const char *driver, const char *bus)',
-  'int32_t dev_set_name(int32_t id, const char *name)',
-  'int32_t dev_register(int32_t id)',
-  'void dev_unregister(int32_t id)',
-  'void dev_release_driver(int32_t id)',
-  'int32_t dev_mask(int32_t id, int32_t op, uint32_t hi, uint32_t lo, int32_t slot)',
-  'void printk(int32_t level, int32_t dev, const char *text)',
-  'int32_t pool_create(const char *name, int32_t dev, double size, double align, double boundary, int32_t node, uint32_t flags, double site)',
-  'double pool_alloc(int32_t pool, uint32_t gfp, int32_t slot, double site)',
-  'void pool_free(int32_t pool, double vaddr, double dma, double site)',
-  'void pool_destroy(int32_t pool, int32_t managed, double site)',
-  'void pool_set_poison(int32_t pool, int32_t on)',
-  'double alloc_coherent(int32_t dev, double size, uint32_t gfp, double attrs, int32_t managed, int32_t slot, double site)',
-  'void free_coherent(int32_t dev, double size, double vaddr, double dma, double attrs, int32_t managed, double site)',
-  'double get_free_pages(uint32_t gfp, int32_t order, double site)',
-  'void free_pages(double vaddr, int32_t order, double site)',
-  'double kmalloc(double size, uint32_t gfp, double site)',
-  'void kfree(double vaddr, double site)',
-  'double addr(int32_t op, double a)',
-  'double map(int32_t dev, double vaddr, double size, int32_t dir, double attrs, int32_t kind, double site)',
-  'void unmap(int32_t dev, double dma, double size, int32_t dir, double attrs, int32_t kind, double site)',
-  'void sync(int32_t dev, double dma, double size, int32_t dir, int32_t for_device, double site)',
-  'int32_t mapping_error(int32_t dev, double dma, double site)',
-  'int32_t sg(int32_t op, int32_t dev, double buf, int32_t nents, int32_t dir, double attrs, double site)',
-  'int32_t sysfs_read(int32_t dev, const char *attr)',
-  'double ts_mem(int32_t op, double vaddr, double len, double val)',
-  'void log_hook(int32_t on)',
-  'void pool_alloc_fast(void)',
-  'void pool_free_fast(void)',
-  'int32_t pool_batch(int32_t op, int32_t pool, int32_t n, uint32_t gfp, double site)',
-  'int32_t context(int32_t op, int32_t arg, double site)',
-  'int32_t device_io(int32_t dev, int32_t op, double dma, double len, double arg, double site)',
-  'void bench_noop(void)',
-] as const;
+export const OPS_PROTOTYPES: readonly string[] = ABI.ops.map((o) => o.proto);
 
 /** The member name of a prototype string ("int32_t dev_new(...)" -> "dev_new"). */
 export function op_name(proto: string): string {
@@ -52,17 +117,50 @@ export function op_name(proto: string): string {
   return m[1]!;
 }
 
-/** Words per scratch slot (uint64) and slots: DMASHIM_SCRATCH_WORDS / _SLOTS. */
-export const SCRATCH_WORDS = 8;
-export const SCRATCH_SLOTS = 256;
-export const STRBUF_SIZE = 65536;
-/* The fast area (DMASHIM_FAST_*): a call block of 8 doubles, then batch records of 2 doubles. */
-export const FAST_WORDS = 8;
-export const BATCH_MAX = 256;
+/** Words per scratch slot (uint64) and slots. */
+export const SCRATCH_WORDS = abi_const('DMASHIM_SCRATCH_WORDS');
+export const SCRATCH_SLOTS = abi_const('DMASHIM_SCRATCH_SLOTS');
+export const STRBUF_SIZE = abi_const('DMASHIM_STRBUF_SIZE');
+/* The fast area: a call block of FAST_WORDS doubles, then batch records of 2 doubles (DMASHIM_FAST_AREA_WORDS). */
+export const FAST_WORDS = abi_const('DMASHIM_FAST_WORDS');
+export const BATCH_MAX = abi_const('DMASHIM_BATCH_MAX');
 export const FAST_AREA_WORDS = FAST_WORDS + 2 * BATCH_MAX;
-/* Device-side staging (DMASHIM_STAGE_SIZE): one buffer per scratch slot, see device_io in native/dmashim_ops.h. */
-export const STAGE_SIZE = 4096;
+/* Device-side staging: one buffer per scratch slot, see the device_io ops. */
+export const STAGE_SIZE = abi_const('DMASHIM_STAGE_SIZE');
 
-/* __DMASHIM_POOL_* flags of pool_create. */
-export const POOL_MANAGED = 1;
-export const POOL_POISON = 2;
+/*
+ * The op codes, by family (the C names are the prefix plus the key). A family
+ * names every C define of its prefix (test/bridge/abi.test.ts).
+ */
+export const POOL_FLAG = codes('__DMASHIM_POOL_', ['MANAGED', 'POISON'] as const);
+export const MASK_OP = codes('DMASHIM_MASK_', ['SET', 'SET_COHERENT', 'SUPPORTED', 'REQUIRED'] as const);
+export const PRINTK_DEV = codes('DMASHIM_PRINTK_', ['NO_DEV', 'NULL_DEV'] as const);
+export const ADDR_OP = codes('DMASHIM_ADDR_', ['VIRT_TO_PHYS', 'PHYS_TO_VIRT', 'KSIZE'] as const);
+export const MAP_KIND = codes('__DMASHIM_MAP_', ['SINGLE', 'PAGE'] as const);
+export const MAP_FLAG = codes('DMASHIM_MAP_', ['KIND_MASK', 'AREA_STACK', 'AREA_IMAGE'] as const);
+export const SG_OP = codes('DMASHIM_SG_', ['MAP', 'UNMAP', 'SYNC_FOR_CPU', 'SYNC_FOR_DEVICE'] as const);
+export const TS_MEM_OP = codes('DMASHIM_TS_', ['READB', 'READL', 'WRITEB', 'WRITEL', 'FNV1A'] as const);
+export const CACHE_OP = codes('DMASHIM_CACHE_', ['REFILL', 'DRAIN', 'BLOCK_SIZE'] as const);
+export const CTX_OP = codes('__DMASHIM_CTX_', [
+  'PREEMPT_DISABLE',
+  'PREEMPT_ENABLE',
+  'IRQ_SAVE',
+  'IRQ_RESTORE',
+  'IRQ_DISABLE',
+  'IRQ_ENABLE',
+  'MIGHT_SLEEP',
+  'IRQ_ENTER',
+  'IRQ_EXIT',
+  'QUERY',
+  'MIGHT_ALLOC',
+] as const);
+export const DEVIO_OP = codes('DMASHIM_DEVIO_', [
+  'READ',
+  'READ_PIECE',
+  'WRITE_PIECE',
+  'WRITE',
+  'FILL',
+  'ERRORS',
+  'OP_MASK',
+  'SLOT_SHIFT',
+] as const);

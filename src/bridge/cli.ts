@@ -89,15 +89,27 @@ export function parseRam(spec: string): RamBank[] {
   });
 }
 
+/** The C half of the bridge: every .c file of native/ (not native/bench/), one object each. */
+export function bridgeSources(): string[] {
+  return readdirSync(NATIVE_DIR)
+    .filter((f) => f.endsWith('.c'))
+    .sort()
+    .map((f) => path.join(NATIVE_DIR, f));
+}
+
 /*
- * The bridge object (native/bridge.c) is the same for every program: compile it
- * once per (compiler, flags, sources) and keep it in a cache directory, so a run
- * costs one compile of the program only.
+ * The bridge objects (native/*.c) are the same for every program: compile them
+ * once per (compiler, flags, sources) into a cache directory, so a run costs
+ * one compile of the program only.
  */
-function bridgeObject(cc: string, flags: string[], verbose: boolean): string | null {
+function bridgeObjects(cc: string, flags: string[], verbose: boolean): string[] | null {
   const h = createHash('sha256');
   h.update(JSON.stringify([cc, flags]));
-  const files = [path.join(NATIVE_DIR, 'bridge.c'), path.join(NATIVE_DIR, 'dmashim_ops.h')];
+  const sources = bridgeSources();
+  const files = readdirSync(NATIVE_DIR)
+    .filter((f) => f.endsWith('.c') || f.endsWith('.h'))
+    .sort()
+    .map((f) => path.join(NATIVE_DIR, f));
   // Every header under include/, subdirectories too (linux/byteorder/..., asm/...).
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -109,16 +121,28 @@ function bridgeObject(cc: string, flags: string[], verbose: boolean): string | n
   walk(INCLUDE_DIR);
   for (const f of files) h.update(f).update(readFileSync(f));
   const cacheDir = path.join(tmpdir(), `dmashim-cache-${process.getuid?.() ?? 0}`);
-  const obj = path.join(cacheDir, `bridge-${h.digest('hex').slice(0, 16)}.o`);
-  if (existsSync(obj)) return obj;
-  mkdirSync(cacheDir, { recursive: true });
-  const tmp = `${obj}.${process.pid}.tmp`;
-  const args = [...flags, '-c', '-o', tmp, path.join(NATIVE_DIR, 'bridge.c')];
-  if (verbose) process.stderr.write(`dmashim: ${[cc, ...args].join(' ')}\n`);
-  const r = spawnSync(cc, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) return null;
-  renameSync(tmp, obj); // atomic: parallel runs never see half an object
-  return obj;
+  const dir = path.join(cacheDir, `bridge-${h.digest('hex').slice(0, 16)}`);
+  const objs = sources.map((s) => path.join(dir, `${path.basename(s, '.c')}.o`));
+  if (existsSync(dir)) return objs;
+  const tmp = `${dir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  // One compiler run for all of them; each object lands in the (private) temporary directory.
+  const args = [...flags, '-c', ...sources];
+  if (verbose) process.stderr.write(`dmashim: (cd ${tmp} && ${[cc, ...args].join(' ')})\n`);
+  const r = spawnSync(cc, args, { cwd: tmp, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    rmSync(tmp, { recursive: true, force: true });
+    return null;
+  }
+  try {
+    renameSync(tmp, dir); // atomic: parallel runs never see half a directory
+  } catch {
+    // Another run got there first with the same objects.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(dir)) return null;
+  }
+  return objs;
 }
 
 function die(msg: string, code = 2): never {
@@ -288,10 +312,10 @@ export function main(argv: string[]): number {
   const cc = o.cc ?? process.env['CC'] ?? 'cc';
   const extra = (o.cflags ?? []).flatMap((f) => f.split(/\s+/).filter(Boolean));
   const common = ['-std=gnu11', '-O2', '-g', '-Wall', '-fPIC', '-pthread', '-I', INCLUDE_DIR, ...extra];
-  const bridgeObj = bridgeObject(cc, common, !!o.verbose);
-  if (!bridgeObj) die(`the C bridge (native/bridge.c) does not compile with ${cc} ${extra.join(' ')}`, 1);
+  const bridgeObjs = bridgeObjects(cc, common, !!o.verbose);
+  if (!bridgeObjs) die(`the C bridge (native/*.c) does not compile with ${cc} ${extra.join(' ')}`, 1);
   // An undeclared or undefined function would only fail at load time, far from its line: make it a compile error.
-  const ccArgs = [...common, '-Werror=implicit-function-declaration', '-shared', '-Wl,--no-undefined', '-o', so, ...sources, bridgeObj, '-lpthread', '-ldl'];
+  const ccArgs = [...common, '-Werror=implicit-function-declaration', '-shared', '-Wl,--no-undefined', '-o', so, ...sources, ...bridgeObjs, '-lpthread', '-ldl'];
   if (o.verbose) process.stderr.write(`dmashim: ${[cc, ...ccArgs].join(' ')}\n`);
   const compile = spawnSync(cc, ccArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
   const cleanup = (): void => {

@@ -5,6 +5,7 @@
  */
 import { describe, test, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, has_compiler } from './helpers.ts';
 
@@ -23,9 +24,10 @@ describe.each(['gcc', 'clang'])('headers with %s', (cc) => {
     expect(r.status).toBe(0);
   });
 
-  test('the C bridge (native/bridge.c) and the examples', (ctx) => {
+  test('the C bridge (native/*.c) and the examples', (ctx) => {
     ctx.skip(!has_compiler(cc), `${cc} is not installed (apt-get install -y ${cc})`);
-    for (const f of ['native/bridge.c', 'examples/ehci.c', 'test/bridge/c/compat24.c', 'test/bridge/c/sanitizer.c', 'test/bridge/c/threads.c']) {
+    const bridge = readdirSync(path.join(ROOT, 'native')).filter((f) => f.endsWith('.c')).map((f) => `native/${f}`);
+    for (const f of [...bridge, 'examples/ehci.c', 'test/bridge/c/compat24.c', 'test/bridge/c/sanitizer.c', 'test/bridge/c/threads.c']) {
       const r = compile(cc, f, ['-pthread']);
       expect(r.out, f).toBe('');
       expect(r.status, f).toBe(0);

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmashim/abi.h: the one definition of the boundary between the C half of the
+ * bridge (native/) and the TypeScript core (src/bridge/). Both sides derive
+ * from this file: C builds `struct dmashim_ops` from DMASHIM_OPS (native/
+ * internal.h) and uses the constants and op codes below; src/bridge/abi.ts
+ * reads this file when the runner starts and makes the koffi prototypes, the
+ * ABI version, the sizes and the op codes from it. test/bridge/abi.test.ts
+ * checks that the C compiler and the TypeScript reader see the same table.
+ *
+ * So that TypeScript can read it, keep to two forms:
+ *  - `#define NAME <integer>` (decimal or 0x hex, optional u suffix, a
+ *    negative one in parentheses): a
+ *    constant or an op code. Other defines are C-only (TypeScript skips them).
+ *  - inside DMASHIM_OPS, one `OP(return type, name, (arguments))` per op,
+ *    comments only as block comments, arguments without parentheses.
+ *
+ * Rules for every op (see docs/bridge.md):
+ *  - numbers only: ids and flags as int32/uint32, addresses and sizes as double
+ *    (exact below 2^53; user-space addresses are below 2^47), 64-bit masks as
+ *    two uint32 halves. Strings (names, log text) only off the hot path.
+ *  - an out-value (a dma handle) is written by TypeScript into this thread's
+ *    scratch slot; `slot` says which.
+ *  - `site` is the address of a static "file.c:LINE" string (0 = unknown);
+ *    TypeScript decodes it once and caches it.
+ *  - allocations return an arena offset, or -1 for NULL.
+ * The order of the ops is the ABI: add new ones at the end and bump
+ * DMASHIM_ABI_VERSION.
+ */
+#ifndef _DMASHIM_ABI_H
+#define _DMASHIM_ABI_H
+
+/*
+ * Bump on any change to the ops table or the meaning of a bridge call; both
+ * sides check it at start-up. 2 added the fast ops and pool_batch, 3 the
+ * context op and addr's ksize, 4 device_io and the staging area, 5 bench_noop.
+ */
+#define DMASHIM_ABI_VERSION 5
+
+/* Scratch: one 64-byte slot per thread that talks to TypeScript; slot 0 is the main thread's. */
+#define DMASHIM_SCRATCH_SLOTS 256
+#define DMASHIM_SCRATCH_WORDS 8
+/* The fast area: DMASHIM_FAST_WORDS doubles of call block, then DMASHIM_BATCH_MAX records of 2 doubles. */
+#define DMASHIM_FAST_WORDS 8
+#define DMASHIM_BATCH_MAX 256
+#define DMASHIM_FAST_AREA_WORDS (DMASHIM_FAST_WORDS + 2 * DMASHIM_BATCH_MAX)
+/* Device-side staging (device_io): one buffer of DMASHIM_STAGE_SIZE bytes per scratch slot. */
+#define DMASHIM_STAGE_SIZE 4096
+/* Text from TypeScript to C (sysfs files). */
+#define DMASHIM_STRBUF_SIZE 65536
+
+/* dev_mask ops; REQUIRED writes the mask to the scratch slot. */
+#define DMASHIM_MASK_SET 0
+#define DMASHIM_MASK_SET_COHERENT 1
+#define DMASHIM_MASK_SUPPORTED 2
+#define DMASHIM_MASK_REQUIRED 3
+
+/* printk's dev: a plain printk, or a dev_printk of a NULL device (any other value is a device id). */
+#define DMASHIM_PRINTK_NO_DEV 0
+#define DMASHIM_PRINTK_NULL_DEV (-1)
+
+/* pool_create's flags (dmam_pool_create; a pool poisoned from its creation). */
+#define __DMASHIM_POOL_MANAGED 1u
+#define __DMASHIM_POOL_POISON 2u
+
+/* addr ops: vaddr -> phys (-1 if not RAM), phys -> arena offset (-1), the size of a kmalloc block. */
+#define DMASHIM_ADDR_VIRT_TO_PHYS 0
+#define DMASHIM_ADDR_PHYS_TO_VIRT 1
+#define DMASHIM_ADDR_KSIZE 2
+
+/*
+ * map/unmap `kind`: the low bits say which call; map adds where C found the
+ * buffer, outside the arena: on the caller's stack or in the program image
+ * (TypeScript reports it as dma-debug does and maps nothing).
+ */
+#define __DMASHIM_MAP_SINGLE 0
+#define __DMASHIM_MAP_PAGE 1
+#define DMASHIM_MAP_KIND_MASK 0x0f
+#define DMASHIM_MAP_AREA_STACK 0x10
+#define DMASHIM_MAP_AREA_IMAGE 0x20
+
+/*
+ * sg ops. The C list is flattened into `buf`: nents records of 4 doubles
+ * (vaddr, length, dma_address, dma_length); MAP returns the mapped count and
+ * writes the results back into buf.
+ */
+#define DMASHIM_SG_MAP 0
+#define DMASHIM_SG_UNMAP 1
+#define DMASHIM_SG_SYNC_FOR_CPU 2
+#define DMASHIM_SG_SYNC_FOR_DEVICE 3
+
+/* ts_mem ops (dmashim_ts_*): memory as TypeScript sees it; FNV1A hashes [vaddr, vaddr+len). */
+#define DMASHIM_TS_READB 0
+#define DMASHIM_TS_READL 1
+#define DMASHIM_TS_WRITEB 2
+#define DMASHIM_TS_WRITEL 3
+#define DMASHIM_TS_FNV1A 4
+
+/*
+ * pool_batch ops (the --pool-cache block cache), records of 2 doubles (vaddr,
+ * dma) in the batch area: REFILL allocates up to n blocks, never a new page
+ * after the first block, and returns the count; DRAIN frees n records in
+ * order; BLOCK_SIZE is the pool's block size.
+ */
+#define DMASHIM_CACHE_REFILL 0
+#define DMASHIM_CACHE_DRAIN 1
+#define DMASHIM_CACHE_BLOCK_SIZE 2
+
+/*
+ * __dmashim_context ops (linux/preempt.h and friends). C keeps the state per
+ * thread and, in synchronous mode, forwards the changes to the context op;
+ * MIGHT_SLEEP only when atomic; QUERY never crosses (bit 0 in_atomic, 1
+ * irqs_disabled, 2 in_interrupt; 8.. preempt_count). IRQ_SAVE returns the
+ * flags. MIGHT_ALLOC is dma_pool_alloc's might_alloc(arg = gfp) for a block
+ * served from the C cache.
+ */
+#define __DMASHIM_CTX_PREEMPT_DISABLE 0
+#define __DMASHIM_CTX_PREEMPT_ENABLE 1
+#define __DMASHIM_CTX_IRQ_SAVE 2
+#define __DMASHIM_CTX_IRQ_RESTORE 3
+#define __DMASHIM_CTX_IRQ_DISABLE 4
+#define __DMASHIM_CTX_IRQ_ENABLE 5
+#define __DMASHIM_CTX_MIGHT_SLEEP 6
+#define __DMASHIM_CTX_IRQ_ENTER 7
+#define __DMASHIM_CTX_IRQ_EXIT 8
+#define __DMASHIM_CTX_QUERY 9
+#define __DMASHIM_CTX_MIGHT_ALLOC 10
+
+/*
+ * device_io ops (dmashim_device_*). The op argument is op | slot <<
+ * DMASHIM_DEVIO_SLOT_SHIFT: the caller's scratch slot s, whose staging buffer
+ * is bytes [s * DMASHIM_STAGE_SIZE, +DMASHIM_STAGE_SIZE) of the staging area
+ * at address `arg` (READ .. WRITE). A transfer is checked and done whole in
+ * TypeScript; its bytes move in pieces of at most DMASHIM_STAGE_SIZE:
+ *   READ: the device reads [dma, dma+len); 0 or -EFAULT; piece 0 is staged,
+ *     the rest kept in TypeScript for READ_PIECE
+ *   READ_PIECE: stage the piece at offset `dma` of the pending read
+ *   WRITE_PIECE: the staged piece at offset `dma` of a write of `len` bytes
+ *     (not the last one) is kept in TypeScript
+ *   WRITE: the last piece is staged; the device writes the whole [dma,
+ *     dma+len); 0, -EFAULT or -EIO
+ *   FILL: the device writes len bytes of (u8)arg; as WRITE
+ *   ERRORS: the device's count of reported accesses
+ */
+#define DMASHIM_DEVIO_READ 0
+#define DMASHIM_DEVIO_READ_PIECE 1
+#define DMASHIM_DEVIO_WRITE_PIECE 2
+#define DMASHIM_DEVIO_WRITE 3
+#define DMASHIM_DEVIO_FILL 4
+#define DMASHIM_DEVIO_ERRORS 5
+#define DMASHIM_DEVIO_OP_MASK 0xff
+#define DMASHIM_DEVIO_SLOT_SHIFT 8
+
+/*
+ * The ops: callbacks into TypeScript, in table order.
+ * pool_alloc_fast / pool_free_fast are the synchronous hot path (not
+ * --threads): their arguments and results go through the fast area, so the
+ * callbacks take none (koffi's cost per callback grows with every argument
+ * and result it converts, ~25 ns for pool_alloc's four, most of the budget):
+ *   pool_alloc_fast: in [0] pool, [1] gfp, [2] site; out [0] offset or -1, [1] dma
+ *   pool_free_fast:  in [0] pool, [1] vaddr, [2] dma, [3] site
+ * bench_noop is a JS callback that does nothing, of the fast ops' shape, for
+ * dmashim_bench_noop(): the bridge benchmark times it in the same process as
+ * the fast ops, so its yardstick cannot drift with the process.
+ */
+#define DMASHIM_OPS(OP)										\
+	/* devices */										\
+	OP(int32_t, dev_new, (double addr, int32_t is_pci))					\
+	OP(void, dev_sync, (int32_t id, int32_t has_mask, uint32_t mask_hi, uint32_t mask_lo,	\
+			    uint32_t cmask_hi, uint32_t cmask_lo, uint32_t limit_hi, uint32_t limit_lo,	\
+			    const char *driver, const char *bus))					\
+	OP(int32_t, dev_set_name, (int32_t id, const char *name))				\
+	OP(int32_t, dev_register, (int32_t id))							\
+	OP(void, dev_unregister, (int32_t id))							\
+	OP(void, dev_release_driver, (int32_t id))						\
+	OP(int32_t, dev_mask, (int32_t id, int32_t op, uint32_t hi, uint32_t lo, int32_t slot))	\
+	/* the kernel log */									\
+	OP(void, printk, (int32_t level, int32_t dev, const char *text))			\
+	/* dma_pool */										\
+	OP(int32_t, pool_create, (const char *name, int32_t dev, double size, double align,	\
+				  double boundary, int32_t node, uint32_t flags, double site))	\
+	OP(double, pool_alloc, (int32_t pool, uint32_t gfp, int32_t slot, double site))		\
+	OP(void, pool_free, (int32_t pool, double vaddr, double dma, double site))		\
+	OP(void, pool_destroy, (int32_t pool, int32_t managed, double site))			\
+	OP(void, pool_set_poison, (int32_t pool, int32_t on))					\
+	/* coherent memory */									\
+	OP(double, alloc_coherent, (int32_t dev, double size, uint32_t gfp, double attrs,	\
+				    int32_t managed, int32_t slot, double site))		\
+	OP(void, free_coherent, (int32_t dev, double size, double vaddr, double dma, double attrs, \
+				 int32_t managed, double site))				\
+	/* pages and kmalloc */									\
+	OP(double, get_free_pages, (uint32_t gfp, int32_t order, double site))			\
+	OP(void, free_pages, (double vaddr, int32_t order, double site))			\
+	OP(double, kmalloc, (double size, uint32_t gfp, double site))				\
+	OP(void, kfree, (double vaddr, double site))						\
+	OP(double, addr, (int32_t op, double a))						\
+	/* streaming mappings: map returns the bus address, -1 for DMA_MAPPING_ERROR */		\
+	OP(double, map, (int32_t dev, double vaddr, double size, int32_t dir, double attrs,	\
+			 int32_t kind, double site))						\
+	OP(void, unmap, (int32_t dev, double dma, double size, int32_t dir, double attrs,	\
+			 int32_t kind, double site))						\
+	OP(void, sync, (int32_t dev, double dma, double size, int32_t dir, int32_t for_device,	\
+			double site))								\
+	OP(int32_t, mapping_error, (int32_t dev, double dma, double site))			\
+	OP(int32_t, sg, (int32_t op, int32_t dev, double buf, int32_t nents, int32_t dir,	\
+			 double attrs, double site))						\
+	/* test and inspection helpers (dmashim/bridge.h) */					\
+	OP(int32_t, sysfs_read, (int32_t dev, const char *attr))				\
+	OP(double, ts_mem, (int32_t op, double vaddr, double len, double val))			\
+	OP(void, log_hook, (int32_t on))							\
+	/* the synchronous hot path */								\
+	OP(void, pool_alloc_fast, (void))							\
+	OP(void, pool_free_fast, (void))							\
+	OP(int32_t, pool_batch, (int32_t op, int32_t pool, int32_t n, uint32_t gfp, double site)) \
+	OP(int32_t, context, (int32_t op, int32_t arg, double site))				\
+	OP(int32_t, device_io, (int32_t dev, int32_t op, double dma, double len, double arg,	\
+				double site))						\
+	OP(void, bench_noop, (void))
+
+#endif /* _DMASHIM_ABI_H */

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Devices: each C struct device is paired with a TypeScript one on first
+ * sight, and C's field changes (masks, driver, bus) are sent before the call
+ * that needs them. The PCI bus (driver matching, probe and remove) and the DMA
+ * masks.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/kernel.h>
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/pci.h>
+
+#include "internal.h"
+
+/* The TypeScript device paired with a C struct device, created on first sight; C field changes are sent first. */
+int32_t dmashim_devid(const struct device *cdev)
+{
+	struct device *dev = (struct device *)cdev;
+	if (!dev)
+		return 0;
+	struct dmashim_device_state *s = &dev->__dmashim;
+	int fresh = 0;
+	if (unlikely(s->id == 0)) {
+		pthread_mutex_lock(&dmashim_state_lock);
+		if (s->id == 0) {
+			s->id = dmashim_ts.dev_new(addr_arg(dev), dev->bus == &pci_bus_type);
+			fresh = 1;
+		}
+		pthread_mutex_unlock(&dmashim_state_lock);
+	}
+	if (unlikely(fresh || s->bus != dev->bus || s->driver != dev->driver || s->dma_mask_ptr != dev->dma_mask ||
+		     (dev->dma_mask && *dev->dma_mask != s->dma_mask) ||
+		     s->coherent_dma_mask != dev->coherent_dma_mask || s->bus_dma_limit != dev->bus_dma_limit)) {
+		u64 m = dev->dma_mask ? *dev->dma_mask : 0;
+		dmashim_ts.dev_sync(s->id, dev->dma_mask != NULL, upper_32_bits(m), lower_32_bits(m),
+			     upper_32_bits(dev->coherent_dma_mask), lower_32_bits(dev->coherent_dma_mask),
+			     upper_32_bits(dev->bus_dma_limit), lower_32_bits(dev->bus_dma_limit),
+			     dev->driver ? dev->driver->name : NULL, dev->bus ? dev->bus->name : NULL);
+		s->bus = dev->bus;
+		s->driver = dev->driver;
+		s->dma_mask_ptr = dev->dma_mask;
+		s->dma_mask = m;
+		s->coherent_dma_mask = dev->coherent_dma_mask;
+		s->bus_dma_limit = dev->bus_dma_limit;
+	}
+	return s->id;
+}
+
+int dev_set_name(struct device *dev, const char *fmt, ...)
+{
+	if (!enter("dev_set_name"))
+		return -ENOMEM;
+	char buf[256];
+	struct outbuf o = { buf, sizeof(buf), 0 };
+	va_list ap;
+	va_start(ap, fmt);
+	dmashim_format(&o, fmt, ap);
+	va_end(ap);
+	char *name = strdup(buf);
+	if (!name)
+		return -ENOMEM;
+	free(dev->__dmashim.name);
+	dev->__dmashim.name = name;
+	return dmashim_ts.dev_set_name(dmashim_devid(dev), name);
+}
+
+/* The PCI bus's device list, for pci_register_driver's matching. */
+static struct pci_dev *pci_devices;
+const struct bus_type pci_bus_type = { .name = "pci" };
+
+void device_initialize(struct device *dev)
+{
+	(void)dev;
+}
+
+int device_add(struct device *dev)
+{
+	if (!enter("device_add"))
+		return -EBUSY;
+	/* The init name becomes the name, as device_add() does in the kernel. */
+	if (dev->init_name) {
+		const char *n = dev->init_name;
+		dev->init_name = NULL;
+		int rc = dev_set_name(dev, "%s", n);
+		if (rc)
+			return rc;
+	}
+	int rc = dmashim_ts.dev_register(dmashim_devid(dev));
+	if (rc == 0 && !dev->__dmashim.registered) {
+		dev->__dmashim.registered = 1;
+		if (dev->bus == &pci_bus_type) {
+			struct pci_dev *pdev = to_pci_dev(dev);
+			pthread_mutex_lock(&dmashim_state_lock);
+			pdev->__dmashim_next = pci_devices;
+			pci_devices = pdev;
+			pthread_mutex_unlock(&dmashim_state_lock);
+		}
+	}
+	return rc;
+}
+
+int device_register(struct device *dev)
+{
+	device_initialize(dev);
+	return device_add(dev);
+}
+
+void device_del(struct device *dev)
+{
+	if (!enter("device_del"))
+		return;
+	if (dev->__dmashim.registered && dev->bus == &pci_bus_type) {
+		pthread_mutex_lock(&dmashim_state_lock);
+		for (struct pci_dev **pp = &pci_devices; *pp; pp = &(*pp)->__dmashim_next) {
+			if (&(*pp)->dev == dev) {
+				*pp = (*pp)->__dmashim_next;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&dmashim_state_lock);
+	}
+	dev->__dmashim.registered = 0;
+	/* Unregistering reports the pools left behind and releases managed ones. */
+	dmashim_pool_cache_forget_dev(dev);
+	dmashim_pool_cache_drain_all();
+	dmashim_ts.dev_unregister(dmashim_devid(dev));
+}
+
+void device_unregister(struct device *dev)
+{
+	device_del(dev);
+}
+
+const struct pci_device_id *pci_match_id(const struct pci_device_id *ids, struct pci_dev *dev)
+{
+	for (; ids && (ids->vendor || ids->subvendor || ids->class_mask); ids++) {
+		if ((ids->vendor == (__u32)PCI_ANY_ID || ids->vendor == dev->vendor) &&
+		    (ids->device == (__u32)PCI_ANY_ID || ids->device == dev->device) &&
+		    (ids->subvendor == (__u32)PCI_ANY_ID || ids->subvendor == dev->subsystem_vendor) &&
+		    (ids->subdevice == (__u32)PCI_ANY_ID || ids->subdevice == dev->subsystem_device) &&
+		    !((ids->class ^ dev->class) & ids->class_mask))
+			return ids;
+	}
+	return NULL;
+}
+
+static void pci_unbind(struct pci_dev *pdev)
+{
+	/*
+	 * Driver detach releases the device's managed resources (dmam_*), as
+	 * devres_release_all(), while the driver is still bound (its reports carry
+	 * the driver's prefix), and only then clears the driver, as the kernel does.
+	 */
+	dmashim_pool_cache_forget_dev(&pdev->dev);
+	dmashim_pool_cache_drain_all();
+	dmashim_ts.dev_release_driver(dmashim_devid(&pdev->dev));
+	pdev->driver = NULL;
+	pdev->dev.driver = NULL;
+	dmashim_devid(&pdev->dev);
+}
+
+int pci_register_driver(struct pci_driver *drv)
+{
+	if (!enter("pci_register_driver"))
+		return -EBUSY;
+	drv->driver.name = drv->name;
+	drv->driver.bus = &pci_bus_type;
+	/* Newest device first on the list; probe oldest first, as devices were found. */
+	struct pci_dev *list[256];
+	int n = 0;
+	pthread_mutex_lock(&dmashim_state_lock);
+	for (struct pci_dev *p = pci_devices; p && n < 256; p = p->__dmashim_next)
+		list[n++] = p;
+	pthread_mutex_unlock(&dmashim_state_lock);
+	while (n-- > 0) {
+		struct pci_dev *pdev = list[n];
+		if (pdev->driver)
+			continue;
+		const struct pci_device_id *id = pci_match_id(drv->id_table, pdev);
+		if (!id)
+			continue;
+		pdev->driver = drv;
+		pdev->dev.driver = &drv->driver;
+		int rc = drv->probe ? drv->probe(pdev, id) : 0;
+		if (rc) {
+			/* A failed probe is logged and the device stays unbound, as really_probe(). */
+			dev_warn(&pdev->dev, "probe with driver %s failed with error %d\n", drv->name, rc);
+			pci_unbind(pdev);
+		}
+	}
+	return 0;
+}
+
+void pci_unregister_driver(struct pci_driver *drv)
+{
+	if (!enter("pci_unregister_driver"))
+		return;
+	struct pci_dev *list[256];
+	int n = 0;
+	pthread_mutex_lock(&dmashim_state_lock);
+	for (struct pci_dev *p = pci_devices; p && n < 256; p = p->__dmashim_next)
+		if (p->driver == drv)
+			list[n++] = p;
+	pthread_mutex_unlock(&dmashim_state_lock);
+	for (int i = 0; i < n; i++) {
+		if (drv->remove)
+			drv->remove(list[i]);
+		pci_unbind(list[i]);
+	}
+}
+
+/* ----------------------------------------------------------------- masks */
+
+static int mask_op(struct device *dev, int op, u64 mask)
+{
+	return dmashim_ts.dev_mask(dmashim_devid(dev), op, upper_32_bits(mask), lower_32_bits(mask), my_slot());
+}
+
+int dma_set_mask(struct device *dev, u64 mask)
+{
+	if (!enter("dma_set_mask") || !dev)
+		return -EIO;
+	int rc = mask_op(dev, DMASHIM_MASK_SET, mask);
+	if (rc == 0 && dev->dma_mask) {
+		/* TypeScript accepted it; store it where the kernel does, and remember we sent it. */
+		*dev->dma_mask = mask;
+		dev->__dmashim.dma_mask = mask;
+	}
+	return rc;
+}
+
+int dma_set_coherent_mask(struct device *dev, u64 mask)
+{
+	if (!enter("dma_set_coherent_mask") || !dev)
+		return -EIO;
+	int rc = mask_op(dev, DMASHIM_MASK_SET_COHERENT, mask);
+	if (rc == 0) {
+		dev->coherent_dma_mask = mask;
+		dev->__dmashim.coherent_dma_mask = mask;
+	}
+	return rc;
+}
+
+int dma_supported(struct device *dev, u64 mask)
+{
+	if (!enter("dma_supported") || !dev)
+		return 0;
+	return mask_op(dev, DMASHIM_MASK_SUPPORTED, mask);
+}
+
+u64 dma_get_required_mask(struct device *dev)
+{
+	if (!enter("dma_get_required_mask") || !dev)
+		return DMA_BIT_MASK(32);
+	int slot = my_slot();
+	dmashim_ts.dev_mask(dmashim_devid(dev), DMASHIM_MASK_REQUIRED, 0, 0, slot);
+	return scratch_get(slot, 0);
+}

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dma_pool from C: the hot path (pool_alloc_fast/pool_free_fast through the
+ * fast area), the per-pool block cache of --pool-cache, and the plain
+ * functions behind the site macros.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <linux/kernel.h>
+#include <linux/device.h>
+#include <linux/dmapool.h>
+#include <linux/gfp.h>
+#include <dmashim/bridge.h>
+
+#include "internal.h"
+
+/*
+ * The fast area: the call block of pool_alloc_fast/pool_free_fast and the
+ * records of pool_batch, as doubles (TypeScript reads them through a view).
+ * Used only on the JS thread in synchronous mode, so one area serves all.
+ * Reentrancy (a log hook that allocates while TypeScript is inside a call) is
+ * safe because TypeScript reads every argument before it does anything that
+ * can log, and writes the results last; C reads them right after the call.
+ */
+static double fast_area[DMASHIM_FAST_AREA_WORDS] __attribute__((aligned(64)));
+static double *const batch_rec = fast_area + DMASHIM_FAST_WORDS;
+
+EXPORT void *dmashim_fast_area(void) { return fast_area; }
+EXPORT int32_t dmashim_fast_area_size(void) { return (int32_t)sizeof(fast_area); }
+
+/*
+ * The per-pool block cache (dmashim run --pool-cache[=N], synchronous mode
+ * only). Free blocks of a pool wait in a C-side LIFO, and TypeScript is asked
+ * once per batch (refill: take up to N/2 blocks; drain: give back the oldest
+ * N/2). The cache is the top of the pool's free list as TypeScript would have
+ * it: a refill moves the top of TypeScript's list into C in pop order, a drain
+ * pushes the bottom of the cache back bottom first, so the blocks a program
+ * gets are exactly those it would get without the cache, in the same order,
+ * and pages are allocated at the same calls (a refill never takes a new page
+ * after its first block).
+ *
+ * Frees are accepted in C only when C can prove TypeScript would accept them:
+ * `block_meta` (one entry per 16 arena bytes, the minimum block size, so two
+ * block starts never share one) records every block C handed out: pool, dma
+ * and the low bits of the vaddr. Anything else (a double free of a cached or
+ * returned block, a bad dma or vaddr, a block of another pool) first drains
+ * the pool, so TypeScript's state is exact, and is then forwarded: the report
+ * is the core's own, at the same call, with the C line.
+ */
+struct dma_pool {
+	int32_t id;
+	struct device *dev;
+	/* Cache capacity (0 = no cache for this pool) and fill. */
+	int32_t cap;
+	int32_t n;
+	/* A refill or drain of this pool is in flight (a nested call from a log hook bypasses the cache). */
+	int32_t busy;
+	/* Block size as the core rounded it: zalloc from the cache zeroes it here. */
+	size_t size;
+	struct dma_pool *next_cached;
+	struct cached_block {
+		void *v;
+		dma_addr_t dma;
+	} *blk;
+};
+
+struct block_meta {
+	int32_t pool;
+	uint32_t tag; /* (vaddr & 15) | META_LIVE or META_CACHED; 0 = not handed out by C */
+	uint64_t dma;
+};
+#define META_LIVE 0x10u
+#define META_CACHED 0x20u
+
+static int pool_cache_cap;		 /* --pool-cache: capacity per pool, 0 = off */
+static struct block_meta *block_meta;	 /* arena_size / 16 entries, reserved on first use */
+static struct dma_pool *cached_pools;	 /* every pool with a cache (never freed, like all pools) */
+static long cached_total;		 /* blocks in all caches: the drain-all check is one load */
+
+/* Called by the runner after dmashim_bridge_init: 0 = off. The runner already refused it with --threads. */
+EXPORT int32_t dmashim_pool_cache_config(int32_t cap)
+{
+	if (cap < 0 || cap > DMASHIM_BATCH_MAX || dmashim_threads_on)
+		return -1;
+	pool_cache_cap = cap >= 2 ? cap : 0;
+	return 0;
+}
+
+static inline struct block_meta *meta_of(const void *v)
+{
+	uintptr_t off = (uintptr_t)v - (uintptr_t)dmashim_arena;
+	return off < dmashim_arena_size ? &block_meta[off >> 4] : NULL;
+}
+
+static inline uint32_t meta_tag(const void *v, uint32_t state) { return ((uint32_t)(uintptr_t)v & 15u) | state; }
+
+/*
+ * Give the oldest k cached blocks back to TypeScript, oldest first (the bottom
+ * of the stack goes back on top of TypeScript's list).
+ */
+static noinline void cache_drain(struct dma_pool *pool, int k)
+{
+	if (k <= 0)
+		return;
+	for (int i = 0; i < k; i++) {
+		struct cached_block *b = &pool->blk[i];
+		struct block_meta *m = meta_of(b->v);
+		m->pool = 0;
+		m->tag = 0;
+		batch_rec[2 * i] = addr_arg(b->v);
+		batch_rec[2 * i + 1] = (double)b->dma;
+	}
+	pool->busy = 1;
+	dmashim_ts.pool_batch(DMASHIM_CACHE_DRAIN, pool->id, k, 0, 0);
+	pool->busy = 0;
+	pool->n -= k;
+	cached_total -= k;
+	memmove(pool->blk, pool->blk + k, sizeof(*pool->blk) * (size_t)pool->n);
+}
+
+void dmashim_pool_cache_drain_all(void)
+{
+	if (likely(cached_total == 0))
+		return;
+	for (struct dma_pool *p = cached_pools; p; p = p->next_cached)
+		if (!p->busy)
+			cache_drain(p, p->n);
+}
+
+/*
+ * Drain and switch the cache off for good (destroy, poisoning, the device going
+ * away). While the pool is busy (only a refill can be: a drain frees valid
+ * blocks, which logs nothing, so no log hook runs inside it) the cache is empty.
+ */
+static void cache_off(struct dma_pool *pool)
+{
+	if (!pool->cap)
+		return;
+	if (!pool->busy)
+		cache_drain(pool, pool->n);
+	pool->cap = 0;
+}
+
+/* The device's pools may be destroyed by TypeScript (devres): their caches go first. */
+void dmashim_pool_cache_forget_dev(const struct device *dev)
+{
+	for (struct dma_pool *p = cached_pools; p; p = p->next_cached)
+		if (p->dev == dev)
+			cache_off(p);
+}
+
+/* Everything the runner prints after main (--pools, --leaks) sees the core's exact state. */
+EXPORT void dmashim_pool_cache_drain(void)
+{
+	if (dmashim_ready)
+		dmashim_pool_cache_drain_all();
+}
+
+static void cache_setup(struct dma_pool *pool, unsigned int flags)
+{
+	if (!pool_cache_cap || (flags & __DMASHIM_POOL_POISON))
+		return;
+	if (!block_meta) {
+		void *m = mmap(NULL, dmashim_arena_size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m == MAP_FAILED)
+			return; /* no cache then: every call goes to TypeScript */
+		block_meta = m;
+	}
+	pool->blk = calloc((size_t)pool_cache_cap, sizeof(*pool->blk));
+	if (!pool->blk)
+		return;
+	pool->size = (size_t)dmashim_ts.pool_batch(DMASHIM_CACHE_BLOCK_SIZE, pool->id, 0, 0, 0);
+	pool->cap = pool_cache_cap;
+	pool->next_cached = cached_pools;
+	cached_pools = pool;
+}
+
+struct dma_pool *__dmashim_dma_pool_create(const char *name, struct device *dev, size_t size, size_t align,
+					   size_t boundary, int node, unsigned int flags, const char *site)
+{
+	if (!enter("dma_pool_create"))
+		return NULL;
+	int32_t id = dmashim_ts.pool_create(name ? name : "(null)", dmashim_devid(dev), (double)size, (double)align,
+				     (double)boundary, node, flags, site_arg(site));
+	if (id <= 0)
+		return NULL;
+	struct dma_pool *pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		return NULL;
+	pool->id = id;
+	pool->dev = dev;
+	cache_setup(pool, flags);
+	return pool;
+}
+
+/* The cache is empty: take a batch from TypeScript, hand out the first block, keep the rest in pop order. */
+static noinline void *cache_refill(struct dma_pool *pool, gfp_t gfp, dma_addr_t *handle, const char *site)
+{
+	dmashim_devid(pool->dev);
+	pool->busy = 1;
+	int k = dmashim_ts.pool_batch(DMASHIM_CACHE_REFILL, pool->id, pool->cap / 2, gfp & ~__GFP_ZERO, site_arg(site));
+	pool->busy = 0;
+	if (k <= 0)
+		return NULL;
+	void *v = dmashim_arena + (size_t)batch_rec[0];
+	dma_addr_t dma = (dma_addr_t)batch_rec[1];
+	/*
+	 * A log hook destroyed (or poisoned) the pool during the refill: only the
+	 * first block is the caller's; the others stay allocated in the core, as a
+	 * pool destroyed from inside its own allocation deserves.
+	 */
+	if (unlikely(!pool->cap))
+		k = 1;
+	for (int i = k - 1, j = pool->n; i >= 1; i--, j++) {
+		void *bv = dmashim_arena + (size_t)batch_rec[2 * i];
+		struct block_meta *m = meta_of(bv);
+		pool->blk[j].v = bv;
+		pool->blk[j].dma = (dma_addr_t)batch_rec[2 * i + 1];
+		m->pool = pool->id;
+		m->tag = meta_tag(bv, META_CACHED);
+		m->dma = pool->blk[j].dma;
+	}
+	pool->n += k - 1;
+	cached_total += k - 1;
+	struct block_meta *m = meta_of(v);
+	m->pool = pool->id;
+	m->tag = meta_tag(v, META_LIVE);
+	m->dma = dma;
+	if (gfp & __GFP_ZERO)
+		memset(v, 0, pool->size);
+	if (likely(handle != NULL))
+		*handle = dma;
+	return v;
+}
+
+void *__dmashim_dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle, const char *site)
+{
+	if (!enter("dma_pool_alloc"))
+		return NULL;
+	if (unlikely(!pool)) {
+		pr_err("dma_pool_alloc: NULL pool (called at %s)\n", site ? site : "?");
+		return NULL;
+	}
+	if (pool->cap && !pool->busy) {
+		if (likely(pool->n > 0)) {
+			/* The core's might_alloc() check, which a block from the cache would skip. */
+			if (unlikely(ctx_atomic()) && gfpflags_allow_blocking(mem_flags))
+				dmashim_ts.context(__DMASHIM_CTX_MIGHT_ALLOC, (int32_t)mem_flags, site_arg(site));
+			struct cached_block *b = &pool->blk[--pool->n];
+			cached_total--;
+			meta_of(b->v)->tag = meta_tag(b->v, META_LIVE);
+			if (mem_flags & __GFP_ZERO)
+				memset(b->v, 0, pool->size);
+			if (likely(handle != NULL))
+				*handle = b->dma;
+			return b->v;
+		}
+		return cache_refill(pool, mem_flags, handle, site);
+	}
+	dmashim_devid(pool->dev);
+	if (likely(!dmashim_threads_on)) {
+		fast_area[0] = pool->id;
+		fast_area[1] = mem_flags;
+		fast_area[2] = site_arg(site);
+		dmashim_ts.pool_alloc_fast();
+		double off = fast_area[0];
+		if (off < 0)
+			return NULL;
+		if (likely(handle != NULL))
+			*handle = (dma_addr_t)fast_area[1];
+		return arena_ptr(off);
+	}
+	int slot = my_slot();
+	double off = dmashim_ts.pool_alloc(pool->id, mem_flags, slot, site_arg(site));
+	if (off < 0)
+		return NULL;
+	if (likely(handle != NULL))
+		*handle = scratch_get(slot, 0);
+	return arena_ptr(off);
+}
+
+/* A free the cache cannot prove valid: TypeScript decides on its exact state, and reports with the C line. */
+static noinline void cache_forward_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma, struct block_meta *m,
+					const char *site)
+{
+	if (!pool->busy)
+		cache_drain(pool, pool->n);
+	/* A live block freed while the cache is bypassed: TypeScript takes it, C must forget it. */
+	if (m && m->pool == pool->id && m->tag == meta_tag(vaddr, META_LIVE) && m->dma == dma) {
+		m->pool = 0;
+		m->tag = 0;
+	}
+	fast_area[0] = pool->id;
+	fast_area[1] = addr_arg(vaddr);
+	fast_area[2] = (double)dma;
+	fast_area[3] = site_arg(site);
+	dmashim_ts.pool_free_fast();
+}
+
+void __dmashim_dma_pool_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma, const char *site)
+{
+	if (!enter("dma_pool_free"))
+		return;
+	if (unlikely(!pool)) {
+		pr_err("dma_pool_free: NULL pool (called at %s)\n", site ? site : "?");
+		return;
+	}
+	if (pool->cap) {
+		struct block_meta *m = meta_of(vaddr);
+		if (likely(m && m->pool == pool->id && m->tag == meta_tag(vaddr, META_LIVE) && m->dma == dma &&
+			   !pool->busy)) {
+			if (unlikely(pool->n == pool->cap))
+				cache_drain(pool, pool->cap / 2);
+			m->tag = meta_tag(vaddr, META_CACHED);
+			pool->blk[pool->n].v = vaddr;
+			pool->blk[pool->n].dma = dma;
+			pool->n++;
+			cached_total++;
+			return;
+		}
+		cache_forward_free(pool, vaddr, dma, m, site);
+		return;
+	}
+	if (likely(!dmashim_threads_on)) {
+		fast_area[0] = pool->id;
+		fast_area[1] = addr_arg(vaddr);
+		fast_area[2] = (double)dma;
+		fast_area[3] = site_arg(site);
+		dmashim_ts.pool_free_fast();
+		return;
+	}
+	dmashim_ts.pool_free(pool->id, addr_arg(vaddr), (double)dma, site_arg(site));
+}
+
+void __dmashim_dma_pool_destroy(struct dma_pool *pool, int managed, const char *site)
+{
+	if (!enter("dma_pool_destroy") || !pool)
+		return;
+	/* The busy check and the leak lines count blocks: cached ones must be back in the core first. */
+	cache_off(pool);
+	dmashim_ts.pool_destroy(pool->id, managed, site_arg(site));
+}
+
+void dmashim_pool_set_poison(struct dma_pool *pool, int on)
+{
+	if (!enter("dmashim_pool_set_poison") || !pool)
+		return;
+	/* Poisoning checks every alloc and free in the core: no cache from now on. */
+	if (on > 0)
+		cache_off(pool);
+	dmashim_ts.pool_set_poison(pool->id, on);
+}
+
+int dmashim_pool_cached(struct dma_pool *pool)
+{
+	return pool ? pool->n : 0;
+}
+
+/* The plain functions, for callers that take their address (no call site known). */
+struct dma_pool *(dma_pool_create)(const char *name, struct device *dev, size_t size, size_t align, size_t boundary)
+{
+	return __dmashim_dma_pool_create(name, dev, size, align, boundary, -1, 0, NULL);
+}
+struct dma_pool *(dma_pool_create_node)(const char *name, struct device *dev, size_t size, size_t align,
+					size_t boundary, int node)
+{
+	return __dmashim_dma_pool_create(name, dev, size, align, boundary, node, 0, NULL);
+}
+struct dma_pool *(dmam_pool_create)(const char *name, struct device *dev, size_t size, size_t align, size_t allocation)
+{
+	return __dmashim_dma_pool_create(name, dev, size, align, allocation, -1, __DMASHIM_POOL_MANAGED, NULL);
+}
+void *(dma_pool_alloc)(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
+{
+	return __dmashim_dma_pool_alloc(pool, mem_flags, handle, NULL);
+}
+void *(dma_pool_zalloc)(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
+{
+	return __dmashim_dma_pool_alloc(pool, mem_flags | __GFP_ZERO, handle, NULL);
+}
+void (dma_pool_free)(struct dma_pool *pool, void *vaddr, dma_addr_t dma)
+{
+	__dmashim_dma_pool_free(pool, vaddr, dma, NULL);
+}
+void (dma_pool_destroy)(struct dma_pool *pool)
+{
+	__dmashim_dma_pool_destroy(pool, 0, NULL);
+}
+void (dmam_pool_destroy)(struct dma_pool *pool)
+{
+	__dmashim_dma_pool_destroy(pool, 1, NULL);
+}

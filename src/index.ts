@@ -27,5 +27,6 @@ export * from './mm/vmalloc.ts';
 export * from './lib/scatterlist.ts';
 export * from './kernel/dma/coherent.ts';
 export * from './kernel/dma/swiotlb.ts';
-export * from './kernel/dma/iommu.ts';
+export * from './drivers/iommu/iommu.ts';
+export * from './drivers/iommu/dma-iommu.ts';
 export * from './drivers/dma/device_side.ts';

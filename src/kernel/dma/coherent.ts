@@ -56,7 +56,6 @@ export class dma_coherent_mem {
 
   /** __dma_alloc_from_coherent(): CPU address (handle set) or null when the region cannot hold it. */
   alloc(dev: device, size: number, handle: dma_addr_ref): number | null {
-    void dev;
     if (size > this.size * PAGE_SIZE) return null;
     const pageno = this.find_free_region(get_order(size));
     if (pageno < 0) return null;

@@ -359,12 +359,12 @@ function mappedAt(d: DevDebug, i: number): string[] {
   return site ? ['Mapped at:', ' ' + site] : [];
 }
 
-/**
+/*
  * Report one dma-debug error: counted always; printed when enabled, when it passes
  * the driver filter, and while under num_errors (or all_errors). The text is the
  * kernel's "DMA-API: <driver> <device>: <message>".
  */
-export function dma_debug_err(dev: device, msg: string, extra: readonly string[] = []): void {
+function dma_debug_err(dev: device, msg: string, extra: readonly string[] = []): void {
   const s = dma_debug_state(dev.machine);
   if (s.disabled) return;
   if (s.driver_filter && dev.driver_name !== s.driver_filter) return;

@@ -74,7 +74,6 @@ import { is_vmalloc_addr } from '../../mm/vmalloc.ts';
 import { sg_first, type sg_list, type sg_table } from '../../lib/scatterlist.ts';
 import { dev_WARN_ONCE } from './swiotlb.ts';
 
-export { get_dma_ops, set_dma_ops, dma_map_direct, type dma_map_ops } from '../../include/linux/dma-map-ops.ts';
 export * from '../../include/linux/dma-mapping.ts';
 
 const U64 = (1n << 64n) - 1n;

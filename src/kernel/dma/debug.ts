@@ -614,7 +614,8 @@ function check_unmap(d: DevDebug, dev_addr: number, size: number, type: number, 
   const e = findBest(d, dev_addr, size, dir, sg_call_ents);
   if (e < 0) {
     if (dev_addr === DMA_MAPPING_ERROR) dma_debug_err(dev, 'device driver tries to free an invalid DMA memory address');
-    else dma_debug_err(dev, `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dev_addr)}] [size=${size} bytes]`);
+    else dma_debug_err(dev, `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dev_addr)}] ` +
+      `[size=${size} bytes]`);
     return -1;
   }
   const eType = d.type[e]!;
@@ -624,33 +625,42 @@ function check_unmap(d: DevDebug, dev_addr: number, size: number, type: number, 
     /* a streaming unmap of a coherent allocation: reported, and it stays allocated (our state is never corrupted) */
     dma_debug_err(
       dev,
-      `device driver frees DMA memory with wrong function [device address=${fmt_pad(dev_addr)}] [size=${size} bytes] [mapped as ${type2name[eType]}] [unmapped as ${type2name[type]}]`,
+      `device driver frees DMA memory with wrong function [device address=${fmt_pad(dev_addr)}] ` +
+        `[size=${size} bytes] [mapped as ${type2name[eType]}] ` +
+        `[unmapped as ${type2name[type]}]`,
       mappedAt(d, e),
     );
     return -1;
   }
   if (size !== eSize) {
-    dma_debug_err(dev, `device driver frees DMA memory with different size [device address=${fmt_pad(dev_addr)}] [map size=${eSize} bytes] [unmap size=${size} bytes]`, mappedAt(d, e));
+    dma_debug_err(dev, `device driver frees DMA memory with different size [device address=${fmt_pad(dev_addr)}] ` +
+      `[map size=${eSize} bytes] [unmap size=${size} bytes]`, mappedAt(d, e));
   }
   if (type !== eType) {
     dma_debug_err(
       dev,
-      `device driver frees DMA memory with wrong function [device address=${fmt_pad(dev_addr)}] [size=${size} bytes] [mapped as ${type2name[eType]}] [unmapped as ${type2name[type]}]`,
+      `device driver frees DMA memory with wrong function [device address=${fmt_pad(dev_addr)}] ` +
+        `[size=${size} bytes] [mapped as ${type2name[eType]}] ` +
+        `[unmapped as ${type2name[type]}]`,
       mappedAt(d, e),
     );
   }
   if (sg_call_ents && type === dma_debug_sg && sg_call_ents !== d.sgCall[e]) {
-    dma_debug_err(dev, `device driver frees DMA sg list with different entry count [map count=${d.sgCall[e]}] [unmap count=${sg_call_ents}]`, mappedAt(d, e));
+    dma_debug_err(dev, `device driver frees DMA sg list with different entry count [map count=${d.sgCall[e]}] ` +
+      `[unmap count=${sg_call_ents}]`, mappedAt(d, e));
   }
   if (dir !== eDir) {
     dma_debug_err(
       dev,
-      `device driver frees DMA memory with different direction [device address=${fmt_pad(dev_addr)}] [size=${size} bytes] [mapped with ${dir2name[eDir]}] [unmapped with ${dir2name[dir]}]`,
+      `device driver frees DMA memory with different direction [device address=${fmt_pad(dev_addr)}] ` +
+        `[size=${size} bytes] [mapped with ${dir2name[eDir]}] ` +
+        `[unmapped with ${dir2name[dir]}]`,
       mappedAt(d, e),
     );
   }
   if (d.mapErr[e] === MAP_ERR_NOT_CHECKED) {
-    dma_debug_err(dev, `device driver failed to check map error [device address=${fmt_pad(dev_addr)}] [size=${size} bytes] [mapped as ${type2name[eType]}]`, mappedAt(d, e));
+    dma_debug_err(dev, `device driver failed to check map error [device address=${fmt_pad(dev_addr)}] ` +
+      `[size=${size} bytes] [mapped as ${type2name[eType]}]`, mappedAt(d, e));
   }
   remove_dma_entry(d, e, 1);
   return e;
@@ -677,7 +687,8 @@ function check_sync(d: DevDebug, dev_addr: number, size: number, dir: number, to
   const dev = d.dev;
   const e = d.count === 0 ? -1 : d.findContain(dev_addr);
   if (e < 0) {
-    dma_debug_err(dev, `device driver tries to sync DMA memory it has not allocated [device address=${fmt_pad(dev_addr)}] [size=${size} bytes]`);
+    dma_debug_err(dev, `device driver tries to sync DMA memory it has not allocated [device address=${fmt_pad(dev_addr)}] ` +
+      `[size=${size} bytes]`);
     return -1;
   }
   const eSize = d.size[e]!;
@@ -686,7 +697,8 @@ function check_sync(d: DevDebug, dev_addr: number, size: number, dir: number, to
   if (end > eSize) {
     dma_debug_err(
       dev,
-      `device driver syncs DMA memory outside allocated range [device address=${fmt_pad(dev_addr)}] [allocation size=${eSize} bytes] [sync offset+size=${end}]`,
+      `device driver syncs DMA memory outside allocated range [device address=${fmt_pad(dev_addr)}] ` +
+        `[allocation size=${eSize} bytes] [sync offset+size=${end}]`,
       mappedAt(d, e),
     );
   }
@@ -694,27 +706,34 @@ function check_sync(d: DevDebug, dev_addr: number, size: number, dir: number, to
     if (dir !== eDir) {
       dma_debug_err(
         dev,
-        `device driver syncs DMA memory with different direction [device address=${fmt_pad(dev_addr)}] [size=${size} bytes] [mapped with ${dir2name[eDir]}] [synced with ${dir2name[dir]}]`,
+        `device driver syncs DMA memory with different direction [device address=${fmt_pad(dev_addr)}] ` +
+          `[size=${size} bytes] [mapped with ${dir2name[eDir]}] ` +
+          `[synced with ${dir2name[dir]}]`,
         mappedAt(d, e),
       );
     }
     if (to_cpu && eDir !== DMA_FROM_DEVICE && dir !== DMA_TO_DEVICE) {
       dma_debug_err(
         dev,
-        `device driver syncs device read-only DMA memory for cpu [device address=${fmt_pad(dev_addr)}] [size=${size} bytes] [mapped with ${dir2name[eDir]}] [synced with ${dir2name[dir]}]`,
+        `device driver syncs device read-only DMA memory for cpu [device address=${fmt_pad(dev_addr)}] ` +
+          `[size=${size} bytes] [mapped with ${dir2name[eDir]}] ` +
+          `[synced with ${dir2name[dir]}]`,
         mappedAt(d, e),
       );
     }
     if (!to_cpu && eDir !== DMA_TO_DEVICE && dir !== DMA_FROM_DEVICE) {
       dma_debug_err(
         dev,
-        `device driver syncs device write-only DMA memory to device [device address=${fmt_pad(dev_addr)}] [size=${size} bytes] [mapped with ${dir2name[eDir]}] [synced with ${dir2name[dir]}]`,
+        `device driver syncs device write-only DMA memory to device [device address=${fmt_pad(dev_addr)}] ` +
+          `[size=${size} bytes] [mapped with ${dir2name[eDir]}] ` +
+          `[synced with ${dir2name[dir]}]`,
         mappedAt(d, e),
       );
     }
   }
   if (sg_call_ents && d.type[e] === dma_debug_sg && sg_call_ents !== d.sgCall[e]) {
-    dma_debug_err(dev, `device driver syncs DMA sg list with different entry count [map count=${d.sgCall[e]}] [sync count=${sg_call_ents}]`, mappedAt(d, e));
+    dma_debug_err(dev, `device driver syncs DMA sg list with different entry count [map count=${d.sgCall[e]}] ` +
+      `[sync count=${sg_call_ents}]`, mappedAt(d, e));
   }
   return e;
 }
@@ -722,13 +741,15 @@ function check_sync(d: DevDebug, dev_addr: number, size: number, dir: number, to
 /* check_sg_segment(): a mapped segment longer than max_seg_size, or crossing the segment boundary. */
 function check_sg_segment(dev: device, dma: number, len: number): void {
   const max = dev.dma_parms.max_segment_size;
-  if (len > max) dma_debug_err(dev, `mapping sg segment longer than device claims to support [len=${len}] [max=${max}]`);
+  if (len > max) dma_debug_err(dev, `mapping sg segment longer than device claims to support [len=${len}] ` +
+    `[max=${max}]`);
   const boundary = dev.dma_parms.segment_boundary_mask;
   const start = dma;
   const end = dma + len - 1;
   /* (start ^ end) & ~boundary, on numbers above 2^32: compare the boundary windows instead */
   if (len > 0 && Math.floor(start / (boundary + 1)) !== Math.floor(end / (boundary + 1))) {
-    dma_debug_err(dev, `mapping sg segment across boundary [start=${fmt_pad(start)}] [end=${fmt_pad(end)}] [boundary=${fmt_pad(boundary)}]`);
+    dma_debug_err(dev, `mapping sg segment across boundary [start=${fmt_pad(start)}] ` +
+      `[end=${fmt_pad(end)}] [boundary=${fmt_pad(boundary)}]`);
   }
 }
 
@@ -746,7 +767,8 @@ function check_for_illegal_area(dev: device, areas: DmaDebugState['areas'], vadd
   for (const a of areas) {
     if (vaddr < a.end && vaddr + len > a.start) {
       if (a.kind === 'stack') dma_debug_err(dev, `device driver maps memory from stack [addr=${fmt_p(vaddr)}]`);
-      else dma_debug_err(dev, `device driver maps memory from kernel text or rodata [addr=${fmt_p(vaddr)}] [len=${len}]`);
+      else dma_debug_err(dev, `device driver maps memory from kernel text or rodata [addr=${fmt_p(vaddr)}] ` +
+        `[len=${len}]`);
     }
   }
 }
@@ -826,13 +848,15 @@ export function debug_dma_free_coherent(dev: device, size: number, virt: number,
   const d = dev.dma_debug;
   const i = d ? d.byAddr.get(dma_addr) : -1;
   if (!d || i < 0) {
-    dma_debug_err(dev, `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dma_addr)}] [size=${size} bytes]`);
+    dma_debug_err(dev, `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dma_addr)}] ` +
+      `[size=${size} bytes]`);
     return false;
   }
   if (d.size[i] !== size) {
     dma_debug_err(
       dev,
-      `device driver frees DMA memory with different size [device address=${fmt_pad(dma_addr)}] [map size=${d.size[i]} bytes] [unmap size=${size} bytes]`,
+      `device driver frees DMA memory with different size [device address=${fmt_pad(dma_addr)}] ` +
+        `[map size=${d.size[i]} bytes] [unmap size=${size} bytes]`,
     );
     return false;
   }
@@ -847,7 +871,8 @@ export function debug_dma_free_coherent(dev: device, size: number, virt: number,
   if (d.cpu[i] !== virt) {
     dma_debug_err(
       dev,
-      `device driver frees DMA memory with different CPU address [device address=${fmt_pad(dma_addr)}] [size=${size} bytes] ` +
+      `device driver frees DMA memory with different CPU address [device address=${fmt_pad(dma_addr)}] ` +
+        `[size=${size} bytes] ` +
         `[cpu alloc address=0x${fmt_p(d.cpu[i]!)}] [cpu free address=0x${fmt_p(virt)}]`,
     );
     return false;
@@ -986,7 +1011,9 @@ device_unregister_hooks.push((dev: device): void => {
   dma_debug_err(
     dev,
     `device driver has pending DMA allocations while released from device [count=${d.count}]\n` +
-      `One of leaked entries details: [device address=${fmt_pad(d.addr[e]!)}] [size=${d.size[e]!} bytes] [mapped with ${dir2name[d.dir[e]!]}] [mapped as ${type2name[d.type[e]!]}]`,
+      `One of leaked entries details: [device address=${fmt_pad(d.addr[e]!)}] ` +
+        `[size=${d.size[e]!} bytes] [mapped with ${dir2name[d.dir[e]!]}] ` +
+        `[mapped as ${type2name[d.type[e]!]}]`,
     mappedAt(d, e),
   );
 });

@@ -57,10 +57,8 @@ const ACTIVE_CACHELINE_MAX_OVERLAP = 7;
 
 /*
  * An entry as handed out by the lookups below: a snapshot of the tracked entry
- * (the tracking itself lives in typed arrays, see DevDebug). `slot`/`gen` name the
- * tracked entry, so debug_remove_entry() of a snapshot removes exactly that one
- * and is a no-op once it is gone; `gone` is the state when the snapshot was taken
- * (debug_remove_entry() updates it on the object it is given).
+ * (the tracking itself lives in typed arrays, see DevDebug); `gone` is its state
+ * when the snapshot was taken.
  */
 export interface dma_debug_entry {
   dev: device;
@@ -82,10 +80,6 @@ export interface dma_debug_entry {
   cln: number;
   /** 0 live, 1 unmapped, 2 freed (for reports of DMA after unmap / free). */
   gone: number;
-  /** The tracking slot. */
-  slot: number;
-  /** The slot's generation when this snapshot was taken. */
-  gen: number;
 }
 
 export interface DmaDebugState {
@@ -153,7 +147,6 @@ export class DevDebug {
   next = new Int32Array(0);
   kprev = new Int32Array(0);
   knext = new Int32Array(0);
-  gen = new Uint32Array(0);
   site: string[] = [];
   freeHead = -1;
   count = 0;
@@ -208,9 +201,6 @@ export class DevDebug {
     this.next = g32(this.next);
     this.kprev = g32(this.kprev);
     this.knext = g32(this.knext);
-    const gen = new Uint32Array(cap);
-    gen.set(this.gen);
-    this.gen = gen;
     for (let i = old; i < cap; i++) this.site.push('');
     // New slots go on the free list in ascending order.
     for (let i = cap - 1; i >= old; i--) {
@@ -235,7 +225,6 @@ export class DevDebug {
     if (this.freeHead < 0) this.grow(this.cap * 2);
     const i = this.freeHead;
     this.freeHead = this.next[i]!;
-    this.gen[i] = (this.gen[i]! + 1) >>> 0;
     return i;
   }
 
@@ -393,8 +382,6 @@ function snapshot(d: DevDebug, i: number): dma_debug_entry {
     phys: d.phys[i]!,
     cln: d.cln[i]!,
     gone: st === LIVE ? 0 : st - 1,
-    slot: i,
-    gen: d.gen[i]!,
   };
 }
 
@@ -558,15 +545,6 @@ function remove_dma_entry(d: DevDebug, i: number, gone: number): void {
   }
   d.tomb[d.tombPos] = i;
   d.tombPos = (d.tombPos + 1) % TOMB_SIZE;
-}
-
-/** Stop tracking an entry. `gone`: 1 after an unmap, 2 after a free (remembered for device-side reports). */
-export function debug_remove_entry(e: dma_debug_entry, gone = 1): void {
-  const d = e.dev.dma_debug;
-  if (!d || e.gone || e.slot < 0) return;
-  if (d.state[e.slot] !== LIVE || d.gen[e.slot] !== e.gen) return;
-  remove_dma_entry(d, e.slot, gone);
-  e.gone = gone;
 }
 
 /** The live entry of `dev` whose bus range contains `addr` (kernel: bucket_find_contain). */

@@ -83,7 +83,13 @@ export function iommu_dma_map_phys(dev: device, phys: number, size: number, dir:
 }
 
 /** iommu_dma_unmap_phys(): unmap and free the IOVA range starting at this mapping's page (its recorded length). */
-export function iommu_dma_unmap_phys(dev: device, dma_handle: dma_addr_t, _size: number, _dir: number, _attrs: number): void {
+export function iommu_dma_unmap_phys(
+  dev: device,
+  dma_handle: dma_addr_t,
+  _size: number,
+  _dir: number,
+  _attrs: number,
+): void {
   const dom = dev.iommu_domain;
   if (dom !== null) free_iova(dom, Math.floor(dma_handle / PAGE_SIZE));
 }
@@ -174,7 +180,13 @@ export function iommu_dma_map_sg(dev: device, first: scatterlist, nents: number,
 
 
 /** iommu_dma_unmap_sg(): unmap the whole IOVA range of a mapped list (found from its first segment). */
-export function iommu_dma_unmap_sg(dev: device, first: scatterlist, _nents: number, _dir: number, _attrs: number): void {
+export function iommu_dma_unmap_sg(
+  dev: device,
+  first: scatterlist,
+  _nents: number,
+  _dir: number,
+  _attrs: number,
+): void {
   const dom = dev.iommu_domain;
   if (dom === null || first.dma_address === DMA_MAPPING_ERROR) return;
   free_iova(dom, Math.floor(first.dma_address / PAGE_SIZE));
@@ -186,7 +198,13 @@ export function iommu_dma_unmap_sg(dev: device, first: scatterlist, _nents: numb
  * under the coherent mask. Returns the CPU address and stores the IOVA in
  * dma_handle, or 0.
  */
-export function iommu_dma_alloc(dev: device, size: number, dma_handle: dma_addr_ref, gfp: gfp_t, _attrs: number): number {
+export function iommu_dma_alloc(
+  dev: device,
+  size: number,
+  dma_handle: dma_addr_ref,
+  gfp: gfp_t,
+  _attrs: number,
+): number {
   const dom = dev.iommu_domain;
   if (dom === null) return 0;
   const m = dev.machine;
@@ -209,7 +227,13 @@ export function iommu_dma_alloc(dev: device, size: number, dma_handle: dma_addr_
 }
 
 /** iommu_dma_free(): unmap the buffer's IOVA range (when it holds one) and give its pages back. */
-export function iommu_dma_free(dev: device, size: number, cpu_addr: number, dma_handle: dma_addr_t, _attrs: number): void {
+export function iommu_dma_free(
+  dev: device,
+  size: number,
+  cpu_addr: number,
+  dma_handle: dma_addr_t,
+  _attrs: number,
+): void {
   const dom = dev.iommu_domain;
   const m = dev.machine;
   if (dom !== null && iommu_owns(dom, dma_handle)) free_iova(dom, dma_handle / PAGE_SIZE);

@@ -18,7 +18,13 @@ import { iommu_dma_ops } from './dma-iommu.ts';
 
 export { IOMMU_READ, IOMMU_WRITE, IOMMU_FAULT_READ, IOMMU_FAULT_WRITE };
 
-export type iommu_fault_handler_t = (domain: iommu_domain, dev: device, iova: number, flags: number, token: unknown) => number;
+export type iommu_fault_handler_t = (
+  domain: iommu_domain,
+  dev: device,
+  iova: number,
+  flags: number,
+  token: unknown,
+) => number;
 
 export interface iommu_fault_record {
   dev: device;
@@ -114,7 +120,11 @@ export function iommu_get_domain_for_dev(dev: device): iommu_domain | null {
 }
 
 /** iommu_set_fault_handler(): a handler returning 0 marks a fault handled (no DMAR line is printed). */
-export function iommu_set_fault_handler(domain: iommu_domain, handler: iommu_fault_handler_t | null, token: unknown = null): void {
+export function iommu_set_fault_handler(
+  domain: iommu_domain,
+  handler: iommu_fault_handler_t | null,
+  token: unknown = null,
+): void {
   domain.handler = handler;
   domain.handler_token = token;
 }
@@ -129,7 +139,13 @@ export function iommu_iova_to_phys(domain: iommu_domain, iova: number): number {
  * report_iommu_fault(): run the domain's handler; unless it returns 0, log the
  * fault as Intel's DMAR driver does, naming the device, the address and the access.
  */
-export function report_iommu_fault(dom: iommu_domain, dev: device, iova: number, flags: number, reason: 'not-present' | 'permission'): void {
+export function report_iommu_fault(
+  dom: iommu_domain,
+  dev: device,
+  iova: number,
+  flags: number,
+  reason: 'not-present' | 'permission',
+): void {
   dom.faults.push({ dev, iova, flags, reason });
   const handled = dom.handler ? dom.handler(dom, dev, iova, flags, dom.handler_token) : -1;
   if (handled === 0) return;
@@ -145,7 +161,13 @@ export function report_iommu_fault(dom: iommu_domain, dev: device, iova: number,
  * page of [iova, iova+len), or a fault (reported; returns null). Used by the
  * device side only.
  */
-export function iommu_translate(dev: device, dom: iommu_domain, iova: number, len: number, write: boolean): number[] | null {
+export function iommu_translate(
+  dev: device,
+  dom: iommu_domain,
+  iova: number,
+  len: number,
+  write: boolean,
+): number[] | null {
   const need = write ? IOMMU_WRITE : IOMMU_READ;
   const out: number[] = [];
   const lastPfn = Math.floor((iova + Math.max(len, 1) - 1) / PAGE_SIZE);

@@ -117,7 +117,12 @@ export function dma_release_from_dev_coherent(dev: device, order: number, vaddr:
  * device; -EBUSY when the device already has a region (one per device). Size is
  * used in whole pages. Context: process.
  */
-export function dma_declare_coherent_memory(dev: device | null, phys_addr: number, device_addr: number, size: number): number {
+export function dma_declare_coherent_memory(
+  dev: device | null,
+  phys_addr: number,
+  device_addr: number,
+  size: number,
+): number {
   if (!Number.isSafeInteger(size) || size <= 0) return -EINVAL;
   if (!dev) return -ENODEV;
   const m = dev.machine;
@@ -129,7 +134,8 @@ export function dma_declare_coherent_memory(dev: device | null, phys_addr: numbe
     return -EINVAL;
   }
   if (dev.dma_mem) return -EBUSY;
-  dev.dma_mem = new dma_coherent_mem(m.offToVirt(m.physToOff(phys_addr)), phys_addr, device_addr, Math.floor(size / PAGE_SIZE));
+  const virt = m.offToVirt(m.physToOff(phys_addr));
+  dev.dma_mem = new dma_coherent_mem(virt, phys_addr, device_addr, Math.floor(size / PAGE_SIZE));
   return 0;
 }
 

@@ -587,7 +587,14 @@ export function debug_count_of(dev: device): number {
  * goes. Returns the slot (now a tombstone, readable until TOMB_SIZE more
  * removals) or -1 when none was found, and then nothing may be undone.
  */
-function check_unmap(d: DevDebug, dev_addr: number, size: number, type: number, dir: number, sg_call_ents: number): number {
+function check_unmap(
+  d: DevDebug,
+  dev_addr: number,
+  size: number,
+  type: number,
+  dir: number,
+  sg_call_ents: number,
+): number {
   const dev = d.dev;
   const e = findBest(d, dev_addr, size, dir, sg_call_ents);
   if (e < 0) {
@@ -661,7 +668,14 @@ export function debug_dma_mapping_error(dev: device, dma_addr: number): void {
  * compatible direction. `to_cpu` is true for *_for_cpu. Returns the slot, or -1
  * when no live mapping contains dev_addr (then nothing may be synced).
  */
-function check_sync(d: DevDebug, dev_addr: number, size: number, dir: number, to_cpu: boolean, sg_call_ents: number): number {
+function check_sync(
+  d: DevDebug,
+  dev_addr: number,
+  size: number,
+  dir: number,
+  to_cpu: boolean,
+  sg_call_ents: number,
+): number {
   const dev = d.dev;
   const e = d.count === 0 ? -1 : d.findContain(dev_addr);
   if (e < 0) {
@@ -801,7 +815,13 @@ export function debug_dma_map_phys(
  * function's, dma_debug_single or dma_debug_page). Returns true when it matched a
  * live mapping, now untracked: only then may the caller undo the mapping.
  */
-export function debug_dma_unmap_phys(dev: device, addr: number, size: number, direction: number, type: number): boolean {
+export function debug_dma_unmap_phys(
+  dev: device,
+  addr: number,
+  size: number,
+  direction: number,
+  type: number,
+): boolean {
   return check_unmap(devState(dev), addr, size, type, direction, 0) >= 0;
 }
 
@@ -813,7 +833,8 @@ export function debug_dma_alloc_coherent(dev: device, size: number, dma_addr: nu
   const m = dev.machine;
   const off = m.virtToOff(virt);
   const phys = off >= 0 ? m.offToPhys(off) : -1;
-  add_dma_entry(devState(dev), dma_debug_coherent, dma_addr, size, virt, phys, DMA_BIDIRECTIONAL, 0, capture_site(), 0, 0);
+  const d = devState(dev);
+  add_dma_entry(d, dma_debug_coherent, dma_addr, size, virt, phys, DMA_BIDIRECTIONAL, 0, capture_site(), 0, 0);
 }
 
 /**
@@ -879,12 +900,22 @@ export function debug_dma_release_coherent_memory(dev: device, start: number, le
  * debug_dma_sync_single_for_cpu(): check_sync(). Returns true when a live mapping
  * contains dma_handle: only then may the caller sync (on what was recorded).
  */
-export function debug_dma_sync_single_for_cpu(dev: device, dma_handle: number, size: number, direction: number): boolean {
+export function debug_dma_sync_single_for_cpu(
+  dev: device,
+  dma_handle: number,
+  size: number,
+  direction: number,
+): boolean {
   return check_sync(devState(dev), dma_handle, size, direction, true, 0) >= 0;
 }
 
 /** debug_dma_sync_single_for_device(): as debug_dma_sync_single_for_cpu, towards the device. */
-export function debug_dma_sync_single_for_device(dev: device, dma_handle: number, size: number, direction: number): boolean {
+export function debug_dma_sync_single_for_device(
+  dev: device,
+  dma_handle: number,
+  size: number,
+  direction: number,
+): boolean {
   return check_sync(devState(dev), dma_handle, size, direction, false, 0) >= 0;
 }
 
@@ -896,7 +927,14 @@ export function debug_dma_sync_single_for_device(dev: device, dma_handle: number
  * by the same call) and the tracking sized for it up front, so the per-entry work
  * is a few typed-array stores and one hash insertion.
  */
-export function debug_dma_map_sg(dev: device, sg: scatterlist, nents: number, mapped_ents: number, direction: number, attrs: number): void {
+export function debug_dma_map_sg(
+  dev: device,
+  sg: scatterlist,
+  nents: number,
+  mapped_ents: number,
+  direction: number,
+  attrs: number,
+): void {
   const m = dev.machine;
   const base = page_base(m);
   const d = devState(dev);

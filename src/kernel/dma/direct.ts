@@ -5,7 +5,15 @@
  * zones when the first pick is out of reach; streaming mappings the device cannot
  * reach (or all of them, with force-bounce) go through swiotlb.
  */
-import { PAGE_SIZE, get_order, MAX_ORDER, ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_DMA_END } from '../../mm/page_alloc.ts';
+import {
+  PAGE_SIZE,
+  get_order,
+  MAX_ORDER,
+  ZONE_DMA,
+  ZONE_DMA32,
+  ZONE_NORMAL,
+  ZONE_DMA_END,
+} from '../../mm/page_alloc.ts';
 import type { device } from '../../drivers/base/core.ts';
 import { DMA_MAPPING_ERROR, DMA_ATTR_SKIP_CPU_SYNC } from '../../include/linux/dma-mapping.ts';
 import type { dma_addr_ref, dma_addr_t } from '../../include/linux/types.ts';
@@ -85,11 +93,18 @@ export function dma_direct_alloc_pages(dev: device, size: number, limit: number,
  * 0 after the page allocator's failure warning (unless __GFP_NOWARN). Zone
  * modifiers in gfp are ignored, as the kernel's: the mask decides.
  */
-export function dma_direct_alloc(dev: device, size: number, dma_handle: dma_addr_ref, gfp: gfp_t, _attrs: number): number {
+export function dma_direct_alloc(
+  dev: device,
+  size: number,
+  dma_handle: dma_addr_ref,
+  gfp: gfp_t,
+  _attrs: number,
+): number {
   gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
   const order = get_order(size);
   const m = dev.machine;
-  const page = order > MAX_ORDER ? -1 : dma_direct_alloc_pages(dev, size, dma_limit(dev.coherent_dma_mask, dev.bus_dma_limit), gfp);
+  const limit = dma_limit(dev.coherent_dma_mask, dev.bus_dma_limit);
+  const page = order > MAX_ORDER ? -1 : dma_direct_alloc_pages(dev, size, limit, gfp);
   if (page < 0) {
     if (!(gfp & __GFP_NOWARN)) {
       printk_level(KERN_WARNING, `dmashim: page allocation failure: order:${order}, mode:0x${gfp.toString(16)}`);
@@ -103,7 +118,13 @@ export function dma_direct_alloc(dev: device, size: number, dma_handle: dma_addr
 }
 
 /** dma_direct_free(): give the pages of a dma_direct_alloc() back. */
-export function dma_direct_free(dev: device, size: number, cpu_addr: number, _dma_addr: dma_addr_t, _attrs: number): void {
+export function dma_direct_free(
+  dev: device,
+  size: number,
+  cpu_addr: number,
+  _dma_addr: dma_addr_t,
+  _attrs: number,
+): void {
   const m = dev.machine;
   m.buddy.free(m.virtToOff(cpu_addr) / PAGE_SIZE, get_order(size));
 }
@@ -133,7 +154,10 @@ export function dma_direct_get_required_mask(dev: device): bigint {
   return bits === 64 ? (1n << 64n) - 1n : (1n << BigInt(bits)) - 1n;
 }
 
-/** dma_direct_max_mapping_size(): the swiotlb limit when the device may bounce (forced, or addressing limited), else SIZE_MAX. */
+/**
+ * dma_direct_max_mapping_size(): the swiotlb limit when the device may bounce
+ * (forced, or addressing limited), else SIZE_MAX.
+ */
 export function dma_direct_max_mapping_size(dev: device): number {
   const limited = dev_dma_limit(dev) < phys_to_dma(dev, dev.machine.physEnd - 1);
   if (is_swiotlb_active(dev) && (limited || is_swiotlb_force_bounce(dev))) return swiotlb_max_mapping_size(dev);
@@ -259,7 +283,9 @@ export function dma_direct_map_sg(dev: device, sgl: scatterlist, nents: number, 
   if (!err && i < nents) err = -EINVAL; /* the list ended before nents (the kernel would run off its end) */
   if (!err) return nents;
   let t: scatterlist | null = sgl;
-  for (let j = 0; j < i && t; j++, t = sg_next(t)) dma_direct_unmap_phys(dev, t.dma_address, t.dma_length, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+  for (let j = 0; j < i && t; j++, t = sg_next(t)) {
+    dma_direct_unmap_phys(dev, t.dma_address, t.dma_length, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+  }
   return err;
 }
 
@@ -268,7 +294,14 @@ export function dma_direct_map_sg(dev: device, sgl: scatterlist, nents: number, 
  * whose flag in `matched` is 1 (what dma-debug matched; the kernel takes no such
  * argument and unmaps every entry). Nothing to do while no bounce slot is taken.
  */
-export function dma_direct_unmap_sg(dev: device, sgl: scatterlist, nents: number, dir: number, attrs: number, matched: Uint8Array): void {
+export function dma_direct_unmap_sg(
+  dev: device,
+  sgl: scatterlist,
+  nents: number,
+  dir: number,
+  attrs: number,
+  matched: Uint8Array,
+): void {
   if (!swiotlb_in_use(dev.machine)) return;
   let s: scatterlist | null = sgl;
   for (let i = 0; i < nents && s; i++, s = sg_next(s)) {
@@ -277,7 +310,13 @@ export function dma_direct_unmap_sg(dev: device, sgl: scatterlist, nents: number
 }
 
 /** dma_direct_sync_sg_for_cpu(): dma_direct_sync_single_for_cpu of each matched entry (see dma_direct_unmap_sg). */
-export function dma_direct_sync_sg_for_cpu(dev: device, sgl: scatterlist, nents: number, dir: number, matched: Uint8Array): void {
+export function dma_direct_sync_sg_for_cpu(
+  dev: device,
+  sgl: scatterlist,
+  nents: number,
+  dir: number,
+  matched: Uint8Array,
+): void {
   if (!swiotlb_in_use(dev.machine)) return;
   let s: scatterlist | null = sgl;
   for (let i = 0; i < nents && s; i++, s = sg_next(s)) {
@@ -286,7 +325,13 @@ export function dma_direct_sync_sg_for_cpu(dev: device, sgl: scatterlist, nents:
 }
 
 /** dma_direct_sync_sg_for_device(): dma_direct_sync_single_for_device of each matched entry. */
-export function dma_direct_sync_sg_for_device(dev: device, sgl: scatterlist, nents: number, dir: number, matched: Uint8Array): void {
+export function dma_direct_sync_sg_for_device(
+  dev: device,
+  sgl: scatterlist,
+  nents: number,
+  dir: number,
+  matched: Uint8Array,
+): void {
   if (!swiotlb_in_use(dev.machine)) return;
   let s: scatterlist | null = sgl;
   for (let i = 0; i < nents && s; i++, s = sg_next(s)) {

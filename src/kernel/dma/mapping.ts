@@ -265,9 +265,19 @@ function bad_dir(fn: string, dir: number): never {
 }
 
 /* dma_map_phys: the direct mapping or the ops, then dma-debug. */
-function map_phys(dev: device, phys: number, vaddr: number, size: number, dir: number, attrs: number, type: number): number {
+function map_phys(
+  dev: device,
+  phys: number,
+  vaddr: number,
+  size: number,
+  dir: number,
+  attrs: number,
+  type: number,
+): number {
   const ops = dev.dma_ops;
-  const dma = dma_map_direct(dev, ops) ? dma_direct_map_phys(dev, phys, size, dir, attrs) : ops.map_phys(dev, phys, size, dir, attrs);
+  const dma = dma_map_direct(dev, ops)
+    ? dma_direct_map_phys(dev, phys, size, dir, attrs)
+    : ops.map_phys(dev, phys, size, dir, attrs);
   debug_dma_map_phys(dev, phys, size, dir, dma, attrs, vaddr, type);
   return dma;
 }
@@ -323,7 +333,14 @@ export function dma_map_single(dev: device, ptr: number, size: number, dir: numb
  * an invalid direction. A value that is not a struct page of the device's
  * machine is reported as "maps memory from invalid area" and refused.
  */
-export function dma_map_page_attrs(dev: device, page: number, offset: number, size: number, dir: number, attrs = 0): dma_addr_t {
+export function dma_map_page_attrs(
+  dev: device,
+  page: number,
+  offset: number,
+  size: number,
+  dir: number,
+  attrs = 0,
+): dma_addr_t {
   if (!valid_dma_direction(dir)) bad_dir('dma_map_page_attrs', dir);
   if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c dma_map_page_attrs', 'WARN_ON_ONCE(!dev->dma_mask)')) return DMA_MAPPING_ERROR;
   const m = dev.machine;
@@ -398,12 +415,24 @@ export function dma_sync_single_for_device(dev: device, addr: dma_addr_t, size: 
 }
 
 /** dma_sync_single_range_for_cpu(): sync `size` bytes at `offset` into a mapping. */
-export function dma_sync_single_range_for_cpu(dev: device, addr: dma_addr_t, offset: number, size: number, dir: number): void {
+export function dma_sync_single_range_for_cpu(
+  dev: device,
+  addr: dma_addr_t,
+  offset: number,
+  size: number,
+  dir: number,
+): void {
   dma_sync_single_for_cpu(dev, addr + offset, size, dir);
 }
 
 /** dma_sync_single_range_for_device() */
-export function dma_sync_single_range_for_device(dev: device, addr: dma_addr_t, offset: number, size: number, dir: number): void {
+export function dma_sync_single_range_for_device(
+  dev: device,
+  addr: dma_addr_t,
+  offset: number,
+  size: number,
+  dir: number,
+): void {
   dma_sync_single_for_device(dev, addr + offset, size, dir);
 }
 
@@ -416,7 +445,9 @@ function map_sg(dev: device, sgl: sg_list, nents: number, dir: number, attrs: nu
   let ents = 0;
   if (first && nents > 0) {
     const ops = dev.dma_ops;
-    ents = dma_map_direct(dev, ops) ? dma_direct_map_sg(dev, first, nents, dir, attrs) : ops.map_sg(dev, first, nents, dir, attrs);
+    ents = dma_map_direct(dev, ops)
+      ? dma_direct_map_sg(dev, first, nents, dir, attrs)
+      : ops.map_sg(dev, first, nents, dir, attrs);
   }
   if (ents > 0) {
     debug_dma_map_sg(dev, first!, nents, ents, dir, attrs);
@@ -468,7 +499,9 @@ export function dma_unmap_sg(dev: device, sgl: sg_list, nents: number, dir: numb
 function sync_sg(dev: device, sgl: sg_list, nelems: number, dir: number, to_cpu: boolean): void {
   const first = sg_first(sgl);
   if (!first) return;
-  const n = to_cpu ? debug_dma_sync_sg_for_cpu(dev, first, nelems, dir) : debug_dma_sync_sg_for_device(dev, first, nelems, dir);
+  const n = to_cpu
+    ? debug_dma_sync_sg_for_cpu(dev, first, nelems, dir)
+    : debug_dma_sync_sg_for_device(dev, first, nelems, dir);
   const matched = debug_dma_sg_matched();
   const ops = dev.dma_ops;
   if (dma_map_direct(dev, ops)) {
@@ -612,7 +645,14 @@ export function dma_can_mmap(_dev: device): boolean {
  * already mapped. The mapping is remembered so that freeing the buffer before
  * vma_munmap() is reported and the memory is held until then.
  */
-export function dma_mmap_attrs(dev: device, vma: vm_area_struct, cpu_addr: number, dma_addr: dma_addr_t, size: number, attrs = 0): number {
+export function dma_mmap_attrs(
+  dev: device,
+  vma: vm_area_struct,
+  cpu_addr: number,
+  dma_addr: dma_addr_t,
+  size: number,
+  attrs = 0,
+): number {
   void attrs;
   void dma_addr;
   const m = dev.machine;
@@ -638,7 +678,13 @@ export function dma_mmap_attrs(dev: device, vma: vm_area_struct, cpu_addr: numbe
 }
 
 /** dma_mmap_coherent(): dma_mmap_attrs with no attributes. */
-export function dma_mmap_coherent(dev: device, vma: vm_area_struct, cpu_addr: number, dma_addr: dma_addr_t, size: number): number {
+export function dma_mmap_coherent(
+  dev: device,
+  vma: vm_area_struct,
+  cpu_addr: number,
+  dma_addr: dma_addr_t,
+  size: number,
+): number {
   return dma_mmap_attrs(dev, vma, cpu_addr, dma_addr, size, 0);
 }
 

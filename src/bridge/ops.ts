@@ -45,7 +45,7 @@ import {
   dma_sync_sg_for_cpu,
   dma_sync_sg_for_device,
 } from '../kernel/dma/mapping.ts';
-import { sim_iommu_attach } from '../kernel/dma/iommu.ts';
+import { sim_iommu_attach } from '../drivers/iommu/iommu.ts';
 import { DMA_MAPPING_ERROR } from '../include/linux/dma-mapping.ts';
 import { debug_dma_map_illegal_area } from '../kernel/dma/debug.ts';
 import { scatterlist, sg_set_buf, sg_mark_end } from '../lib/scatterlist.ts';

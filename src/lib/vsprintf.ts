@@ -2,6 +2,7 @@
  * The few printk conversions our messages need, producing what the kernel prints
  * (with no_hash_pointers: a driver author wants the real address, not a hash).
  */
+import { DMA_MAPPING_ERROR } from '../include/linux/dma-mapping.ts';
 
 const HEX16 = '0000000000000000';
 
@@ -26,19 +27,18 @@ export function fmt_p(addr: number): string {
   return h.length >= 16 ? h : HEX16.slice(h.length) + h;
 }
 
-/** `%pad` (a dma_addr_t): 0x and 16 zero-padded hex digits. */
+/**
+ * `%pad`, and dma-debug's `0x%016llx` of a dma_addr_t: 0x and 16 zero-padded hex
+ * digits. DMA_MAPPING_ERROR, which holds the double 2^64, prints as the kernel's
+ * ~(dma_addr_t)0: 0xffffffffffffffff.
+ */
 export function fmt_pad(dma: number): string {
-  return '0x' + fmt_p(dma);
+  return dma === DMA_MAPPING_ERROR ? '0xffffffffffffffff' : '0x' + fmt_p(dma);
 }
 
 /** `%lx` / `%llx`: plain lower-case hex. */
 export function fmt_lx(v: number | bigint): string {
   return hex64(v);
-}
-
-/** `%016llx` with a 0x in front, as dma-debug prints device addresses. */
-export function fmt_0x016llx(v: number): string {
-  return '0x' + fmt_p(v);
 }
 
 /** Bytes of `s` in UTF-8 (a C string's strlen). */

@@ -1,7 +1,7 @@
 /* dma-debug's typed-array hash (NumHash): probe/insertAt, add, removeSlot and growth against a Map. */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { NumHash } from '../../src/kernel/dma/debug.ts';
+import { NumHash } from '../../src/lib/numhash.ts';
 
 type Op = { kind: 'put'; key: number } | { kind: 'del'; key: number };
 

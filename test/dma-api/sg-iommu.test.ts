@@ -31,7 +31,7 @@ import {
   sg_virt,
   for_each_sg,
 } from '../../src/lib/scatterlist.ts';
-import { sim_iommu_attach, sim_iommu_detach, iommu_set_fault_handler, iommu_iova_to_phys } from '../../src/kernel/dma/iommu.ts';
+import { sim_iommu_attach, sim_iommu_detach, iommu_set_fault_handler, iommu_iova_to_phys } from '../../src/drivers/iommu/iommu.ts';
 import { swiotlb_configure } from '../../src/kernel/dma/swiotlb.ts';
 import { kmalloc } from '../../src/mm/slab.ts';
 import { alloc_page, alloc_pages, page_address, page_to_phys, virt_to_phys } from '../../src/mm/page.ts';
@@ -256,7 +256,7 @@ describe('IOMMU', () => {
   });
 });
 
-import { iommu_get_domain_for_dev, type iommu_domain } from '../../src/kernel/dma/iommu.ts';
+import { iommu_get_domain_for_dev, type iommu_domain } from '../../src/drivers/iommu/iommu.ts';
 function dev_dom(dev: Parameters<typeof iommu_get_domain_for_dev>[0]): iommu_domain {
   return iommu_get_domain_for_dev(dev)!;
 }

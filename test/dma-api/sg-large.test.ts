@@ -10,7 +10,7 @@ import { GFP_KERNEL, device_unregister, type Machine, type device } from '../../
 import { dma_map_sg, dma_unmap_sg, dma_sync_sg_for_cpu, dma_sync_sg_for_device } from '../../src/kernel/dma/mapping.ts';
 import { sg_alloc_table, sg_free_table, sg_set_page, sg_next, sg_table, type scatterlist } from '../../src/lib/scatterlist.ts';
 import { alloc_pages, STRUCT_PAGE_SIZE } from '../../src/mm/page.ts';
-import { sim_iommu_attach } from '../../src/kernel/dma/iommu.ts';
+import { sim_iommu_attach } from '../../src/drivers/iommu/iommu.ts';
 import { dma_debug_state, debug_count_of, debug_find_contain, debug_find_entry, debug_entries_of } from '../../src/kernel/dma/debug.ts';
 import { device_dma_read } from '../../src/drivers/dma/device_side.ts';
 import { DMA_BIDIRECTIONAL } from '../../src/include/linux/dma-direction.ts';

@@ -7,11 +7,23 @@ import { printk_level, KERN_ERR, KERN_WARNING, KERN_INFO, KERN_DEBUG, KERN_NOTIC
 import { devres_release_all, type devres } from './devres.ts';
 import { DmashimError } from '../../lib/errors.ts';
 import type { dma_pool } from '../../mm/dmapool.ts';
+import type { dma_map_ops } from '../../include/linux/dma-map-ops.ts';
+import type { dma_coherent_mem } from '../../kernel/dma/coherent.ts';
+import type { io_tlb_mem } from '../../kernel/dma/swiotlb.ts';
+import type { DevDebug } from '../../kernel/dma/debug.ts';
+import type { iommu_domain } from '../iommu/iommu.ts';
 
 let nextDeviceId = 1;
 
 /** Hooks other subsystems run when a device is unregistered (dma-debug's pending-allocation check). */
 export const device_unregister_hooks: Array<(dev: device) => void> = [];
+
+/** dev_dma_limit()'s cache: min(*dma_mask, bus_dma_limit) as a number, and the two values it was computed from. */
+export interface dma_limit_cache {
+  mask: bigint | null;
+  bus: bigint;
+  limit: number;
+}
 
 /** struct device_dma_parameters */
 export interface device_dma_parameters {
@@ -65,8 +77,24 @@ export class device {
   parent: device | null = null;
   /** sysfs attributes of the device: name -> show(). */
   readonly attrs: Map<string, (dev: device) => string> = new Map();
-  /** Other subsystems hang per-device state here (IOMMU domain, coherent region, ...). */
-  readonly ext: Map<string, unknown> = new Map();
+
+  /* ---- the DMA layer's per-device state (kernel/dma, drivers/iommu) ---- */
+  /** dev->dma_ops: null for the direct mapping (get_dma_ops / set_dma_ops). */
+  dma_ops: dma_map_ops | null = null;
+  /** dev->dma_mem: the region of dma_declare_coherent_memory, or null. */
+  dma_mem: dma_coherent_mem | null = null;
+  /** dev->dma_io_tlb_mem: the machine's bounce pool, attached on the device's first use of swiotlb. */
+  dma_io_tlb_mem: io_tlb_mem | null = null;
+  /** Bounce every streaming mapping of this device (swiotlb_set_force_bounce; the kernel's restricted pools). */
+  dma_force_bounce = false;
+  /** The IOMMU domain the device is attached to (the kernel's dev->iommu_group->domain), or null. */
+  iommu_domain: iommu_domain | null = null;
+  /** dma-debug's tracking of the device's allocations and mappings, made on first use. */
+  dma_debug: DevDebug | null = null;
+  /** The sites a dev_WARN_ONCE has already fired at for this device. */
+  dma_warned: Set<string> | null = null;
+  /** See dev_dma_limit(): a valid cache for a new device (no mask, no bus limit: limit 0). */
+  readonly dma_direct_limit: dma_limit_cache = { mask: null, bus: 0n, limit: 0 };
 
   constructor(machine?: Machine) {
     this.machine = machine ?? default_machine();

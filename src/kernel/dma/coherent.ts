@@ -20,11 +20,10 @@ import type { dma_addr_ref } from '../../include/linux/types.ts';
 import { type device } from '../../drivers/base/core.ts';
 import { pr_err } from '../printk.ts';
 import { fmt_pad } from '../../lib/vsprintf.ts';
-import { dev_coherent_key, type DevCoherentOps } from './mapping.ts';
-import { debug_entries_of, debug_remove_entry, dma_debug_coherent } from './debug.ts';
+import { debug_dma_release_coherent_memory } from './debug.ts';
 
 /** struct dma_coherent_mem */
-export class dma_coherent_mem implements DevCoherentOps {
+export class dma_coherent_mem {
   readonly virt_base: number;
   readonly device_base: number;
   readonly phys_base: number;
@@ -57,7 +56,6 @@ export class dma_coherent_mem implements DevCoherentOps {
 
   /** __dma_alloc_from_coherent(): CPU address (handle set) or null when the region cannot hold it. */
   alloc(dev: device, size: number, handle: dma_addr_ref): number | null {
-    void dev;
     if (size > this.size * PAGE_SIZE) return null;
     const pageno = this.find_free_region(get_order(size));
     if (pageno < 0) return null;
@@ -69,12 +67,11 @@ export class dma_coherent_mem implements DevCoherentOps {
     return vaddr;
   }
 
-  /** __dma_release_from_coherent(): true when vaddr is in the region (its run is released). */
-  release(dev: device, size: number, vaddr: number): boolean {
-    void dev;
+  /** __dma_release_from_coherent(): true when vaddr is in the region (its run of 2^order pages is released). */
+  release(order: number, vaddr: number): boolean {
     if (!this.contains(vaddr)) return false;
     const page = Math.floor((vaddr - this.virt_base) / PAGE_SIZE);
-    this.bitmap.fill(0, page, Math.min(this.size, page + (1 << get_order(size))));
+    this.bitmap.fill(0, page, Math.min(this.size, page + (1 << order)));
     return true;
   }
 
@@ -90,8 +87,27 @@ export class dma_coherent_mem implements DevCoherentOps {
 
 /** The device's declared region, or null. */
 export function dev_coherent_mem(dev: device): dma_coherent_mem | null {
-  const r = dev.ext.get(dev_coherent_key);
-  return r instanceof dma_coherent_mem ? r : null;
+  return dev.dma_mem;
+}
+
+/**
+ * dma_alloc_from_dev_coherent(): allocate from the device's region. Returns the
+ * CPU address (bus address in dma_handle), or 0 when the region cannot hold it.
+ * Differs: the kernel returns 1 with the result in *ret whenever the device has a
+ * region and 0 otherwise; our caller checks dev.dma_mem first.
+ */
+export function dma_alloc_from_dev_coherent(dev: device, size: number, dma_handle: dma_addr_ref): number {
+  return dev.dma_mem?.alloc(dev, size, dma_handle) ?? 0;
+}
+
+/**
+ * dma_release_from_dev_coherent(): true when vaddr lies in the device's region,
+ * whose run of 2^order pages is then released; false leaves the free to the
+ * device's mapping.
+ */
+export function dma_release_from_dev_coherent(dev: device, order: number, vaddr: number): boolean {
+  const mem = dev.dma_mem;
+  return mem !== null && mem.release(order, vaddr);
 }
 
 /**
@@ -101,7 +117,12 @@ export function dev_coherent_mem(dev: device): dma_coherent_mem | null {
  * device; -EBUSY when the device already has a region (one per device). Size is
  * used in whole pages. Context: process.
  */
-export function dma_declare_coherent_memory(dev: device | null, phys_addr: number, device_addr: number, size: number): number {
+export function dma_declare_coherent_memory(
+  dev: device | null,
+  phys_addr: number,
+  device_addr: number,
+  size: number,
+): number {
   if (!Number.isSafeInteger(size) || size <= 0) return -EINVAL;
   if (!dev) return -ENODEV;
   const m = dev.machine;
@@ -112,9 +133,9 @@ export function dma_declare_coherent_memory(dev: device | null, phys_addr: numbe
     );
     return -EINVAL;
   }
-  if (dev.ext.has(dev_coherent_key)) return -EBUSY;
-  const mem = new dma_coherent_mem(m.offToVirt(m.physToOff(phys_addr)), phys_addr, device_addr, Math.floor(size / PAGE_SIZE));
-  dev.ext.set(dev_coherent_key, mem);
+  if (dev.dma_mem) return -EBUSY;
+  const virt = m.offToVirt(m.physToOff(phys_addr));
+  dev.dma_mem = new dma_coherent_mem(virt, phys_addr, device_addr, Math.floor(size / PAGE_SIZE));
   return 0;
 }
 
@@ -126,8 +147,7 @@ export function dma_declare_coherent_memory(dev: device | null, phys_addr: numbe
  */
 export function dma_release_coherent_memory(dev: device | null): void {
   if (!dev) return;
-  const mem = dev_coherent_mem(dev);
-  dev.ext.delete(dev_coherent_key);
-  if (!mem) return;
-  for (const e of debug_entries_of(dev)) if (e.type === dma_debug_coherent && mem.contains(e.cpu)) debug_remove_entry(e, 2);
+  const mem = dev.dma_mem;
+  dev.dma_mem = null;
+  if (mem) debug_dma_release_coherent_memory(dev, mem.virt_base, mem.size * PAGE_SIZE);
 }

@@ -13,8 +13,9 @@
  * list of slots) with an open-addressing hash from bus address to the first
  * entry there, so a mapping costs no object and no Map insertion; exact lookups
  * are O(1) and "containing" lookups go through a page index built on first use
- * (see DevDebug). The exported lookups hand out snapshot objects; the mapping
- * paths use the slot-based calls directly.
+ * (see DevDebug). The DMA API calls one hook per operation (debug_dma_*, at the
+ * end); the exported lookups hand out snapshot objects for the device side and
+ * reports.
  *
  * Differences from the kernel, on purpose:
  *  - dma_map_single and dma_map_page are told apart (types "single" and "page"),
@@ -26,7 +27,12 @@
 import type { Machine } from '../../arch/sim/machine.ts';
 import { dev_driver_string, device_unregister_hooks, type device } from '../../drivers/base/core.ts';
 import { printk_level, KERN_WARNING } from '../printk.ts';
-import { fmt_p } from '../../lib/vsprintf.ts';
+import { fmt_p, fmt_pad } from '../../lib/vsprintf.ts';
+import { NumHash } from '../../lib/numhash.ts';
+import { capture_site } from '../../lib/stackdepot.ts';
+import { sg_next, type scatterlist } from '../../lib/scatterlist.ts';
+import { PAGE_SIZE } from '../../mm/page_alloc.ts';
+import { page_base, STRUCT_PAGE_SIZE } from '../../mm/page.ts';
 import { DMA_MAPPING_ERROR, DMA_ATTR_SKIP_CPU_SYNC, L1_CACHE_SHIFT } from '../../include/linux/dma-mapping.ts';
 import { DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL } from '../../include/linux/dma-direction.ts';
 
@@ -51,10 +57,8 @@ const ACTIVE_CACHELINE_MAX_OVERLAP = 7;
 
 /*
  * An entry as handed out by the lookups below: a snapshot of the tracked entry
- * (the tracking itself lives in typed arrays, see DevDebug). `slot`/`gen` name the
- * tracked entry, so debug_remove_entry() of a snapshot removes exactly that one
- * and is a no-op once it is gone; `gone` is the state when the snapshot was taken
- * (debug_remove_entry() updates it on the object it is given).
+ * (the tracking itself lives in typed arrays, see DevDebug); `gone` is its state
+ * when the snapshot was taken.
  */
 export interface dma_debug_entry {
   dev: device;
@@ -76,10 +80,6 @@ export interface dma_debug_entry {
   cln: number;
   /** 0 live, 1 unmapped, 2 freed (for reports of DMA after unmap / free). */
   gone: number;
-  /** The tracking slot. */
-  slot: number;
-  /** The slot's generation when this snapshot was taken. */
-  gen: number;
 }
 
 export interface DmaDebugState {
@@ -105,135 +105,6 @@ export interface DmaDebugState {
   /** Ranges of CPU addresses marked as stack or kernel text/rodata (dma_debug_mark_area). */
   areas: Array<{ start: number; end: number; kind: 'stack' | 'text' }>;
   overlap_warned: boolean;
-}
-
-/* ---- open-addressing hash: integer-valued double key -> int32 value ---- */
-
-function hashKey(k: number, bits: number): number {
-  /*
-   * Keys are bus addresses. Fibonacci hashing of the 16-page group (high word and
-   * offset in the page folded in) places consecutive groups in distinct 16-slot
-   * blocks, and the page's place in its group picks the slot in the block: an sg
-   * list or any run of page-strided mappings fills the table sequentially with
-   * no collisions, instead of missing the cache on every entry at 64K entries,
-   * while sparse keys still spread over the whole table.
-   */
-  const page = Math.floor(k / 4096);
-  const lo = page | 0;
-  const grp = (lo >>> 4) ^ Math.imul((page / 4294967296) | 0, 0x27d4eb2d) ^ Math.imul(k - page * 4096, 0x165667b1);
-  return (Math.imul(grp, 0x9e3779b9) >>> (32 - bits)) ^ (lo & 15);
-}
-
-/*
- * Linear probing with backward-shift deletion (no tombstone slots, so probe
- * sequences never degrade under map/unmap churn), load kept at or below 1/2.
- * A Map of the same size costs an allocation per rehash step and per entry in
- * V8's OrderedHashMap, which is what made dma-debug superlinear at 64K entries.
- */
-export class NumHash {
-  keys: Float64Array;
-  vals: Int32Array;
-  mask: number;
-  /** log2 of the capacity (at least 5, so the 16-slot blocks of hashKey fit). */
-  bits: number;
-  size = 0;
-  constructor(cap = 32) {
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap).fill(-1);
-    this.mask = cap - 1;
-    this.bits = Math.log2(cap);
-  }
-
-  /** The slot holding `k`, or -1. */
-  find(k: number): number {
-    const r = this.probe(k);
-    return r < 0 ? -1 : r;
-  }
-
-  get(k: number): number {
-    const i = this.find(k);
-    return i < 0 ? -1 : this.vals[i]!;
-  }
-
-  /**
-   * The slot holding `k` (>= 0), or ~slot of the empty slot where it would go
-   * (< 0): with insertAt, a lookup and an insert for one hash and one probe.
-   */
-  probe(k: number): number {
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = this.mask;
-    for (let i = hashKey(k, this.bits) & mask; ; i = (i + 1) & mask) {
-      if (vals[i] === -1) return ~i;
-      if (keys[i] === k) return i;
-    }
-  }
-
-  /**
-   * Insert `k` (absent: `r` is what probe(k) returned, < 0) with value `v`: at
-   * probe's empty slot, or, when the table must grow first, wherever the grown
-   * table puts it.
-   */
-  insertAt(r: number, k: number, v: number): void {
-    let i = ~r;
-    if ((this.size + 1) * 2 > this.vals.length) {
-      this.resize(this.vals.length * 2);
-      i = ~this.probe(k);
-    }
-    this.keys[i] = k;
-    this.vals[i] = v;
-    this.size++;
-  }
-
-  /** Insert a key known to be absent. */
-  add(k: number, v: number): void {
-    this.insertAt(this.probe(k), k, v);
-  }
-
-  /** Make room for `n` more keys at once, so a large batch rehashes at most once. */
-  reserve(n: number): void {
-    let cap = this.vals.length;
-    while ((this.size + n) * 2 > cap) cap *= 2;
-    if (cap !== this.vals.length) this.resize(cap);
-  }
-
-  removeSlot(i: number): void {
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = this.mask;
-    for (let j = (i + 1) & mask; vals[j] !== -1; j = (j + 1) & mask) {
-      const h = hashKey(keys[j]!, this.bits) & mask;
-      // Move j back into the hole unless its home lies cyclically in (i, j].
-      if (i <= j ? h <= i || h > j : h <= i && h > j) {
-        keys[i] = keys[j]!;
-        vals[i] = vals[j]!;
-        i = j;
-      }
-    }
-    vals[i] = -1;
-    this.size--;
-  }
-
-  private resize(cap: number): void {
-    const ok = this.keys;
-    const ov = this.vals;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap).fill(-1);
-    this.mask = cap - 1;
-    this.bits = Math.log2(cap);
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = this.mask;
-    const bits = this.bits;
-    for (let j = 0; j < ov.length; j++) {
-      const v = ov[j]!;
-      if (v === -1) continue;
-      let i = hashKey(ok[j]!, bits) & mask;
-      while (vals[i] !== -1) i = (i + 1) & mask;
-      keys[i] = ok[j]!;
-      vals[i] = v;
-    }
-  }
 }
 
 /* slot states */
@@ -276,7 +147,6 @@ export class DevDebug {
   next = new Int32Array(0);
   kprev = new Int32Array(0);
   knext = new Int32Array(0);
-  gen = new Uint32Array(0);
   site: string[] = [];
   freeHead = -1;
   count = 0;
@@ -331,9 +201,6 @@ export class DevDebug {
     this.next = g32(this.next);
     this.kprev = g32(this.kprev);
     this.knext = g32(this.knext);
-    const gen = new Uint32Array(cap);
-    gen.set(this.gen);
-    this.gen = gen;
     for (let i = old; i < cap; i++) this.site.push('');
     // New slots go on the free list in ascending order.
     for (let i = cap - 1; i >= old; i--) {
@@ -358,7 +225,6 @@ export class DevDebug {
     if (this.freeHead < 0) this.grow(this.cap * 2);
     const i = this.freeHead;
     this.freeHead = this.next[i]!;
-    this.gen[i] = (this.gen[i]! + 1) >>> 0;
     return i;
   }
 
@@ -449,7 +315,6 @@ export class DevDebug {
 }
 
 const states = new WeakMap<Machine, DmaDebugState>();
-const devStates = new WeakMap<device, DevDebug>();
 
 export function dma_debug_state(m: Machine): DmaDebugState {
   let s = states.get(m);
@@ -472,36 +337,23 @@ export function dma_debug_state(m: Machine): DmaDebugState {
   return s;
 }
 
+/* The device's tracking, made on first use. */
 function devState(dev: device): DevDebug {
-  let d = devStates.get(dev);
-  if (!d) {
-    d = new DevDebug(dev);
-    devStates.set(dev, d);
-  }
-  return d;
+  return dev.dma_debug ?? (dev.dma_debug = new DevDebug(dev));
 }
 
-/** `0x%016llx` of a dma_addr_t, DMA_MAPPING_ERROR printed as the kernel prints ~0. */
-export function fmt_dma(v: number): string {
-  return v === DMA_MAPPING_ERROR ? '0xffffffffffffffff' : '0x' + fmt_p(v);
-}
-
-/** "Mapped at:" lines for an entry's site (what the kernel prints from the entry's stack trace). */
-export function mapped_at(e: dma_debug_entry | null | undefined): string[] {
-  return e && e.site ? ['Mapped at:', ' ' + e.site] : [];
-}
-
+/* "Mapped at:" lines for an entry's site (what the kernel prints from the entry's stack trace). */
 function mappedAt(d: DevDebug, i: number): string[] {
   const site = d.site[i]!;
   return site ? ['Mapped at:', ' ' + site] : [];
 }
 
-/**
+/*
  * Report one dma-debug error: counted always; printed when enabled, when it passes
  * the driver filter, and while under num_errors (or all_errors). The text is the
  * kernel's "DMA-API: <driver> <device>: <message>".
  */
-export function dma_debug_err(dev: device, msg: string, extra: readonly string[] = []): void {
+function dma_debug_err(dev: device, msg: string, extra: readonly string[] = []): void {
   const s = dma_debug_state(dev.machine);
   if (s.disabled) return;
   if (s.driver_filter && dev.driver_name !== s.driver_filter) return;
@@ -530,32 +382,15 @@ function snapshot(d: DevDebug, i: number): dma_debug_entry {
     phys: d.phys[i]!,
     cln: d.cln[i]!,
     gone: st === LIVE ? 0 : st - 1,
-    slot: i,
-    gen: d.gen[i]!,
   };
 }
 
-/** The per-device tracking of `dev`, for the batch calls below (created on first use). */
-export function debug_dev(dev: device): DevDebug {
-  return devState(dev);
-}
-
-/** The per-device tracking of `dev` if it has any (never creates one). */
-export function debug_dev_find(dev: device): DevDebug | undefined {
-  return devStates.get(dev);
-}
-
-/** Make room for `n` more entries of `dev` (dma_map_sg: one table growth instead of many). */
-export function debug_reserve(dev: device, n: number): void {
-  devState(dev).reserve(n);
-}
-
-/**
+/*
  * add_dma_entry() on the typed-array tracking: track a mapping and return its
  * slot. Non-TO_DEVICE mappings also claim their first cacheline; a second such
  * mapping of the same cacheline is reported (EEXIST) unless DMA_ATTR_SKIP_CPU_SYNC.
  */
-export function debug_add(
+function add_dma_entry(
   d: DevDebug,
   type: number,
   dev_addr: number,
@@ -623,14 +458,9 @@ export function debug_add(
   return i;
 }
 
-/** Slot of the first live entry at exactly this bus address, -1 if none. */
-export function debug_find_slot(d: DevDebug, dev_addr: number): number {
-  return d.byAddr.get(dev_addr);
-}
-
 /** The first live entry at exactly this bus address. */
 export function debug_find_entry(dev: device, dev_addr: number): dma_debug_entry | undefined {
-  const d = devStates.get(dev);
+  const d = dev.dma_debug;
   if (!d) return undefined;
   const i = d.byAddr.get(dev_addr);
   return i < 0 ? undefined : snapshot(d, i);
@@ -652,16 +482,8 @@ function findBest(d: DevDebug, dev_addr: number, size: number, dir: number, sg_c
   return best;
 }
 
-/** Among the entries at one address, the one that best matches the caller's view (kernel: bucket_find_exact). */
-export function debug_find_best(dev: device, dev_addr: number, size: number, dir: number, sg_call_ents: number): dma_debug_entry | undefined {
-  const d = devStates.get(dev);
-  if (!d) return undefined;
-  const i = findBest(d, dev_addr, size, dir, sg_call_ents);
-  return i < 0 ? undefined : snapshot(d, i);
-}
-
-/** Untrack live slot `i`; `gone`: 1 after an unmap, 2 after a free. */
-export function debug_remove(d: DevDebug, i: number, gone: number): void {
+/* Untrack live slot `i`; `gone`: 1 after an unmap, 2 after a free. */
+function remove_dma_entry(d: DevDebug, i: number, gone: number): void {
   const a = d.addr[i]!;
   const ba = d.byAddr;
   const slot = ba.find(a);
@@ -725,18 +547,9 @@ export function debug_remove(d: DevDebug, i: number, gone: number): void {
   d.tombPos = (d.tombPos + 1) % TOMB_SIZE;
 }
 
-/** Stop tracking an entry. `gone`: 1 after an unmap, 2 after a free (remembered for device-side reports). */
-export function debug_remove_entry(e: dma_debug_entry, gone = 1): void {
-  const d = devStates.get(e.dev);
-  if (!d || e.gone || e.slot < 0) return;
-  if (d.state[e.slot] !== LIVE || d.gen[e.slot] !== e.gen) return;
-  debug_remove(d, e.slot, gone);
-  e.gone = gone;
-}
-
 /** The live entry of `dev` whose bus range contains `addr` (kernel: bucket_find_contain). */
 export function debug_find_contain(dev: device, addr: number): dma_debug_entry | undefined {
-  const d = devStates.get(dev);
+  const d = dev.dma_debug;
   if (!d || d.count === 0) return undefined;
   const i = d.findContain(addr);
   return i < 0 ? undefined : snapshot(d, i);
@@ -744,7 +557,7 @@ export function debug_find_contain(dev: device, addr: number): dma_debug_entry |
 
 /** The most recently removed entry of `dev` overlapping [addr, addr+len), if still remembered. */
 export function debug_recently_removed(dev: device, addr: number, len: number): dma_debug_entry | undefined {
-  const d = devStates.get(dev);
+  const d = dev.dma_debug;
   if (!d) return undefined;
   for (let k = 1; k <= TOMB_SIZE; k++) {
     const i = d.tomb[(d.tombPos - k + TOMB_SIZE) % TOMB_SIZE]!;
@@ -757,7 +570,7 @@ export function debug_recently_removed(dev: device, addr: number, len: number): 
 
 /** The live entries of one device (by address in first-mapping order, then mapping order at one address). */
 export function debug_entries_of(dev: device): dma_debug_entry[] {
-  const d = devStates.get(dev);
+  const d = dev.dma_debug;
   const out: dma_debug_entry[] = [];
   if (!d) return out;
   for (let h = d.khead; h >= 0; h = d.knext[h]!) for (let e = h; e >= 0; e = d.next[e]!) out.push(snapshot(d, e));
@@ -766,21 +579,28 @@ export function debug_entries_of(dev: device): dma_debug_entry[] {
 
 /** How many live entries a device has (O(1)). */
 export function debug_count_of(dev: device): number {
-  return devStates.get(dev)?.count ?? 0;
+  return dev.dma_debug?.count ?? 0;
 }
 
-/**
+/*
  * check_unmap() on the tracking: the kernel's checks when a streaming mapping
  * goes. Returns the slot (now a tombstone, readable until TOMB_SIZE more
- * removals) or -1 when none was found; the caller then unmaps using what was
- * recorded, never what the driver claimed.
+ * removals) or -1 when none was found, and then nothing may be undone.
  */
-export function debug_unmap_check(d: DevDebug, dev_addr: number, size: number, type: number, dir: number, sg_call_ents: number): number {
+function check_unmap(
+  d: DevDebug,
+  dev_addr: number,
+  size: number,
+  type: number,
+  dir: number,
+  sg_call_ents: number,
+): number {
   const dev = d.dev;
   const e = findBest(d, dev_addr, size, dir, sg_call_ents);
   if (e < 0) {
     if (dev_addr === DMA_MAPPING_ERROR) dma_debug_err(dev, 'device driver tries to free an invalid DMA memory address');
-    else dma_debug_err(dev, `device driver tries to free DMA memory it has not allocated [device address=${fmt_dma(dev_addr)}] [size=${size} bytes]`);
+    else dma_debug_err(dev, `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dev_addr)}] ` +
+      `[size=${size} bytes]`);
     return -1;
   }
   const eType = d.type[e]!;
@@ -790,52 +610,50 @@ export function debug_unmap_check(d: DevDebug, dev_addr: number, size: number, t
     /* a streaming unmap of a coherent allocation: reported, and it stays allocated (our state is never corrupted) */
     dma_debug_err(
       dev,
-      `device driver frees DMA memory with wrong function [device address=${fmt_dma(dev_addr)}] [size=${size} bytes] [mapped as ${type2name[eType]}] [unmapped as ${type2name[type]}]`,
+      `device driver frees DMA memory with wrong function [device address=${fmt_pad(dev_addr)}] ` +
+        `[size=${size} bytes] [mapped as ${type2name[eType]}] ` +
+        `[unmapped as ${type2name[type]}]`,
       mappedAt(d, e),
     );
     return -1;
   }
   if (size !== eSize) {
-    dma_debug_err(dev, `device driver frees DMA memory with different size [device address=${fmt_dma(dev_addr)}] [map size=${eSize} bytes] [unmap size=${size} bytes]`, mappedAt(d, e));
+    dma_debug_err(dev, `device driver frees DMA memory with different size [device address=${fmt_pad(dev_addr)}] ` +
+      `[map size=${eSize} bytes] [unmap size=${size} bytes]`, mappedAt(d, e));
   }
   if (type !== eType) {
     dma_debug_err(
       dev,
-      `device driver frees DMA memory with wrong function [device address=${fmt_dma(dev_addr)}] [size=${size} bytes] [mapped as ${type2name[eType]}] [unmapped as ${type2name[type]}]`,
+      `device driver frees DMA memory with wrong function [device address=${fmt_pad(dev_addr)}] ` +
+        `[size=${size} bytes] [mapped as ${type2name[eType]}] ` +
+        `[unmapped as ${type2name[type]}]`,
       mappedAt(d, e),
     );
   }
   if (sg_call_ents && type === dma_debug_sg && sg_call_ents !== d.sgCall[e]) {
-    dma_debug_err(dev, `device driver frees DMA sg list with different entry count [map count=${d.sgCall[e]}] [unmap count=${sg_call_ents}]`, mappedAt(d, e));
+    dma_debug_err(dev, `device driver frees DMA sg list with different entry count [map count=${d.sgCall[e]}] ` +
+      `[unmap count=${sg_call_ents}]`, mappedAt(d, e));
   }
   if (dir !== eDir) {
     dma_debug_err(
       dev,
-      `device driver frees DMA memory with different direction [device address=${fmt_dma(dev_addr)}] [size=${size} bytes] [mapped with ${dir2name[eDir]}] [unmapped with ${dir2name[dir]}]`,
+      `device driver frees DMA memory with different direction [device address=${fmt_pad(dev_addr)}] ` +
+        `[size=${size} bytes] [mapped with ${dir2name[eDir]}] ` +
+        `[unmapped with ${dir2name[dir]}]`,
       mappedAt(d, e),
     );
   }
   if (d.mapErr[e] === MAP_ERR_NOT_CHECKED) {
-    dma_debug_err(dev, `device driver failed to check map error [device address=${fmt_dma(dev_addr)}] [size=${size} bytes] [mapped as ${type2name[eType]}]`, mappedAt(d, e));
+    dma_debug_err(dev, `device driver failed to check map error [device address=${fmt_pad(dev_addr)}] ` +
+      `[size=${size} bytes] [mapped as ${type2name[eType]}]`, mappedAt(d, e));
   }
-  debug_remove(d, e, 1);
+  remove_dma_entry(d, e, 1);
   return e;
-}
-
-/**
- * check_unmap(): the kernel's checks when a streaming mapping goes. Returns the
- * entry (now untracked) or null when none was found; the caller then unmaps
- * using what was recorded, never what the driver claimed.
- */
-export function debug_check_unmap(dev: device, dev_addr: number, size: number, type: number, dir: number, sg_call_ents = 0): dma_debug_entry | null {
-  const d = devState(dev);
-  const i = debug_unmap_check(d, dev_addr, size, type, dir, sg_call_ents);
-  return i < 0 ? null : snapshot(d, i);
 }
 
 /** debug_dma_mapping_error(): mark the first unchecked mapping at this address as checked. */
 export function debug_dma_mapping_error(dev: device, dma_addr: number): void {
-  const d = devStates.get(dev);
+  const d = dev.dma_debug;
   if (!d) return;
   for (let e = d.byAddr.get(dma_addr); e >= 0; e = d.next[e]!) {
     if (d.mapErr[e] === MAP_ERR_NOT_CHECKED) {
@@ -845,24 +663,24 @@ export function debug_dma_mapping_error(dev: device, dma_addr: number): void {
   }
 }
 
-/** Number of mapped segments recorded for an sg list starting at this address (get_nr_mapped_entries), 0 if unknown. */
-export function debug_nr_mapped_entries(dev: device, dev_addr: number): number {
-  const d = devStates.get(dev);
-  if (!d) return 0;
-  const e = d.byAddr.get(dev_addr);
-  return e < 0 ? 0 : d.sgMapped[e]!;
-}
-
-/**
+/*
  * check_sync() on the tracking: a sync must fall inside a live mapping, in a
- * compatible direction. `to_cpu` is true for *_for_cpu. Reports only; returns the
- * slot or -1, and the sync itself proceeds (on what was recorded).
+ * compatible direction. `to_cpu` is true for *_for_cpu. Returns the slot, or -1
+ * when no live mapping contains dev_addr (then nothing may be synced).
  */
-export function debug_sync_check(d: DevDebug, dev_addr: number, size: number, dir: number, to_cpu: boolean, sg_call_ents: number): number {
+function check_sync(
+  d: DevDebug,
+  dev_addr: number,
+  size: number,
+  dir: number,
+  to_cpu: boolean,
+  sg_call_ents: number,
+): number {
   const dev = d.dev;
   const e = d.count === 0 ? -1 : d.findContain(dev_addr);
   if (e < 0) {
-    dma_debug_err(dev, `device driver tries to sync DMA memory it has not allocated [device address=${fmt_dma(dev_addr)}] [size=${size} bytes]`);
+    dma_debug_err(dev, `device driver tries to sync DMA memory it has not allocated [device address=${fmt_pad(dev_addr)}] ` +
+      `[size=${size} bytes]`);
     return -1;
   }
   const eSize = d.size[e]!;
@@ -871,7 +689,8 @@ export function debug_sync_check(d: DevDebug, dev_addr: number, size: number, di
   if (end > eSize) {
     dma_debug_err(
       dev,
-      `device driver syncs DMA memory outside allocated range [device address=${fmt_dma(dev_addr)}] [allocation size=${eSize} bytes] [sync offset+size=${end}]`,
+      `device driver syncs DMA memory outside allocated range [device address=${fmt_pad(dev_addr)}] ` +
+        `[allocation size=${eSize} bytes] [sync offset+size=${end}]`,
       mappedAt(d, e),
     );
   }
@@ -879,52 +698,50 @@ export function debug_sync_check(d: DevDebug, dev_addr: number, size: number, di
     if (dir !== eDir) {
       dma_debug_err(
         dev,
-        `device driver syncs DMA memory with different direction [device address=${fmt_dma(dev_addr)}] [size=${size} bytes] [mapped with ${dir2name[eDir]}] [synced with ${dir2name[dir]}]`,
+        `device driver syncs DMA memory with different direction [device address=${fmt_pad(dev_addr)}] ` +
+          `[size=${size} bytes] [mapped with ${dir2name[eDir]}] ` +
+          `[synced with ${dir2name[dir]}]`,
         mappedAt(d, e),
       );
     }
     if (to_cpu && eDir !== DMA_FROM_DEVICE && dir !== DMA_TO_DEVICE) {
       dma_debug_err(
         dev,
-        `device driver syncs device read-only DMA memory for cpu [device address=${fmt_dma(dev_addr)}] [size=${size} bytes] [mapped with ${dir2name[eDir]}] [synced with ${dir2name[dir]}]`,
+        `device driver syncs device read-only DMA memory for cpu [device address=${fmt_pad(dev_addr)}] ` +
+          `[size=${size} bytes] [mapped with ${dir2name[eDir]}] ` +
+          `[synced with ${dir2name[dir]}]`,
         mappedAt(d, e),
       );
     }
     if (!to_cpu && eDir !== DMA_TO_DEVICE && dir !== DMA_FROM_DEVICE) {
       dma_debug_err(
         dev,
-        `device driver syncs device write-only DMA memory to device [device address=${fmt_dma(dev_addr)}] [size=${size} bytes] [mapped with ${dir2name[eDir]}] [synced with ${dir2name[dir]}]`,
+        `device driver syncs device write-only DMA memory to device [device address=${fmt_pad(dev_addr)}] ` +
+          `[size=${size} bytes] [mapped with ${dir2name[eDir]}] ` +
+          `[synced with ${dir2name[dir]}]`,
         mappedAt(d, e),
       );
     }
   }
   if (sg_call_ents && d.type[e] === dma_debug_sg && sg_call_ents !== d.sgCall[e]) {
-    dma_debug_err(dev, `device driver syncs DMA sg list with different entry count [map count=${d.sgCall[e]}] [sync count=${sg_call_ents}]`, mappedAt(d, e));
+    dma_debug_err(dev, `device driver syncs DMA sg list with different entry count [map count=${d.sgCall[e]}] ` +
+      `[sync count=${sg_call_ents}]`, mappedAt(d, e));
   }
   return e;
 }
 
-/**
- * check_sync(): a sync must fall inside a live mapping, in a compatible
- * direction. `to_cpu` is true for *_for_cpu. Reports only; the sync itself
- * proceeds (on what was recorded).
- */
-export function debug_check_sync(dev: device, dev_addr: number, size: number, dir: number, to_cpu: boolean, sg_call_ents = 0): dma_debug_entry | undefined {
-  const d = devState(dev);
-  const i = debug_sync_check(d, dev_addr, size, dir, to_cpu, sg_call_ents);
-  return i < 0 ? undefined : snapshot(d, i);
-}
-
-/** check_sg_segment(): a mapped segment longer than max_seg_size, or crossing the segment boundary. */
-export function debug_check_sg_segment(dev: device, dma: number, len: number): void {
+/* check_sg_segment(): a mapped segment longer than max_seg_size, or crossing the segment boundary. */
+function check_sg_segment(dev: device, dma: number, len: number): void {
   const max = dev.dma_parms.max_segment_size;
-  if (len > max) dma_debug_err(dev, `mapping sg segment longer than device claims to support [len=${len}] [max=${max}]`);
+  if (len > max) dma_debug_err(dev, `mapping sg segment longer than device claims to support [len=${len}] ` +
+    `[max=${max}]`);
   const boundary = dev.dma_parms.segment_boundary_mask;
   const start = dma;
   const end = dma + len - 1;
   /* (start ^ end) & ~boundary, on numbers above 2^32: compare the boundary windows instead */
   if (len > 0 && Math.floor(start / (boundary + 1)) !== Math.floor(end / (boundary + 1))) {
-    dma_debug_err(dev, `mapping sg segment across boundary [start=${fmt_dma(start)}] [end=${fmt_dma(end)}] [boundary=${fmt_dma(boundary)}]`);
+    dma_debug_err(dev, `mapping sg segment across boundary [start=${fmt_pad(start)}] ` +
+      `[end=${fmt_pad(end)}] [boundary=${fmt_pad(boundary)}]`);
   }
 }
 
@@ -937,26 +754,17 @@ export function dma_debug_mark_area(m: Machine, vaddr: number, len: number, kind
   dma_debug_state(m).areas.push({ start: vaddr, end: vaddr + len, kind });
 }
 
-/** Forget a marked area (exact start and kind). */
-export function dma_debug_unmark_area(m: Machine, vaddr: number, kind: 'stack' | 'text'): void {
-  const a = dma_debug_state(m).areas;
-  const i = a.findIndex((r) => r.start === vaddr && r.kind === kind);
-  if (i >= 0) a.splice(i, 1);
-}
-
-/** check_for_stack + check_for_illegal_area on a CPU range about to be mapped. */
-export function debug_check_area(dev: device, vaddr: number, len: number): void {
-  const areas = dma_debug_state(dev.machine).areas;
-  if (areas.length === 0) return;
+/* check_for_stack + check_for_illegal_area on a CPU range about to be mapped. */
+function check_for_illegal_area(dev: device, areas: DmaDebugState['areas'], vaddr: number, len: number): void {
   for (const a of areas) {
     if (vaddr < a.end && vaddr + len > a.start) {
       if (a.kind === 'stack') dma_debug_err(dev, `device driver maps memory from stack [addr=${fmt_p(vaddr)}]`);
-      else dma_debug_err(dev, `device driver maps memory from kernel text or rodata [addr=${fmt_p(vaddr)}] [len=${len}]`);
+      else dma_debug_err(dev, `device driver maps memory from kernel text or rodata [addr=${fmt_p(vaddr)}] ` +
+        `[len=${len}]`);
     }
   }
 }
 
-/** debug_dma_map_single()'s area checks for an address outside the direct map. */
 /**
  * A map of memory the caller must not hand to a device, found by the C bridge:
  * the calling thread's stack ("probable", as dma-debug says when it cannot be sure)
@@ -967,20 +775,261 @@ export function debug_dma_map_illegal_area(dev: device, vaddr: number, len: numb
   else dma_debug_err(dev, `device driver maps memory from kernel text or rodata [addr=${fmt_p(vaddr)}] [len=${len}]`);
 }
 
+/**
+ * debug_dma_map_single()'s checks for an address the DMA API refuses to map: a
+ * vmalloc address, or one outside the direct map (and a struct page that is not one).
+ */
 export function debug_dma_map_single_invalid(dev: device, vaddr: number, len: number, vmalloc: boolean): void {
   if (vmalloc) dma_debug_err(dev, `device driver maps memory from vmalloc area [addr=${fmt_p(vaddr)}] [len=${len}]`);
   else dma_debug_err(dev, `device driver maps memory from invalid area [addr=${fmt_p(vaddr)}] [len=${len}]`);
 }
 
+/* ------------------------------------------------------------------------- */
+/* The hooks: the DMA API (mapping.ts) calls one per operation.              */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * debug_dma_map_phys(): track a streaming mapping (dma_map_single, dma_map_page)
+ * after checking its CPU range against the marked stack and text areas; a failed
+ * mapping (DMA_MAPPING_ERROR) is not tracked. Beyond the kernel's arguments: the
+ * CPU address and the entry type (dma_debug_single or dma_debug_page).
+ */
+export function debug_dma_map_phys(
+  dev: device,
+  phys: number,
+  size: number,
+  direction: number,
+  dma_addr: number,
+  attrs: number,
+  vaddr: number,
+  type: number,
+): void {
+  if (dma_addr === DMA_MAPPING_ERROR) return;
+  const d = devState(dev);
+  if (d.s.areas.length > 0) check_for_illegal_area(dev, d.s.areas, vaddr, size);
+  add_dma_entry(d, type, dma_addr, size, vaddr, phys, direction, attrs, capture_site(), 0, 0);
+}
+
+/**
+ * debug_dma_unmap_phys(): check_unmap() of a streaming unmap (`type`: the unmap
+ * function's, dma_debug_single or dma_debug_page). Returns true when it matched a
+ * live mapping, now untracked: only then may the caller undo the mapping.
+ */
+export function debug_dma_unmap_phys(
+  dev: device,
+  addr: number,
+  size: number,
+  direction: number,
+  type: number,
+): boolean {
+  return check_unmap(devState(dev), addr, size, type, direction, 0) >= 0;
+}
+
+/**
+ * debug_dma_alloc_coherent(): track a coherent allocation. Differs: no attrs, so
+ * DMA_ATTR_SKIP_CPU_SYNC never silences the cacheline overlap check of one.
+ */
+export function debug_dma_alloc_coherent(dev: device, size: number, dma_addr: number, virt: number): void {
+  const m = dev.machine;
+  const off = m.virtToOff(virt);
+  const phys = off >= 0 ? m.offToPhys(off) : -1;
+  const d = devState(dev);
+  add_dma_entry(d, dma_debug_coherent, dma_addr, size, virt, phys, DMA_BIDIRECTIONAL, 0, capture_site(), 0, 0);
+}
+
+/**
+ * debug_dma_free_coherent(): check_unmap() of a coherent free. Returns true when
+ * the free matches its allocation (now untracked). Beyond the kernel, the first
+ * mismatch (unknown handle, different size, function or CPU address) is reported
+ * and the allocation stays tracked: the caller then frees nothing.
+ */
+export function debug_dma_free_coherent(dev: device, size: number, virt: number, dma_addr: number): boolean {
+  const d = dev.dma_debug;
+  const i = d ? d.byAddr.get(dma_addr) : -1;
+  if (!d || i < 0) {
+    dma_debug_err(dev, `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dma_addr)}] ` +
+      `[size=${size} bytes]`);
+    return false;
+  }
+  if (d.size[i] !== size) {
+    dma_debug_err(
+      dev,
+      `device driver frees DMA memory with different size [device address=${fmt_pad(dma_addr)}] ` +
+        `[map size=${d.size[i]} bytes] [unmap size=${size} bytes]`,
+    );
+    return false;
+  }
+  if (d.type[i] !== dma_debug_coherent) {
+    dma_debug_err(
+      dev,
+      `device driver frees DMA memory with wrong function [device address=${fmt_pad(dma_addr)}] [size=${size} bytes] ` +
+        `[mapped as ${type2name[d.type[i]!]}] [unmapped as coherent]`,
+    );
+    return false;
+  }
+  if (d.cpu[i] !== virt) {
+    dma_debug_err(
+      dev,
+      `device driver frees DMA memory with different CPU address [device address=${fmt_pad(dma_addr)}] ` +
+        `[size=${size} bytes] ` +
+        `[cpu alloc address=0x${fmt_p(d.cpu[i]!)}] [cpu free address=0x${fmt_p(virt)}]`,
+    );
+    return false;
+  }
+  remove_dma_entry(d, i, 2);
+  return true;
+}
+
+/**
+ * Forget the coherent allocations of `dev` whose CPU address lies in [start,
+ * start+len): the device's declared region is going (dma_release_coherent_memory).
+ */
+export function debug_dma_release_coherent_memory(dev: device, start: number, len: number): void {
+  const d = dev.dma_debug;
+  if (!d) return;
+  const gone: number[] = [];
+  for (let h = d.khead; h >= 0; h = d.knext[h]!) {
+    for (let e = h; e >= 0; e = d.next[e]!) {
+      if (d.type[e] === dma_debug_coherent && d.cpu[e]! >= start && d.cpu[e]! < start + len) gone.push(e);
+    }
+  }
+  for (const e of gone) remove_dma_entry(d, e, 2);
+}
+
+/**
+ * debug_dma_sync_single_for_cpu(): check_sync(). Returns true when a live mapping
+ * contains dma_handle: only then may the caller sync (on what was recorded).
+ */
+export function debug_dma_sync_single_for_cpu(
+  dev: device,
+  dma_handle: number,
+  size: number,
+  direction: number,
+): boolean {
+  return check_sync(devState(dev), dma_handle, size, direction, true, 0) >= 0;
+}
+
+/** debug_dma_sync_single_for_device(): as debug_dma_sync_single_for_cpu, towards the device. */
+export function debug_dma_sync_single_for_device(
+  dev: device,
+  dma_handle: number,
+  size: number,
+  direction: number,
+): boolean {
+  return check_sync(devState(dev), dma_handle, size, direction, false, 0) >= 0;
+}
+
+/**
+ * debug_dma_map_sg(): one entry per mapped DMA segment (the first mapped_ents
+ * entries carry them), each checked against max_seg_size and the segment
+ * boundary; the CPU range of every one of the nents entries is checked against
+ * the marked areas. The site is captured once for the list (every entry was mapped
+ * by the same call) and the tracking sized for it up front, so the per-entry work
+ * is a few typed-array stores and one hash insertion.
+ */
+export function debug_dma_map_sg(
+  dev: device,
+  sg: scatterlist,
+  nents: number,
+  mapped_ents: number,
+  direction: number,
+  attrs: number,
+): void {
+  const m = dev.machine;
+  const base = page_base(m);
+  const d = devState(dev);
+  d.reserve(mapped_ents);
+  const site = capture_site();
+  const areas = d.s.areas;
+  const max = dev.dma_parms.max_segment_size;
+  const bsize = dev.dma_parms.segment_boundary_mask + 1;
+  let s: scatterlist | null = sg;
+  let out: scatterlist | null = sg;
+  for (let i = 0; i < nents && s; i++, s = sg_next(s)) {
+    const phys = ((s.page_link - base) / STRUCT_PAGE_SIZE) * PAGE_SIZE + s.offset;
+    const off = m.physToOff(phys);
+    const vaddr = off >= 0 ? m.offToVirt(off) : 0;
+    if (areas.length > 0) check_for_illegal_area(dev, areas, vaddr, s.length);
+    if (i < mapped_ents && out) {
+      const a = out.dma_address;
+      const len = out.dma_length;
+      if (len > max || (len > 0 && Math.floor(a / bsize) !== Math.floor((a + len - 1) / bsize))) check_sg_segment(dev, a, len);
+      add_dma_entry(d, dma_debug_sg, a, len, vaddr, phys, direction, attrs, site, nents, mapped_ents);
+      out = sg_next(out);
+    }
+  }
+}
+
+/* Per list entry, what the last sg unmap or sync hook found: 1 = matched a live mapping. */
+let sgMatched = new Uint8Array(64);
+
+/**
+ * The flags of the last debug_dma_unmap_sg / debug_dma_sync_sg_for_*: entry i
+ * matched a live mapping when [i] is 1. Valid until the next such call; the
+ * caller undoes or syncs only those entries.
+ */
+export function debug_dma_sg_matched(): Uint8Array {
+  return sgMatched;
+}
+
+/* The entries of the list at `sg` to check: nelems, at most the segments mapped there (0 for an unknown list). */
+function sg_checked(d: DevDebug, sg: scatterlist, nelems: number): number {
+  const head = d.byAddr.get(sg.dma_address);
+  const n = Math.min(nelems, head < 0 ? 0 : d.sgMapped[head]!);
+  if (sgMatched.length < n) sgMatched = new Uint8Array(Math.max(n, sgMatched.length * 2));
+  return n;
+}
+
+/* Which check the sg hooks run on each entry. */
+const SG_UNMAP = 0;
+const SG_SYNC_FOR_CPU = 1;
+const SG_SYNC_FOR_DEVICE = 2;
+
+function check_sg(dev: device, sg: scatterlist, nelems: number, dir: number, op: number): number {
+  const d = devState(dev);
+  const n = sg_checked(d, sg, nelems);
+  let i = 0;
+  for (let s: scatterlist | null = sg; i < n && s; i++, s = sg_next(s)) {
+    const e =
+      op === SG_UNMAP
+        ? check_unmap(d, s.dma_address, s.dma_length, dma_debug_sg, dir, nelems)
+        : check_sync(d, s.dma_address, s.dma_length, dir, op === SG_SYNC_FOR_CPU, nelems);
+    sgMatched[i] = e >= 0 ? 1 : 0;
+  }
+  return i;
+}
+
+/**
+ * debug_dma_unmap_sg(): check_unmap() of each mapped segment (nelems must be what
+ * was passed to dma_map_sg). Returns the number of entries checked, their
+ * outcome in debug_dma_sg_matched(); a list dma-debug does not know is ignored
+ * silently, as in the kernel.
+ */
+export function debug_dma_unmap_sg(dev: device, sglist: scatterlist, nelems: number, dir: number): number {
+  return check_sg(dev, sglist, nelems, dir, SG_UNMAP);
+}
+
+/** debug_dma_sync_sg_for_cpu(): check_sync() of each mapped segment; returns as debug_dma_unmap_sg. */
+export function debug_dma_sync_sg_for_cpu(dev: device, sg: scatterlist, nelems: number, direction: number): number {
+  return check_sg(dev, sg, nelems, direction, SG_SYNC_FOR_CPU);
+}
+
+/** debug_dma_sync_sg_for_device(): as debug_dma_sync_sg_for_cpu, towards the device. */
+export function debug_dma_sync_sg_for_device(dev: device, sg: scatterlist, nelems: number, direction: number): number {
+  return check_sg(dev, sg, nelems, direction, SG_SYNC_FOR_DEVICE);
+}
+
 /* dma_debug_device_change(BUS_NOTIFY_UNBOUND_DRIVER): pending allocations of a device going away. */
 device_unregister_hooks.push((dev: device): void => {
-  const d = devStates.get(dev);
+  const d = dev.dma_debug;
   if (!d || d.count === 0 || d.khead < 0) return;
   const e = d.khead;
   dma_debug_err(
     dev,
     `device driver has pending DMA allocations while released from device [count=${d.count}]\n` +
-      `One of leaked entries details: [device address=${fmt_dma(d.addr[e]!)}] [size=${d.size[e]!} bytes] [mapped with ${dir2name[d.dir[e]!]}] [mapped as ${type2name[d.type[e]!]}]`,
+      `One of leaked entries details: [device address=${fmt_pad(d.addr[e]!)}] ` +
+        `[size=${d.size[e]!} bytes] [mapped with ${dir2name[d.dir[e]!]}] ` +
+        `[mapped as ${type2name[d.type[e]!]}]`,
     mappedAt(d, e),
   );
 });

@@ -1,16 +1,35 @@
 /*
- * kernel/dma/direct.c: the direct mapping. Bus address = phys + the device's DMA
- * offset; coherent memory comes from the page allocator in the zone the coherent
- * mask can reach, retried in lower zones when the first pick is out of reach.
+ * kernel/dma/direct.c: the direct mapping, what a device without dma_map_ops
+ * uses. Bus address = phys + the device's DMA offset; coherent memory comes from
+ * the page allocator in the zone the coherent mask can reach, retried in lower
+ * zones when the first pick is out of reach; streaming mappings the device cannot
+ * reach (or all of them, with force-bounce) go through swiotlb.
  */
-import { PAGE_SIZE, get_order, ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_DMA_END } from '../../mm/page_alloc.ts';
+import {
+  PAGE_SIZE,
+  get_order,
+  MAX_ORDER,
+  ZONE_DMA,
+  ZONE_DMA32,
+  ZONE_NORMAL,
+  ZONE_DMA_END,
+} from '../../mm/page_alloc.ts';
 import type { device } from '../../drivers/base/core.ts';
 import { DMA_MAPPING_ERROR, DMA_ATTR_SKIP_CPU_SYNC } from '../../include/linux/dma-mapping.ts';
+import type { dma_addr_ref, dma_addr_t } from '../../include/linux/types.ts';
+import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, type gfp_t } from '../../include/linux/gfp.ts';
+import { EINVAL, EIO } from '../../include/linux/errno.ts';
 import { fmt_pad } from '../../lib/vsprintf.ts';
+import { printk_level, KERN_WARNING } from '../printk.ts';
+import { page_base, STRUCT_PAGE_SIZE, VMEMMAP_WINDOW } from '../../mm/page.ts';
+import { sg_next, type scatterlist } from '../../lib/scatterlist.ts';
+import { debug_dma_map_single_invalid } from './debug.ts';
 import {
   dev_WARN_ONCE,
   is_swiotlb_active,
   is_swiotlb_force_bounce,
+  swiotlb_in_use,
+  swiotlb_max_mapping_size,
   swiotlb_slot,
   swiotlb_tbl_map_single,
   swiotlb_tbl_unmap_single,
@@ -68,25 +87,96 @@ export function dma_direct_alloc_pages(dev: device, size: number, limit: number,
   return -1;
 }
 
-/* ---- streaming mappings (kernel/dma/direct.h dma_direct_map_phys & co) ---- */
-
-interface LimitCache {
-  mask: bigint | null;
-  bus: bigint;
-  limit: number;
+/**
+ * dma_direct_alloc(): `size` bytes of zeroed pages reachable under the coherent
+ * mask and the bus limit. Returns the CPU address (bus address in dma_handle), or
+ * 0 after the page allocator's failure warning (unless __GFP_NOWARN). Zone
+ * modifiers in gfp are ignored, as the kernel's: the mask decides.
+ */
+export function dma_direct_alloc(
+  dev: device,
+  size: number,
+  dma_handle: dma_addr_ref,
+  gfp: gfp_t,
+  _attrs: number,
+): number {
+  gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
+  const order = get_order(size);
+  const m = dev.machine;
+  const limit = dma_limit(dev.coherent_dma_mask, dev.bus_dma_limit);
+  const page = order > MAX_ORDER ? -1 : dma_direct_alloc_pages(dev, size, limit, gfp);
+  if (page < 0) {
+    if (!(gfp & __GFP_NOWARN)) {
+      printk_level(KERN_WARNING, `dmashim: page allocation failure: order:${order}, mode:0x${gfp.toString(16)}`);
+    }
+    return 0;
+  }
+  const off = page * PAGE_SIZE;
+  m.u8.fill(0, off, off + Math.ceil(size / PAGE_SIZE) * PAGE_SIZE);
+  dma_handle.value = phys_to_dma(dev, m.offToPhys(off));
+  return m.offToVirt(off);
 }
-const limits = new WeakMap<device, LimitCache>();
+
+/** dma_direct_free(): give the pages of a dma_direct_alloc() back. */
+export function dma_direct_free(
+  dev: device,
+  size: number,
+  cpu_addr: number,
+  _dma_addr: dma_addr_t,
+  _attrs: number,
+): void {
+  const m = dev.machine;
+  m.buddy.free(m.virtToOff(cpu_addr) / PAGE_SIZE, get_order(size));
+}
 
 /**
- * min(*dma_mask, bus_dma_limit) of a device as a number, cached until either
- * changes (the hot path must not convert bigints on every call). 0 for a device
- * without a mask.
+ * dma_direct_supported(): a mask of 32 bits or more is always supported (the
+ * kernel expects every platform to serve 32-bit masks, whatever its bus offset);
+ * a narrower one must reach, as seen from the device, ZONE_DMA (24 bits) or the
+ * start of the last page of RAM ((max_pfn - 1) << PAGE_SHIFT) if RAM ends lower.
+ */
+export function dma_direct_supported(dev: device, mask: bigint): boolean {
+  if (mask >= 0xffffffffn) return true;
+  const lastPage = dev.machine.physEnd - PAGE_SIZE;
+  const minMask = Math.min(0xffffff, lastPage);
+  return mask >= BigInt(Math.max(0, phys_to_dma(dev, minMask)));
+}
+
+/**
+ * dma_direct_get_required_mask(): the smallest mask covering all of the machine's
+ * RAM as the device sees it. Differs: never below 32 bits (the cheap default the
+ * API suggests).
+ */
+export function dma_direct_get_required_mask(dev: device): bigint {
+  const top = phys_to_dma(dev, dev.machine.physEnd - 1);
+  let bits = 32;
+  while (bits < 64 && top > 2 ** bits - 1) bits++;
+  return bits === 64 ? (1n << 64n) - 1n : (1n << BigInt(bits)) - 1n;
+}
+
+/**
+ * dma_direct_max_mapping_size(): the swiotlb limit when the device may bounce
+ * (forced, or addressing limited), else SIZE_MAX.
+ */
+export function dma_direct_max_mapping_size(dev: device): number {
+  const limited = dev_dma_limit(dev) < phys_to_dma(dev, dev.machine.physEnd - 1);
+  if (is_swiotlb_active(dev) && (limited || is_swiotlb_force_bounce(dev))) return swiotlb_max_mapping_size(dev);
+  return 2 ** 64 - 1;
+}
+
+/* ---- streaming mappings (kernel/dma/direct.h dma_direct_map_phys & co) ---- */
+
+/**
+ * min(*dma_mask, bus_dma_limit) of a device as a number, cached in the device
+ * until either changes (the hot path must not convert bigints on every call). 0
+ * for a device without a mask.
  */
 export function dev_dma_limit(dev: device): number {
-  let c = limits.get(dev);
-  if (c === undefined || c.mask !== dev.dma_mask || c.bus !== dev.bus_dma_limit) {
-    c = { mask: dev.dma_mask, bus: dev.bus_dma_limit, limit: dev.dma_mask === null ? 0 : dma_limit(dev.dma_mask, dev.bus_dma_limit) };
-    limits.set(dev, c);
+  const c = dev.dma_direct_limit;
+  if (c.mask !== dev.dma_mask || c.bus !== dev.bus_dma_limit) {
+    c.mask = dev.dma_mask;
+    c.bus = dev.bus_dma_limit;
+    c.limit = dev.dma_mask === null ? 0 : dma_limit(dev.dma_mask, dev.bus_dma_limit);
   }
   return c.limit;
 }
@@ -154,4 +244,97 @@ export function dma_direct_sync_single_for_cpu(dev: device, dma: number, size: n
 export function dma_direct_sync_single_for_device(dev: device, dma: number, size: number, dir: number): void {
   const phys = dma - dev.dma_offset;
   if (swiotlb_slot(dev.machine, phys) >= 0) swiotlb_sync_single_for_device(dev, phys, size, dir);
+}
+
+/*
+ * dma_direct_map_sg(): one mapping per entry, never merged. Returns nents, or
+ * -EIO / -EINVAL after undoing what was mapped. The per-device facts
+ * dma_direct_map_phys looks up (forced bouncing, the DMA limit, the offset) are
+ * read once per list; only entries that need bouncing or are out of reach go
+ * through it. An entry whose page is not a struct page of the machine is reported
+ * as dma-debug's "invalid area" (the kernel would map whatever it points at).
+ */
+export function dma_direct_map_sg(dev: device, sgl: scatterlist, nents: number, dir: number, attrs: number): number {
+  const m = dev.machine;
+  const base = page_base(m);
+  const force = is_swiotlb_force_bounce(dev);
+  const limit = dev_dma_limit(dev);
+  const offset = dev.dma_offset;
+  let s: scatterlist | null = sgl;
+  let i = 0;
+  let err = 0;
+  for (; i < nents && s; i++, s = sg_next(s)) {
+    const rel = s.page_link - base;
+    if (!(rel >= 0 && rel < VMEMMAP_WINDOW)) {
+      debug_dma_map_single_invalid(dev, s.page_link + s.offset, s.length, false);
+      err = -EINVAL;
+      break;
+    }
+    const phys = (rel / STRUCT_PAGE_SIZE) * PAGE_SIZE + s.offset;
+    let dma = phys + offset;
+    if (force || !dma_capable_limit(dma, s.length, limit)) dma = dma_direct_map_phys(dev, phys, s.length, dir, attrs);
+    if (dma === DMA_MAPPING_ERROR) {
+      err = -EIO;
+      break;
+    }
+    s.dma_address = dma;
+    s.dma_length = s.length;
+  }
+  if (!err && i < nents) err = -EINVAL; /* the list ended before nents (the kernel would run off its end) */
+  if (!err) return nents;
+  let t: scatterlist | null = sgl;
+  for (let j = 0; j < i && t; j++, t = sg_next(t)) {
+    dma_direct_unmap_phys(dev, t.dma_address, t.dma_length, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+  }
+  return err;
+}
+
+/**
+ * dma_direct_unmap_sg(): release the bounce buffers of the first nents entries
+ * whose flag in `matched` is 1 (what dma-debug matched; the kernel takes no such
+ * argument and unmaps every entry). Nothing to do while no bounce slot is taken.
+ */
+export function dma_direct_unmap_sg(
+  dev: device,
+  sgl: scatterlist,
+  nents: number,
+  dir: number,
+  attrs: number,
+  matched: Uint8Array,
+): void {
+  if (!swiotlb_in_use(dev.machine)) return;
+  let s: scatterlist | null = sgl;
+  for (let i = 0; i < nents && s; i++, s = sg_next(s)) {
+    if (matched[i] === 1) dma_direct_unmap_phys(dev, s.dma_address, s.dma_length, dir, attrs);
+  }
+}
+
+/** dma_direct_sync_sg_for_cpu(): dma_direct_sync_single_for_cpu of each matched entry (see dma_direct_unmap_sg). */
+export function dma_direct_sync_sg_for_cpu(
+  dev: device,
+  sgl: scatterlist,
+  nents: number,
+  dir: number,
+  matched: Uint8Array,
+): void {
+  if (!swiotlb_in_use(dev.machine)) return;
+  let s: scatterlist | null = sgl;
+  for (let i = 0; i < nents && s; i++, s = sg_next(s)) {
+    if (matched[i] === 1) dma_direct_sync_single_for_cpu(dev, s.dma_address, s.length, dir);
+  }
+}
+
+/** dma_direct_sync_sg_for_device(): dma_direct_sync_single_for_device of each matched entry. */
+export function dma_direct_sync_sg_for_device(
+  dev: device,
+  sgl: scatterlist,
+  nents: number,
+  dir: number,
+  matched: Uint8Array,
+): void {
+  if (!swiotlb_in_use(dev.machine)) return;
+  let s: scatterlist | null = sgl;
+  for (let i = 0; i < nents && s; i++, s = sg_next(s)) {
+    if (matched[i] === 1) dma_direct_sync_single_for_device(dev, s.dma_address, s.length, dir);
+  }
 }

@@ -3,61 +3,65 @@
  * streaming mappings (single, page, scatterlist), syncs, mmap.
  *
  * Dispatch, as the kernel's: a device's declared coherent region first (coherent
- * allocations only), then the device's IOMMU domain if it sits behind one
- * (kernel/dma/iommu.ts), else the direct mapping with swiotlb bouncing
- * (direct.ts, swiotlb.ts). Every allocation and mapping is tracked by dma-debug
- * (debug.ts), which also checks unmaps and syncs with the kernel's texts.
+ * allocations only, coherent.ts), then once per call on the device's dma_map_ops:
+ * none is the direct mapping with swiotlb bouncing (direct.ts, swiotlb.ts), else
+ * the ops (the IOMMU's, drivers/iommu/dma-iommu.ts, or a user's, set_dma_ops).
+ * Every allocation and mapping goes through one dma-debug hook (debug.ts), which
+ * tracks it and checks unmaps, frees and syncs with the kernel's texts.
  *
  * Misuse never throws except an invalid direction, which is the kernel's BUG().
- * An unmap that dma-debug cannot match to a live mapping undoes nothing: the
- * kernel would act on whatever the driver passed, we never let a driver bug
- * corrupt the bounce pool or the IOMMU's IOVA space. An unmap that matches with a
- * different size or direction is reported and then done the kernel's way (copy
- * back with the size and direction passed, clamped to the bounce buffer),
- * releasing what was recorded.
+ * An unmap, free or sync that dma-debug cannot match to a live mapping undoes
+ * nothing: the kernel would act on whatever the driver passed, we never let a
+ * driver bug corrupt the bounce pool, the IOMMU's IOVA space or the page
+ * allocator. An unmap that matches with a different size or direction is
+ * reported and then done the kernel's way (copy back with the size and direction
+ * passed, clamped to the bounce buffer), releasing what was recorded.
  */
-import { PAGE_SIZE, get_order, MAX_ORDER } from '../../mm/page_alloc.ts';
-import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, type gfp_t } from '../../include/linux/gfp.ts';
+import { PAGE_SIZE, get_order } from '../../mm/page_alloc.ts';
+import { __GFP_COMP, type gfp_t } from '../../include/linux/gfp.ts';
 import { EIO } from '../../include/linux/errno.ts';
 import type { dma_addr_ref, dma_addr_t } from '../../include/linux/types.ts';
 import { type device } from '../../drivers/base/core.ts';
 import { devres_add, devres_find, devres_release } from '../../drivers/base/devres.ts';
-import { printk_level, KERN_WARNING } from '../printk.ts';
+import { printk_level } from '../printk.ts';
 import { WARN, WARN_ON, WARN_ON_ONCE } from '../panic.ts';
-import { fmt_0x016llx, fmt_p } from '../../lib/vsprintf.ts';
+import { fmt_p } from '../../lib/vsprintf.ts';
 import {
-  dma_direct_alloc_pages,
-  dma_limit,
-  phys_to_dma,
-  dev_dma_limit,
+  dma_direct_alloc,
+  dma_direct_free,
   dma_direct_map_phys,
   dma_direct_unmap_phys,
+  dma_direct_map_sg,
+  dma_direct_unmap_sg,
   dma_direct_sync_single_for_cpu,
   dma_direct_sync_single_for_device,
-  dma_capable_limit,
+  dma_direct_sync_sg_for_cpu,
+  dma_direct_sync_sg_for_device,
+  dma_direct_supported,
+  dma_direct_get_required_mask,
+  dma_direct_max_mapping_size,
 } from './direct.ts';
-import { capture_site } from '../../lib/stackdepot.ts';
 import {
-  debug_find_slot,
-  debug_dev_find,
-  debug_remove,
-  debug_check_area,
-  debug_check_sg_segment,
+  debug_dma_map_phys,
+  debug_dma_unmap_phys,
+  debug_dma_alloc_coherent,
+  debug_dma_free_coherent,
+  debug_dma_map_sg,
+  debug_dma_unmap_sg,
+  debug_dma_sync_single_for_cpu,
+  debug_dma_sync_single_for_device,
+  debug_dma_sync_sg_for_cpu,
+  debug_dma_sync_sg_for_device,
+  debug_dma_sg_matched,
   debug_dma_mapping_error,
   debug_dma_map_single_invalid,
-  debug_dev,
-  debug_add,
-  debug_unmap_check,
-  debug_sync_check,
-  dma_debug_err,
-  dma_debug_coherent,
   dma_debug_single,
   dma_debug_page,
-  dma_debug_sg,
-  type2name,
 } from './debug.ts';
-import { DMA_MAPPING_ERROR, DMA_ATTR_SKIP_CPU_SYNC } from '../../include/linux/dma-mapping.ts';
-import { valid_dma_direction, DMA_BIDIRECTIONAL } from '../../include/linux/dma-direction.ts';
+import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from './coherent.ts';
+import { DMA_MAPPING_ERROR } from '../../include/linux/dma-mapping.ts';
+import { dma_map_direct } from '../../include/linux/dma-map-ops.ts';
+import { valid_dma_direction } from '../../include/linux/dma-direction.ts';
 import { ENOMEM, ENXIO, EINVAL } from '../../include/linux/errno.ts';
 import { BUG } from '../panic.ts';
 import { irqs_disabled, might_alloc } from '../sched/context.ts';
@@ -67,17 +71,8 @@ import { KERN_ERR } from '../printk.ts';
 import { dev_prefix } from '../../drivers/base/core.ts';
 import { page_base, STRUCT_PAGE_SIZE, VMEMMAP_WINDOW } from '../../mm/page.ts';
 import { is_vmalloc_addr } from '../../mm/vmalloc.ts';
-import { sg_first, sg_next, type scatterlist, type sg_list, type sg_table } from '../../lib/scatterlist.ts';
-import {
-  iommu_get_domain_for_dev,
-  iommu_dma_map_phys,
-  iommu_dma_unmap_phys,
-  iommu_dma_map_sg,
-  iommu_dma_unmap_sg,
-  iommu_dma_alloc_pages,
-  iommu_owns,
-} from './iommu.ts';
-import { dev_WARN_ONCE, is_swiotlb_active, is_swiotlb_force_bounce, swiotlb_max_mapping_size, swiotlb_in_use } from './swiotlb.ts';
+import { sg_first, type sg_list, type sg_table } from '../../lib/scatterlist.ts';
+import { dev_WARN_ONCE } from './swiotlb.ts';
 
 export * from '../../include/linux/dma-mapping.ts';
 
@@ -101,21 +96,13 @@ function toMask(mask: bigint | number): bigint {
 }
 
 /**
- * dma_supported(): can the device's DMA reach what the machine needs for a mask?
- * Direct mapping rule (dma_direct_supported): a mask of 32 bits or more is always
- * supported (the kernel expects every platform to serve 32-bit masks, whatever
- * its bus offset); a narrower one must reach, as seen from the device, ZONE_DMA
- * (24 bits) or the start of the last page of RAM ((max_pfn - 1) << PAGE_SHIFT)
- * if RAM ends lower.
+ * dma_supported(): can the device's DMA serve a mask? The direct mapping's rule
+ * (dma_direct_supported); with ops, theirs (none: every mask).
  */
 export function dma_supported(dev: device, mask: bigint | number): boolean {
-  if (iommu_get_domain_for_dev(dev)) return true; /* dma-iommu: any mask, the IOVA allocator honours it */
-  const m = toMask(mask);
-  if (m >= DMA_BIT_MASK(32)) return true;
-  const lastPage = dev.machine.physEnd - PAGE_SIZE;
-  const minMask = Math.min(0xffffff, lastPage);
-  const need = BigInt(Math.max(0, phys_to_dma(dev, minMask)));
-  return m >= need;
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops)) return dma_direct_supported(dev, toMask(mask));
+  return ops.dma_supported === undefined || ops.dma_supported(dev, toMask(mask));
 }
 
 /**
@@ -155,33 +142,21 @@ export function dma_get_mask(dev: device): bigint {
 /**
  * dma_get_required_mask(): the smallest mask covering all of the machine's RAM as
  * the device sees it, and never below 32 bits (a 32-bit mask is the cheap
- * default the API suggests). Changes no mask.
+ * default the API suggests). With ops, theirs, or 32 bits (the kernel's answer
+ * behind an IOMMU). Changes no mask.
  */
 export function dma_get_required_mask(dev: device): bigint {
-  if (iommu_get_domain_for_dev(dev)) return DMA_BIT_MASK(32); /* as the kernel for use_dma_iommu() */
-  const top = phys_to_dma(dev, dev.machine.physEnd - 1);
-  let bits = 32;
-  while (bits < 64 && top > 2 ** bits - 1) bits++;
-  return DMA_BIT_MASK(bits);
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops)) return dma_direct_get_required_mask(dev);
+  return ops.get_required_mask ? ops.get_required_mask(dev) : DMA_BIT_MASK(32);
 }
 
-/** Per-device allocators that take precedence over the page allocator (dma_declare_coherent_memory). */
-export interface DevCoherentOps {
-  alloc(dev: device, size: number, handle: dma_addr_ref): number | null;
-  release(dev: device, size: number, vaddr: number): boolean;
-  /** True when the CPU address lies in the region (for mmap and the device side). */
-  contains?(vaddr: number): boolean;
-}
-export const dev_coherent_key = 'dma_mem';
-
-function coherentFree(dev: device, size: number, vaddr: number, dma: number): void {
-  const region = dev.ext.get(dev_coherent_key) as DevCoherentOps | undefined;
-  if (region && region.release(dev, size, vaddr)) return;
-  const m = dev.machine;
-  const off = m.virtToOff(vaddr);
-  const dom = iommu_get_domain_for_dev(dev);
-  if (dom && iommu_owns(dom, dma)) iommu_dma_unmap_phys(dom, dma);
-  m.buddy.free(off / PAGE_SIZE, get_order(size));
+/* Give coherent memory back: the declared region's, else the direct mapping's or the ops'. */
+function coherentFree(dev: device, size: number, vaddr: number, dma: number, attrs: number): void {
+  if (dma_release_from_dev_coherent(dev, get_order(size), vaddr)) return;
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops)) dma_direct_free(dev, size, vaddr, dma, attrs);
+  else ops.free(dev, size, vaddr, dma, attrs);
 }
 
 /**
@@ -192,7 +167,6 @@ function coherentFree(dev: device, size: number, vaddr: number, dma: number): vo
  * Differs: sizes above the largest buddy block (4 MiB) fail (no CMA here).
  */
 export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t, attrs = 0): number {
-  void attrs;
   if (!dev) return 0;
   // The condition first: the message is a template string, built only when the mask is missing.
   if (dev.coherent_dma_mask === 0n) WARN_ON_ONCE(true, 'kernel/dma/mapping.c dma_alloc_attrs', `${dev.name}: WARN_ON_ONCE(!dev->coherent_dma_mask)`);
@@ -211,44 +185,15 @@ export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref,
   if (!Number.isSafeInteger(size) || size <= 0) return 0;
   might_alloc(gfp, 'kernel/dma/mapping.c dma_alloc_attrs');
   if (fault_inject_armed.count > 0 && should_fail(dev.machine, 'coherent', dev.name, null, gfp, `dma_alloc_coherent(${size})`)) return 0;
-  const region = dev.ext.get(dev_coherent_key) as DevCoherentOps | undefined;
   let vaddr: number;
-  // The direct path knows the buffer's physical address; the others look it up from the vaddr below.
-  let phys = -2;
-  const dom = region ? null : iommu_get_domain_for_dev(dev);
-  if (region) {
-    const r = region.alloc(dev, size, handle);
-    if (r === null) return 0;
-    vaddr = r;
-  } else if (dom) {
-    const out = { iova: 0 };
-    const pg = iommu_dma_alloc_pages(dev, dom, size, gfp, out);
-    if (pg < 0) return 0;
-    handle.value = out.iova;
-    vaddr = dev.machine.offToVirt(pg * PAGE_SIZE);
-  } else {
-    gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
-    const order = get_order(size);
-    const m = dev.machine;
-    const page = order > MAX_ORDER ? -1 : dma_direct_alloc_pages(dev, size, dma_limit(dev.coherent_dma_mask, dev.bus_dma_limit), gfp);
-    if (page < 0) {
-      if (!(gfp & __GFP_NOWARN)) {
-        printk_level(KERN_WARNING, `dmashim: page allocation failure: order:${order}, mode:0x${gfp.toString(16)}`);
-      }
-      return 0;
-    }
-    const off = page * PAGE_SIZE;
-    m.u8.fill(0, off, off + Math.ceil(size / PAGE_SIZE) * PAGE_SIZE);
-    phys = m.offToPhys(off);
-    handle.value = phys_to_dma(dev, phys);
-    vaddr = m.offToVirt(off);
+  if (dev.dma_mem !== null) vaddr = dma_alloc_from_dev_coherent(dev, size, handle);
+  else {
+    const ops = dev.dma_ops;
+    if (dma_map_direct(dev, ops)) vaddr = dma_direct_alloc(dev, size, handle, gfp, attrs);
+    else vaddr = ops.alloc(dev, size, handle, gfp, attrs);
   }
-  if (phys === -2) {
-    const voff = dev.machine.virtToOff(vaddr);
-    phys = voff >= 0 ? dev.machine.offToPhys(voff) : -1;
-  }
-  // Straight into the typed-array tracking: no entry object per allocation (each dma_pool page comes through here).
-  debug_add(debug_dev(dev), dma_debug_coherent, handle.value, size, vaddr, phys, DMA_BIDIRECTIONAL, 0, capture_site(), 0, 0);
+  if (vaddr === 0) return 0;
+  debug_dma_alloc_coherent(dev, size, handle.value, vaddr);
   return vaddr;
 }
 
@@ -266,47 +211,17 @@ export function dma_alloc_coherent(dev: device, size: number, handle: dma_addr_r
  * driver bug never corrupts the page allocator.
  */
 export function dma_free_attrs(dev: device, size: number, cpu_addr: number, dma_handle: dma_addr_t, attrs = 0): void {
-  void attrs;
   /*
    * The kernel: "may only be called with IRQs enabled" (WARN_ON(irqs_disabled())),
    * before the NULL check, but after dma_release_from_dev_coherent: memory of the
    * device's declared region is released first and never reaches the WARN.
    */
-  const region = dev ? (dev.ext.get(dev_coherent_key) as DevCoherentOps | undefined) : undefined;
-  const inRegion = cpu_addr !== 0 && region?.contains?.(cpu_addr) === true;
+  const inRegion = cpu_addr !== 0 && dev?.dma_mem?.contains(cpu_addr) === true;
   if (!inRegion) WARN_ON(irqs_disabled(), 'kernel/dma/mapping.c dma_free_attrs', 'WARN_ON(irqs_disabled())');
   if (!dev || !cpu_addr) return;
-  // The tracking's slot, read in place: no entry snapshot per free (each dma_pool page goes back through here).
-  const d = debug_dev_find(dev);
-  const i = d ? debug_find_slot(d, dma_handle) : -1;
-  if (!d || i < 0) {
-    dma_debug_err(dev, `device driver tries to free DMA memory it has not allocated [device address=${fmt_0x016llx(dma_handle)}] [size=${size} bytes]`);
-    return;
-  }
-  if (d.size[i] !== size) {
-    dma_debug_err(
-      dev,
-      `device driver frees DMA memory with different size [device address=${fmt_0x016llx(dma_handle)}] [map size=${d.size[i]} bytes] [unmap size=${size} bytes]`,
-    );
-    return;
-  }
-  if (d.type[i] !== dma_debug_coherent) {
-    dma_debug_err(
-      dev,
-      `device driver frees DMA memory with wrong function [device address=${fmt_0x016llx(dma_handle)}] [size=${size} bytes] [mapped as ${type2name[d.type[i]!]}] [unmapped as coherent]`,
-    );
-    return;
-  }
-  if (d.cpu[i] !== cpu_addr) {
-    dma_debug_err(
-      dev,
-      `device driver frees DMA memory with different CPU address [device address=${fmt_0x016llx(dma_handle)}] [size=${size} bytes] [cpu alloc address=0x${fmt_p(d.cpu[i]!)}] [cpu free address=0x${fmt_p(cpu_addr)}]`,
-    );
-    return;
-  }
-  debug_remove(d, i, 2);
+  if (!debug_dma_free_coherent(dev, size, cpu_addr, dma_handle)) return;
   if (mmap_hold(dev, size, cpu_addr, dma_handle)) return;
-  coherentFree(dev, size, cpu_addr, dma_handle);
+  coherentFree(dev, size, cpu_addr, dma_handle, attrs);
 }
 
 /** dma_free_coherent(): dma_free_attrs with no attributes. Context: IRQs enabled. */
@@ -349,23 +264,30 @@ function bad_dir(fn: string, dir: number): never {
   BUG(`kernel/dma/mapping.c ${fn}`, `BUG_ON(!valid_dma_direction(dir)) [dir=${dir}]`);
 }
 
-function map_tracked(dev: device, phys: number, vaddr: number, size: number, dir: number, attrs: number, type: number): number {
-  const dom = iommu_get_domain_for_dev(dev);
-  const dma = dom ? iommu_dma_map_phys(dev, dom, phys, size, dir) : dma_direct_map_phys(dev, phys, size, dir, attrs);
-  if (dma === DMA_MAPPING_ERROR) return dma;
-  debug_check_area(dev, vaddr, size);
-  debug_add(debug_dev(dev), type, dma, size, vaddr, phys, dir, attrs, capture_site(), 0, 0);
+/* dma_map_phys: the direct mapping or the ops, then dma-debug. */
+function map_phys(
+  dev: device,
+  phys: number,
+  vaddr: number,
+  size: number,
+  dir: number,
+  attrs: number,
+  type: number,
+): number {
+  const ops = dev.dma_ops;
+  const dma = dma_map_direct(dev, ops)
+    ? dma_direct_map_phys(dev, phys, size, dir, attrs)
+    : ops.map_phys(dev, phys, size, dir, attrs);
+  debug_dma_map_phys(dev, phys, size, dir, dma, attrs, vaddr, type);
   return dma;
 }
 
-function unmap_tracked(dev: device, addr: number, size: number, dir: number, attrs: number, type: number): void {
-  const d = debug_dev(dev);
-  const e = debug_unmap_check(d, addr, size, type, dir, 0);
-  if (e < 0) return;
-  const at = d.addr[e]!;
-  const dom = iommu_get_domain_for_dev(dev);
-  if (dom) iommu_dma_unmap_phys(dom, at);
-  else dma_direct_unmap_phys(dev, at, size, dir, attrs);
+/* dma_unmap_phys: dma-debug first, and only what it matched is undone. */
+function unmap_phys(dev: device, addr: number, size: number, dir: number, attrs: number, type: number): void {
+  if (!debug_dma_unmap_phys(dev, addr, size, dir, type)) return;
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops)) dma_direct_unmap_phys(dev, addr, size, dir, attrs);
+  else ops.unmap_phys(dev, addr, size, dir, attrs);
 }
 
 /**
@@ -397,7 +319,7 @@ export function dma_map_single_attrs(dev: device, ptr: number, size: number, dir
     debug_dma_map_single_invalid(dev, ptr, size, false);
     return DMA_MAPPING_ERROR;
   }
-  return map_tracked(dev, phys, ptr, size, dir, attrs, dma_debug_single);
+  return map_phys(dev, phys, ptr, size, dir, attrs, dma_debug_single);
 }
 
 /** dma_map_single(): dma_map_single_attrs with no attributes. */
@@ -411,7 +333,14 @@ export function dma_map_single(dev: device, ptr: number, size: number, dir: numb
  * an invalid direction. A value that is not a struct page of the device's
  * machine is reported as "maps memory from invalid area" and refused.
  */
-export function dma_map_page_attrs(dev: device, page: number, offset: number, size: number, dir: number, attrs = 0): dma_addr_t {
+export function dma_map_page_attrs(
+  dev: device,
+  page: number,
+  offset: number,
+  size: number,
+  dir: number,
+  attrs = 0,
+): dma_addr_t {
   if (!valid_dma_direction(dir)) bad_dir('dma_map_page_attrs', dir);
   if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c dma_map_page_attrs', 'WARN_ON_ONCE(!dev->dma_mask)')) return DMA_MAPPING_ERROR;
   const m = dev.machine;
@@ -422,7 +351,7 @@ export function dma_map_page_attrs(dev: device, page: number, offset: number, si
     debug_dma_map_single_invalid(dev, page + offset, size, false);
     return DMA_MAPPING_ERROR;
   }
-  return map_tracked(dev, phys, m.offToVirt(off), size, dir, attrs, dma_debug_page);
+  return map_phys(dev, phys, m.offToVirt(off), size, dir, attrs, dma_debug_page);
 }
 
 /** dma_map_page(): dma_map_page_attrs with no attributes. */
@@ -437,7 +366,7 @@ export function dma_map_page(dev: device, page: number, offset: number, size: nu
  */
 export function dma_unmap_single_attrs(dev: device, addr: dma_addr_t, size: number, dir: number, attrs = 0): void {
   if (!valid_dma_direction(dir)) bad_dir('dma_unmap_page_attrs', dir);
-  unmap_tracked(dev, addr, size, dir, attrs, dma_debug_single);
+  unmap_phys(dev, addr, size, dir, attrs, dma_debug_single);
 }
 
 /** dma_unmap_single() */
@@ -448,7 +377,7 @@ export function dma_unmap_single(dev: device, addr: dma_addr_t, size: number, di
 /** dma_unmap_page_attrs(): as dma_unmap_single_attrs, for dma_map_page mappings. */
 export function dma_unmap_page_attrs(dev: device, addr: dma_addr_t, size: number, dir: number, attrs = 0): void {
   if (!valid_dma_direction(dir)) bad_dir('dma_unmap_page_attrs', dir);
-  unmap_tracked(dev, addr, size, dir, attrs, dma_debug_page);
+  unmap_phys(dev, addr, size, dir, attrs, dma_debug_page);
 }
 
 /** dma_unmap_page() */
@@ -470,109 +399,58 @@ export function dma_mapping_error(dev: device, dma_addr: dma_addr_t): number {
  */
 export function dma_sync_single_for_cpu(dev: device, addr: dma_addr_t, size: number, dir: number): void {
   if (!valid_dma_direction(dir)) bad_dir('dma_sync_single_for_cpu', dir);
-  const e = debug_sync_check(debug_dev(dev), addr, size, dir, true, 0);
-  if (e >= 0 && !iommu_get_domain_for_dev(dev)) dma_direct_sync_single_for_cpu(dev, addr, size, dir);
+  if (!debug_dma_sync_single_for_cpu(dev, addr, size, dir)) return;
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops)) dma_direct_sync_single_for_cpu(dev, addr, size, dir);
+  else if (ops.sync_single_for_cpu) ops.sync_single_for_cpu(dev, addr, size, dir);
 }
 
 /** dma_sync_single_for_device(): give the buffer to the device; refreshes a bounce buffer for TO_DEVICE / BIDIRECTIONAL. */
 export function dma_sync_single_for_device(dev: device, addr: dma_addr_t, size: number, dir: number): void {
   if (!valid_dma_direction(dir)) bad_dir('dma_sync_single_for_device', dir);
-  const e = debug_sync_check(debug_dev(dev), addr, size, dir, false, 0);
-  if (e >= 0 && !iommu_get_domain_for_dev(dev)) dma_direct_sync_single_for_device(dev, addr, size, dir);
+  if (!debug_dma_sync_single_for_device(dev, addr, size, dir)) return;
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops)) dma_direct_sync_single_for_device(dev, addr, size, dir);
+  else if (ops.sync_single_for_device) ops.sync_single_for_device(dev, addr, size, dir);
 }
 
 /** dma_sync_single_range_for_cpu(): sync `size` bytes at `offset` into a mapping. */
-export function dma_sync_single_range_for_cpu(dev: device, addr: dma_addr_t, offset: number, size: number, dir: number): void {
+export function dma_sync_single_range_for_cpu(
+  dev: device,
+  addr: dma_addr_t,
+  offset: number,
+  size: number,
+  dir: number,
+): void {
   dma_sync_single_for_cpu(dev, addr + offset, size, dir);
 }
 
 /** dma_sync_single_range_for_device() */
-export function dma_sync_single_range_for_device(dev: device, addr: dma_addr_t, offset: number, size: number, dir: number): void {
+export function dma_sync_single_range_for_device(
+  dev: device,
+  addr: dma_addr_t,
+  offset: number,
+  size: number,
+  dir: number,
+): void {
   dma_sync_single_for_device(dev, addr + offset, size, dir);
 }
 
 /* ---- scatterlists ---- */
 
-/*
- * dma_direct_map_sg: one mapping per entry, never merged. nents or -EIO / -EINVAL.
- * The per-device facts dma_direct_map_phys looks up (forced bouncing, the DMA
- * limit, the offset) are read once per list; only entries that need bouncing or
- * are out of reach go through it.
- */
-function direct_map_sg(dev: device, first: scatterlist, nents: number, dir: number, attrs: number): number {
-  const m = dev.machine;
-  const base = page_base(m);
-  const force = is_swiotlb_force_bounce(dev);
-  const limit = dev_dma_limit(dev);
-  const offset = dev.dma_offset;
-  let s: scatterlist | null = first;
-  let i = 0;
-  let err = 0;
-  for (; i < nents && s; i++, s = sg_next(s)) {
-    const rel = s.page_link - base;
-    if (!(rel >= 0 && rel < VMEMMAP_WINDOW)) {
-      debug_dma_map_single_invalid(dev, s.page_link + s.offset, s.length, false);
-      err = -EINVAL;
-      break;
-    }
-    const phys = (rel / STRUCT_PAGE_SIZE) * PAGE_SIZE + s.offset;
-    let dma = phys + offset;
-    if (force || !dma_capable_limit(dma, s.length, limit)) dma = dma_direct_map_phys(dev, phys, s.length, dir, attrs);
-    if (dma === DMA_MAPPING_ERROR) {
-      err = -EIO;
-      break;
-    }
-    s.dma_address = dma;
-    s.dma_length = s.length;
-  }
-  if (!err && i < nents) err = -EINVAL; /* the list ended before nents (the kernel would run off its end) */
-  if (!err) return nents;
-  let t: scatterlist | null = first;
-  for (let j = 0; j < i && t; j++, t = sg_next(t)) dma_direct_unmap_phys(dev, t.dma_address, t.dma_length, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
-  return err;
-}
-
-/*
- * debug_dma_map_sg: one dma-debug entry per mapped segment. The site is captured
- * once for the whole list (every entry was mapped by the same call) and the
- * tracking is sized for the list up front, so the per-entry work is a few
- * typed-array stores and one hash insertion.
- */
-function debug_map_sg(dev: device, first: scatterlist, nents: number, ents: number, dir: number, attrs: number): void {
-  const m = dev.machine;
-  const base = page_base(m);
-  const d = debug_dev(dev);
-  d.reserve(ents);
-  const site = capture_site();
-  const areas = d.s.areas.length > 0;
-  const max = dev.dma_parms.max_segment_size;
-  const bsize = dev.dma_parms.segment_boundary_mask + 1;
-  let s: scatterlist | null = first;
-  let out: scatterlist | null = first;
-  for (let i = 0; i < nents && s; i++, s = sg_next(s)) {
-    const phys = ((s.page_link - base) / STRUCT_PAGE_SIZE) * PAGE_SIZE + s.offset;
-    const off = m.physToOff(phys);
-    const vaddr = off >= 0 ? m.offToVirt(off) : 0;
-    if (areas) debug_check_area(dev, vaddr, s.length);
-    if (i < ents && out) {
-      const a = out.dma_address;
-      const len = out.dma_length;
-      if (len > max || (len > 0 && Math.floor(a / bsize) !== Math.floor((a + len - 1) / bsize))) debug_check_sg_segment(dev, a, len);
-      debug_add(d, dma_debug_sg, a, len, vaddr, phys, dir, attrs, site, nents, ents);
-      out = sg_next(out);
-    }
-  }
-}
-
 function map_sg(dev: device, sgl: sg_list, nents: number, dir: number, attrs: number): number {
   if (!valid_dma_direction(dir)) bad_dir('__dma_map_sg_attrs', dir);
   if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c __dma_map_sg_attrs', 'WARN_ON_ONCE(!dev->dma_mask)')) return 0;
   const first = sg_first(sgl);
-  const dom = iommu_get_domain_for_dev(dev);
   let ents = 0;
-  if (first && nents > 0) ents = dom ? iommu_dma_map_sg(dev, dom, first, nents, dir) : direct_map_sg(dev, first, nents, dir, attrs);
+  if (first && nents > 0) {
+    const ops = dev.dma_ops;
+    ents = dma_map_direct(dev, ops)
+      ? dma_direct_map_sg(dev, first, nents, dir, attrs)
+      : ops.map_sg(dev, first, nents, dir, attrs);
+  }
   if (ents > 0) {
-    debug_map_sg(dev, first!, nents, ents, dir, attrs);
+    debug_dma_map_sg(dev, first!, nents, ents, dir, attrs);
   } else if (ents !== -EINVAL && ents !== -ENOMEM && ents !== -EIO) {
     WARN_ON_ONCE(true, 'kernel/dma/mapping.c __dma_map_sg_attrs', `WARN_ON_ONCE(ents != -EINVAL && ents != -ENOMEM && ents != -EIO && ents != -EREMOTEIO) [ents=${ents}]`);
     return -EIO;
@@ -607,21 +485,10 @@ export function dma_unmap_sg_attrs(dev: device, sgl: sg_list, nents: number, dir
   if (!valid_dma_direction(dir)) bad_dir('dma_unmap_sg_attrs', dir);
   const first = sg_first(sgl);
   if (!first) return;
-  const d = debug_dev(dev);
-  const head = d.byAddr.get(first.dma_address);
-  const mapped = head < 0 ? 0 : d.sgMapped[head]!;
-  const dom = iommu_get_domain_for_dev(dev);
-  // With no bounce slot taken on the machine, no entry can be bounced: skip the per-entry slot lookup.
-  const bounced = !dom && swiotlb_in_use(dev.machine);
-  let firstFound = false;
-  let s: scatterlist | null = first;
-  for (let i = 0; i < nents && i < mapped && s; i++, s = sg_next(s)) {
-    const e = debug_unmap_check(d, s.dma_address, s.dma_length, dma_debug_sg, dir, nents);
-    if (e < 0) continue;
-    if (i === 0) firstFound = true;
-    if (bounced) dma_direct_unmap_phys(dev, d.addr[e]!, s.dma_length, dir, attrs);
-  }
-  if (dom && firstFound) iommu_dma_unmap_sg(dom, first);
+  const n = debug_dma_unmap_sg(dev, first, nents, dir);
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops)) dma_direct_unmap_sg(dev, first, n, dir, attrs, debug_dma_sg_matched());
+  else if (n > 0 && debug_dma_sg_matched()[0] === 1) ops.unmap_sg(dev, first, nents, dir, attrs);
 }
 
 /** dma_unmap_sg() */
@@ -632,20 +499,25 @@ export function dma_unmap_sg(dev: device, sgl: sg_list, nents: number, dir: numb
 function sync_sg(dev: device, sgl: sg_list, nelems: number, dir: number, to_cpu: boolean): void {
   const first = sg_first(sgl);
   if (!first) return;
-  const d = debug_dev(dev);
-  const head = d.byAddr.get(first.dma_address);
-  const mapped = head < 0 ? 0 : d.sgMapped[head]!;
-  const direct = !iommu_get_domain_for_dev(dev);
-  let s: scatterlist | null = first;
-  for (let i = 0; i < nelems && i < mapped && s; i++, s = sg_next(s)) {
-    const e = debug_sync_check(d, s.dma_address, s.dma_length, dir, to_cpu, nelems);
-    if (e < 0 || !direct) continue;
-    if (to_cpu) dma_direct_sync_single_for_cpu(dev, s.dma_address, s.length, dir);
-    else dma_direct_sync_single_for_device(dev, s.dma_address, s.length, dir);
+  const n = to_cpu
+    ? debug_dma_sync_sg_for_cpu(dev, first, nelems, dir)
+    : debug_dma_sync_sg_for_device(dev, first, nelems, dir);
+  const matched = debug_dma_sg_matched();
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops)) {
+    if (to_cpu) dma_direct_sync_sg_for_cpu(dev, first, n, dir, matched);
+    else dma_direct_sync_sg_for_device(dev, first, n, dir, matched);
+    return;
   }
+  if (n === 0 || matched[0] !== 1) return;
+  if (to_cpu) ops.sync_sg_for_cpu?.(dev, first, n, dir);
+  else ops.sync_sg_for_device?.(dev, first, n, dir);
 }
 
-/** dma_sync_sg_for_cpu(): dma_sync_single_for_cpu for each mapped entry (pass the original nents). */
+/**
+ * dma_sync_sg_for_cpu(): dma_sync_single_for_cpu for each mapped entry (pass the
+ * original nents); with ops, their sync_sg_for_cpu when dma-debug matched the list.
+ */
 export function dma_sync_sg_for_cpu(dev: device, sgl: sg_list, nelems: number, dir: number): void {
   if (!valid_dma_direction(dir)) bad_dir('dma_sync_sg_for_cpu', dir);
   sync_sg(dev, sgl, nelems, dir, true);
@@ -712,19 +584,21 @@ export function dma_set_seg_boundary(dev: device, mask: number): number {
 export const SIZE_MAX = 2 ** 64 - 1;
 
 /**
- * dma_max_mapping_size(): the largest single mapping: the swiotlb limit (256
- * KiB) when the device may bounce (forced, or addressing limited), else SIZE_MAX.
+ * dma_max_mapping_size(): the largest single mapping: for the direct mapping the
+ * swiotlb limit (256 KiB) when the device may bounce (forced, or addressing
+ * limited), else SIZE_MAX; with ops, theirs, or SIZE_MAX.
  */
 export function dma_max_mapping_size(dev: device): number {
-  if (iommu_get_domain_for_dev(dev)) return SIZE_MAX;
-  const limited = dev_dma_limit(dev) < phys_to_dma(dev, dev.machine.physEnd - 1);
-  if (is_swiotlb_active(dev) && (limited || is_swiotlb_force_bounce(dev))) return swiotlb_max_mapping_size(dev);
-  return SIZE_MAX;
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops)) return dma_direct_max_mapping_size(dev);
+  return ops.max_mapping_size ? ops.max_mapping_size(dev) : SIZE_MAX;
 }
 
-/** dma_get_merge_boundary(): PAGE_SIZE - 1 behind an IOMMU (it can merge), 0 for the direct mapping. */
+/** dma_get_merge_boundary(): what the ops merge at (PAGE_SIZE - 1 behind the IOMMU); 0 for the direct mapping. */
 export function dma_get_merge_boundary(dev: device): number {
-  return iommu_get_domain_for_dev(dev) ? PAGE_SIZE - 1 : 0;
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops) || !ops.get_merge_boundary) return 0;
+  return ops.get_merge_boundary(dev);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -771,7 +645,14 @@ export function dma_can_mmap(_dev: device): boolean {
  * already mapped. The mapping is remembered so that freeing the buffer before
  * vma_munmap() is reported and the memory is held until then.
  */
-export function dma_mmap_attrs(dev: device, vma: vm_area_struct, cpu_addr: number, dma_addr: dma_addr_t, size: number, attrs = 0): number {
+export function dma_mmap_attrs(
+  dev: device,
+  vma: vm_area_struct,
+  cpu_addr: number,
+  dma_addr: dma_addr_t,
+  size: number,
+  attrs = 0,
+): number {
   void attrs;
   void dma_addr;
   const m = dev.machine;
@@ -797,7 +678,13 @@ export function dma_mmap_attrs(dev: device, vma: vm_area_struct, cpu_addr: numbe
 }
 
 /** dma_mmap_coherent(): dma_mmap_attrs with no attributes. */
-export function dma_mmap_coherent(dev: device, vma: vm_area_struct, cpu_addr: number, dma_addr: dma_addr_t, size: number): number {
+export function dma_mmap_coherent(
+  dev: device,
+  vma: vm_area_struct,
+  cpu_addr: number,
+  dma_addr: dma_addr_t,
+  size: number,
+): number {
   return dma_mmap_attrs(dev, vma, cpu_addr, dma_addr, size, 0);
 }
 
@@ -815,7 +702,7 @@ export function vma_munmap(vma: vm_area_struct): number {
   rec.vmas.delete(vma);
   if (rec.vmas.size === 0) {
     r.m.delete(r.cpu);
-    if (rec.pending) coherentFree(rec.dev, rec.pending.size, r.cpu, rec.pending.dma);
+    if (rec.pending) coherentFree(rec.dev, rec.pending.size, r.cpu, rec.pending.dma, 0);
   }
   return 0;
 }

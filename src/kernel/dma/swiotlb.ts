@@ -50,7 +50,8 @@ export interface SwiotlbOptions {
   force_bounce?: boolean;
 }
 
-interface io_tlb_mem {
+/** struct io_tlb_mem: one per machine here; a device points at it from dev.dma_io_tlb_mem. */
+export interface io_tlb_mem {
   enabled: boolean;
   force: boolean;
   size: number;
@@ -75,8 +76,6 @@ interface io_tlb_mem {
 }
 
 const pools = new WeakMap<Machine, io_tlb_mem>();
-const forced = new WeakSet<device>();
-const warnedOnce = new WeakMap<device, Set<string>>();
 
 /**
  * dev_WARN_ONCE(dev, 1, msg): "cut here", the device-prefixed message, the WARNING
@@ -84,11 +83,7 @@ const warnedOnce = new WeakMap<device, Set<string>>();
  * keeps each test's device independent).
  */
 export function dev_WARN_ONCE(dev: device, where: string, msg: string): void {
-  let seen = warnedOnce.get(dev);
-  if (!seen) {
-    seen = new Set();
-    warnedOnce.set(dev, seen);
-  }
+  const seen = (dev.dma_warned ??= new Set());
   if (seen.has(where)) return;
   seen.add(where);
   printk_level(KERN_WARNING, '------------[ cut here ]------------');
@@ -127,6 +122,11 @@ function mem(m: Machine): io_tlb_mem {
     pools.set(m, p);
   }
   return p;
+}
+
+/* swiotlb_dev_init(): the device's pool pointer, set on first use (a lookup by machine otherwise). */
+function dev_mem(dev: device): io_tlb_mem {
+  return dev.dma_io_tlb_mem ?? (dev.dma_io_tlb_mem = mem(dev.machine));
 }
 
 /**
@@ -194,29 +194,28 @@ export function swiotlb_init(m: Machine): number {
 
 /** is_swiotlb_active(): the device's machine has a usable bounce pool (allocating it on first call). */
 export function is_swiotlb_active(dev: device): boolean {
-  const p = mem(dev.machine);
+  const p = dev_mem(dev);
   if (!p.initialized) swiotlb_init(dev.machine);
   return p.enabled && p.nslabs > 0;
 }
 
 /** Force bouncing of every streaming mapping of one device (our API; the kernel's restricted-DMA pools). */
 export function swiotlb_set_force_bounce(dev: device, on: boolean): void {
-  if (on) forced.add(dev);
-  else forced.delete(dev);
+  dev.dma_force_bounce = !!on;
 }
 
 /** is_swiotlb_force_bounce() */
 export function is_swiotlb_force_bounce(dev: device): boolean {
-  return forced.has(dev) || (pools.get(dev.machine)?.force ?? false);
+  return dev.dma_force_bounce || dev_mem(dev).force;
 }
 
-/** Slot index of a phys address inside the pool, or -1 (is_swiotlb_buffer when >= 0). O(1). */
 /** True while any bounce slot of the machine is taken (a list unmap skips per-entry slot lookups otherwise). */
 export function swiotlb_in_use(m: Machine): boolean {
   const p = pools.get(m);
   return p !== undefined && p.used > 0;
 }
 
+/** Slot index of a phys address inside the pool, or -1 (is_swiotlb_buffer when >= 0). O(1). */
 export function swiotlb_slot(m: Machine, phys: number): number {
   const p = pools.get(m);
   if (!p || p.nslabs === 0) return -1;
@@ -295,7 +294,7 @@ function bounce(m: Machine, p: io_tlb_mem, dev: device, tlb: number, size: numbe
  */
 export function swiotlb_tbl_map_single(dev: device, orig: number, size: number, dir: number, attrs: number): number {
   const m = dev.machine;
-  const p = mem(m);
+  const p = dev_mem(dev);
   const n = Math.max(1, Math.ceil(size / IO_TLB_SIZE));
   const i = find_slots(p, n, size >= PAGE_SIZE ? PAGE_SIZE / IO_TLB_SIZE : 1);
   if (i < 0) {
@@ -325,7 +324,7 @@ export function swiotlb_tbl_map_single(dev: device, orig: number, size: number, 
  */
 export function swiotlb_tbl_unmap_single(dev: device, tlb: number, size: number, dir: number, attrs: number): void {
   const m = dev.machine;
-  const p = mem(m);
+  const p = dev_mem(dev);
   const i = swiotlb_slot(m, tlb);
   if (i < 0 || p.nslots[i] === 0 || p.orig[i]! < 0) return;
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) {
@@ -342,14 +341,14 @@ export function swiotlb_tbl_unmap_single(dev: device, tlb: number, size: number,
 
 /** swiotlb_sync_single_for_cpu(): bounce -> original for FROM_DEVICE / BIDIRECTIONAL. */
 export function swiotlb_sync_single_for_cpu(dev: device, tlb: number, size: number, dir: number): void {
-  const p = mem(dev.machine);
+  const p = dev_mem(dev);
   if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) bounce(dev.machine, p, dev, tlb, size, false);
   else if (dir !== DMA_TO_DEVICE) BUG('kernel/dma/swiotlb.c swiotlb_sync_single_for_cpu');
 }
 
 /** swiotlb_sync_single_for_device(): original -> bounce for TO_DEVICE / BIDIRECTIONAL. */
 export function swiotlb_sync_single_for_device(dev: device, tlb: number, size: number, dir: number): void {
-  const p = mem(dev.machine);
+  const p = dev_mem(dev);
   if (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL) bounce(dev.machine, p, dev, tlb, size, true);
   else if (dir !== DMA_FROM_DEVICE) BUG('kernel/dma/swiotlb.c swiotlb_sync_single_for_device');
 }

@@ -20,15 +20,9 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 #include <dmashim/abi.h>
+#include <dmashim/call.h>
 
 #define EXPORT __attribute__((visibility("default")))
-
-/* The callbacks into TypeScript, in DMASHIM_OPS order: the order is the ABI. */
-struct dmashim_ops {
-#define DMASHIM_OP_MEMBER(ret, name, args) ret (*name) args;
-	DMASHIM_OPS(DMASHIM_OP_MEMBER)
-#undef DMASHIM_OP_MEMBER
-};
 
 #define DMASHIM_NR_OPS ((int)(sizeof(struct dmashim_ops) / sizeof(void (*)(void))))
 
@@ -37,8 +31,7 @@ struct dma_pool;
 
 #pragma GCC visibility push(hidden)
 
-/* bridge.c: the table, filled once by dmashim_bridge_init, and the state it sets. */
-extern struct dmashim_ops dmashim_ts;
+/* bridge.c: the state dmashim_bridge_init sets (the table dmashim_ts is declared in dmashim/call.h). */
 extern int dmashim_ready;
 extern int dmashim_threads_on;
 extern pthread_t dmashim_js_thread;
@@ -61,9 +54,6 @@ struct outbuf {
 };
 void dmashim_format(struct outbuf *o, const char *fmt, va_list ap);
 void dmashim_emit(int level, int dev, const char *text, int is_cont);
-
-/* device.c: the TypeScript device paired with a C struct device (0 for NULL). */
-int32_t dmashim_devid(const struct device *cdev);
 
 /* dmapool.c: the block cache; calls that read pool state empty it first. */
 void dmashim_pool_cache_drain_all(void);

@@ -33,9 +33,10 @@
 /*
  * Bump on any change to the ops table or the meaning of a bridge call; both
  * sides check it at start-up. 2 added the fast ops and pool_batch, 3 the
- * context op and addr's ksize, 4 device_io and the staging area, 5 bench_noop.
+ * context op and addr's ksize, 4 device_io and the staging area, 5 bench_noop,
+ * 6 max_mapping_size and merge_boundary.
  */
-#define DMASHIM_ABI_VERSION 5
+#define DMASHIM_ABI_VERSION 6
 
 /* Scratch: one 64-byte slot per thread that talks to TypeScript; slot 0 is the main thread's. */
 #define DMASHIM_SCRATCH_SLOTS 256
@@ -215,6 +216,9 @@
 	OP(int32_t, context, (int32_t op, int32_t arg, double site))				\
 	OP(int32_t, device_io, (int32_t dev, int32_t op, double dma, double len, double arg,	\
 				double site))						\
-	OP(void, bench_noop, (void))
+	OP(void, bench_noop, (void))								\
+	/* dma_max_mapping_size(), dma_get_merge_boundary() (linux/dma-mapping.h) */		\
+	OP(double, max_mapping_size, (int32_t dev))						\
+	OP(double, merge_boundary, (int32_t dev))
 
 #endif /* _DMASHIM_ABI_H */

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 #include <linux/compiler.h>
 #include <dmashim/abi.h>
+#include <dmashim/call.h>
 #include <linux/device.h>
 #include <linux/dma-direction.h>
 #include <linux/err.h>
@@ -62,6 +63,30 @@ static inline u64 dma_get_mask(struct device *dev)
 	if (dev->dma_mask && *dev->dma_mask)
 		return *dev->dma_mask;
 	return DMA_BIT_MASK(32);
+}
+
+/**
+ * dma_max_mapping_size() - the largest single mapping the device's DMA ops take
+ * Returns SIZE_MAX when nothing limits it, the swiotlb slot limit when the
+ * device must bounce. Any context.
+ */
+static inline size_t dma_max_mapping_size(struct device *dev)
+{
+	if (!dmashim_enter("dma_max_mapping_size"))
+		return 0;
+	return dmashim_size(dmashim_ts.max_mapping_size(dmashim_devid(dev)));
+}
+
+/**
+ * dma_get_merge_boundary() - the boundary mask segments can be merged at
+ * Returns 0 when the DMA ops cannot merge (the direct mapping), PAGE_SIZE - 1
+ * behind an IOMMU. Any context.
+ */
+static inline unsigned long dma_get_merge_boundary(struct device *dev)
+{
+	if (!dmashim_enter("dma_get_merge_boundary"))
+		return 0;
+	return (unsigned long)dmashim_size(dmashim_ts.merge_boundary(dmashim_devid(dev)));
 }
 
 /* ---- coherent memory ---- */

@@ -40,6 +40,8 @@ import {
   dma_sync_single_for_cpu,
   dma_sync_single_for_device,
   dma_mapping_error,
+  dma_max_mapping_size,
+  dma_get_merge_boundary,
   dma_map_sg_attrs,
   dma_unmap_sg_attrs,
   dma_sync_sg_for_cpu,
@@ -709,4 +711,16 @@ export class Bridge extends BridgeCore {
    * registers it without the exception guard, so one call is one bare callback.
    */
   bench_noop(): void {}
+
+  /* dma_max_mapping_size(): no device (the kernel would oops) answers 0, as the C side does when it cannot call. */
+  max_mapping_size(devId: number): number {
+    const dev = this.dev(devId);
+    return dev ? dma_max_mapping_size(dev) : 0;
+  }
+
+  /* dma_get_merge_boundary() */
+  merge_boundary(devId: number): number {
+    const dev = this.dev(devId);
+    return dev ? dma_get_merge_boundary(dev) : 0;
+  }
 }

@@ -75,3 +75,18 @@ describe('C interop through dmashim run', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('kernel functions defined in the headers (dmashim/call.h)', () => {
+  test('dma_max_mapping_size and dma_get_merge_boundary answer as the TypeScript ops do', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const direct = dmashim_run(['mapping_limits.c'], []);
+    expect(direct.status).toBe(0);
+    expect(direct.stderr).toContain('max=18446744073709551615 boundary=0 is_max=1\n');
+    const bounce = dmashim_run(['mapping_limits.c'], ['--force-bounce']);
+    expect(bounce.status).toBe(0);
+    expect(bounce.stderr).toContain('max=262144 boundary=0 is_max=0\n');
+    const iommu = dmashim_run(['mapping_limits.c'], ['--iommu']);
+    expect(iommu.status).toBe(0);
+    expect(iommu.stderr).toContain('max=18446744073709551615 boundary=4095 is_max=1\n');
+  });
+});

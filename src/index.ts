@@ -1,4 +1,4 @@
-/* dmashim's public face: re-exports only. Layout mirrors the kernel tree. */
+/* dmashim's public face: re-exports only. Layout mirrors the kernel tree; src/sim/ has no kernel counterpart. */
 export * from './include/linux/gfp.ts';
 export * from './include/linux/errno.ts';
 export * from './include/linux/dma-direction.ts';
@@ -17,7 +17,7 @@ export * from './drivers/base/devres.ts';
 export * from './kernel/dma/mapping.ts';
 export { phys_to_dma, dma_to_phys } from './kernel/dma/direct.ts';
 export * from './kernel/dma/debug.ts';
-export * from './kernel/dma/sanitizer.ts';
+export * from './sim/sanitizer.ts';
 export * from './kernel/sched/context.ts';
 export * from './lib/fault-inject.ts';
 export { stackdepot, set_c_site, capture_site } from './lib/stackdepot.ts';
@@ -28,4 +28,4 @@ export * from './lib/scatterlist.ts';
 export * from './kernel/dma/coherent.ts';
 export * from './kernel/dma/swiotlb.ts';
 export * from './kernel/dma/iommu.ts';
-export * from './drivers/dma/device_side.ts';
+export * from './sim/device_side.ts';

@@ -7,17 +7,17 @@
  * keep them on and cheap: with sites, poisoning and fault injection off, and no
  * simulated atomic context, dma_pool_alloc/free take their hot path untouched.
  */
-import { machine_create_hooks, type Machine } from '../../arch/sim/machine.ts';
-import { dma_debug_state, debug_entries_of } from './debug.ts';
-import { dmapool_set_poison, dmapool_slow_hooks, machine_pools, type dma_pool } from '../../mm/dmapool.ts';
-import { stackdepot, capture_site } from '../../lib/stackdepot.ts';
-import { fault_inject_configure, fault_inject_reset, fault_inject_armed, should_fail, type FaultOptions } from '../../lib/fault-inject.ts';
-import { context_subscribe, in_atomic, irqs_disabled, might_alloc, might_sleep } from '../sched/context.ts';
-import { printk_level, KERN_ERR, KERN_WARNING, KERN_INFO } from '../printk.ts';
-import { dev_prefix, device_unregister_hooks, machine_devices, type device } from '../../drivers/base/core.ts';
-import { fmt_p, fmt_pad, hex_dump_lines } from '../../lib/vsprintf.ts';
-import { DmashimError, invalidOption } from '../../lib/errors.ts';
-import { PAGE_SIZE } from '../../mm/page_alloc.ts';
+import { machine_create_hooks, type Machine } from '../arch/sim/machine.ts';
+import { dma_debug_state, debug_entries_of } from '../kernel/dma/debug.ts';
+import { dmapool_set_poison, dmapool_slow_hooks, machine_pools, type dma_pool } from '../mm/dmapool.ts';
+import { stackdepot, capture_site } from '../lib/stackdepot.ts';
+import { fault_inject_configure, fault_inject_reset, fault_inject_armed, should_fail, type FaultOptions } from '../lib/fault-inject.ts';
+import { context_subscribe, in_atomic, irqs_disabled, might_alloc, might_sleep } from '../kernel/sched/context.ts';
+import { printk_level, KERN_ERR, KERN_WARNING, KERN_INFO } from '../kernel/printk.ts';
+import { dev_prefix, device_unregister_hooks, machine_devices, type device } from '../drivers/base/core.ts';
+import { fmt_p, fmt_pad, hex_dump_lines } from '../lib/vsprintf.ts';
+import { DmashimError, invalidOption } from '../lib/errors.ts';
+import { PAGE_SIZE } from '../mm/page_alloc.ts';
 
 export interface SanitizerOptions {
   /** dma-debug checks and reports (false = the kernel's dma_debug=off: nothing is reported; frees are still checked). */

@@ -11,6 +11,7 @@ export * from './kernel/panic.ts';
 export * from './arch/sim/machine.ts';
 export * from './arch/sim/io.ts';
 export * from './mm/page_alloc.ts';
+export { PAGE_POISON, page_poisoning_enabled, page_poisoning_set } from './mm/page_poison.ts';
 export * from './mm/dmapool.ts';
 export * from './drivers/base/core.ts';
 export * from './drivers/base/devres.ts';

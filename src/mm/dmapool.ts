@@ -634,12 +634,17 @@ function pool_initialise_page(pool: dma_pool, vaddr: number, dma: number): void 
 const pageHandle = new dma_addr_ref();
 
 /*
- * pool_alloc_page - one coherent allocation of pool->allocation bytes: its CPU
- * address (its bus address in pageHandle.value), or 0. Then
- * pool_initialise_page adds it; a failure leaves the pool unchanged.
+ * pool_alloc_page - one coherent allocation of pool->allocation bytes (never
+ * zeroed: __GFP_ZERO is for the block), added to the pool by
+ * pool_initialise_page. Returns the new page's index, or -1 with the pool
+ * unchanged. Differs: the kernel's caller initialises the page; here it is
+ * done in here, so dma_pool_alloc's refill stays one call on its hot path.
  */
 function pool_alloc_page(pool: dma_pool, mem_flags: gfp_t): number {
-  return dma_alloc_coherent(pool.dev, pool.allocation, pageHandle, mem_flags);
+  const vaddr = dma_alloc_coherent(pool.dev, pool.allocation, pageHandle, mem_flags & ~__GFP_ZERO);
+  if (!vaddr) return -1;
+  pool_initialise_page(pool, vaddr, pageHandle.value);
+  return pool.nr_pages - 1;
 }
 
 /**
@@ -691,10 +696,7 @@ export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_add
   }
   let t = pool.top;
   if (t === 0) {
-    if (pool.destroyed) return 0;
-    const vaddr = pool_alloc_page(pool, mem_flags);
-    if (vaddr === 0) return 0;
-    pool_initialise_page(pool, vaddr, pageHandle.value);
+    if (pool.destroyed || pool_alloc_page(pool, mem_flags) < 0) return 0;
     t = pool.top;
   }
   // pool_block_pop, written out: the hot paths stay loads and stores of the pool, as measured.
@@ -725,9 +727,7 @@ function pool_alloc_slow(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref)
   if (hooks.before_alloc && hooks.before_alloc(pool, mem_flags)) return 0;
   let b = pool_block_pop(pool);
   if (b < 0) {
-    const vaddr = pool_alloc_page(pool, mem_flags & ~__GFP_ZERO);
-    if (vaddr === 0) return 0;
-    pool_initialise_page(pool, vaddr, pageHandle.value);
+    if (pool_alloc_page(pool, mem_flags) < 0) return 0;
     b = pool_block_pop(pool);
   }
   const page = b >>> pool.sh;

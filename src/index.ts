@@ -1,4 +1,4 @@
-/* dmashim's public face: re-exports only. Layout mirrors the kernel tree. */
+/* dmashim's public face: re-exports only. Layout mirrors the kernel tree; src/sim/ has no kernel counterpart. */
 export * from './include/linux/gfp.ts';
 export * from './include/linux/errno.ts';
 export * from './include/linux/dma-direction.ts';
@@ -11,6 +11,7 @@ export * from './kernel/panic.ts';
 export * from './arch/sim/machine.ts';
 export * from './arch/sim/io.ts';
 export * from './mm/page_alloc.ts';
+export { PAGE_POISON, page_poisoning_enabled, page_poisoning_set } from './mm/page_poison.ts';
 export * from './mm/dmapool.ts';
 export * from './drivers/base/core.ts';
 export * from './drivers/base/devres.ts';
@@ -18,7 +19,7 @@ export * from './kernel/dma/mapping.ts';
 export * from './include/linux/dma-map-ops.ts';
 export { phys_to_dma, dma_to_phys } from './kernel/dma/direct.ts';
 export * from './kernel/dma/debug.ts';
-export * from './kernel/dma/sanitizer.ts';
+export * from './sim/sanitizer.ts';
 export * from './kernel/sched/context.ts';
 export * from './lib/fault-inject.ts';
 export { stackdepot, set_c_site, capture_site } from './lib/stackdepot.ts';
@@ -30,4 +31,4 @@ export * from './kernel/dma/coherent.ts';
 export * from './kernel/dma/swiotlb.ts';
 export * from './drivers/iommu/iommu.ts';
 export * from './drivers/iommu/dma-iommu.ts';
-export * from './drivers/dma/device_side.ts';
+export * from './sim/device_side.ts';

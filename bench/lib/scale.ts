@@ -325,7 +325,8 @@ interface PoolMemoryView {
   pages: { byteLength: number };
   htab?: { byteLength: number };
   offs: Int32Array;
-  machine: { pageIdx?: { byteLength: number } };
+  /** The machine's arena-page table, shared by every pool of the machine (mm/dmapool.ts). */
+  pageIdxOf: { byteLength: number };
   nr_blocks: number;
   nr_pages: number;
 }
@@ -396,7 +397,7 @@ export function countMetadata(pools: readonly dma_pool[]): MetadataReport {
   const first = pools[0] as unknown as (PoolMemoryView & { allocation: number }) | undefined;
   const entries = first ? pages * Math.ceil(first.allocation / 4096) * 4 : 0;
   const total = typed + poolObject + entries;
-  const machine = first?.machine.pageIdx?.byteLength ?? 0;
+  const machine = first?.pageIdxOf.byteLength ?? 0;
   return {
     blocks,
     pages,

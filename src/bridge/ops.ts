@@ -70,7 +70,7 @@ import {
 } from '../kernel/sched/context.ts';
 import { DmashimError } from '../lib/errors.ts';
 import { dma_addr_ref } from '../include/linux/types.ts';
-import { device_dma_read, device_dma_write, device_dma_fill, device_dma_error_count } from '../drivers/dma/device_side.ts';
+import { device_dma_read, device_dma_write, device_dma_fill, device_dma_error_count } from '../sim/device_side.ts';
 import {
   SCRATCH_WORDS,
   SCRATCH_SLOTS,

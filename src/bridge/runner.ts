@@ -8,7 +8,7 @@
  */
 import { Machine, DEFAULT_RAM, set_current_machine, type RamBank } from '../arch/sim/machine.ts';
 import { log_configure } from '../kernel/printk.ts';
-import { sanitizer_configure, dma_leak_report } from '../kernel/dma/sanitizer.ts';
+import { sanitizer_configure, dma_leak_report } from '../sim/sanitizer.ts';
 import type { FaultOptions } from '../lib/fault-inject.ts';
 import { sysfs_read } from '../drivers/base/core.ts';
 import { swiotlb_configure } from '../kernel/dma/swiotlb.ts';

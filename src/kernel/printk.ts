@@ -65,7 +65,10 @@ export function log_configure(opts: LogOptions): LogOptions {
   return prev;
 }
 
-/** Subscribe to every record as it is logged (the bridge and the CLI use it). */
+/**
+ * Subscribe to every record as it is logged (the bridge and the CLI use it).
+ * Subscribers run in the order they subscribed, after the record is in the ring and on the console.
+ */
 export function log_subscribe(fn: (r: LogRecord) => void): () => void {
   state.listeners.push(fn);
   return () => {

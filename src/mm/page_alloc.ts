@@ -3,10 +3,10 @@
  * kernel's zone fallback (NORMAL -> DMA32 -> DMA). Everything is indexed by arena
  * page number in typed arrays; exhaustion returns -1 (NULL), never throws.
  *
- * The split policy is the one seed 004 discusses: the kernel's expand() keeps the
- * lower half of a split block and frees the upper half ("low-first"); the older
- * behaviour handed out the upper half first ("high-first"), which made
- * consecutive allocations physically descending and defeated sg merging.
+ * The split policy: the kernel's expand() keeps the lower half of a split block
+ * and frees the upper half ("low-first"); the older behaviour handed out the
+ * upper half first ("high-first"), which made consecutive allocations
+ * physically descending and defeated sg merging.
  */
 import { __GFP_DMA, __GFP_DMA32, type gfp_t } from '../include/linux/gfp.ts';
 
@@ -76,7 +76,11 @@ export class BuddyAllocator {
   private readonly freeBlocks: Int32Array;
   private readonly stat = { allocs: [0, 0, 0], frees: [0, 0, 0], failures: [0, 0, 0] };
   private readonly pfnOf: (page: number) => number;
-  /** Called after a block is handed out / before it goes back (page poisoning). */
+  /**
+   * Called after a block is handed out / before it goes back: post_alloc_hook's
+   * and free_pages_prepare's debug steps. One slot each, set once at boot by
+   * mm/page_poison's init_mem_debugging_and_hardening (which states their order).
+   */
   onAlloc: ((page: number, order: number) => void) | null = null;
   onFree: ((page: number, order: number) => void) | null = null;
 

@@ -66,7 +66,7 @@ describe('dma_pool_create: power-of-two checks on values above 2^31', () => {
   });
 });
 
-describe('poisoning switched through Machine.setPoison', () => {
+describe('poisoning switched for a whole machine', () => {
   it('pools that follow the machine start poisoning, and a block freed before is not reported as corrupted', () => {
     const m = small_machine({ poison: false });
     const dev = test_device(m, 'setpoison');
@@ -74,7 +74,7 @@ describe('poisoning switched through Machine.setPoison', () => {
     const a = alloc(p);
     mem_bytes(a.v, 64).fill(0x11); // the driver's data, freed while poisoning is off
     dma_pool_free(p, a.v, a.d);
-    m.setPoison(true);
+    dmapool_set_poison(m, true);
     expect(p.poison).toBe(true);
     const mark = dmesg_mark();
     const z = dma_pool_zalloc(p, GFP_KERNEL, dma_addr());

@@ -35,7 +35,7 @@ import {
 } from '../../compat/index.ts';
 import { scatterlist, sg_init_table, sg_set_buf } from '../../src/lib/scatterlist.ts';
 import { DMA_MAPPING_ERROR } from '../../src/kernel/dma/mapping.ts';
-import { device_dma_write } from '../../src/drivers/dma/device_side.ts';
+import { device_dma_write } from '../../src/sim/device_side.ts';
 import { machine, pci_on, logged } from './helpers.ts';
 
 describe('kmalloc / kzalloc / kfree', () => {

@@ -35,7 +35,7 @@ import { sim_iommu_attach, sim_iommu_detach, iommu_set_fault_handler, iommu_iova
 import { swiotlb_configure } from '../../src/kernel/dma/swiotlb.ts';
 import { kmalloc } from '../../src/mm/slab.ts';
 import { alloc_page, alloc_pages, page_address, page_to_phys, virt_to_phys } from '../../src/mm/page.ts';
-import { device_dma_read, device_dma_write } from '../../src/drivers/dma/device_side.ts';
+import { device_dma_read, device_dma_write } from '../../src/sim/device_side.ts';
 import { DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL } from '../../src/include/linux/dma-direction.ts';
 import { machine, dev_on, logged } from './helpers.ts';
 import type { Machine } from '../../src/index.ts';

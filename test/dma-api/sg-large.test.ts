@@ -12,7 +12,7 @@ import { sg_alloc_table, sg_free_table, sg_set_page, sg_next, sg_table, type sca
 import { alloc_pages, STRUCT_PAGE_SIZE } from '../../src/mm/page.ts';
 import { sim_iommu_attach } from '../../src/drivers/iommu/iommu.ts';
 import { dma_debug_state, debug_count_of, debug_find_contain, debug_find_entry, debug_entries_of } from '../../src/kernel/dma/debug.ts';
-import { device_dma_read } from '../../src/drivers/dma/device_side.ts';
+import { device_dma_read } from '../../src/sim/device_side.ts';
 import { DMA_BIDIRECTIONAL } from '../../src/include/linux/dma-direction.ts';
 import { machine, dev_on, logged } from './helpers.ts';
 

@@ -14,7 +14,7 @@ import {
 import { swiotlb_configure, swiotlb_set_force_bounce, swiotlb_stats, swiotlb_init } from '../../src/kernel/dma/swiotlb.ts';
 import { kmalloc } from '../../src/mm/slab.ts';
 import { alloc_pages, virt_to_phys } from '../../src/mm/page.ts';
-import { device_dma_read, device_dma_write } from '../../src/drivers/dma/device_side.ts';
+import { device_dma_read, device_dma_write } from '../../src/sim/device_side.ts';
 import { DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL } from '../../src/include/linux/dma-direction.ts';
 import { machine, dev_on, logged } from './helpers.ts';
 import type { Machine } from '../../src/index.ts';

@@ -2,7 +2,7 @@
  * The simulated machine: RAM banks in physical address space, zones, the buddy
  * allocator, and one memory arena that holds every byte of RAM.
  *
- * Three address spaces (DESIGN §3), never confused:
+ * Three address spaces, never confused:
  *  - phys: where the banks sit (default: 1 GiB at 0 and 1 GiB at 4 GiB, so masks matter);
  *  - CPU virtual: vaddr = vbase + arena offset, a direct map of RAM packed without
  *    the holes between banks. In pure TypeScript mode vbase is far above any phys or
@@ -12,8 +12,15 @@
  *
  * The arena is one ArrayBuffer. V8 allocates large buffers with calloc/mmap, so a
  * machine with GiBs of RAM costs only the pages that are touched.
+ *
+ * The machine holds machine state only. A subsystem keeps its per-machine state
+ * in its own module, in a WeakMap<Machine, State> made on first use from
+ * `machine.options` (mm/slab, mm/vmalloc, mm/dmapool, mm/page_owner, ...), so
+ * adding one touches neither this class nor its constructor. Page poisoning is
+ * the one set up at boot: it must see the first page the buddy allocator frees.
  */
 import { DmashimError, invalidOption } from '../../lib/errors.ts';
+import { init_mem_debugging_and_hardening } from '../../mm/page_poison.ts';
 import {
   BuddyAllocator,
   PAGE_SHIFT,
@@ -39,9 +46,12 @@ export interface MachineOptions {
   ram?: RamBank[];
   /** Bytes at physical 0 kept out of the page allocator, so no buffer ever has address 0. Default 4096. */
   reserved_low?: number;
-  /** Buddy split policy (seed 004). Default 'low-first', as current kernels. */
+  /** Buddy split policy. Default 'low-first', as current kernels. */
   page_order?: PageOrderPolicy;
-  /** Pool poisoning (0xa7 freed / 0xa9 allocated) and the corruption check on alloc. Default: on under vitest, off otherwise. */
+  /**
+   * Pool poisoning (0xa7 freed / 0xa9 allocated) and page poisoning (0xaa), with
+   * the corruption checks on alloc. Default: on under vitest, off otherwise.
+   */
   poison?: boolean;
   /** Bridge mode: RAM is this buffer (a koffi.view of native memory) and vaddrs start at `vbase`. */
   arena?: { buffer: ArrayBuffer; vbase: number };
@@ -50,8 +60,6 @@ export interface MachineOptions {
 }
 
 const GiB = 1024 * 1024 * 1024;
-/** include/linux/poison.h PAGE_POISON */
-export const PAGE_POISON = 0xaa;
 const MAX_BLOCK = PAGE_SIZE << MAX_ORDER;
 /** Largest arena: one typed array must span it. */
 export const MAX_ARENA = 4 * GiB;
@@ -60,14 +68,6 @@ export const VBASE0 = 2 ** 52;
 export const VWINDOW = 2 ** 33;
 
 const registry: Array<Machine | undefined> = [];
-/** Run for every new machine (the sanitizer attaches its reports here). */
-export const machine_create_hooks: Array<(m: Machine) => void> = [];
-/**
- * Run when a machine's pool poisoning switch changes (mm/dmapool registers one:
- * pools cache the switch in a hot-path flag and must poison their free blocks
- * before the first check).
- */
-export const machine_poison_hooks: Array<(m: Machine) => void> = [];
 let bridgeMachine: Machine | undefined;
 let current: Machine | undefined;
 
@@ -80,8 +80,15 @@ function inTestRunner(): boolean {
   return process.env['VITEST'] !== undefined;
 }
 
+/** The options a machine was made with, its defaults filled in where a subsystem reads them. */
+export interface MachineConfig extends Readonly<MachineOptions> {
+  readonly poison: boolean;
+}
+
 export class Machine {
   readonly name: string;
+  /** What it was booted with (the kernel command line, in effect): subsystems read their options here. */
+  readonly options: MachineConfig;
   readonly banks: ReadonlyArray<Readonly<RamBank> & { arenaOff: number }>;
   readonly arenaSize: number;
   readonly vbase: number;
@@ -92,20 +99,6 @@ export class Machine {
   readonly buddy: BuddyAllocator;
   /** Highest physical address of RAM + 1. */
   readonly physEnd: number;
-  /* Per arena page: the owning dma_pool's page index + 1 (0 = none); which pool is checked by that pool's own tables. */
-  readonly pageIdx: Int32Array;
-  /** Page poisoning (CONFIG_PAGE_POISONING): freed pages filled with 0xaa and checked when handed out again. */
-  pagePoison = false;
-  /** Per arena page: 1 while it holds the free poison pattern. */
-  readonly pagePoisoned: Uint8Array;
-  /** Per arena page: where it was last freed, while sites are on (set by the sanitizer). */
-  readonly freeSites: Map<number, string> = new Map();
-  /** Reports page-poison corruption; installed by the sanitizer (default: none). */
-  onPageCorruption: ((page: number, firstBad: number, len: number) => void) | null = null;
-  /** Machine-wide pool poisoning switch (dmapool_debug). */
-  poison: boolean;
-  /** Bumped whenever a debug setting changes, so pools refresh their cached hot-path flags. */
-  debugEpoch = 0;
   readonly bridged: boolean;
   /** Set by dispose(): the machine's pools are no longer reachable through it. */
   disposed = false;
@@ -173,8 +166,7 @@ export class Machine {
     }
     this.u8 = new Uint8Array(this.buffer, 0, arenaOff);
     this.dv = new DataView(this.buffer, 0, arenaOff);
-    this.pageIdx = new Int32Array(this.nPages);
-    this.poison = opts.poison ?? inTestRunner();
+    this.options = Object.freeze({ ...opts, poison: opts.poison ?? inTestRunner() });
 
     // Zones are split at 16 MiB and 4 GiB; both are 4 MiB aligned, so no buddy
     // block ever straddles two zones.
@@ -195,31 +187,7 @@ export class Machine {
       }
     }
     this.buddy = new BuddyAllocator(this.nPages, segments, policy);
-    this.pagePoisoned = new Uint8Array(this.nPages);
-    this.pagePoison = this.poison;
-    this.buddy.onFree = (page, order) => {
-      if (!this.pagePoison) return;
-      const n = 1 << order;
-      this.u8.fill(PAGE_POISON, page * PAGE_SIZE, (page + n) * PAGE_SIZE);
-      this.pagePoisoned.fill(1, page, page + n);
-    };
-    this.buddy.onAlloc = (page, order) => {
-      const n = 1 << order;
-      for (let p = page; p < page + n; p++) {
-        if (!this.pagePoisoned[p]) continue;
-        this.pagePoisoned[p] = 0;
-        const base = p * PAGE_SIZE;
-        for (let i = 0; i < PAGE_SIZE; i++) {
-          if (this.u8[base + i] !== PAGE_POISON) {
-            let end = PAGE_SIZE - 1;
-            while (end > i && this.u8[base + end] === PAGE_POISON) end--;
-            this.onPageCorruption?.(p, i, end - i + 1);
-            break;
-          }
-        }
-      }
-    };
-    for (const h of machine_create_hooks) h(this);
+    init_mem_debugging_and_hardening(this);
   }
 
   /** Release this machine's vaddr window (its memory goes with the last reference). */
@@ -269,13 +237,6 @@ export class Machine {
   /** Total RAM in bytes. */
   get totalRam(): number {
     return this.arenaSize;
-  }
-
-  /** Change the pool poisoning switch for the whole machine (pools without their own setting follow it). */
-  setPoison(on: boolean): void {
-    this.poison = on;
-    this.debugEpoch++;
-    for (const h of machine_poison_hooks) h(this);
   }
 }
 

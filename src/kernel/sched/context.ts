@@ -14,7 +14,11 @@ const ctx = {
   preempt: 0, // spinlocks held / preempt_disable nesting
   hardirq: 0, // interrupt handlers running
   irqs_off: 0, // local_irq_disable nesting
-  /** Subscribers told when the context becomes atomic or stops being so (the dmapool slow path). */
+  /**
+   * Subscribers told when the context becomes atomic or stops being so, in the
+   * order they subscribed. One today: sim/sanitizer, which switches the dmapool
+   * slow path (it subscribes when it is imported).
+   */
   listeners: [] as Array<(atomic: boolean) => void>,
 };
 

@@ -6,18 +6,22 @@
  * The kernel has these only in debug builds and prints only the first error; we
  * keep them on and cheap: with sites, poisoning and fault injection off, and no
  * simulated atomic context, dma_pool_alloc/free take their hot path untouched.
+ * The checks themselves live with their kernel counterparts (kernel/dma/debug,
+ * mm/dmapool, mm/page_poison, lib/fault-inject); this module, like the rest of
+ * src/sim/, has none: it switches them and adds the reports (pool leaks, the
+ * leak report, the dma-debug dump).
  */
-import { machine_create_hooks, type Machine } from '../../arch/sim/machine.ts';
-import { dma_debug_state, debug_entries_of } from './debug.ts';
-import { dmapool_set_poison, dmapool_slow_hooks, machine_pools, type dma_pool } from '../../mm/dmapool.ts';
-import { stackdepot, capture_site } from '../../lib/stackdepot.ts';
-import { fault_inject_configure, fault_inject_reset, fault_inject_armed, should_fail, type FaultOptions } from '../../lib/fault-inject.ts';
-import { context_subscribe, in_atomic, irqs_disabled, might_alloc, might_sleep } from '../sched/context.ts';
-import { printk_level, KERN_ERR, KERN_WARNING, KERN_INFO } from '../printk.ts';
-import { dev_prefix, device_unregister_hooks, machine_devices, type device } from '../../drivers/base/core.ts';
-import { fmt_p, fmt_pad, hex_dump_lines } from '../../lib/vsprintf.ts';
-import { DmashimError, invalidOption } from '../../lib/errors.ts';
-import { PAGE_SIZE } from '../../mm/page_alloc.ts';
+import type { Machine } from '../arch/sim/machine.ts';
+import { dma_debug_state, debug_entries_of } from '../kernel/dma/debug.ts';
+import { dmapool_set_poison, dmapool_slow_hooks, machine_pools, type dma_pool } from '../mm/dmapool.ts';
+import { stackdepot, capture_site } from '../lib/stackdepot.ts';
+import { fault_inject_configure, fault_inject_reset, fault_inject_armed, should_fail, type FaultOptions } from '../lib/fault-inject.ts';
+import { context_subscribe, in_atomic, irqs_disabled, might_alloc, might_sleep } from '../kernel/sched/context.ts';
+import { printk_level, KERN_ERR, KERN_WARNING, KERN_INFO } from '../kernel/printk.ts';
+import { dev_prefix, device_unregister_hooks, machine_devices, type device } from '../drivers/base/core.ts';
+import { fmt_p, fmt_pad } from '../lib/vsprintf.ts';
+import { DmashimError, invalidOption } from '../lib/errors.ts';
+import { page_poisoning_set } from '../mm/page_poison.ts';
 
 export interface SanitizerOptions {
   /** dma-debug checks and reports (false = the kernel's dma_debug=off: nothing is reported; frees are still checked). */
@@ -76,7 +80,7 @@ export function sanitizer_configure(m: Machine, o: SanitizerOptions): void {
   if (o.sites !== undefined) stackdepot.enabled = o.sites;
   if (o.poison !== undefined) {
     dmapool_set_poison(m, o.poison);
-    m.pagePoison = o.poison;
+    page_poisoning_set(m, o.poison);
   }
   if (o.fault !== undefined) {
     if (o.fault === null) fault_inject_reset(m);
@@ -89,7 +93,7 @@ export function sanitizer_configure(m: Machine, o: SanitizerOptions): void {
   refreshActive();
 }
 
-/* ---- hooks into dma_pool's slow path ---- */
+/* ---- hooks into dma_pool's slow path (one slot each, set here only; their order: see dmapool_slow_hooks) ---- */
 
 dmapool_slow_hooks.before_alloc = (pool, gfp) => {
   might_alloc(gfp, 'mm/dmapool.c dma_pool_alloc');
@@ -139,39 +143,11 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/* Page poisoning reports: a coherent buffer (or any page) written after it was freed. */
-function pageCorruption(m: Machine, page: number, first: number, len: number): void {
-  const base = page * PAGE_SIZE;
-  const rowStart = first & ~15;
-  const dumpLen = Math.min(PAGE_SIZE - rowStart, Math.max(16, ((first + len + 15) & ~15) - rowStart), 64);
-  const lines = ['pagealloc: memory corruption'];
-  const vaddr = m.offToVirt(base + rowStart);
-  for (const l of hex_dump_lines(m.u8.subarray(base + rowStart, base + rowStart + dumpLen))) {
-    const off = parseInt(l.slice(0, 8), 16);
-    lines.push(fmt_p(vaddr + off) + l.slice(8));
-  }
-  const site = m.freeSites.get(page);
-  lines.push(`use after free: page ${fmt_p(m.offToVirt(base))} written at offset ${first} (${len} bytes changed) after it was freed${site ? ` at ${site}` : ''}`);
-  printk_level(KERN_ERR, lines.join('\n'));
-}
-
-/** Install the page-poisoning report and free-site capture on a machine (done by sanitizer_attach). */
-function attachMachine(m: Machine): void {
-  if (m.onPageCorruption) return;
-  m.onPageCorruption = (page, first, len) => pageCorruption(m, page, first, len);
-  const prevFree = m.buddy.onFree;
-  m.buddy.onFree = (page, order) => {
-    prevFree?.(page, order);
-    if (stackdepot.enabled && m.pagePoison) {
-      const site = capture_site();
-      for (let p = page; p < page + (1 << order); p++) m.freeSites.set(p, site);
-    }
-  };
-}
-
-machine_create_hooks.push(attachMachine);
-
-/* ---- device_unregister: pools left behind ---- */
+/*
+ * ---- device_unregister: pools left behind. device_unregister_hooks run in the
+ * order they were pushed, at import: dma-debug's pending-allocation check first
+ * (this module imports kernel/dma/debug.ts, so it is evaluated before), then this.
+ */
 
 device_unregister_hooks.push((dev: device) => {
   for (const pool of dev.dma_pools) {

@@ -16,16 +16,16 @@
  * not land, a read returns null. Only a device write into a DMA_TO_DEVICE
  * mapping without an IOMMU is reported and still lands (no hardware stops it).
  */
-import { type device, dev_prefix } from '../base/core.ts';
-import { printk_level, KERN_ERR } from '../../kernel/printk.ts';
-import { PAGE_SIZE } from '../../mm/page_alloc.ts';
-import { EFAULT, EIO } from '../../include/linux/errno.ts';
-import { DMA_TO_DEVICE } from '../../include/linux/dma-direction.ts';
-import { debug_find_contain, debug_recently_removed, dir2name, type2name, type dma_debug_entry } from '../../kernel/dma/debug.ts';
-import { fmt_pad as fmt_dma } from '../../lib/vsprintf.ts';
-import { iommu_get_domain_for_dev, iommu_translate } from '../iommu/iommu.ts';
-import { dev_coherent_mem } from '../../kernel/dma/coherent.ts';
-import { dma_limit } from '../../kernel/dma/direct.ts';
+import { type device, dev_prefix } from '../drivers/base/core.ts';
+import { printk_level, KERN_ERR } from '../kernel/printk.ts';
+import { PAGE_SIZE } from '../mm/page_alloc.ts';
+import { EFAULT, EIO } from '../include/linux/errno.ts';
+import { DMA_TO_DEVICE } from '../include/linux/dma-direction.ts';
+import { debug_find_contain, debug_recently_removed, dir2name, type2name, type dma_debug_entry } from '../kernel/dma/debug.ts';
+import { fmt_pad as fmt_dma } from '../lib/vsprintf.ts';
+import { iommu_get_domain_for_dev, iommu_translate } from '../drivers/iommu/iommu.ts';
+import { dev_coherent_mem } from '../kernel/dma/coherent.ts';
+import { dma_limit } from '../kernel/dma/direct.ts';
 
 const errors = new WeakMap<device, number>();
 

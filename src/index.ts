@@ -32,3 +32,4 @@ export * from './kernel/dma/swiotlb.ts';
 export * from './drivers/iommu/iommu.ts';
 export * from './drivers/iommu/dma-iommu.ts';
 export * from './sim/device_side.ts';
+export { vma_munmap, vma_user_bytes } from './sim/mmap.ts';

@@ -274,31 +274,3 @@ export function atomic_context(): boolean {
 
 if (inTests) stackdepot.enabled = true;
 refreshActive();
-
-const MAPERR2STR = ['dma map error not applicable', 'dma map error not checked', 'dma map error checked'] as const;
-const DIR2NAME = ['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE', 'DMA_NONE'] as const;
-const TYPE2NAME = ['single', 'page', 'scather-gather', 'coherent', 'resource'] as const;
-
-/**
- * dma-debug's debugfs `dump`: one line per live entry (coherent allocations and
- * streaming mappings) in the kernel's format, `<driver> <device> <type> idx N
- * P=<phys> D=<bus> L=<len> cln=<cacheline> <direction> <map error state>`, plus
- * where it was made when sites are on. `dev` narrows it to one device. Returns the text.
- */
-export function dma_debug_dump(m: Machine, dev: device | null = null): string {
-  const devs = dev ? [dev] : machine_devices(m);
-  let idx = 0;
-  let out = '';
-  for (const d of devs) {
-    const drv = d.driver_name || d.bus_name;
-    for (const e of debug_entries_of(d)) {
-      const phys = e.phys >= 0 ? e.phys : 0;
-      out +=
-        `${drv} ${d.name} ${TYPE2NAME[e.type] ?? '?'} idx ${idx++} P=${fmt_pad(phys)} D=${e.dev_addr.toString(16)} L=${e.size.toString(16)} ` +
-        `cln=${fmt_pad(Math.floor(phys / 64))} ${DIR2NAME[e.direction] ?? '?'} ${MAPERR2STR[e.map_err_type] ?? ''}` +
-        (e.site ? ` allocated at ${e.site}` : '') +
-        '\n';
-    }
-  }
-  return out;
-}

@@ -13,7 +13,8 @@ import {
   device_unregister,
 } from '../../src/index.ts';
 import { dma_declare_coherent_memory, dma_release_coherent_memory } from '../../src/kernel/dma/coherent.ts';
-import { dma_mmap_coherent, vma_munmap, vma_user_bytes, dma_map_single, dma_unmap_single, dma_mapping_error, type vm_area_struct } from '../../src/kernel/dma/mapping.ts';
+import { dma_mmap_coherent, dma_map_single, dma_unmap_single, dma_mapping_error, type vm_area_struct } from '../../src/kernel/dma/mapping.ts';
+import { vma_munmap, vma_user_bytes } from '../../src/sim/mmap.ts';
 import { device_dma_read, device_dma_write, device_dma_error_count } from '../../src/sim/device_side.ts';
 import { alloc_pages, page_to_phys, virt_to_phys } from '../../src/mm/page.ts';
 import { kmalloc } from '../../src/mm/slab.ts';

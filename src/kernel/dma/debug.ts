@@ -25,7 +25,7 @@
  *    on size, direction and sg count (the kernel's heuristic in spirit).
  */
 import type { Machine } from '../../arch/sim/machine.ts';
-import { dev_driver_string, device_unregister_hooks, type device } from '../../drivers/base/core.ts';
+import { dev_driver_string, device_unregister_hooks, machine_devices, type device } from '../../drivers/base/core.ts';
 import { printk_level, KERN_WARNING } from '../printk.ts';
 import { fmt_p, fmt_pad } from '../../lib/vsprintf.ts';
 import { NumHash } from '../../lib/numhash.ts';
@@ -44,6 +44,7 @@ export const dma_debug_resource = 4;
 /** The kernel's type names, typo included ("scather-gather"), so grep finds them. */
 export const type2name = ['single', 'page', 'scather-gather', 'coherent', 'resource'] as const;
 export const dir2name = ['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE', 'DMA_NONE'] as const;
+const maperr2str = ['dma map error not applicable', 'dma map error not checked', 'dma map error checked'] as const;
 
 /** map_err_type values */
 export const MAP_ERR_CHECK_NOT_APPLICABLE = 0;
@@ -1033,3 +1034,29 @@ device_unregister_hooks.push((dev: device): void => {
     mappedAt(d, e),
   );
 });
+
+/**
+ * dma-debug's debugfs `dump`: one line per live entry (coherent allocations and
+ * streaming mappings) in the kernel's format, `<driver> <device> <type> idx N
+ * P=<phys> D=<bus> L=<len> cln=<cacheline> <direction> <map error state>`, plus
+ * where it was made when sites are on (our addition). `dev` narrows it to one
+ * device. Returns the text rather than writing a file.
+ */
+export function dma_debug_dump(m: Machine, dev: device | null = null): string {
+  const devs = dev ? [dev] : machine_devices(m);
+  let idx = 0;
+  let out = '';
+  for (const d of devs) {
+    const drv = d.driver_name || d.bus_name;
+    for (const e of debug_entries_of(d)) {
+      const phys = e.phys >= 0 ? e.phys : 0;
+      out +=
+        `${drv} ${d.name} ${type2name[e.type] ?? '?'} idx ${idx++} P=${fmt_pad(phys)} D=${e.dev_addr.toString(16)} ` +
+        `L=${e.size.toString(16)} cln=${fmt_pad(Math.floor(phys / 64))} ${dir2name[e.direction] ?? '?'} ` +
+        `${maperr2str[e.map_err_type] ?? ''}` +
+        (e.site ? ` allocated at ${e.site}` : '') +
+        '\n';
+    }
+  }
+  return out;
+}

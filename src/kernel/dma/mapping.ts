@@ -23,9 +23,7 @@ import { EIO } from '../../include/linux/errno.ts';
 import type { dma_addr_ref, dma_addr_t } from '../../include/linux/types.ts';
 import { type device } from '../../drivers/base/core.ts';
 import { devres_add, devres_find, devres_release } from '../../drivers/base/devres.ts';
-import { printk_level } from '../printk.ts';
 import { WARN, WARN_ON, WARN_ON_ONCE } from '../panic.ts';
-import { fmt_p } from '../../lib/vsprintf.ts';
 import {
   dma_direct_alloc,
   dma_direct_free,
@@ -66,13 +64,11 @@ import { ENOMEM, ENXIO, EINVAL } from '../../include/linux/errno.ts';
 import { BUG } from '../panic.ts';
 import { irqs_disabled, might_alloc } from '../sched/context.ts';
 import { fault_inject_armed, should_fail } from '../../lib/fault-inject.ts';
-import { DmashimError } from '../../lib/errors.ts';
-import { KERN_ERR } from '../printk.ts';
-import { dev_prefix } from '../../drivers/base/core.ts';
 import { page_base, STRUCT_PAGE_SIZE, VMEMMAP_WINDOW } from '../../mm/page.ts';
 import { is_vmalloc_addr } from '../../mm/vmalloc.ts';
 import { sg_first, type sg_list, type sg_table } from '../../lib/scatterlist.ts';
 import { dev_WARN_ONCE } from './swiotlb.ts';
+import { user_mmap_insert, user_mmap_hold } from '../../sim/mmap.ts';
 
 export * from '../../include/linux/dma-mapping.ts';
 
@@ -220,7 +216,7 @@ export function dma_free_attrs(dev: device, size: number, cpu_addr: number, dma_
   if (!inRegion) WARN_ON(irqs_disabled(), 'kernel/dma/mapping.c dma_free_attrs', 'WARN_ON(irqs_disabled())');
   if (!dev || !cpu_addr) return;
   if (!debug_dma_free_coherent(dev, size, cpu_addr, dma_handle)) return;
-  if (mmap_hold(dev, size, cpu_addr, dma_handle)) return;
+  if (user_mmap_hold(dev, size, cpu_addr, () => coherentFree(dev, size, cpu_addr, dma_handle, attrs))) return;
   coherentFree(dev, size, cpu_addr, dma_handle, attrs);
 }
 
@@ -615,22 +611,6 @@ export interface vm_area_struct {
   vm_pgoff: number;
 }
 
-interface MmapRec {
-  dev: device;
-  vmas: Set<vm_area_struct>;
-  /** a free that came while mapped: done at the last munmap */
-  pending: { size: number; dma: number } | null;
-}
-interface VmaRec {
-  m: Map<number, MmapRec>;
-  cpu: number;
-  /** arena offset of the first mapped byte */
-  off: number;
-  len: number;
-  machine: device['machine'];
-}
-const mmaps = new WeakMap<device['machine'], Map<number, MmapRec>>();
-const vmaRecs = new WeakMap<vm_area_struct, VmaRec>();
 
 /** dma_can_mmap(): coherent memory can always be mapped to user space here. */
 export function dma_can_mmap(_dev: device): boolean {
@@ -642,8 +622,9 @@ export function dma_can_mmap(_dev: device): boolean {
  * dma_alloc_attrs) into a user vma. Returns 0, or -ENXIO when vm_pgoff is not
  * inside the buffer or the vma has more pages than remain after vm_pgoff (the
  * kernel's rules), or when cpu_addr is not in the direct map; -EINVAL for a vma
- * already mapped. The mapping is remembered so that freeing the buffer before
- * vma_munmap() is reported and the memory is held until then.
+ * already mapped. User space's side of the mapping (sim/mmap.ts) remembers it,
+ * so that freeing the buffer before vma_munmap() is reported and the memory is
+ * held until then.
  */
 export function dma_mmap_attrs(
   dev: device,
@@ -661,20 +642,7 @@ export function dma_mmap_attrs(
   const count = Math.ceil(size / PAGE_SIZE);
   const user_count = Math.floor((vma.vm_end - vma.vm_start) / PAGE_SIZE);
   if (vma.vm_pgoff >= count || user_count > count - vma.vm_pgoff) return -ENXIO;
-  if (vmaRecs.has(vma)) return -EINVAL;
-  let map = mmaps.get(m);
-  if (!map) {
-    map = new Map();
-    mmaps.set(m, map);
-  }
-  let rec = map.get(cpu_addr);
-  if (!rec) {
-    rec = { dev, vmas: new Set(), pending: null };
-    map.set(cpu_addr, rec);
-  }
-  rec.vmas.add(vma);
-  vmaRecs.set(vma, { m: map, cpu: cpu_addr, off: off + vma.vm_pgoff * PAGE_SIZE, len: user_count * PAGE_SIZE, machine: m });
-  return 0;
+  return user_mmap_insert(dev, vma, cpu_addr, off + vma.vm_pgoff * PAGE_SIZE, user_count * PAGE_SIZE);
 }
 
 /** dma_mmap_coherent(): dma_mmap_attrs with no attributes. */
@@ -686,49 +654,4 @@ export function dma_mmap_coherent(
   size: number,
 ): number {
   return dma_mmap_attrs(dev, vma, cpu_addr, dma_addr, size, 0);
-}
-
-/**
- * User space's munmap() of a vma mapped by dma_mmap_* (our API). A buffer whose
- * free was held because of this mapping is freed now. Returns 0, or -EINVAL for a
- * vma that is not mapped.
- */
-export function vma_munmap(vma: vm_area_struct): number {
-  const r = vmaRecs.get(vma);
-  if (!r) return -EINVAL;
-  vmaRecs.delete(vma);
-  const rec = r.m.get(r.cpu);
-  if (!rec) return 0;
-  rec.vmas.delete(vma);
-  if (rec.vmas.size === 0) {
-    r.m.delete(r.cpu);
-    if (rec.pending) coherentFree(rec.dev, rec.pending.size, r.cpu, rec.pending.dma, 0);
-  }
-  return 0;
-}
-
-/**
- * The user's view of a mapped vma (our API): a Uint8Array over the mapped pages,
- * index 0 = vm_start. Writes land in the DMA buffer, as through a real mapping.
- * Throws DmashimError EFAULT for a vma that is not mapped (a user access after munmap segfaults).
- */
-export function vma_user_bytes(vma: vm_area_struct): Uint8Array {
-  const r = vmaRecs.get(vma);
-  if (!r) throw new DmashimError('EFAULT', `segfault: user access to an unmapped vma [${fmt_p(vma.vm_start)}-${fmt_p(vma.vm_end)}]`);
-  return r.machine.u8.subarray(r.off, r.off + r.len);
-}
-
-/* dma_free_attrs while user space still maps the buffer: report, and hold the memory until munmap. */
-function mmap_hold(dev: device, size: number, cpu_addr: number, dma: number): boolean {
-  const rec = mmaps.get(dev.machine)?.get(cpu_addr);
-  if (!rec || rec.vmas.size === 0) return false;
-  const v = rec.vmas.values().next().value as vm_area_struct;
-  printk_level(
-    KERN_ERR,
-    `dmashim: ${dev_prefix(dev)}dma_free_coherent() of a buffer still mmap()ed to user space [cpu address=${fmt_p(cpu_addr)}] [size=${size}] ` +
-      `[vmas=${rec.vmas.size}, first 0x${v.vm_start.toString(16)}-0x${v.vm_end.toString(16)}]: freeing a DMA buffer before user space has unmapped it ` +
-      `is a big mistake; the memory stays allocated until munmap`,
-  );
-  rec.pending = { size, dma };
-  return true;
 }

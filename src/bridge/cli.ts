@@ -232,10 +232,10 @@ export function main(argv: string[]): number {
   if (sources.length === 0) die(`no C source given\n\n${USAGE}`);
   for (const s of sources) if (!existsSync(s)) die(`${s}: no such file`);
 
-  const cfg: RunConfig = { so: '', argv: [sources[0]!, ...progArgs], threads: !!o.threads, pools: !!o.pools };
+  const cfg: RunConfig = { so: '', argv: [sources[0]!, ...progArgs], threads: !!o.threads, pools: !!o.pools, machine: {} };
   try {
-    if (o.ram) cfg.ram = parseRam(o.ram);
-    if (o['reserved-low']) cfg.reserved_low = parseSize(o['reserved-low']);
+    if (o.ram) cfg.machine.ram = parseRam(o.ram);
+    if (o['reserved-low']) cfg.machine.reserved_low = parseSize(o['reserved-low']);
     if (o['swiotlb-size']) cfg.swiotlb_size = parseSize(o['swiotlb-size']);
   } catch (e) {
     die(e instanceof Error ? e.message : String(e));
@@ -243,7 +243,7 @@ export function main(argv: string[]): number {
   const pageOrder = o['page-order'];
   if (pageOrder !== undefined) {
     if (pageOrder !== 'low-first' && pageOrder !== 'high-first') die(`--page-order must be low-first or high-first, got ${pageOrder}`);
-    cfg.page_order = pageOrder;
+    cfg.machine.page_order = pageOrder;
   }
   const int = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
@@ -251,7 +251,7 @@ export function main(argv: string[]): number {
     if (!Number.isInteger(n) || n < 0) die(`--${name} must be a non-negative integer, got ${v}`);
     return n;
   };
-  if (o.poison) cfg.poison = true;
+  if (o.poison) cfg.machine.poison = true;
   if (o.iommu) cfg.iommu = true;
   if (o['force-bounce']) cfg.force_bounce = true;
   if (o['no-swiotlb']) cfg.swiotlb = false;

@@ -6,16 +6,18 @@
  *
  * Its configuration arrives as JSON in DMASHIM_RUN (see RunConfig).
  */
-import { Machine, DEFAULT_RAM, set_current_machine, type RamBank } from '../arch/sim/machine.ts';
+import { Machine, DEFAULT_RAM, set_current_machine, type MachineOptions } from '../arch/sim/machine.ts';
 import { log_configure } from '../kernel/printk.ts';
 import { sanitizer_configure, dma_leak_report } from '../sim/sanitizer.ts';
 import type { FaultOptions } from '../lib/fault-inject.ts';
 import { sysfs_read } from '../drivers/base/core.ts';
 import { swiotlb_configure } from '../kernel/dma/swiotlb.ts';
-import type { PageOrderPolicy } from '../mm/page_alloc.ts';
 import { try_load_koffi, koffi_unavailable_reason, type Koffi, type KoffiFunction, type KoffiLibrary } from './koffi.ts';
 import { DMASHIM_ABI_VERSION, OPS_PROTOTYPES, FAST_AREA_WORDS, STRBUF_SIZE, op_name } from './abi.ts';
 import { Bridge } from './ops.ts';
+
+/** Machine options that cross from the CLI to the runner (JSON): all but the runner's own arena and name. */
+export type BridgeMachineOptions = Omit<MachineOptions, 'arena' | 'name'>;
 
 export interface RunConfig {
   /** The shared object to load. */
@@ -24,10 +26,8 @@ export interface RunConfig {
   argv: string[];
   threads: boolean;
   pools: boolean;
-  ram?: RamBank[];
-  poison?: boolean;
-  page_order?: PageOrderPolicy;
-  reserved_low?: number;
+  /** The machine, as `new Machine()` takes it (the runner adds the arena and the name). */
+  machine: BridgeMachineOptions;
   sites?: boolean;
   checks?: boolean;
   all_errors?: boolean;
@@ -88,7 +88,7 @@ export function run(cfg: RunConfig): void {
   });
 
   // The arena: one sparse reservation; both sides see the same bytes.
-  const ram = cfg.ram ?? [...DEFAULT_RAM];
+  const ram = cfg.machine.ram ?? [...DEFAULT_RAM];
   const size = ram.reduce((s, b) => s + b.size, 0);
   const libc = koffi.load('libc.so.6');
   const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, intptr_t offset)');
@@ -96,17 +96,11 @@ export function run(cfg: RunConfig): void {
   const base = mmap(null, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) as bigint;
   if (base === 0xffffffffffffffffn || base === 0n) fail(`cannot reserve ${size} bytes for the machine's RAM (mmap failed)`);
   const view = koffi.view(base, size);
-  const machine = new Machine({
-    ram,
-    arena: { buffer: view, vbase: Number(base) },
-    poison: cfg.poison ?? false,
-    ...(cfg.page_order ? { page_order: cfg.page_order } : {}),
-    ...(cfg.reserved_low !== undefined ? { reserved_low: cfg.reserved_low } : {}),
-    name: 'bridge',
-  });
+  const poison = cfg.machine.poison ?? false;
+  const machine = new Machine({ ...cfg.machine, ram, poison, arena: { buffer: view, vbase: Number(base) }, name: 'bridge' });
   set_current_machine(machine);
   sanitizer_configure(machine, {
-    poison: cfg.poison ?? false,
+    poison,
     ...(cfg.sites !== undefined ? { sites: cfg.sites } : {}),
     ...(cfg.checks !== undefined ? { checks: cfg.checks } : {}),
     ...(cfg.all_errors !== undefined ? { all_errors: cfg.all_errors } : {}),

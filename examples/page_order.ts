@@ -93,7 +93,7 @@ export function page_order_experiment(policy: PageOrderPolicy, scenario: 'fresh'
 }
 
 function main(): void {
-  console.log('page order policy vs scatter/gather merge rate (seed 004)');
+  console.log('page order policy vs scatter/gather merge rate');
   for (const scenario of ['fresh', 'busy'] as const) {
     for (const policy of ['high-first', 'low-first'] as const) {
       const r = page_order_experiment(policy, scenario);

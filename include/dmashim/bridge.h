@@ -47,7 +47,7 @@ void dmashim_pool_set_poison(struct dma_pool *pool, int on);
 int dmashim_pool_cached(struct dma_pool *pool);
 
 /*
- * Playing the device from C (src/drivers/dma/device_side.ts): the program acts
+ * Playing the device from C (src/sim/device_side.ts): the program acts
  * as the hardware's bus master and reads or writes bytes at a bus address, as
  * the device would. The access goes through the IOMMU (--iommu) or the direct
  * map, lands in the swiotlb slot of a bounced mapping (so the CPU sees it only

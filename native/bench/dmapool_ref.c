@@ -2,10 +2,9 @@
  * dmapool_ref.c: the C references of `npm run bench` (rows "C reference" and
  * "glibc malloc/free"), built with -O2 at bench time.
  *
- * "C reference" is the v6.4+ kernel dma_pool algorithm, written here from the
- * description in shared/reference/linux-dma-semantics.md §1.2-§1.6 (no kernel
- * source is copied): free blocks form ONE intrusive LIFO list threaded through
- * the blocks themselves (struct dma_block {next; dma} at the start of each free
+ * "C reference" is the v6.4+ kernel dma_pool algorithm, written here from its
+ * described behaviour (no kernel source is copied): free blocks form ONE
+ * intrusive LIFO list threaded through the blocks themselves (struct dma_block {next; dma} at the start of each free
  * block), a new page is carved front to back honouring the boundary, its blocks
  * linked in ascending address order and the chain prepended to the list; alloc
  * pops, free pushes (storing the caller's dma), pages live until destroy. It is

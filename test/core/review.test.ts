@@ -1,6 +1,6 @@
 /*
- * Regression tests from an audit of the core against the kernel semantics
- * reference (linux-dma-semantics.md §1, §2, §4). Each test failed before its fix.
+ * Regression tests from an audit of the core against the kernel's behaviour
+ * (dma_pool, coherent allocations, masks). Each test failed before its fix.
  */
 import { describe, it, expect } from 'vitest';
 import {

@@ -109,7 +109,7 @@ describe('pages and address conversions', () => {
   });
 });
 
-describe('page order policy (seed 004)', () => {
+describe('page order policy and sg merging', () => {
   it('high-first: pages come out descending, near 0% merge; low-first: well above 50%', () => {
     for (const scenario of ['fresh', 'busy'] as const) {
       const hi = page_order_experiment('high-first', scenario, 2048);

@@ -15,7 +15,12 @@ import type { iommu_domain } from '../iommu/iommu.ts';
 
 let nextDeviceId = 1;
 
-/** Hooks other subsystems run when a device is unregistered (dma-debug's pending-allocation check). */
+/*
+ * What other subsystems check when a device is unregistered, in the order they
+ * were pushed at import: dma-debug's pending-allocation check (kernel/dma/
+ * debug.ts, the kernel's bus notifier), then the sanitizer's pools left behind
+ * (sim/sanitizer.ts, which imports debug.ts and so is evaluated after it).
+ */
 export const device_unregister_hooks: Array<(dev: device) => void> = [];
 
 /** dev_dma_limit()'s cache: min(*dma_mask, bus_dma_limit) as a number, and the two values it was computed from. */

@@ -4,7 +4,7 @@
  * kernel's texts after a "DMA-API: " prefix.
  *
  * The tracking is always on: it is what lets a bad free "free nothing" instead of
- * corrupting the allocator, and what the device side (drivers/dma/device_side.ts)
+ * corrupting the allocator, and what the device side (sim/device_side.ts)
  * checks a device's accesses against. The switches (disabled, all_errors,
  * num_errors, driver_filter) only govern what is printed, as the kernel's debugfs
  * knobs do.

@@ -141,7 +141,7 @@ export async function measureMapSg(reps: number, floorHint = Infinity): Promise<
   try {
     sim_iommu_attach(idev);
     if (dma_set_mask_and_coherent(idev, DMA_BIT_MASK(64)) !== 0) return { ok: false, reason: 'bench: mask failed' };
-    const bufs = buffers(env, SG_SIZES[SG_SIZES.length - 1]);
+    const bufs = buffers(env, SG_SIZES[SG_SIZES.length - 1]!);
     if (!bufs) return { ok: false, reason: 'bench: no memory for sg buffers' };
     const iommu = { dev: idev };
     warmYardstick();

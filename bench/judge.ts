@@ -98,9 +98,9 @@ function buildRows(r: BenchResults): RowResult[] {
   });
 }
 
-export const ratio = (a: Summary | null, b: Summary): number => (a && a.n ? a.median / b.median : NaN);
+export const ratio = (a: Summary | null, b: Summary): number => (a?.n ? a.median / b.median : NaN);
 // Best-of-N view (min over min): on a noisy VM it shows what the code does when nothing interferes.
-export const bestRatio = (a: Summary | null, b: Summary): number => (a && a.n ? a.min / b.min : NaN);
+export const bestRatio = (a: Summary | null, b: Summary): number => (a?.n ? a.min / b.min : NaN);
 export const maxFinite = (xs: number[]): number =>
   xs.some(Number.isFinite) ? Math.max(...xs.filter(Number.isFinite)) : NaN;
 const finiteMedian = (xs: number[]): number => median(xs.filter(Number.isFinite));

@@ -36,7 +36,14 @@
  *
  * Prints one JSON line (ns per pair is meaningful only outside valgrind).
  */
-import { setupScale, runScaleOps, runScaleHarness, runScaleQueueOps, runScaleQueueHarness, type ScaleSetup } from './lib/scale.ts';
+import {
+  setupScale,
+  runScaleOps,
+  runScaleHarness,
+  runScaleQueueOps,
+  runScaleQueueHarness,
+  type ScaleSetup,
+} from './lib/scale.ts';
 import { nowNs } from './lib/stats.ts';
 
 type Replica = (s: ScaleSetup, n: number) => number;
@@ -140,8 +147,15 @@ function main(): void {
   const mode = process.argv[3] ?? 'alloc';
   const pairs = Number(process.argv[4] ?? '200000');
   const max = Number(process.argv[5] ?? '400000');
-  if (!(perPool >= 1) || !(pairs >= 0) || pairs > max || !(mode in MODES || mode === 'alloc' || mode === 'harness' || mode === 'none')) {
-    process.stderr.write('usage: scale-profile.ts PER_POOL alloc|harness|none|pool|pgidx|pages|next|slab PAIRS [MAX_PAIRS]\n');
+  if (
+    !(perPool >= 1) ||
+    !(pairs >= 0) ||
+    pairs > max ||
+    !(mode in MODES || mode === 'alloc' || mode === 'harness' || mode === 'none')
+  ) {
+    process.stderr.write(
+      'usage: scale-profile.ts PER_POOL alloc|harness|none|pool|pgidx|pages|next|slab PAIRS [MAX_PAIRS]\n',
+    );
     process.exit(2);
   }
   const queue = process.env['SCALE_PROFILE_PATTERN'] === 'queue';
@@ -164,7 +178,9 @@ function main(): void {
     ns = Math.min(ns, n > 0 ? (nowNs() - t0) / n : 0);
   }
   // No teardown: the process exits (keeps the counted tail identical for every PAIRS).
-  process.stdout.write(`${JSON.stringify({ perPool, mode, pattern: queue ? 'queue' : 'random', pairs: n, nsPerPair: +ns.toFixed(2), sink: sink % 2 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ perPool, mode, pattern: queue ? 'queue' : 'random', pairs: n, nsPerPair: +ns.toFixed(2), sink: sink % 2 })}\n`,
+  );
 }
 
 main();

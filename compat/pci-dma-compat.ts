@@ -41,7 +41,13 @@ export function pci_unmap_single(hwdev: pci_dev | null, dma_addr: dma_addr_t, si
 }
 
 /** pci_map_page(): `page` is a struct page number (see src/mm/page.ts). */
-export function pci_map_page(hwdev: pci_dev | null, page: number, offset: number, size: number, direction: number): dma_addr_t {
+export function pci_map_page(
+  hwdev: pci_dev | null,
+  page: number,
+  offset: number,
+  size: number,
+  direction: number,
+): dma_addr_t {
   return hwdev ? dma_map_page(hwdev.dev, page, offset, size, direction) : DMA_MAPPING_ERROR;
 }
 
@@ -61,12 +67,22 @@ export function pci_unmap_sg(hwdev: pci_dev | null, sg: sg_list, nents: number, 
 }
 
 /** pci_dma_sync_single_for_cpu() */
-export function pci_dma_sync_single_for_cpu(hwdev: pci_dev | null, dma_handle: dma_addr_t, size: number, direction: number): void {
+export function pci_dma_sync_single_for_cpu(
+  hwdev: pci_dev | null,
+  dma_handle: dma_addr_t,
+  size: number,
+  direction: number,
+): void {
   if (hwdev) dma_sync_single_for_cpu(hwdev.dev, dma_handle, size, direction);
 }
 
 /** pci_dma_sync_single_for_device() */
-export function pci_dma_sync_single_for_device(hwdev: pci_dev | null, dma_handle: dma_addr_t, size: number, direction: number): void {
+export function pci_dma_sync_single_for_device(
+  hwdev: pci_dev | null,
+  dma_handle: dma_addr_t,
+  size: number,
+  direction: number,
+): void {
   if (hwdev) dma_sync_single_for_device(hwdev.dev, dma_handle, size, direction);
 }
 
@@ -76,7 +92,12 @@ export function pci_dma_sync_sg_for_cpu(hwdev: pci_dev | null, sg: sg_list, nele
 }
 
 /** pci_dma_sync_sg_for_device() */
-export function pci_dma_sync_sg_for_device(hwdev: pci_dev | null, sg: sg_list, nelems: number, direction: number): void {
+export function pci_dma_sync_sg_for_device(
+  hwdev: pci_dev | null,
+  sg: sg_list,
+  nelems: number,
+  direction: number,
+): void {
   if (hwdev) dma_sync_sg_for_device(hwdev.dev, sg, nelems, direction);
 }
 

@@ -112,7 +112,10 @@ const periodic_dma = dma_addr();
 const periodic = dma_alloc_coherent(dev, 1024 * 4, periodic_dma, GFP_KERNEL);
 if (!periodic) throw new Error('periodic schedule: dma_alloc_coherent failed');
 
-dev_info(dev, `async ring: qh ${qhs.map((q) => '0x' + q.qh_dma.toString(16)).join(' -> ')}, periodic at 0x${periodic_dma.value.toString(16)}`);
+dev_info(
+  dev,
+  `async ring: qh ${qhs.map((q) => '0x' + q.qh_dma.toString(16)).join(' -> ')}, periodic at 0x${periodic_dma.value.toString(16)}`,
+);
 
 process.stdout.write(`$ cat /sys/bus/pci/devices/${dev.name}/pools\n`);
 process.stdout.write(sysfs_read(dev, 'pools') ?? '(no pools file)\n');

@@ -15,12 +15,7 @@
  *
  * Run: npx tsx examples/page_order.ts
  */
-import {
-  create_machine,
-  GFP_KERNEL,
-  type Machine,
-  type PageOrderPolicy,
-} from '../src/index.ts';
+import { create_machine, GFP_KERNEL, type Machine, type PageOrderPolicy } from '../src/index.ts';
 import { alloc_page, __free_page } from '../src/mm/page.ts';
 import { sg_init_table, sg_set_page, sg_phys, sg_next, type scatterlist } from '../src/lib/scatterlist.ts';
 
@@ -68,7 +63,12 @@ function churn(m: Machine, rnd: () => number, pages: number): number[] {
 }
 
 /** Allocate `nr_pages` single pages for an I/O buffer, build the sg list, count physically adjacent neighbours. */
-export function page_order_experiment(policy: PageOrderPolicy, scenario: 'fresh' | 'busy', nr_pages = 4096, seed = 4): PageOrderResult {
+export function page_order_experiment(
+  policy: PageOrderPolicy,
+  scenario: 'fresh' | 'busy',
+  nr_pages = 4096,
+  seed = 4,
+): PageOrderResult {
   const m = create_machine({ ram: [{ start: 0, size: 64 * MiB }], page_order: policy, name: `page-order-${policy}` });
   const rnd = prng(seed);
   const others = scenario === 'busy' ? churn(m, rnd, nr_pages) : [];
@@ -76,7 +76,8 @@ export function page_order_experiment(policy: PageOrderPolicy, scenario: 'fresh'
   sg_init_table(sg, nr_pages);
   const transient: number[] = [];
   for (let i = 0; i < nr_pages; i++) {
-    if (scenario === 'busy' && rnd() < 0.15) transient.push(alloc_page(GFP_KERNEL, m)); /* someone else allocates in between */
+    if (scenario === 'busy' && rnd() < 0.15)
+      transient.push(alloc_page(GFP_KERNEL, m)); /* someone else allocates in between */
     sg_set_page(sg[i]!, alloc_page(GFP_KERNEL, m), 4096, 0);
   }
   let adjacent = 0;

@@ -6,11 +6,7 @@
  * the shortcuts accept exactly the valid frees, in both poisoning modes.
  */
 import { describe, it, expect } from 'vitest';
-import {
-  dma_pool_create,
-  dma_pool_free,
-  dma_pool_destroy,
-} from '../src/index.ts';
+import { dma_pool_create, dma_pool_free, dma_pool_destroy } from '../src/index.ts';
 import { small_machine, test_device, pool_alloc_ok as alloc, log_of as logAfter, type Blk } from './helpers.ts';
 
 /* size, align, boundary: power of two; 96-byte linear; boundary gaps (not linear); larger than a page. */
@@ -97,7 +93,7 @@ for (const poison of [false, true]) {
       dma_pool_destroy(fresh);
     });
 
-    it("rejects the same block of another machine (same page and dma, vaddr 2^33 away)", () => {
+    it('rejects the same block of another machine (same page and dma, vaddr 2^33 away)', () => {
       const m2 = small_machine({ poison });
       const dev2 = test_device(m2, 'sanity-other');
       const p = dma_pool_create('s', dev, 64, 64, 0)!;

@@ -30,7 +30,15 @@ describe('pairedRatio', () => {
   it('one round is its own ratio; no rounds or a zero timing give NaN', () => {
     expect(pairedRatio([[80, 100, 90]], 1)).toBeCloseTo(1.25, 10);
     expect(pairedRatio([], 1)).toBeNaN();
-    expect(pairedRatio([[0, 100, 90], [80, 100, 90]], 2)).toBeNaN();
+    expect(
+      pairedRatio(
+        [
+          [0, 100, 90],
+          [80, 100, 90],
+        ],
+        2,
+      ),
+    ).toBeNaN();
   });
 
   it('with a callback ceiling, steady rounds timed in a slow phase are left out, if enough quiet ones remain', () => {
@@ -40,7 +48,10 @@ describe('pairedRatio', () => {
     const R = per.length;
     expect(pairedRatio(per, 1, 125)).toBeCloseTo((5 + (R - 1) * 1.14) / R, 10);
     // No ceiling: every steady round, by the mean.
-    expect(pairedRatio(per, 1)).toBeCloseTo((5 + (R - 1) * ((MIN_QUIET_ROUNDS * 1.14 + (MIN_QUIET_ROUNDS + 5) * 1.25) / (R - 1))) / R, 10);
+    expect(pairedRatio(per, 1)).toBeCloseTo(
+      (5 + (R - 1) * ((MIN_QUIET_ROUNDS * 1.14 + (MIN_QUIET_ROUNDS + 5) * 1.25) / (R - 1))) / R,
+      10,
+    );
     // Too few quiet rounds: all are used.
     const few: [number, number, number][] = [[100, 500, 120], ...quiet.slice(1), ...slow];
     expect(pairedRatio(few, 1, 125)).toBeCloseTo(pairedRatio(few, 1), 10);

@@ -110,7 +110,10 @@ export function runBridge(reps: number, rounds: number, timeoutMs: number, opts:
   const bin = bridgeRunner();
   if (!bin) return { ok: false, reason: 'bridge not available (no bin/dmashim.js or src/bridge/)' };
   const src = join(NATIVE_BENCH, 'dmapool_bridge_bench.c');
-  const cache = opts.poolCache === undefined || opts.poolCache === false ? [] : [opts.poolCache === true ? '--pool-cache' : `--pool-cache=${opts.poolCache}`];
+  const cache =
+    opts.poolCache === undefined || opts.poolCache === false
+      ? []
+      : [opts.poolCache === true ? '--pool-cache' : `--pool-cache=${opts.poolCache}`];
   const args = [bin, 'run', src, '--quiet', '--cflags=-O2', ...cache];
   const r = spawnSync(process.execPath, args, {
     cwd: ROOT,
@@ -119,7 +122,9 @@ export function runBridge(reps: number, rounds: number, timeoutMs: number, opts:
     env: { ...process.env, BENCH_REPS: String(reps), BENCH_ROUNDS: String(rounds), DMASHIM_QUIET: '1' },
     maxBuffer: 16 << 20,
   });
-  const command = ['node bin/dmashim.js run native/bench/dmapool_bridge_bench.c --quiet --cflags=-O2', ...cache].join(' ');
+  const command = ['node bin/dmashim.js run native/bench/dmapool_bridge_bench.c --quiet --cflags=-O2', ...cache].join(
+    ' ',
+  );
   if (r.error) return { ok: false, reason: `bridge not available (${command}: ${r.error.message})` };
   const samples = r.stdout
     .split('\n')
@@ -127,7 +132,10 @@ export function runBridge(reps: number, rounds: number, timeoutMs: number, opts:
     .map((l) => JSON.parse(l.slice(6)) as BridgeSample);
   if (r.status !== 0 || samples.length === 0) {
     const why = (r.stderr || r.stdout || '').trim().split('\n').slice(0, 6).join(' | ');
-    return { ok: false, reason: `bridge not available (${command} exited ${r.status ?? r.signal}: ${why.slice(0, 400)})` };
+    return {
+      ok: false,
+      reason: `bridge not available (${command} exited ${r.status ?? r.signal}: ${why.slice(0, 400)})`,
+    };
   }
   // A cache row that did not use the cache (refused, or an old bridge) would silently measure the uncached path.
   if (cache.length && samples.some((s) => s.cached !== 1)) {

@@ -88,8 +88,17 @@ export function previousFloors(latestPath: string): Floors {
   const none: Floors = { jsYardstickNs: Infinity };
   if (!existsSync(latestPath)) return none;
   try {
-    const prev = JSON.parse(readFileSync(latestPath, 'utf8')) as { node?: string; cpu?: { model?: string; count?: number }; floors?: Partial<Floors> };
-    if (prev.node !== process.version || prev.cpu?.model !== (cpus()[0]?.model ?? 'unknown') || prev.cpu?.count !== cpus().length) return none;
+    const prev = JSON.parse(readFileSync(latestPath, 'utf8')) as {
+      node?: string;
+      cpu?: { model?: string; count?: number };
+      floors?: Partial<Floors>;
+    };
+    if (
+      prev.node !== process.version ||
+      prev.cpu?.model !== (cpus()[0]?.model ?? 'unknown') ||
+      prev.cpu?.count !== cpus().length
+    )
+      return none;
     const f = prev.floors ?? {};
     const ok = (x: unknown): number => (typeof x === 'number' && x > 0 ? x : Infinity);
     return { jsYardstickNs: ok(f.jsYardstickNs) };

@@ -81,7 +81,12 @@ function buffers(env: CoreEnv, n: number): number[] | null {
   return bufs;
 }
 
-function timeSg(env: { dev: device }, bufs: readonly number[], n: number, reps: number): { xs: number[]; yard: number[]; mapped: number } | string {
+function timeSg(
+  env: { dev: device },
+  bufs: readonly number[],
+  n: number,
+  reps: number,
+): { xs: number[]; yard: number[]; mapped: number } | string {
   const t = new sg_table();
   const rc = sg_alloc_table(t, n, GFP_KERNEL);
   if (rc !== 0 || !t.sgl) return `sg_alloc_table(${n}) returned ${rc}`;
@@ -168,7 +173,12 @@ export async function measureMapSg(reps: number, floorHint = Infinity): Promise<
       with_unmap: true,
       mapped: d.mapped,
     }));
-    return { ok: true, points, single_ns: timeSingle(env, bufs[0]!, reps), single_iommu_ns: timeSingle(iommu, bufs[0]!, reps) };
+    return {
+      ok: true,
+      points,
+      single_ns: timeSingle(env, bufs[0]!, reps),
+      single_iommu_ns: timeSingle(iommu, bufs[0]!, reps),
+    };
   } finally {
     device_unregister(idev);
     disposeCoreEnv(env);
@@ -182,7 +192,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (!r.ok) process.stdout.write(`skipped: ${r.reason}\n`);
   else {
     const f = (x: number): string => x.toFixed(1);
-    for (const p of r.points) process.stdout.write(`${p.entries} entries: direct ${f(p.ns_per_entry)} ns/entry, iommu ${f(p.iommu_ns_per_entry)} ns/entry\n`);
+    for (const p of r.points)
+      process.stdout.write(
+        `${p.entries} entries: direct ${f(p.ns_per_entry)} ns/entry, iommu ${f(p.iommu_ns_per_entry)} ns/entry\n`,
+      );
     process.stdout.write(`map_single+unmap: direct ${f(r.single_ns)} ns, iommu ${f(r.single_iommu_ns)} ns\n`);
   }
 }

@@ -105,7 +105,10 @@ export function pairedScale(xs: readonly ScaleSlice[]): ScalePaired {
   const net = (l: ScaleLoops): number => l.core - l.harness;
   const cnet = (l: ScaleLoops): number => l.control - l.harness;
   const ok = xs.filter(
-    (x) => [x.lo.core, x.lo.harness, x.lo.control, x.hi.core, x.hi.harness, x.hi.control].every(Number.isFinite) && net(x.lo) > 0 && cnet(x.lo) > 0,
+    (x) =>
+      [x.lo.core, x.lo.harness, x.lo.control, x.hi.core, x.hi.harness, x.hi.control].every(Number.isFinite) &&
+      net(x.lo) > 0 &&
+      cnet(x.lo) > 0,
   );
   const ratios = ok.map((x) => net(x.hi) / net(x.lo));
   return {

@@ -18,7 +18,11 @@ export interface ThingSample {
   rounds: number;
 }
 
-type Pow2 = ConstructorParameters<typeof MemPool>[0] extends infer O ? (O extends { align?: infer A } ? A : never) : never;
+type Pow2 = ConstructorParameters<typeof MemPool>[0] extends infer O
+  ? O extends { align?: infer A }
+    ? A
+    : never
+  : never;
 
 function newPool(p: PoolParam, blocks: number): MemPool {
   const align = Math.max(8, p.align);

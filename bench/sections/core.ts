@@ -104,7 +104,11 @@ export function runCoreSection(refExe: string, reps: number, withCore: boolean):
   // Warm-up until the JIT has settled: the first optimized versions of the loop
   // (OSR, then a re-optimization with full feedback) run measurably slower.
   progress('warm-up', 'core');
-  for (let w = 0; w < 4; w++) for (const p of PARAMS) runCoreRow(envDef, p, ROUNDS), runCoreRow(envOff, p, ROUNDS);
+  for (let w = 0; w < 4; w++)
+    for (const p of PARAMS) {
+      runCoreRow(envDef, p, ROUNDS);
+      runCoreRow(envOff, p, ROUNDS);
+    }
   warmYardstick();
   for (let rep = 0; rep < reps; rep++) {
     progress('C reference', `rep ${rep + 1}/${reps}`);

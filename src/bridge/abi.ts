@@ -34,7 +34,10 @@ export interface Abi {
  * is an error, so a row the reader cannot parse is never skipped silently.
  */
 export function parse_abi(text: string): Abi {
-  const lines = text.replace(/\\\r?\n/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').split(/\r?\n/);
+  const lines = text
+    .replace(/\\\r?\n/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .split(/\r?\n/);
   const constants = new Map<string, number>();
   let opsBody: string | null = null;
   for (const line of lines) {

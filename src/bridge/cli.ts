@@ -169,12 +169,15 @@ export const POOL_CACHE_DEFAULT = 128;
 export function main(argv: string[]): number {
   const dd = argv.indexOf('--');
   // parseArgs has no optional values: a bare --pool-cache means the default.
-  const ours = (dd >= 0 ? argv.slice(0, dd) : argv).map((a) => (a === '--pool-cache' ? `--pool-cache=${POOL_CACHE_DEFAULT}` : a));
+  const ours = (dd >= 0 ? argv.slice(0, dd) : argv).map((a) =>
+    a === '--pool-cache' ? `--pool-cache=${POOL_CACHE_DEFAULT}` : a,
+  );
   const progArgs = dd >= 0 ? argv.slice(dd + 1) : [];
   if (ours[0] !== 'run') {
     process.stdout.write(USAGE);
     return ours.length === 0 || ours[0] === '--help' || ours[0] === '-h' ? 0 : 2;
   }
+  // biome-ignore lint/suspicious/noImplicitAnyLet: typed by the assignment below (TypeScript's control flow)
   let parsed;
   try {
     parsed = parseArgs({
@@ -232,7 +235,13 @@ export function main(argv: string[]): number {
   if (sources.length === 0) die(`no C source given\n\n${USAGE}`);
   for (const s of sources) if (!existsSync(s)) die(`${s}: no such file`);
 
-  const cfg: RunConfig = { so: '', argv: [sources[0]!, ...progArgs], threads: !!o.threads, pools: !!o.pools, machine: {} };
+  const cfg: RunConfig = {
+    so: '',
+    argv: [sources[0]!, ...progArgs],
+    threads: !!o.threads,
+    pools: !!o.pools,
+    machine: {},
+  };
   try {
     if (o.ram) cfg.machine.ram = parseRam(o.ram);
     if (o['reserved-low']) cfg.machine.reserved_low = parseSize(o['reserved-low']);
@@ -242,7 +251,8 @@ export function main(argv: string[]): number {
   }
   const pageOrder = o['page-order'];
   if (pageOrder !== undefined) {
-    if (pageOrder !== 'low-first' && pageOrder !== 'high-first') die(`--page-order must be low-first or high-first, got ${pageOrder}`);
+    if (pageOrder !== 'low-first' && pageOrder !== 'high-first')
+      die(`--page-order must be low-first or high-first, got ${pageOrder}`);
     cfg.machine.page_order = pageOrder;
   }
   const int = (name: string, v: string | undefined): number | undefined => {
@@ -282,7 +292,9 @@ export function main(argv: string[]): number {
   if (o['fail-atomic-only']) fault.atomic_only = true;
   if (o['fail-kinds'] !== undefined) {
     const kinds = o['fail-kinds'].split(',').map((k) => k.trim());
-    for (const k of kinds) if (!['pool', 'coherent', 'pages', 'slab'].includes(k)) die(`--fail-kinds: unknown kind ${k} (pool, coherent, pages, slab)`);
+    for (const k of kinds)
+      if (!['pool', 'coherent', 'pages', 'slab'].includes(k))
+        die(`--fail-kinds: unknown kind ${k} (pool, coherent, pages, slab)`);
     fault.kinds = kinds as FaultKind[];
   }
   if (Object.keys(fault).length) {
@@ -293,9 +305,18 @@ export function main(argv: string[]): number {
   }
   if (o['pool-cache'] !== undefined) {
     const n = Number(o['pool-cache']);
-    if (!Number.isInteger(n) || n < 2 || n > 256) die(`--pool-cache must be an integer in 2..256, got ${o['pool-cache']}`);
+    if (!Number.isInteger(n) || n < 2 || n > 256)
+      die(`--pool-cache must be an integer in 2..256, got ${o['pool-cache']}`);
     // The cache is exact only where the core's hot path would run: say why it is off otherwise.
-    const off = o.threads ? '--threads' : o.poison ? '--poison' : o.sites ? '--sites' : cfg.fault ? 'fault injection' : null;
+    const off = o.threads
+      ? '--threads'
+      : o.poison
+        ? '--poison'
+        : o.sites
+          ? '--sites'
+          : cfg.fault
+            ? 'fault injection'
+            : null;
     if (off) process.stderr.write(`dmashim: --pool-cache is off with ${off} (every alloc and free goes to the core)\n`);
     else cfg.pool_cache = n;
   }
@@ -315,7 +336,18 @@ export function main(argv: string[]): number {
   const bridgeObjs = bridgeObjects(cc, common, !!o.verbose);
   if (!bridgeObjs) die(`the C bridge (native/*.c) does not compile with ${cc} ${extra.join(' ')}`, 1);
   // An undeclared or undefined function would only fail at load time, far from its line: make it a compile error.
-  const ccArgs = [...common, '-Werror=implicit-function-declaration', '-shared', '-Wl,--no-undefined', '-o', so, ...sources, ...bridgeObjs, '-lpthread', '-ldl'];
+  const ccArgs = [
+    ...common,
+    '-Werror=implicit-function-declaration',
+    '-shared',
+    '-Wl,--no-undefined',
+    '-o',
+    so,
+    ...sources,
+    ...bridgeObjs,
+    '-lpthread',
+    '-ldl',
+  ];
   if (o.verbose) process.stderr.write(`dmashim: ${[cc, ...ccArgs].join(' ')}\n`);
   const compile = spawnSync(cc, ccArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
   const cleanup = (): void => {
@@ -334,7 +366,8 @@ export function main(argv: string[]): number {
 
   // The runner is TypeScript too: load it through tsx's loader, resolved from our own node_modules.
   const nodeArgs = ['--import', import.meta.resolve('tsx'), RUNNER];
-  if (o.verbose) process.stderr.write(`dmashim: ${process.execPath} ${nodeArgs.join(' ')}  (DMASHIM_RUN=${JSON.stringify(cfg)})\n`);
+  if (o.verbose)
+    process.stderr.write(`dmashim: ${process.execPath} ${nodeArgs.join(' ')}  (DMASHIM_RUN=${JSON.stringify(cfg)})\n`);
   const env = { ...process.env, DMASHIM_RUN: JSON.stringify(cfg) };
   const child = spawnSync(process.execPath, nodeArgs, {
     stdio: 'inherit',

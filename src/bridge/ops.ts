@@ -10,7 +10,15 @@
  * which C line made the call, so every report names its C site.
  */
 import type { Machine } from '../arch/sim/machine.ts';
-import { device, pci_dev, dev_prefix, dev_set_name, device_register, device_unregister, sysfs_read } from '../drivers/base/core.ts';
+import {
+  device,
+  pci_dev,
+  dev_prefix,
+  dev_set_name,
+  device_register,
+  device_unregister,
+  sysfs_read,
+} from '../drivers/base/core.ts';
 import { devres_release_all } from '../drivers/base/devres.ts';
 import {
   dma_pool_create_node,
@@ -129,7 +137,14 @@ export class BridgeCore {
   /** Put every device behind the simulated IOMMU (--iommu). */
   readonly iommu: boolean;
 
-  constructor(machine: Machine, scratch: ArrayBuffer, strbuf: ArrayBuffer, fast: ArrayBuffer, iommu: boolean, host: BridgeHost) {
+  constructor(
+    machine: Machine,
+    scratch: ArrayBuffer,
+    strbuf: ArrayBuffer,
+    fast: ArrayBuffer,
+    iommu: boolean,
+    host: BridgeHost,
+  ) {
     this.machine = machine;
     this.iommu = iommu;
     this.host = host;
@@ -187,7 +202,12 @@ export class BridgeCore {
 
   /** Say that the TypeScript side failed (a BUG() or an internal error) and stop, as an oops would. */
   oops(op: string, e: unknown): never {
-    const msg = e instanceof DmashimError && e.code === 'EBUG' ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+    const msg =
+      e instanceof DmashimError && e.code === 'EBUG'
+        ? e.message
+        : e instanceof Error
+          ? (e.stack ?? e.message)
+          : String(e);
     process.stderr.write(`dmashim: the TypeScript core failed in ${op}: ${msg}\n`);
     process.exit(70);
   }
@@ -217,7 +237,18 @@ export class Bridge extends BridgeCore {
     return this.devices.length - 1;
   }
 
-  dev_sync(id: number, has_mask: number, mh: number, ml: number, ch: number, cl: number, lh: number, ll: number, driver: string | null, bus: string | null): void {
+  dev_sync(
+    id: number,
+    has_mask: number,
+    mh: number,
+    ml: number,
+    ch: number,
+    cl: number,
+    lh: number,
+    ll: number,
+    driver: string | null,
+    bus: string | null,
+  ): void {
     const dev = this.dev(id);
     if (!dev) return;
     dev.dma_mask = has_mask ? (BigInt(mh) << 32n) | BigInt(ml) : null;
@@ -269,10 +300,22 @@ export class Bridge extends BridgeCore {
     else printk_level(level, dev_prefix(devId === PRINTK_DEV.NULL_DEV ? null : this.dev(devId)) + text);
   }
 
-  pool_create(name: string, devId: number, size: number, align: number, boundary: number, node: number, flags: number, site: number): number {
+  pool_create(
+    name: string,
+    devId: number,
+    size: number,
+    align: number,
+    boundary: number,
+    node: number,
+    flags: number,
+    site: number,
+  ): number {
     const mark = this.begin(site);
     const dev = this.dev(devId);
-    const pool = flags & POOL_FLAG.MANAGED ? dmam_pool_create(name, dev, size, align, boundary) : dma_pool_create_node(name, dev, size, align, boundary, node);
+    const pool =
+      flags & POOL_FLAG.MANAGED
+        ? dmam_pool_create(name, dev, size, align, boundary)
+        : dma_pool_create_node(name, dev, size, align, boundary, node);
     if (pool && flags & POOL_FLAG.POISON) dmapool_set_poison(pool, true);
     this.end('dma_pool_create', site, mark);
     if (!pool) return 0;
@@ -430,7 +473,6 @@ export class Bridge extends BridgeCore {
     }
   }
 
-
   pool_destroy(id: number, managed: number, site: number): void {
     const pool = this.pools[id];
     if (pool === undefined) return;
@@ -445,18 +487,36 @@ export class Bridge extends BridgeCore {
     if (pool) dmapool_set_poison(pool, on < 0 ? null : on !== 0);
   }
 
-  alloc_coherent(devId: number, size: number, gfp: number, attrs: number, managed: number, slot: number, site: number): number {
+  alloc_coherent(
+    devId: number,
+    size: number,
+    gfp: number,
+    attrs: number,
+    managed: number,
+    slot: number,
+    site: number,
+  ): number {
     const dev = this.dev(devId);
     if (!dev) return -1;
     const mark = this.begin(site);
-    const v = managed ? dmam_alloc_coherent(dev, size, this.ref, gfp) : dma_alloc_attrs(dev, size, this.ref, gfp, attrs);
+    const v = managed
+      ? dmam_alloc_coherent(dev, size, this.ref, gfp)
+      : dma_alloc_attrs(dev, size, this.ref, gfp, attrs);
     this.end(managed ? 'dmam_alloc_coherent' : 'dma_alloc_coherent', site, mark);
     if (v === 0) return -1;
     this.put_u64(slot, 0, this.ref.value);
     return v - this.vbase;
   }
 
-  free_coherent(devId: number, size: number, vaddr: number, dma: number, attrs: number, managed: number, site: number): void {
+  free_coherent(
+    devId: number,
+    size: number,
+    vaddr: number,
+    dma: number,
+    attrs: number,
+    managed: number,
+    site: number,
+  ): void {
     const dev = this.dev(devId);
     if (!dev) return;
     const mark = this.begin(site);

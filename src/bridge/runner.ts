@@ -12,7 +12,13 @@ import { sanitizer_configure, dma_leak_report } from '../sim/sanitizer.ts';
 import type { FaultOptions } from '../lib/fault-inject.ts';
 import { sysfs_read } from '../drivers/base/core.ts';
 import { swiotlb_configure } from '../kernel/dma/swiotlb.ts';
-import { try_load_koffi, koffi_unavailable_reason, type Koffi, type KoffiFunction, type KoffiLibrary } from './koffi.ts';
+import {
+  try_load_koffi,
+  koffi_unavailable_reason,
+  type Koffi,
+  type KoffiFunction,
+  type KoffiLibrary,
+} from './koffi.ts';
 import { DMASHIM_ABI_VERSION, OPS_PROTOTYPES, FAST_AREA_WORDS, STRBUF_SIZE, op_name } from './abi.ts';
 import { Bridge } from './ops.ts';
 
@@ -94,10 +100,17 @@ export function run(cfg: RunConfig): void {
   const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, intptr_t offset)');
   const fflush = libc.func('int fflush(void *stream)');
   const base = mmap(null, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) as bigint;
-  if (base === 0xffffffffffffffffn || base === 0n) fail(`cannot reserve ${size} bytes for the machine's RAM (mmap failed)`);
+  if (base === 0xffffffffffffffffn || base === 0n)
+    fail(`cannot reserve ${size} bytes for the machine's RAM (mmap failed)`);
   const view = koffi.view(base, size);
   const poison = cfg.machine.poison ?? false;
-  const machine = new Machine({ ...cfg.machine, ram, poison, arena: { buffer: view, vbase: Number(base) }, name: 'bridge' });
+  const machine = new Machine({
+    ...cfg.machine,
+    ram,
+    poison,
+    arena: { buffer: view, vbase: Number(base) },
+    name: 'bridge',
+  });
   set_current_machine(machine);
   sanitizer_configure(machine, {
     poison,
@@ -133,29 +146,40 @@ export function run(cfg: RunConfig): void {
   if (!abi) fail(`${cfg.so} does not contain the dmashim bridge (native/bridge.c)`);
   const cAbi = num(abi());
   if (cAbi !== DMASHIM_ABI_VERSION) {
-    fail(`ABI mismatch: the C bridge is version ${cAbi}, the TypeScript runner version ${DMASHIM_ABI_VERSION}; use matching checkouts of include/, native/ and src/bridge/`);
+    fail(
+      `ABI mismatch: the C bridge is version ${cAbi}, the TypeScript runner version ${DMASHIM_ABI_VERSION}; use matching checkouts of include/, native/ and src/bridge/`,
+    );
   }
   const cOps = num(fn('int32_t dmashim_nr_ops(void)')!());
-  if (cOps !== OPS_PROTOTYPES.length) fail(`ABI mismatch: the C ops table has ${cOps} entries, the TypeScript one ${OPS_PROTOTYPES.length}`);
+  if (cOps !== OPS_PROTOTYPES.length)
+    fail(`ABI mismatch: the C ops table has ${cOps} entries, the TypeScript one ${OPS_PROTOTYPES.length}`);
 
   const scratchAddr = fn('void *dmashim_scratch_area(void)')!() as bigint;
   const scratchSize = num(fn('int32_t dmashim_scratch_size(void)')!());
   const strbufAddr = fn('void *dmashim_strbuf_area(void)')!() as bigint;
   const fastAddr = fn('void *dmashim_fast_area(void)')!() as bigint;
   const fastSize = num(fn('int32_t dmashim_fast_area_size(void)')!());
-  if (fastSize !== FAST_AREA_WORDS * 8) fail(`ABI mismatch: the C fast area has ${fastSize} bytes, the TypeScript side expects ${FAST_AREA_WORDS * 8}`);
+  if (fastSize !== FAST_AREA_WORDS * 8)
+    fail(`ABI mismatch: the C fast area has ${fastSize} bytes, the TypeScript side expects ${FAST_AREA_WORDS * 8}`);
   const cacheDrain = fn('void dmashim_pool_cache_drain(void)')!;
   const deliver = fn('void dmashim_log_deliver(int32_t level, const char *line)')!;
   const logFlush = fn('void dmashim_log_flush(void)')!;
   const refused = fn('int32_t dmashim_refused(void)')!;
 
-  const bridge = new Bridge(machine, koffi.view(scratchAddr, scratchSize), koffi.view(strbufAddr, STRBUF_SIZE), koffi.view(fastAddr, fastSize), !!cfg.iommu, {
-    decode_string: (addr) => koffi.decode.string(addr),
-    deliver_log: (level, text) => {
-      deliver(level, text);
+  const bridge = new Bridge(
+    machine,
+    koffi.view(scratchAddr, scratchSize),
+    koffi.view(strbufAddr, STRBUF_SIZE),
+    koffi.view(fastAddr, fastSize),
+    !!cfg.iommu,
+    {
+      decode_string: (addr) => koffi.decode.string(addr),
+      deliver_log: (level, text) => {
+        deliver(level, text);
+      },
+      f64_view: (addr, n) => new Float64Array(koffi.view(addr, n * 32)),
     },
-    f64_view: (addr, n) => new Float64Array(koffi.view(addr, n * 32)),
-  });
+  );
 
   // One table: a registered callback per entry, in the C struct's order.
   const members: Record<string, object> = {};
@@ -223,7 +247,8 @@ export function run(cfg: RunConfig): void {
     fail('the C bridge refused to start (see above)');
   }
   if (cfg.pool_cache && !cfg.threads) {
-    if (num(fn('int32_t dmashim_pool_cache_config(int32_t cap)')!(cfg.pool_cache)) !== 0) fail(`the C bridge refused --pool-cache=${cfg.pool_cache}`);
+    if (num(fn('int32_t dmashim_pool_cache_config(int32_t cap)')!(cfg.pool_cache)) !== 0)
+      fail(`the C bridge refused --pool-cache=${cfg.pool_cache}`);
   }
 
   const finish = (status: number): never => {

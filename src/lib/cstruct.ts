@@ -25,34 +25,63 @@ type FieldValue<T> = T extends readonly [infer E, number]
   : T extends CStruct<infer S>
     ? StructValue<S>
     : ScalarValue<T>;
-export type StructValue<S extends StructSpec> = { -readonly [K in keyof S]: FieldValue<S[K]> } & { readonly __addr: number };
+export type StructValue<S extends StructSpec> = { -readonly [K in keyof S]: FieldValue<S[K]> } & {
+  readonly __addr: number;
+};
 
 const SCALAR: Record<Scalar, [size: number, align: number]> = {
-  u8: [1, 1], s8: [1, 1], u16: [2, 2], s16: [2, 2], u32: [4, 4], s32: [4, 4],
-  u64: [8, 8], s64: [8, 8], dma_addr_t: [8, 8], ptr: [8, 8],
+  u8: [1, 1],
+  s8: [1, 1],
+  u16: [2, 2],
+  s16: [2, 2],
+  u32: [4, 4],
+  s32: [4, 4],
+  u64: [8, 8],
+  s64: [8, 8],
+  dma_addr_t: [8, 8],
+  ptr: [8, 8],
 };
 
 function readScalar(dv: DataView, o: number, t: Scalar): number | bigint {
   switch (t) {
-    case 'u8': return dv.getUint8(o);
-    case 's8': return dv.getInt8(o);
-    case 'u16': return dv.getUint16(o, true);
-    case 's16': return dv.getInt16(o, true);
-    case 'u32': return dv.getUint32(o, true);
-    case 's32': return dv.getInt32(o, true);
-    case 'u64': return dv.getBigUint64(o, true);
-    case 's64': return dv.getBigInt64(o, true);
+    case 'u8':
+      return dv.getUint8(o);
+    case 's8':
+      return dv.getInt8(o);
+    case 'u16':
+      return dv.getUint16(o, true);
+    case 's16':
+      return dv.getInt16(o, true);
+    case 'u32':
+      return dv.getUint32(o, true);
+    case 's32':
+      return dv.getInt32(o, true);
+    case 'u64':
+      return dv.getBigUint64(o, true);
+    case 's64':
+      return dv.getBigInt64(o, true);
     case 'dma_addr_t':
-    case 'ptr': return Number(dv.getBigUint64(o, true));
+    case 'ptr':
+      return Number(dv.getBigUint64(o, true));
   }
 }
 
 function writeScalar(dv: DataView, o: number, t: Scalar, v: number | bigint): void {
   switch (t) {
-    case 'u8': case 's8': dv.setUint8(o, Number(v) & 0xff); return;
-    case 'u16': case 's16': dv.setUint16(o, Number(v) & 0xffff, true); return;
-    case 'u32': case 's32': dv.setUint32(o, Number(v) >>> 0, true); return;
-    default: dv.setBigUint64(o, BigInt.asUintN(64, BigInt(v)), true);
+    case 'u8':
+    case 's8':
+      dv.setUint8(o, Number(v) & 0xff);
+      return;
+    case 'u16':
+    case 's16':
+      dv.setUint16(o, Number(v) & 0xffff, true);
+      return;
+    case 'u32':
+    case 's32':
+      dv.setUint32(o, Number(v) >>> 0, true);
+      return;
+    default:
+      dv.setBigUint64(o, BigInt.asUintN(64, BigInt(v)), true);
   }
 }
 
@@ -83,7 +112,8 @@ export class CStruct<S extends StructSpec> {
     if (t instanceof CStruct) return [t.size, t.align];
     if (Array.isArray(t)) {
       const [e, n] = t as readonly [Scalar | CStruct<StructSpec>, number];
-      if (!Number.isInteger(n) || n < 0) invalidOption(`c_struct field ${name}: array length must be a non-negative integer`);
+      if (!Number.isInteger(n) || n < 0)
+        invalidOption(`c_struct field ${name}: array length must be a non-negative integer`);
       const [s, a] = CStruct.sizeAlign(e, name);
       return [s * n, a];
     }
@@ -109,7 +139,10 @@ export class CStruct<S extends StructSpec> {
       } else if (Array.isArray(t)) {
         const [e, n] = t as readonly [Scalar | CStruct<StructSpec>, number];
         if (e instanceof CStruct) {
-          Object.defineProperty(obj, name, { enumerable: true, get: () => Array.from({ length: n }, (_, i) => e.at(vaddr + o + i * e.size)) });
+          Object.defineProperty(obj, name, {
+            enumerable: true,
+            get: () => Array.from({ length: n }, (_, i) => e.at(vaddr + o + i * e.size)),
+          });
         } else {
           const es = SCALAR[e][0];
           Object.defineProperty(obj, name, {
@@ -123,7 +156,8 @@ export class CStruct<S extends StructSpec> {
                 },
                 set: (_t, p, v: number | bigint) => {
                   const i = typeof p === 'string' ? Number(p) : NaN;
-                  if (!Number.isInteger(i) || i < 0 || i >= n) invalidOption(`${name}[${String(p)}]: index out of range 0..${n - 1}`);
+                  if (!Number.isInteger(i) || i < 0 || i >= n)
+                    invalidOption(`${name}[${String(p)}]: index out of range 0..${n - 1}`);
                   writeScalar(dv, o + i * es, e, v);
                   return true;
                 },

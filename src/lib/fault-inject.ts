@@ -57,7 +57,9 @@ export const fault_inject_armed = { count: 0 };
 
 function num(v: unknown, name: string, min: number, max: number, int: boolean): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v))) {
-    invalidOption(`fault injection: ${name} must be ${int ? 'an integer' : 'a number'} in ${min}..${max}, got ${String(v)}`);
+    invalidOption(
+      `fault injection: ${name} must be ${int ? 'an integer' : 'a number'} in ${min}..${max}, got ${String(v)}`,
+    );
   }
   return v;
 }
@@ -66,11 +68,13 @@ function num(v: unknown, name: string, min: number, max: number, int: boolean): 
 export function fault_inject_configure(m: Machine, o: FaultOptions): void {
   if (o === null || typeof o !== 'object') invalidOption('fault injection options must be an object');
   const kinds = o.kinds ?? [...KINDS];
-  for (const k of kinds) if (!KINDS.includes(k)) invalidOption(`fault injection: unknown kind ${String(k)} (one of ${KINDS.join(', ')})`);
+  for (const k of kinds)
+    if (!KINDS.includes(k)) invalidOption(`fault injection: unknown kind ${String(k)} (one of ${KINDS.join(', ')})`);
   const nth = o.nth === undefined ? 0 : num(o.nth, 'nth', 1, Number.MAX_SAFE_INTEGER, true);
   const interval = o.interval === undefined ? 0 : num(o.interval, 'interval', 1, Number.MAX_SAFE_INTEGER, true);
   const probability = o.probability === undefined ? 0 : num(o.probability, 'probability', 0, 1, false);
-  if (!nth && !interval && !probability) invalidOption('fault injection: set at least one of nth, interval, probability');
+  if (!nth && !interval && !probability)
+    invalidOption('fault injection: set at least one of nth, interval, probability');
   if (!states.has(m)) fault_inject_armed.count++;
   states.set(m, {
     opts: {
@@ -104,7 +108,8 @@ export function fault_inject_stats(m: Machine): { calls: number; injected: numbe
 
 /* mulberry32: small, seedable, good enough to spread failures. */
 function nextRandom(s: FaultState): number {
-  let t = (s.rng = (s.rng + 0x6d2b79f5) >>> 0);
+  s.rng = (s.rng + 0x6d2b79f5) >>> 0;
+  let t = s.rng;
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -114,7 +119,14 @@ function nextRandom(s: FaultState): number {
  * should_fail(): decide whether this allocation fails. `what` names the call for
  * the log ("dma_pool_alloc(ehci_qh)").
  */
-export function should_fail(m: Machine, kind: FaultKind, devName: string, poolName: string | null, gfp: gfp_t, what: string): boolean {
+export function should_fail(
+  m: Machine,
+  kind: FaultKind,
+  devName: string,
+  poolName: string | null,
+  gfp: gfp_t,
+  what: string,
+): boolean {
   const s = states.get(m);
   if (!s) return false;
   const o = s.opts;

@@ -43,7 +43,8 @@ export function capture_site(): string {
     const f = frameFile(l);
     if (!f) continue;
     const file = f.slice(0, f.lastIndexOf(':'));
-    if (file.startsWith(ourRoot + path.sep) || file.startsWith(compatRoot + path.sep) || file.startsWith('node:')) continue;
+    if (file.startsWith(ourRoot + path.sep) || file.startsWith(compatRoot + path.sep) || file.startsWith('node:'))
+      continue;
     return path.relative(process.cwd(), file) + f.slice(f.lastIndexOf(':'));
   }
   return '(unknown)';

@@ -47,12 +47,7 @@ import { PAGE_SIZE } from './page_alloc.ts';
 import type { Machine } from '../arch/sim/machine.ts';
 import { __GFP_ZERO, type gfp_t } from '../include/linux/gfp.ts';
 import { dma_addr_ref, type dma_addr_t } from '../include/linux/types.ts';
-import {
-  dev_err,
-  device_create_file,
-  device_remove_file,
-  type device,
-} from '../drivers/base/core.ts';
+import { dev_err, device_create_file, device_remove_file, type device } from '../drivers/base/core.ts';
 import { devres_add, devres_release } from '../drivers/base/devres.ts';
 import { dma_alloc_coherent, dma_free_coherent } from '../kernel/dma/mapping.ts';
 import { printk_level, KERN_ERR } from '../kernel/printk.ts';
@@ -259,7 +254,7 @@ export class dma_pool {
 
   /** True when the slot is a block that is handed out. */
   slotInUse(slot: number): boolean {
-    return (slot & this.kmask) < this.blocks_per_page && (slot >>> this.sh) < this.nr_pages && !this.slotFree(slot);
+    return (slot & this.kmask) < this.blocks_per_page && slot >>> this.sh < this.nr_pages && !this.slotFree(slot);
   }
 
   /** Every slot currently handed out, ascending. O(blocks). */
@@ -591,7 +586,10 @@ const offsCache = new Map<string, Int32Array>();
 function sharedOffs(offs: number[]): Int32Array {
   const key = offs.join(',');
   let a = offsCache.get(key);
-  if (!a) offsCache.set(key, (a = Int32Array.from(offs)));
+  if (!a) {
+    a = Int32Array.from(offs);
+    offsCache.set(key, a);
+  }
   return a;
 }
 
@@ -724,7 +722,7 @@ function pool_alloc_slow(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref)
     return 0;
   }
   const hooks = dmapool_slow_hooks;
-  if (hooks.before_alloc && hooks.before_alloc(pool, mem_flags)) return 0;
+  if (hooks.before_alloc?.(pool, mem_flags)) return 0;
   let b = pool_block_pop(pool);
   if (b < 0) {
     if (pool_alloc_page(pool, mem_flags) < 0) return 0;

@@ -190,10 +190,14 @@ export function __free_pages(page: number, order: number): void {
   const m = page_machine(page);
   const pg = m ? page_to_arena(m, page) : -1;
   if (!m || pg < 0) {
-    bad_page(page_machine(page) ? page_to_pfn(page) : 0, `__free_pages of a value that is not a struct page: ${fmt_p(page)}`);
+    bad_page(
+      page_machine(page) ? page_to_pfn(page) : 0,
+      `__free_pages of a value that is not a struct page: ${fmt_p(page)}`,
+    );
     return;
   }
-  if (!m.buddy.free(pg, order)) bad_page(page_to_pfn(page), `not the head of an allocated block of order ${order} (double free or wrong order)`);
+  if (!m.buddy.free(pg, order))
+    bad_page(page_to_pfn(page), `not the head of an allocated block of order ${order} (double free or wrong order)`);
 }
 
 /** __free_page(): __free_pages(page, 0). */

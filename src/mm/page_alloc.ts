@@ -29,9 +29,9 @@ export type PageOrderPolicy = 'low-first' | 'high-first';
 /** A run of arena pages with contiguous physical frames inside one zone. */
 export interface PageSegment {
   zone: number;
-  first: number; /* first arena page index */
-  end: number; /* one past the last */
-  pfn0: number; /* physical frame number of `first` */
+  first: number /* first arena page index */;
+  end: number /* one past the last */;
+  pfn0: number /* physical frame number of `first` */;
 }
 
 export interface ZoneStats {

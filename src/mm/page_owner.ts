@@ -17,7 +17,10 @@ const freeSites = new WeakMap<Machine, Map<number, string>>();
  */
 export function __reset_page_owner(m: Machine, page: number, order: number): void {
   let sites = freeSites.get(m);
-  if (!sites) freeSites.set(m, (sites = new Map()));
+  if (!sites) {
+    sites = new Map();
+    freeSites.set(m, sites);
+  }
   const site = capture_site();
   for (let p = page; p < page + (1 << order); p++) sites.set(p, site);
 }

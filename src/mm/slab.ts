@@ -41,11 +41,11 @@ interface kmem_cache {
 interface slab {
   id: number;
   cache: kmem_cache;
-  page: number; /* arena page index of the first page */
-  free: Int32Array; /* stack of free object indices */
+  page: number /* arena page index of the first page */;
+  free: Int32Array /* stack of free object indices */;
   nfree: number;
   inuse: Uint8Array;
-  pidx: number; /* index in cache.partial, -1 when full */
+  pidx: number /* index in cache.partial, -1 when full */;
 }
 
 interface SlabState {
@@ -62,14 +62,27 @@ const states = new WeakMap<Machine, SlabState>();
 function makeCaches(dma: boolean): kmem_cache[] {
   return SIZES.map((size) => {
     const order = size > PAGE_SIZE ? get_order(size) : 0;
-    return { name: (dma ? 'dma-kmalloc-' : 'kmalloc-') + (size >= 1024 ? `${size / 1024}k` : `${size}`), size, order, objs: Math.floor((PAGE_SIZE << order) / size), dma, partial: [] };
+    return {
+      name: (dma ? 'dma-kmalloc-' : 'kmalloc-') + (size >= 1024 ? `${size / 1024}k` : `${size}`),
+      size,
+      order,
+      objs: Math.floor((PAGE_SIZE << order) / size),
+      dma,
+      partial: [],
+    };
   });
 }
 
 function state(m: Machine): SlabState {
   let s = states.get(m);
   if (!s) {
-    s = { owner: new Int32Array(m.nPages), slabs: [], freeIds: [], caches: makeCaches(false), dmaCaches: makeCaches(true) };
+    s = {
+      owner: new Int32Array(m.nPages),
+      slabs: [],
+      freeIds: [],
+      caches: makeCaches(false),
+      dmaCaches: makeCaches(true),
+    };
     states.set(m, s);
   }
   return s;
@@ -97,7 +110,15 @@ function newSlab(m: Machine, s: SlabState, c: kmem_cache, gfp: gfp_t): slab | nu
   const id = s.freeIds.length ? s.freeIds.pop()! : s.slabs.length;
   const free = new Int32Array(c.objs);
   for (let i = 0; i < c.objs; i++) free[i] = c.objs - 1 - i; /* pop gives ascending addresses */
-  const sl: slab = { id, cache: c, page: pg, free, nfree: c.objs, inuse: new Uint8Array(c.objs), pidx: c.partial.length };
+  const sl: slab = {
+    id,
+    cache: c,
+    page: pg,
+    free,
+    nfree: c.objs,
+    inuse: new Uint8Array(c.objs),
+    pidx: c.partial.length,
+  };
   s.slabs[id] = sl;
   s.owner.fill(id + 1, pg, pg + (1 << c.order));
   c.partial.push(sl);
@@ -129,7 +150,8 @@ export function kmalloc(size: number, gfp: gfp_t, m: Machine = default_machine()
     const order = get_order(size);
     const pg = order > MAX_ORDER ? -1 : m.buddy.alloc(gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM), order);
     if (pg < 0) {
-      if (!(gfp & __GFP_NOWARN)) printk_level(KERN_WARNING, `dmashim: page allocation failure: order:${order}, mode:0x${gfp.toString(16)}`);
+      if (!(gfp & __GFP_NOWARN))
+        printk_level(KERN_WARNING, `dmashim: page allocation failure: order:${order}, mode:0x${gfp.toString(16)}`);
       return 0;
     }
     state(m).owner[pg] = -(order + 1);
@@ -139,9 +161,10 @@ export function kmalloc(size: number, gfp: gfp_t, m: Machine = default_machine()
   }
   const s = state(m);
   const c = (gfp & __GFP_DMA ? s.dmaCaches : s.caches)[cacheIndex(size)]!;
-  let sl = c.partial.length ? c.partial[c.partial.length - 1]! : newSlab(m, s, c, gfp);
+  const sl = c.partial.length ? c.partial[c.partial.length - 1]! : newSlab(m, s, c, gfp);
   if (!sl) {
-    if (!(gfp & __GFP_NOWARN)) printk_level(KERN_WARNING, `dmashim: page allocation failure: order:${c.order}, mode:0x${gfp.toString(16)}`);
+    if (!(gfp & __GFP_NOWARN))
+      printk_level(KERN_WARNING, `dmashim: page allocation failure: order:${c.order}, mode:0x${gfp.toString(16)}`);
     return 0;
   }
   const idx = sl.free[--sl.nfree]!;

@@ -150,7 +150,10 @@ function walk(addr: number, len: number, fn: (m: Machine, off: number, done: num
     const r = areaOf(addr + done);
     const m = r?.s.m.deref();
     if (!r || !m || addr + done >= r.a.addr + r.a.nr_pages * PAGE_SIZE) {
-      throw new DmashimError('EFAULT', `BUG: unable to handle page fault for address: ${fmt_p(addr + done)} (vmalloc access outside any area)`);
+      throw new DmashimError(
+        'EFAULT',
+        `BUG: unable to handle page fault for address: ${fmt_p(addr + done)} (vmalloc access outside any area)`,
+      );
     }
     const va = addr + done - r.a.addr;
     const inPage = va % PAGE_SIZE;

@@ -21,7 +21,13 @@ import { printk_level, KERN_ERR } from '../kernel/printk.ts';
 import { PAGE_SIZE } from '../mm/page_alloc.ts';
 import { EFAULT, EIO } from '../include/linux/errno.ts';
 import { DMA_TO_DEVICE } from '../include/linux/dma-direction.ts';
-import { debug_find_contain, debug_recently_removed, dir2name, type2name, type dma_debug_entry } from '../kernel/dma/debug.ts';
+import {
+  debug_find_contain,
+  debug_recently_removed,
+  dir2name,
+  type2name,
+  type dma_debug_entry,
+} from '../kernel/dma/debug.ts';
 import { fmt_pad as fmt_dma } from '../lib/vsprintf.ts';
 import { iommu_get_domain_for_dev, iommu_translate } from '../drivers/iommu/iommu.ts';
 import { dev_coherent_mem } from '../kernel/dma/coherent.ts';
@@ -36,7 +42,7 @@ export function device_dma_error_count(dev: device): number {
 
 function report(dev: device, msg: string, e?: dma_debug_entry): void {
   errors.set(dev, (errors.get(dev) ?? 0) + 1);
-  printk_level(KERN_ERR, `dmashim: ${dev_prefix(dev)}${msg}` + (e && e.site ? `\nMapped at:\n ${e.site}` : ''));
+  printk_level(KERN_ERR, `dmashim: ${dev_prefix(dev)}${msg}` + (e?.site ? `\nMapped at:\n ${e.site}` : ''));
 }
 
 function describe(e: dma_debug_entry): string {
@@ -59,8 +65,17 @@ function live(dev: device, dma: number, len: number, write: boolean): boolean {
     if (!e) {
       const rw = write ? 'write' : 'read';
       const old = debug_recently_removed(dev, pos, end - pos);
-      if (old) report(dev, `DMA ${rw} after ${old.gone === 2 ? 'free' : 'unmap'} at ${fmt_dma(pos)}+${end - pos}: ${describe(old)}; the access is dropped`, old);
-      else report(dev, `stray DMA ${rw} at ${fmt_dma(pos)}+${end - pos}: not inside any live mapping or allocation of the device; the access is dropped`);
+      if (old)
+        report(
+          dev,
+          `DMA ${rw} after ${old.gone === 2 ? 'free' : 'unmap'} at ${fmt_dma(pos)}+${end - pos}: ${describe(old)}; the access is dropped`,
+          old,
+        );
+      else
+        report(
+          dev,
+          `stray DMA ${rw} at ${fmt_dma(pos)}+${end - pos}: not inside any live mapping or allocation of the device; the access is dropped`,
+        );
       return false;
     }
     if (write && e.direction === DMA_TO_DEVICE && !warnedRo) {
@@ -103,7 +118,10 @@ function resolve(dev: device, dma: number, len: number, write: boolean): number[
       const n = Math.min(PAGE_SIZE - inPage, len - done);
       const off = m.physToOff(pages[i]! + inPage);
       if (off < 0) {
-        report(dev, `DMA ${rw} at ${fmt_dma(dma + done)}: IOMMU maps it to phys ${fmt_dma(pages[i]! + inPage)}, which is not RAM; the access is dropped`);
+        report(
+          dev,
+          `DMA ${rw} at ${fmt_dma(dma + done)}: IOMMU maps it to phys ${fmt_dma(pages[i]! + inPage)}, which is not RAM; the access is dropped`,
+        );
         return -EIO;
       }
       out.push(off, n);
@@ -113,7 +131,10 @@ function resolve(dev: device, dma: number, len: number, write: boolean): number[
   }
   const phys = rphys >= 0 ? rphys : dma - dev.dma_offset;
   if (!m.physIsRam(phys, len)) {
-    report(dev, `DMA ${rw} at ${fmt_dma(dma)}+${len}: phys ${fmt_dma(phys)} is not RAM (bus error); the access is dropped`);
+    report(
+      dev,
+      `DMA ${rw} at ${fmt_dma(dma)}+${len}: phys ${fmt_dma(phys)} is not RAM (bus error); the access is dropped`,
+    );
     return -EIO;
   }
   out.push(m.physToOff(phys), len);

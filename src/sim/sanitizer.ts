@@ -15,7 +15,13 @@ import type { Machine } from '../arch/sim/machine.ts';
 import { dma_debug_state, debug_entries_of } from '../kernel/dma/debug.ts';
 import { dmapool_set_poison, dmapool_slow_hooks, machine_pools, type dma_pool } from '../mm/dmapool.ts';
 import { stackdepot, capture_site } from '../lib/stackdepot.ts';
-import { fault_inject_configure, fault_inject_reset, fault_inject_armed, should_fail, type FaultOptions } from '../lib/fault-inject.ts';
+import {
+  fault_inject_configure,
+  fault_inject_reset,
+  fault_inject_armed,
+  should_fail,
+  type FaultOptions,
+} from '../lib/fault-inject.ts';
 import { context_subscribe, in_atomic, irqs_disabled, might_alloc, might_sleep } from '../kernel/sched/context.ts';
 import { printk_level, KERN_ERR, KERN_WARNING, KERN_INFO } from '../kernel/printk.ts';
 import { dev_prefix, device_unregister_hooks, machine_devices, type device } from '../drivers/base/core.ts';
@@ -72,7 +78,8 @@ export function sanitizer_configure(m: Machine, o: SanitizerOptions): void {
   if (o.checks !== undefined) dbg.disabled = !o.checks;
   if (o.all_errors !== undefined) dbg.all_errors = o.all_errors;
   if (o.num_errors !== undefined) {
-    if (!Number.isInteger(o.num_errors) || o.num_errors < 0) invalidOption(`num_errors must be a non-negative integer, got ${o.num_errors}`);
+    if (!Number.isInteger(o.num_errors) || o.num_errors < 0)
+      invalidOption(`num_errors must be a non-negative integer, got ${o.num_errors}`);
     dbg.num_errors = o.num_errors;
   }
   if (o.driver_filter !== undefined) dbg.driver_filter = o.driver_filter;
@@ -98,7 +105,10 @@ export function sanitizer_configure(m: Machine, o: SanitizerOptions): void {
 dmapool_slow_hooks.before_alloc = (pool, gfp) => {
   might_alloc(gfp, 'mm/dmapool.c dma_pool_alloc');
   // Armed first, as dma_alloc_attrs does: the label is a string built per call, and this runs on every slow-path alloc.
-  return fault_inject_armed.count > 0 && should_fail(pool.machine, 'pool', pool.dev.name, pool.name, gfp, `dma_pool_alloc(${pool.name})`);
+  return (
+    fault_inject_armed.count > 0 &&
+    should_fail(pool.machine, 'pool', pool.dev.name, pool.name, gfp, `dma_pool_alloc(${pool.name})`)
+  );
 };
 dmapool_slow_hooks.after_alloc = (pool, slot) => {
   if (!stackdepot.enabled) return;
@@ -120,11 +130,17 @@ dmapool_slow_hooks.might_sleep = (fn) => {
 };
 dmapool_slow_hooks.on_busy_destroy = (pool) => {
   let set = leakedPools.get(pool.machine);
-  if (!set) leakedPools.set(pool.machine, (set = new Set()));
+  if (!set) {
+    set = new Set();
+    leakedPools.set(pool.machine, set);
+  }
   set.add(pool);
   const slots = pool.liveSlots();
-  const lines = [`${dev_prefix(pool.dev)}dma_pool_destroy ${pool.name}: ${plural(slots.length, 'block')} (${slots.length * pool.size} bytes) still in use, ${plural(pool.nr_pages, 'page')} leaked:`];
-  for (const s of slots.slice(0, 16)) lines.push(`  block ${fmt_p(pool.slotVaddr(s))}/${fmt_pad(pool.slotDma(s))} allocated at ${siteOf(pool, s)}`);
+  const lines = [
+    `${dev_prefix(pool.dev)}dma_pool_destroy ${pool.name}: ${plural(slots.length, 'block')} (${slots.length * pool.size} bytes) still in use, ${plural(pool.nr_pages, 'page')} leaked:`,
+  ];
+  for (const s of slots.slice(0, 16))
+    lines.push(`  block ${fmt_p(pool.slotVaddr(s))}/${fmt_pad(pool.slotDma(s))} allocated at ${siteOf(pool, s)}`);
   if (slots.length > 16) lines.push(`  ... and ${slots.length - 16} more`);
   printk_level(KERN_ERR, lines.join('\n'));
 };
@@ -152,12 +168,18 @@ function plural(n: number, word: string): string {
 device_unregister_hooks.push((dev: device) => {
   for (const pool of dev.dma_pools) {
     if (pool.nr_active === 0) {
-      printk_level(KERN_WARNING, `${dev_prefix(dev)}leak: dma_pool ${pool.name} was not destroyed before device_unregister (${plural(pool.nr_pages, 'page')})`);
+      printk_level(
+        KERN_WARNING,
+        `${dev_prefix(dev)}leak: dma_pool ${pool.name} was not destroyed before device_unregister (${plural(pool.nr_pages, 'page')})`,
+      );
       continue;
     }
     const slots = pool.liveSlots();
-    const lines = [`${dev_prefix(dev)}leak: dma_pool ${pool.name} has ${plural(slots.length, 'block')} (${slots.length * pool.size} bytes) in use at device_unregister:`];
-    for (const s of slots.slice(0, 16)) lines.push(`  block ${fmt_p(pool.slotVaddr(s))}/${fmt_pad(pool.slotDma(s))} allocated at ${siteOf(pool, s)}`);
+    const lines = [
+      `${dev_prefix(dev)}leak: dma_pool ${pool.name} has ${plural(slots.length, 'block')} (${slots.length * pool.size} bytes) in use at device_unregister:`,
+    ];
+    for (const s of slots.slice(0, 16))
+      lines.push(`  block ${fmt_p(pool.slotVaddr(s))}/${fmt_pad(pool.slotDma(s))} allocated at ${siteOf(pool, s)}`);
     if (slots.length > 16) lines.push(`  ... and ${slots.length - 16} more`);
     printk_level(KERN_ERR, lines.join('\n'));
   }
@@ -215,7 +237,8 @@ export function dma_leak_report(m: Machine, print = true): LeakReport {
     if (!slots.length) continue;
     pools++;
     blocks += slots.length;
-    for (const s of slots) add({ kind: 'pool', what: pool.name, device: pool.dev.name, site: siteOf(pool, s) }, pool.size);
+    for (const s of slots)
+      add({ kind: 'pool', what: pool.name, device: pool.dev.name, site: siteOf(pool, s) }, pool.size);
   }
   let coherent = 0;
   let mappings = 0;
@@ -223,10 +246,26 @@ export function dma_leak_report(m: Machine, print = true): LeakReport {
     if (e.type === 3) {
       if (poolPages.has(e.cpu)) continue;
       coherent++;
-      add({ kind: 'coherent', what: 'coherent', device: e.dev.name, site: e.site || (stackdepot.enabled ? '(unknown)' : '(sites off)') }, e.size);
+      add(
+        {
+          kind: 'coherent',
+          what: 'coherent',
+          device: e.dev.name,
+          site: e.site || (stackdepot.enabled ? '(unknown)' : '(sites off)'),
+        },
+        e.size,
+      );
     } else {
       mappings++;
-      add({ kind: 'mapping', what: ['single', 'page', 'scather-gather', 'coherent', 'resource'][e.type] ?? 'mapping', device: e.dev.name, site: e.site || '(sites off)' }, e.size);
+      add(
+        {
+          kind: 'mapping',
+          what: ['single', 'page', 'scather-gather', 'coherent', 'resource'][e.type] ?? 'mapping',
+          device: e.dev.name,
+          site: e.site || '(sites off)',
+        },
+        e.size,
+      );
     }
   }
   const list = [...groups.values()];
@@ -240,7 +279,12 @@ export function dma_leak_report(m: Machine, print = true): LeakReport {
       (mappings ? `, ${plural(mappings, 'mapping')}` : '') +
       `, ${bytes} bytes`;
     for (const g of list) {
-      const label = g.kind === 'pool' ? `${plural(g.count, 'block')} in pool ${g.what}` : g.kind === 'coherent' ? plural(g.count, 'coherent buffer') : `${plural(g.count, g.what + ' mapping')}`;
+      const label =
+        g.kind === 'pool'
+          ? `${plural(g.count, 'block')} in pool ${g.what}`
+          : g.kind === 'coherent'
+            ? plural(g.count, 'coherent buffer')
+            : `${plural(g.count, g.what + ' mapping')}`;
       text += `\n  ${label} (${g.bytes} bytes) on ${g.device}, allocated at ${g.site}`;
     }
   }

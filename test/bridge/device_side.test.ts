@@ -22,7 +22,8 @@ function run(options: string[]): { stdout: string; stderr: string } {
   return r;
 }
 
-const called = (fn: string, name: string): string => `${fn}() called from test/bridge/c/${FILE}:${mark_line(FILE, name)}\n`;
+const called = (fn: string, name: string): string =>
+  `${fn}() called from test/bridge/c/${FILE}:${mark_line(FILE, name)}\n`;
 const re = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('dmashim_device_* (C plays the device)', () => {
@@ -93,7 +94,9 @@ describe('dmashim_device_* (C plays the device)', () => {
       'device errors: 4',
     ]);
     const dmar = (rw: 'Write' | 'Read'): RegExp =>
-      new RegExp(`DMAR: \\[DMA ${rw} NO_PASID\\] Request device \\[0000:00:09\\.0\\] fault addr 0x[0-9a-f]+ \\[fault reason 0x0[56]\\] PTE ${rw} access is not set\\n`);
+      new RegExp(
+        `DMAR: \\[DMA ${rw} NO_PASID\\] Request device \\[0000:00:09\\.0\\] fault addr 0x[0-9a-f]+ \\[fault reason 0x0[56]\\] PTE ${rw} access is not set\\n`,
+      );
     expect(r.stderr).toMatch(new RegExp(dmar('Write').source + re(called('dmashim_device_write', 'ro'))));
     expect(r.stderr).toMatch(new RegExp(dmar('Write').source + re(called('dmashim_device_write', 'late'))));
     expect(r.stderr).toMatch(new RegExp(dmar('Read').source + re(called('dmashim_device_read', 'lateread'))));

@@ -68,7 +68,9 @@ describe('driver-style C programs run unmodified', () => {
       'ok released on detach',
       'ok cmd at 64-byte boundary, buf matches',
     ]);
-    expect(r.stderr).toMatch(/mgd 0000:02:00\.0: ring 8192 bytes at 0x[0-9a-f]{16} \(phys 0x[0-9a-f]{16}\), 64-bit addressing, id 1af4:10f0\n/);
+    expect(r.stderr).toMatch(
+      /mgd 0000:02:00\.0: ring 8192 bytes at 0x[0-9a-f]{16} \(phys 0x[0-9a-f]{16}\), 64-bit addressing, id 1af4:10f0\n/,
+    );
     expect(r.stderr).toContain('mgd: done');
   });
 
@@ -155,13 +157,25 @@ describe('driver-style C programs run unmodified', () => {
       // irq_enter() is the core's hardirq count: the report from the handler shows it.
       expect(e).toMatch(/preempt_count: 10000, expected: 0\n(?:.*\n)?dma_pool_alloc\(\) called from [^\n]*:\d+\n/);
       // mutex_lock under a plain spin_lock: the mutex's own line.
-      expect(e).toContain(`BUG: sleeping function called from invalid context at ${at('atomic-mutex')}\nin_atomic(): 1, irqs_disabled(): 0`);
+      expect(e).toContain(
+        `BUG: sleeping function called from invalid context at ${at('atomic-mutex')}\nin_atomic(): 1, irqs_disabled(): 0`,
+      );
       expect(e.match(/sleeping function called/g)).toHaveLength(3);
-      expect(e).toMatch(new RegExp(`misuse0: dma_pool_free misuse, dma 0x[0-9a-f]+ already free\\ndma_pool_free\\(\\) called from ${at('double-free')}\\n`));
-      expect(e).toMatch(/DMA-API: misuse0: device driver frees DMA memory with different size .*\[map size=512 bytes\] \[unmap size=256 bytes\]/);
+      expect(e).toMatch(
+        new RegExp(
+          `misuse0: dma_pool_free misuse, dma 0x[0-9a-f]+ already free\\ndma_pool_free\\(\\) called from ${at('double-free')}\\n`,
+        ),
+      );
+      expect(e).toMatch(
+        /DMA-API: misuse0: device driver frees DMA memory with different size .*\[map size=512 bytes\] \[unmap size=256 bytes\]/,
+      );
       expect(e).toContain(`dma_unmap_single() called from ${at('unmap-size')}\n`);
       expect(e).toContain(`WARN_ON(irqs_disabled())\ndma_free_coherent() called from ${at('irqs-off-free')}\n`);
-      expect(e).toMatch(new RegExp(`BUG: spinlock already unlocked on CPU#0, dmashim/\\d+\\n lock: sched_lock, .*\\nspinlock taken or released at ${at('double-unlock')}\\n`));
+      expect(e).toMatch(
+        new RegExp(
+          `BUG: spinlock already unlocked on CPU#0, dmashim/\\d+\\n lock: sched_lock, .*\\nspinlock taken or released at ${at('double-unlock')}\\n`,
+        ),
+      );
       expect(e).toContain('leak report (bridge): clean');
       const reports = e.replace(/dmashim\/\d+|pid: \d+/g, 'PID');
       if (first === null) first = reports;
@@ -173,11 +187,34 @@ describe('driver-style C programs run unmodified', () => {
 describe.each(['gcc', 'clang'])('driver programs and every header compile with %s', (cc) => {
   test('-Wall -Wextra -Werror -std=gnu11', (ctx) => {
     ctx.skip(!has_compiler(cc), `${cc} is not installed`);
-    for (const f of ['helpers.c', 'nvme_prp.c', 'managed.c', 'net_ring.c', 'storage_sg.c', 'usb_hcd.c', 'legacy24.c', 'misuse.c']) {
-      const r = spawnSync(cc, ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-pthread', '-I', path.join(ROOT, 'include'), '-fsyntax-only', F(f)], {
-        cwd: ROOT,
-        encoding: 'utf8',
-      });
+    for (const f of [
+      'helpers.c',
+      'nvme_prp.c',
+      'managed.c',
+      'net_ring.c',
+      'storage_sg.c',
+      'usb_hcd.c',
+      'legacy24.c',
+      'misuse.c',
+    ]) {
+      const r = spawnSync(
+        cc,
+        [
+          '-std=gnu11',
+          '-Wall',
+          '-Wextra',
+          '-Werror',
+          '-pthread',
+          '-I',
+          path.join(ROOT, 'include'),
+          '-fsyntax-only',
+          F(f),
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+        },
+      );
       expect(r.stdout + r.stderr, f).toBe('');
       expect(r.status, f).toBe(0);
     }

@@ -26,8 +26,16 @@ describe.each(['gcc', 'clang'])('headers with %s', (cc) => {
 
   test('the C bridge (native/*.c) and the examples', (ctx) => {
     ctx.skip(!has_compiler(cc), `${cc} is not installed (apt-get install -y ${cc})`);
-    const bridge = readdirSync(path.join(ROOT, 'native')).filter((f) => f.endsWith('.c')).map((f) => `native/${f}`);
-    for (const f of [...bridge, 'examples/ehci.c', 'test/bridge/c/compat24.c', 'test/bridge/c/sanitizer.c', 'test/bridge/c/threads.c']) {
+    const bridge = readdirSync(path.join(ROOT, 'native'))
+      .filter((f) => f.endsWith('.c'))
+      .map((f) => `native/${f}`);
+    for (const f of [
+      ...bridge,
+      'examples/ehci.c',
+      'test/bridge/c/compat24.c',
+      'test/bridge/c/sanitizer.c',
+      'test/bridge/c/threads.c',
+    ]) {
       const r = compile(cc, f, ['-pthread']);
       expect(r.out, f).toBe('');
       expect(r.status, f).toBe(0);

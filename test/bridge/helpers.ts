@@ -42,7 +42,12 @@ function run_command(files: string[], options: string[], args: string[]): { env:
 }
 
 /** `dmashim run <files> <options> [-- args]` from the repo root, in a clean environment (not vitest's). */
-export function dmashim_run(files: string[], options: string[] = [], args: string[] = [], timeoutMs = 60_000): RunResult {
+export function dmashim_run(
+  files: string[],
+  options: string[] = [],
+  args: string[] = [],
+  timeoutMs = 60_000,
+): RunResult {
   const { env, argv } = run_command(files, options, args);
   const r = spawnSync(process.execPath, argv, { cwd: ROOT, env, encoding: 'utf8', timeout: timeoutMs });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -52,7 +57,12 @@ export function dmashim_run(files: string[], options: string[] = [], args: strin
  * dmashim_run with a slow reader: nothing is read from the program's stdout and
  * stderr for `stallMs`, so its pipes fill up, then everything is read.
  */
-export function dmashim_run_stalled(files: string[], args: string[], stallMs: number, timeoutMs = 60_000): Promise<RunResult> {
+export function dmashim_run_stalled(
+  files: string[],
+  args: string[],
+  stallMs: number,
+  timeoutMs = 60_000,
+): Promise<RunResult> {
   const { env, argv } = run_command(files, [], args);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -18,7 +18,11 @@ describe('C interop through dmashim run', () => {
     expect(c.status).toBe(0);
     const env: NodeJS.ProcessEnv = { ...process.env, DMASHIM_QUIET: '1' };
     delete env['VITEST'];
-    const ts = spawnSync(process.execPath, ['--import', 'tsx', path.join('examples', 'ehci.ts')], { cwd: ROOT, env, encoding: 'utf8' });
+    const ts = spawnSync(process.execPath, ['--import', 'tsx', path.join('examples', 'ehci.ts')], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
     expect(ts.status).toBe(0);
     const pools = (s: string): string => s.slice(s.indexOf('$ cat /sys/bus/pci/devices/0000:00:1a.0/pools'));
     expect(pools(c.stdout)).toBe(pools(ts.stdout));
@@ -47,7 +51,9 @@ describe('C interop through dmashim run', () => {
     expect(r.stdout.startsWith('poisoned=1\n')).toBe(true);
     expect(r.stdout).toContain('plain_poisoned=0\n');
     expect(r.stdout).toMatch(/framelist ok, tds at 0x[0-9a-f]+ 0x[0-9a-f]+ 0x[0-9a-f]+/);
-    expect(r.stdout).toContain('$ cat /sys/bus/pci/devices/00:07.2/pools\npoolinfo - 0.1\nuhci_desc           2  128   32  1\n');
+    expect(r.stdout).toContain(
+      '$ cat /sys/bus/pci/devices/00:07.2/pools\npoolinfo - 0.1\nuhci_desc           2  128   32  1\n',
+    );
   });
 
   test('C pointers and TypeScript views see the same bytes', (ctx) => {

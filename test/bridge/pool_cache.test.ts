@@ -33,7 +33,9 @@ describe('--pool-cache', () => {
     expect(norm(small.stderr)).toBe(norm(off.stderr));
     expect(on.stdout).toMatch(/live \d+ duplicates 0\n/);
     // pools read mid-run are exact: the cached blocks are counted as free.
-    expect(on.stdout).toMatch(/-- pools mid-run\npoolinfo - 0\.1\ncache-4k +\d+ +\d+ 4096 +\d+\ncache-64 +\d+ +\d+ +64 +\d+\n/);
+    expect(on.stdout).toMatch(
+      /-- pools mid-run\npoolinfo - 0\.1\ncache-4k +\d+ +\d+ 4096 +\d+\ncache-64 +\d+ +\d+ +64 +\d+\n/,
+    );
     expect(on.stdout).toContain('zalloc same=1 nonzero=0\n');
     expect(on.stdout).toContain('reuse same=1\n');
   });
@@ -42,10 +44,18 @@ describe('--pool-cache', () => {
     ctx.skip(skip !== null, skip ?? '');
     const r = dmashim_run(['pool_cache.c'], ['--pool-cache']);
     const at = (mark: string) => esc(`dma_pool_free() called from ${F}:${mark_line('pool_cache.c', mark)}\n`);
-    expect(r.stderr).toMatch(new RegExp(`dma_pool_free cache-64, dma 0x[0-9a-f]{16} already free\\n${at('cached-double-free')}`));
-    expect(r.stderr).toMatch(new RegExp(`dma_pool_free cache-64, dma 0x[0-9a-f]{16} already free\\n${at('drained-double-free')}`));
-    expect(r.stderr).toMatch(new RegExp(`dma_pool_free cache-64, [0-9a-f]{16}/[0-9a-f]+ \\(bad dma\\)\\n${at('wrong-pool')}`));
-    expect(r.stderr).toMatch(new RegExp(`dma_pool_free cache-64, [0-9a-f]{16} \\(bad vaddr\\)/0x[0-9a-f]{16}\\n${at('bad-vaddr')}`));
+    expect(r.stderr).toMatch(
+      new RegExp(`dma_pool_free cache-64, dma 0x[0-9a-f]{16} already free\\n${at('cached-double-free')}`),
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(`dma_pool_free cache-64, dma 0x[0-9a-f]{16} already free\\n${at('drained-double-free')}`),
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(`dma_pool_free cache-64, [0-9a-f]{16}/[0-9a-f]+ \\(bad dma\\)\\n${at('wrong-pool')}`),
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(`dma_pool_free cache-64, [0-9a-f]{16} \\(bad vaddr\\)/0x[0-9a-f]{16}\\n${at('bad-vaddr')}`),
+    );
     // The report comes before the next line of the program's own output, i.e. during the call.
     expect(r.stdout.indexOf('reuse same=1')).toBeGreaterThan(0);
   });
@@ -55,12 +65,16 @@ describe('--pool-cache', () => {
     const r = dmashim_run(['pool_cache.c'], ['--pool-cache=8', '--leaks']);
     const line = mark_line('pool_cache.c', 'destroy-busy');
     expect(r.stderr).toMatch(
-      new RegExp(`dma_pool_destroy cache-64 busy\\n.*dma_pool_destroy cache-64: 2 blocks \\(128 bytes\\) still in use, 3 pages leaked:\\n(  block .*\\n){2}${esc(`dma_pool_destroy() called from ${F}:${line}`)}\\n`),
+      new RegExp(
+        `dma_pool_destroy cache-64 busy\\n.*dma_pool_destroy cache-64: 2 blocks \\(128 bytes\\) still in use, 3 pages leaked:\\n(  block .*\\n){2}${esc(`dma_pool_destroy() called from ${F}:${line}`)}\\n`,
+      ),
     );
     expect(r.stdout).toMatch(/-- pools after destroy\npoolinfo - 0\.1\ncache-4k +\d+ +\d+ 4096 +\d+\n/);
     // device_unregister and the leak report at exit count what the program holds, not what the cache holds.
     const [, inUse] = /cache-4k +(\d+) +\d+ 4096/.exec(r.stdout.split('-- pools after destroy')[1]!)!;
-    expect(r.stderr).toContain(`leak: dma_pool cache-4k has ${inUse} blocks (${Number(inUse) * 4096} bytes) in use at device_unregister:`);
+    expect(r.stderr).toContain(
+      `leak: dma_pool cache-4k has ${inUse} blocks (${Number(inUse) * 4096} bytes) in use at device_unregister:`,
+    );
     expect(r.stderr).toContain(`${inUse} blocks in pool cache-4k`);
   });
 
@@ -68,12 +82,14 @@ describe('--pool-cache', () => {
     ctx.skip(skip !== null, skip ?? '');
     const r = dmashim_run(['threads.c'], ['--threads', '--pool-cache']);
     expect(r.stderr).toBe('dmashim: --pool-cache is off with --threads (every alloc and free goes to the core)\n');
-    expect(r.stdout).toMatch(/^threaded=1 errors=0\npoolinfo - 0\.1\nthreads-64          0 +\d+   64 +\d+\n$/);
+    expect(r.stdout).toMatch(/^threaded=1 errors=0\npoolinfo - 0\.1\nthreads-64 {10}0 +\d+ {3}64 +\d+\n$/);
     expect(r.status).toBe(0);
     for (const opt of ['--poison', '--sites', '--fail-nth=100000']) {
       const p = dmashim_run(['pool_cache.c'], ['--pool-cache', opt]);
       expect(p.stdout).toContain('cached-nonzero=0\n');
-      expect(p.stderr).toContain(`dmashim: --pool-cache is off with ${opt === '--fail-nth=100000' ? 'fault injection' : opt}`);
+      expect(p.stderr).toContain(
+        `dmashim: --pool-cache is off with ${opt === '--fail-nth=100000' ? 'fault injection' : opt}`,
+      );
     }
     const bad = dmashim_run(['pool_cache.c'], ['--pool-cache=1']);
     expect(bad.stderr).toContain('--pool-cache must be an integer in 2..256, got 1');

@@ -24,11 +24,17 @@ describe('sanitizer reports from C', () => {
     expectReport(/dma_pool_free san-64, [0-9a-f]+ \(bad vaddr\)\/0x[0-9a-f]+/, 'dma_pool_free', 'bad-vaddr');
     expectReport(/dma_pool_alloc san-64, [0-9a-f]+ \(corrupted\)/, 'dma_pool_alloc', 'corrupted');
     expectReport(/dma_pool_destroy san-other busy/, 'dma_pool_destroy', 'destroy-busy');
-    expectReport(/frees DMA memory with different size .*\[map size=8192 bytes\] \[unmap size=4096 bytes\]/, 'dma_free_coherent', 'coherent-size');
+    expectReport(
+      /frees DMA memory with different size .*\[map size=8192 bytes\] \[unmap size=4096 bytes\]/,
+      'dma_free_coherent',
+      'coherent-size',
+    );
     expectReport(/tries to free DMA memory it has not allocated/, 'dma_free_coherent', 'coherent-unknown');
     expect(log).toContain(`WARNING: at ${F}:${mark_line('sanitizer.c', 'warn')} main()`);
     // With sites on, the sanitizer's own details name C lines too.
-    expect(log).toMatch(new RegExp(`block written after it was freed at ${F}:\\d+|written after it was freed at ${F}:\\d+`));
+    expect(log).toMatch(
+      new RegExp(`block written after it was freed at ${F}:\\d+|written after it was freed at ${F}:\\d+`),
+    );
     expect(log).toMatch(new RegExp(`allocated at ${F}:\\d+`));
     // The corrupted block is dumped with the byte C wrote into it.
     expect(log).toContain('00000000: a7 a7 a7 a7 a7 42 a7 a7');
@@ -40,8 +46,12 @@ describe('streaming DMA from C', () => {
     ctx.skip(skip !== null, skip ?? '');
     const r = dmashim_run(['streaming.c'], ['--all-errors']);
     expect(r.stdout).toBe('single: 1\npage: 1\nsg: 1\n');
-    expect(r.stderr).toMatch(/DMA-API: pci 0000:00:07\.0: device driver frees DMA memory with different size .*\[map size=64 bytes\] \[unmap size=32 bytes\]/);
-    expect(r.stderr).toContain(`dma_unmap_single() called from test/bridge/c/streaming.c:${mark_line('streaming.c', 'unmap-size')}\n`);
+    expect(r.stderr).toMatch(
+      /DMA-API: pci 0000:00:07\.0: device driver frees DMA memory with different size .*\[map size=64 bytes\] \[unmap size=32 bytes\]/,
+    );
+    expect(r.stderr).toContain(
+      `dma_unmap_single() called from test/bridge/c/streaming.c:${mark_line('streaming.c', 'unmap-size')}\n`,
+    );
     expect(r.status).toBe(0);
   });
 });
@@ -55,9 +65,15 @@ describe('memory that is not DMA-able, from C', () => {
     const F2 = 'test/bridge/c/illegal_area.c';
     const log = r.stderr;
     const at = (mark: string) => `dma_map_single() called from ${F2}:${mark_line('illegal_area.c', mark)}\n`;
-    expect(log).toMatch(/DMA-API: pci 0000:00:08\.0: device driver maps memory from stack \[probable addr=[0-9a-f]{16}\]\n/);
-    expect(log).toMatch(/DMA-API: pci 0000:00:08\.0: device driver maps memory from kernel text or rodata \[addr=[0-9a-f]{16}\] \[len=256\]\n/);
-    expect(log).toMatch(/DMA-API: pci 0000:00:08\.0: device driver maps memory from invalid area \[addr=[0-9a-f]{16}\] \[len=64\]\n/);
+    expect(log).toMatch(
+      /DMA-API: pci 0000:00:08\.0: device driver maps memory from stack \[probable addr=[0-9a-f]{16}\]\n/,
+    );
+    expect(log).toMatch(
+      /DMA-API: pci 0000:00:08\.0: device driver maps memory from kernel text or rodata \[addr=[0-9a-f]{16}\] \[len=256\]\n/,
+    );
+    expect(log).toMatch(
+      /DMA-API: pci 0000:00:08\.0: device driver maps memory from invalid area \[addr=[0-9a-f]{16}\] \[len=64\]\n/,
+    );
     expect(log.indexOf(at('stack'))).toBeGreaterThan(log.indexOf('maps memory from stack'));
     expect(log.indexOf(at('static'))).toBeGreaterThan(log.indexOf('kernel text or rodata'));
     expect(log.indexOf(at('heap'))).toBeGreaterThan(log.indexOf('invalid area'));

@@ -197,7 +197,10 @@ describe('the page allocator', () => {
     const live: Array<[number, number, number]> = [];
     const h = dma_addr();
     let seed = 12345;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     for (let i = 0; i < 400; i++) {
       if (live.length && rnd() < 0.4) {
         const [v, d, s] = live.splice(Math.floor(rnd() * live.length), 1)[0]!;

@@ -25,7 +25,18 @@ import {
   dmesg_mark,
   dmesg_since,
   create_machine,
-  readb, readw, readl, readq, writeb, writew, writel, writeq, memset, memcpy, memcmp, mem_bytes,
+  readb,
+  readw,
+  readl,
+  readq,
+  writeb,
+  writew,
+  writel,
+  writeq,
+  memset,
+  memcpy,
+  memcmp,
+  mem_bytes,
   c_struct,
   DmashimError,
   EIO,
@@ -120,8 +131,18 @@ describe('the machine', () => {
       { ram: [] },
       { ram: [{ start: 4096, size: 1 * MiB }] },
       { ram: [{ start: 0, size: 1000 }] },
-      { ram: [{ start: 0, size: 8 * MiB }, { start: 4 * MiB, size: 8 * MiB }] },
-      { ram: [{ start: 0, size: 3 * GiB }, { start: 4 * GiB, size: 2 * GiB }] },
+      {
+        ram: [
+          { start: 0, size: 8 * MiB },
+          { start: 4 * MiB, size: 8 * MiB },
+        ],
+      },
+      {
+        ram: [
+          { start: 0, size: 3 * GiB },
+          { start: 4 * GiB, size: 2 * GiB },
+        ],
+      },
       { page_order: 'middle' as 'low-first' },
       // An arena base that is not page aligned (dma_pool_free finds pages from an address's low 32 bits).
       { ram: [{ start: 0, size: 8 * MiB }], arena: { buffer: new ArrayBuffer(8 * MiB), vbase: 2 ** 40 + 0x800 } },
@@ -133,7 +154,12 @@ describe('the machine', () => {
   });
 
   it('lays zones out by physical address and backs GiBs of RAM lazily', () => {
-    const m = create_machine({ ram: [{ start: 0, size: 2 * GiB }, { start: 4 * GiB, size: 2 * GiB }] });
+    const m = create_machine({
+      ram: [
+        { start: 0, size: 2 * GiB },
+        { start: 4 * GiB, size: 2 * GiB },
+      ],
+    });
     expect(m.buddy.zoneStats(0).present_pages).toBe(16 * 256 - 1);
     expect(m.buddy.zoneStats(1).present_pages).toBe((2 * GiB - 16 * MiB) / 4096);
     expect(m.buddy.zoneStats(2).present_pages).toBe((2 * GiB) / 4096);

@@ -5,7 +5,12 @@ import { small_machine, test_device } from '../helpers.ts';
 const m = small_machine();
 const dev = test_device(m);
 
-type Row = [size: number, align: number, boundary: number, expect: null | { size: number; allocation: number; boundary: number }];
+type Row = [
+  size: number,
+  align: number,
+  boundary: number,
+  expect: null | { size: number; allocation: number; boundary: number },
+];
 
 // Every rule of dma_pool_create_node, in the kernel's order, with the semantics reference's worked examples.
 const table: Row[] = [

@@ -66,7 +66,9 @@ describe('every misuse of dma_pool_free is reported and frees nothing', () => {
     const foreign = alloc(other);
     const mark = dmesg_mark();
     dma_pool_free(pool, foreign.v, foreign.d);
-    expect(dmesg_since(mark)).toBe(`${P}dma_pool_free ehci_qh, ${fmt_p(foreign.v)}/${foreign.d.toString(16)} (bad dma)\n`);
+    expect(dmesg_since(mark)).toBe(
+      `${P}dma_pool_free ehci_qh, ${fmt_p(foreign.v)}/${foreign.d.toString(16)} (bad dma)\n`,
+    );
     expect(other.nr_active).toBe(1);
     assertIntact(pool, blocks);
     dma_pool_free(other, foreign.v, foreign.d);
@@ -76,7 +78,9 @@ describe('every misuse of dma_pool_free is reported and frees nothing', () => {
     const b = blocks[0]!;
     const mark = dmesg_mark();
     dma_pool_free(pool, b.v, b.d + 0x100000);
-    expect(dmesg_since(mark)).toBe(`${P}dma_pool_free ehci_qh, ${fmt_p(b.v)}/${(b.d + 0x100000).toString(16)} (bad dma)\n`);
+    expect(dmesg_since(mark)).toBe(
+      `${P}dma_pool_free ehci_qh, ${fmt_p(b.v)}/${(b.d + 0x100000).toString(16)} (bad dma)\n`,
+    );
     assertIntact(pool, blocks);
   });
 
@@ -120,11 +124,13 @@ describe('destroy of a busy pool', () => {
   it('logs "dma_pool_destroy NAME busy" and leaks its pages instead of freeing memory in use', () => {
     const p = dma_pool_create('busy', dev, 64, 0, 0)!;
     const b = alloc(p);
-    const freeBefore = m.buddy.zoneStats(0).free_pages + m.buddy.zoneStats(1).free_pages + m.buddy.zoneStats(2).free_pages;
+    const freeBefore =
+      m.buddy.zoneStats(0).free_pages + m.buddy.zoneStats(1).free_pages + m.buddy.zoneStats(2).free_pages;
     const mark = dmesg_mark();
     dma_pool_destroy(p);
     expect(dmesg_since(mark).split('\n')[0]).toBe(`${P}dma_pool_destroy busy busy`);
-    const freeAfter = m.buddy.zoneStats(0).free_pages + m.buddy.zoneStats(1).free_pages + m.buddy.zoneStats(2).free_pages;
+    const freeAfter =
+      m.buddy.zoneStats(0).free_pages + m.buddy.zoneStats(1).free_pages + m.buddy.zoneStats(2).free_pages;
     expect(freeAfter).toBe(freeBefore); // nothing went back to the page allocator
     expect(dev.dma_pools).not.toContain(p);
     // The block's memory is still there for whoever uses it.

@@ -31,12 +31,28 @@ type Op =
   | { k: 'destroy'; pool: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('create' as const), size: fc.integer({ min: 1, max: 5000 }), alignLog: fc.integer({ min: 0, max: 7 }), boundaryLog: fc.integer({ min: 0, max: 13 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('create' as const),
+      size: fc.integer({ min: 1, max: 5000 }),
+      alignLog: fc.integer({ min: 0, max: 7 }),
+      boundaryLog: fc.integer({ min: 0, max: 13 }),
+    }),
+  },
   { weight: 8, arbitrary: fc.record({ k: fc.constant('alloc' as const), pool: fc.nat(), zero: fc.boolean() }) },
   { weight: 6, arbitrary: fc.record({ k: fc.constant('free' as const), pool: fc.nat(), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('double' as const), pool: fc.nat(), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('wrongpool' as const), pool: fc.nat(), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('offset' as const), pool: fc.nat(), pick: fc.nat(), delta: fc.integer({ min: 1, max: 15 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('offset' as const),
+      pool: fc.nat(),
+      pick: fc.nat(),
+      delta: fc.integer({ min: 1, max: 15 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('destroy' as const), pool: fc.nat() }) },
 );
 
@@ -48,14 +64,20 @@ interface ModelPool {
 }
 
 function run(ops: Op[], slow: boolean): void {
-  const m = create_machine({ ram: [{ start: 0, size: 32 * MiB }, { start: 2 ** 32, size: 32 * MiB }], poison: slow });
+  const m = create_machine({
+    ram: [
+      { start: 0, size: 32 * MiB },
+      { start: 2 ** 32, size: 32 * MiB },
+    ],
+    poison: slow,
+  });
   // Both paths: poisoning and sites force the slow path, none of them leaves the hot path.
   sanitizer_configure(m, { sites: slow, poison: slow });
   try {
     const dev = test_device(m, 'model', 64);
     const pools: ModelPool[] = [];
     const h = dma_addr();
-    const pick = <T,>(arr: T[], i: number): T | undefined => (arr.length ? arr[i % arr.length] : undefined);
+    const pick = <T>(arr: T[], i: number): T | undefined => (arr.length ? arr[i % arr.length] : undefined);
 
     for (const op of ops) {
       if (op.k === 'create') {
@@ -83,7 +105,8 @@ function run(ops: Op[], slow: boolean): void {
           }
           expect(v).not.toBe(0);
           const top = mp.freed.pop();
-          if (top) expect([v, h.value]).toEqual(top); // LIFO reuse
+          if (top)
+            expect([v, h.value]).toEqual(top); // LIFO reuse
           else for (const q of pools) expect(q.live.has(v)).toBe(false); // a block nobody holds
           mp.live.set(v, h.value);
           if (op.zero) expect(mem_bytes(v, p.size).every((x) => x === 0)).toBe(true);

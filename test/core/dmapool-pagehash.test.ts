@@ -6,11 +6,7 @@
  * arena pages, and after destroy.
  */
 import { describe, it, expect } from 'vitest';
-import {
-  dma_pool_create,
-  dma_pool_free,
-  dma_pool_destroy,
-} from '../../src/index.ts';
+import { dma_pool_create, dma_pool_free, dma_pool_destroy } from '../../src/index.ts';
 import { small_machine, test_device, pool_alloc_ok as alloc, log_of as errorsOf } from '../helpers.ts';
 
 const m = small_machine();

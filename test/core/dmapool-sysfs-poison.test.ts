@@ -17,7 +17,14 @@ import {
   POOL_POISON_FREED,
   POOL_POISON_ALLOCATED,
 } from '../../src/index.ts';
-import { pci_pool_create, pci_pool_alloc, pci_pool_free, pci_pool_destroy, SLAB_POISON, SLAB_KERNEL } from '../../compat/index.ts';
+import {
+  pci_pool_create,
+  pci_pool_alloc,
+  pci_pool_free,
+  pci_pool_destroy,
+  SLAB_POISON,
+  SLAB_KERNEL,
+} from '../../compat/index.ts';
 import { pci_dev, dev_set_name, device_register } from '../../src/index.ts';
 import { small_machine, test_device, pool_alloc as alloc } from '../helpers.ts';
 
@@ -81,11 +88,19 @@ describe('poisoning', () => {
     const second = Array(16).fill(0xa7);
     second[1] = 0x41;
     const log = dmesg_since(mark);
-    expect(log.startsWith(
-      `uaf-dev: dma_pool_alloc uaf, ${fmt_p(a.v)} (corrupted)\n` + row('00000000', Array(16).fill(0xa7)) + '\n' + row('00000010', second) + '\n',
-    )).toBe(true);
+    expect(
+      log.startsWith(
+        `uaf-dev: dma_pool_alloc uaf, ${fmt_p(a.v)} (corrupted)\n` +
+          row('00000000', Array(16).fill(0xa7)) +
+          '\n' +
+          row('00000010', second) +
+          '\n',
+      ),
+    ).toBe(true);
     // Beyond the kernel: where the block was freed (sites are on in tests).
-    expect(log).toMatch(/^uaf-dev: use after free: block was written after it was freed at test\/core\/dmapool-sysfs-poison\.test\.ts:\d+$/m);
+    expect(log).toMatch(
+      /^uaf-dev: use after free: block was written after it was freed at test\/core\/dmapool-sysfs-poison\.test\.ts:\d+$/m,
+    );
     // After the report the block is poisoned as allocated; the allocator is intact.
     expect(p.nr_active).toBe(1);
   });

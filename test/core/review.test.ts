@@ -42,7 +42,14 @@ import {
   local_irq_save,
   local_irq_restore,
 } from '../../src/index.ts';
-import { pci_pool_create, pci_pool_destroy, SLAB_KERNEL, SLAB_ATOMIC, SLAB_POISON, SLAB_HWCACHE_ALIGN } from '../../compat/index.ts';
+import {
+  pci_pool_create,
+  pci_pool_destroy,
+  SLAB_KERNEL,
+  SLAB_ATOMIC,
+  SLAB_POISON,
+  SLAB_HWCACHE_ALIGN,
+} from '../../compat/index.ts';
 import { fmt_lx, fmt_p, fmt_pad } from '../../src/lib/vsprintf.ts';
 import { small_machine, test_device, MiB, pool_alloc as alloc } from '../helpers.ts';
 
@@ -166,7 +173,7 @@ describe('dma_alloc_coherent for a 24-bit coherent mask', () => {
 });
 
 describe('printk conversions of values a C caller could not pass', () => {
-  it('%p, %pad and %lx print a negative value as its u64 two\'s complement', () => {
+  it("%p, %pad and %lx print a negative value as its u64 two's complement", () => {
     expect(fmt_p(-1)).toBe('ffffffffffffffff');
     expect(fmt_pad(-4096)).toBe('0xfffffffffffff000');
     expect(fmt_lx(-16)).toBe('fffffffffffffff0');
@@ -209,7 +216,6 @@ describe('pool names are C strings of at most 31 bytes', () => {
   });
 });
 
-
 describe('2.4 pci_pool_create flags', () => {
   // 2.4 drivers passed their kmalloc flags (SLAB_KERNEL / SLAB_ATOMIC) in the sixth argument. Then those never
   // overlapped SLAB_POISON; with today's GFP values GFP_KERNEL and GFP_ATOMIC carry __GFP_KSWAPD_RECLAIM (0x800),
@@ -223,7 +229,9 @@ describe('2.4 pci_pool_create flags', () => {
     expect(k.poison).toBe(false);
     expect(a.poison).toBe(false);
     expect(kp.poison).toBe(true);
-    expect(SLAB_POISON & (GFP_KERNEL | GFP_ATOMIC | GFP_USER | __GFP_ZERO | __GFP_NOWARN | __GFP_NOFAIL | __GFP_COMP)).toBe(0);
+    expect(
+      SLAB_POISON & (GFP_KERNEL | GFP_ATOMIC | GFP_USER | __GFP_ZERO | __GFP_NOWARN | __GFP_NOFAIL | __GFP_COMP),
+    ).toBe(0);
     for (const p of [k, a, kp]) pci_pool_destroy(p);
   });
 });

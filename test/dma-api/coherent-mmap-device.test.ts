@@ -13,7 +13,13 @@ import {
   device_unregister,
 } from '../../src/index.ts';
 import { dma_declare_coherent_memory, dma_release_coherent_memory } from '../../src/kernel/dma/coherent.ts';
-import { dma_mmap_coherent, dma_map_single, dma_unmap_single, dma_mapping_error, type vm_area_struct } from '../../src/kernel/dma/mapping.ts';
+import {
+  dma_mmap_coherent,
+  dma_map_single,
+  dma_unmap_single,
+  dma_mapping_error,
+  type vm_area_struct,
+} from '../../src/kernel/dma/mapping.ts';
 import { vma_munmap, vma_user_bytes } from '../../src/sim/mmap.ts';
 import { device_dma_read, device_dma_write, device_dma_error_count } from '../../src/sim/device_side.ts';
 import { alloc_pages, page_to_phys, virt_to_phys } from '../../src/mm/page.ts';
@@ -29,7 +35,9 @@ describe('dma_declare_coherent_memory', () => {
     const dev = dev_on(m, 32);
     expect(dma_declare_coherent_memory(dev, 0x10000, 0xd0000000, 0)).toBe(-22);
     expect(dma_declare_coherent_memory(null, 0x10000, 0xd0000000, 65536)).toBe(-19);
-    expect(logged(() => expect(dma_declare_coherent_memory(dev, 0x80000000, 0xd0000000, 65536)).toBe(-22))).toContain('is not RAM of the simulated machine');
+    expect(logged(() => expect(dma_declare_coherent_memory(dev, 0x80000000, 0xd0000000, 65536)).toBe(-22))).toContain(
+      'is not RAM of the simulated machine',
+    );
     expect(dma_declare_coherent_memory(dev, 0x10000, 0xd0000000, 65536)).toBe(0);
     expect(dma_declare_coherent_memory(dev, 0x20000, 0xe0000000, 65536)).toBe(-16);
   });
@@ -95,7 +103,11 @@ describe('dma_mmap_coherent', () => {
     const dev = dev_on(m, 32);
     const h = dma_addr();
     const v = dma_alloc_coherent(dev, 4 * 4096, h, GFP_KERNEL);
-    const vma = (pages: number, pgoff: number): vm_area_struct => ({ vm_start: 0x7f0000000000, vm_end: 0x7f0000000000 + pages * 4096, vm_pgoff: pgoff });
+    const vma = (pages: number, pgoff: number): vm_area_struct => ({
+      vm_start: 0x7f0000000000,
+      vm_end: 0x7f0000000000 + pages * 4096,
+      vm_pgoff: pgoff,
+    });
     expect(dma_mmap_coherent(dev, vma(1, 4), v, h.value, 4 * 4096)).toBe(-6);
     expect(dma_mmap_coherent(dev, vma(4, 1), v, h.value, 4 * 4096)).toBe(-6);
     expect(dma_mmap_coherent(dev, vma(5, 0), v, h.value, 4 * 4096)).toBe(-6);
@@ -160,7 +172,9 @@ describe('device side', () => {
   it('mask and bus limit: the device cannot address beyond them; a write into a TO_DEVICE mapping is reported but lands (no IOMMU)', () => {
     const m = machine();
     const dev = dev_on(m, 32);
-    expect(logged(() => expect(device_dma_read(dev, 2 ** 32, 4)).toBe(null))).toContain('is beyond what the device can address (mask ffffffff');
+    expect(logged(() => expect(device_dma_read(dev, 2 ** 32, 4)).toBe(null))).toContain(
+      'is beyond what the device can address (mask ffffffff',
+    );
     const b = kmalloc(64, GFP_KERNEL | 0x04, m); /* GFP_DMA32 is dropped by kmalloc: use a low page instead */
     void b;
     const low = alloc_pages(GFP_KERNEL | 0x04, 0, m);
@@ -168,7 +182,9 @@ describe('device side', () => {
     const d = dma_map_single(dev, lowv, 64, DMA_TO_DEVICE);
     dma_mapping_error(dev, d);
     expect(d).toBe(page_to_phys(low));
-    expect(logged(() => expect(device_dma_write(dev, d, [0x33])).toBe(0))).toContain('device writes into a DMA_TO_DEVICE mapping');
+    expect(logged(() => expect(device_dma_write(dev, d, [0x33])).toBe(0))).toContain(
+      'device writes into a DMA_TO_DEVICE mapping',
+    );
     expect(mem_bytes(lowv, 1)[0]).toBe(0x33);
     device_unregister(dev);
   });

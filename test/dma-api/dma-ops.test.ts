@@ -125,7 +125,9 @@ describe('dma_map_ops installed by the user', () => {
     const sg: scatterlist[] = [];
     sg_init_table(sg, 3);
     const bufs = [kmalloc(100, GFP_KERNEL, m), kmalloc(200, GFP_KERNEL, m), kmalloc(300, GFP_KERNEL, m)];
-    bufs.forEach((b, i) => sg_set_buf(sg[i]!, b, 100 * (i + 1)));
+    bufs.forEach((b, i) => {
+      sg_set_buf(sg[i]!, b, 100 * (i + 1));
+    });
     expect(dma_map_sg(dev, sg, 3, DMA_BIDIRECTIONAL)).toBe(3);
     expect(sg.map((s) => s.dma_address)).toEqual(bufs.map((b) => virt_to_phys(b) + BUS));
     expect(debug_count_of(dev)).toBe(3);
@@ -154,8 +156,12 @@ describe('dma_map_ops installed by the user', () => {
       dma_unmap_single(dev, BUS + 0x1000, 64, DMA_TO_DEVICE);
       dma_free_coherent(dev, 4096, kmalloc(64, GFP_KERNEL, m), BUS + 0x2000);
     });
-    expect(out).toContain('device driver tries to free DMA memory it has not allocated [device address=0x0000000040001000]');
-    expect(out).toContain('device driver tries to free DMA memory it has not allocated [device address=0x0000000040002000]');
+    expect(out).toContain(
+      'device driver tries to free DMA memory it has not allocated [device address=0x0000000040001000]',
+    );
+    expect(out).toContain(
+      'device driver tries to free DMA memory it has not allocated [device address=0x0000000040002000]',
+    );
     expect(calls).toEqual([]);
   });
 

@@ -18,7 +18,13 @@ export const GiB = 1024 * MiB;
 
 /** 64 MiB below 4 GiB and 64 MiB above: masks matter, tests stay cheap. dma-debug prints every error. */
 export function machine(opts: MachineOptions = {}): Machine {
-  const m = create_machine({ ram: [{ start: 0, size: 64 * MiB }, { start: 4 * GiB, size: 64 * MiB }], ...opts });
+  const m = create_machine({
+    ram: [
+      { start: 0, size: 64 * MiB },
+      { start: 4 * GiB, size: 64 * MiB },
+    ],
+    ...opts,
+  });
   dma_debug_state(m).all_errors = true;
   return m;
 }

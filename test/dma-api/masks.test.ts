@@ -11,7 +11,12 @@ import {
   DMA_BIT_MASK,
   GFP_KERNEL,
 } from '../../src/index.ts';
-import { dma_map_single, dma_unmap_single, dma_mapping_error, DMA_MAPPING_ERROR } from '../../src/kernel/dma/mapping.ts';
+import {
+  dma_map_single,
+  dma_unmap_single,
+  dma_mapping_error,
+  DMA_MAPPING_ERROR,
+} from '../../src/kernel/dma/mapping.ts';
 import { swiotlb_configure, swiotlb_stats } from '../../src/kernel/dma/swiotlb.ts';
 import { kmalloc, kfree } from '../../src/mm/slab.ts';
 import { virt_to_phys } from '../../src/mm/page.ts';
@@ -47,7 +52,12 @@ describe('DMA masks', () => {
     const dev = dev_on(m, 32);
     expect(dma_get_required_mask(dev)).toBe(DMA_BIT_MASK(33));
     expect(dev.dma_mask).toBe(DMA_BIT_MASK(32));
-    const big = machine({ ram: [{ start: 0, size: 64 * MiB }, { start: 64 * GiB, size: 4 * MiB }] });
+    const big = machine({
+      ram: [
+        { start: 0, size: 64 * MiB },
+        { start: 64 * GiB, size: 4 * MiB },
+      ],
+    });
     expect(dma_get_required_mask(dev_on(big, 64))).toBe(DMA_BIT_MASK(37));
   });
 });
@@ -97,7 +107,9 @@ describe('streaming mappings honour dma_mask and the bus limit', () => {
     expect(dma_mapping_error(dev, d)).toBe(-12);
     const phys = virt_to_phys(hi);
     expect(log).toContain('------------[ cut here ]------------');
-    expect(log).toContain(`drv nobounce: DMA addr 0x${phys.toString(16).padStart(16, '0')}+100 overflow (mask ffffffff, bus limit 7fffffff).`);
+    expect(log).toContain(
+      `drv nobounce: DMA addr 0x${phys.toString(16).padStart(16, '0')}+100 overflow (mask ffffffff, bus limit 7fffffff).`,
+    );
     expect(logged(() => dma_map_single(dev, hi, 100, DMA_TO_DEVICE))).not.toContain('overflow');
   });
 

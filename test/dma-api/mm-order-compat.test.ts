@@ -33,7 +33,7 @@ import {
   PCI_DMA_FROMDEVICE,
   PCI_DMA_NONE,
 } from '../../compat/index.ts';
-import { scatterlist, sg_init_table, sg_set_buf } from '../../src/lib/scatterlist.ts';
+import { type scatterlist, sg_init_table, sg_set_buf } from '../../src/lib/scatterlist.ts';
 import { DMA_MAPPING_ERROR } from '../../src/kernel/dma/mapping.ts';
 import { device_dma_write } from '../../src/sim/device_side.ts';
 import { machine, pci_on, logged } from './helpers.ts';
@@ -69,7 +69,9 @@ describe('kmalloc / kzalloc / kfree', () => {
     kfree(a);
     expect(logged(() => kfree(a))).toBe('BUG kmalloc-32 (Not tainted): Object already free\n');
     const b = kmalloc(32, GFP_KERNEL, m);
-    expect(logged(() => kfree(b + 4))).toBe(`BUG kmalloc-32 (Not tainted): Invalid object pointer 0x${(b + 4).toString(16).padStart(16, '0')}\n`);
+    expect(logged(() => kfree(b + 4))).toBe(
+      `BUG kmalloc-32 (Not tainted): Invalid object pointer 0x${(b + 4).toString(16).padStart(16, '0')}\n`,
+    );
     expect(logged(() => kfree(0x1000))).toContain('object pointer: 0x0000000000001000');
   });
 });
@@ -105,7 +107,9 @@ describe('pages and address conversions', () => {
     expect(p0 && p1).toBeTruthy();
     expect(mem_bytes(page_address(p1), 6)[5]).toBe(12);
     vfree(v);
-    expect(logged(() => vfree(v))).toContain(`Trying to vfree() nonexistent vm area (${v.toString(16).padStart(16, '0')})`);
+    expect(logged(() => vfree(v))).toContain(
+      `Trying to vfree() nonexistent vm area (${v.toString(16).padStart(16, '0')})`,
+    );
   });
 });
 

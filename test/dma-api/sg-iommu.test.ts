@@ -1,5 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { GFP_KERNEL, dma_addr, dma_alloc_coherent, dma_free_coherent, DmashimError, mem_bytes, DMA_BIT_MASK } from '../../src/index.ts';
+import {
+  GFP_KERNEL,
+  dma_addr,
+  dma_alloc_coherent,
+  dma_free_coherent,
+  DmashimError,
+  mem_bytes,
+  DMA_BIT_MASK,
+} from '../../src/index.ts';
 import {
   dma_map_sg,
   dma_unmap_sg,
@@ -31,7 +39,12 @@ import {
   sg_virt,
   for_each_sg,
 } from '../../src/lib/scatterlist.ts';
-import { sim_iommu_attach, sim_iommu_detach, iommu_set_fault_handler, iommu_iova_to_phys } from '../../src/drivers/iommu/iommu.ts';
+import {
+  sim_iommu_attach,
+  sim_iommu_detach,
+  iommu_set_fault_handler,
+  iommu_iova_to_phys,
+} from '../../src/drivers/iommu/iommu.ts';
 import { swiotlb_configure } from '../../src/kernel/dma/swiotlb.ts';
 import { kmalloc } from '../../src/mm/slab.ts';
 import { alloc_page, alloc_pages, page_address, page_to_phys, virt_to_phys } from '../../src/mm/page.ts';
@@ -103,7 +116,9 @@ describe('dma_map_sg, direct mapping', () => {
     const sg = pages_sg(m, 4);
     dma_map_sg(dev, sg, 4, DMA_FROM_DEVICE);
     expect(logged(() => dma_sync_sg_for_cpu(dev, sg, 4, DMA_FROM_DEVICE))).toBe('');
-    expect(logged(() => dma_unmap_sg(dev, sg, 3, DMA_FROM_DEVICE))).toContain(`${P}device driver frees DMA sg list with different entry count [map count=4] [unmap count=3]\n`);
+    expect(logged(() => dma_unmap_sg(dev, sg, 3, DMA_FROM_DEVICE))).toContain(
+      `${P}device driver frees DMA sg list with different entry count [map count=4] [unmap count=3]\n`,
+    );
   });
 
   it('bounces high pages for a 32-bit device; fails with 0 (and unmaps the prefix) when it cannot', () => {
@@ -135,7 +150,9 @@ describe('dma_map_sg, direct mapping', () => {
     const sg: scatterlist[] = [];
     sg_init_table(sg, 1);
     sg_set_page(sg[0]!, p, 128 * 1024, 0);
-    expect(logged(() => dma_map_sg(dev, sg, 1, DMA_TO_DEVICE))).toBe(`${P}mapping sg segment longer than device claims to support [len=131072] [max=65536]\n`);
+    expect(logged(() => dma_map_sg(dev, sg, 1, DMA_TO_DEVICE))).toBe(
+      `${P}mapping sg segment longer than device claims to support [len=131072] [max=65536]\n`,
+    );
     dma_unmap_sg(dev, sg, 1, DMA_TO_DEVICE);
     dma_set_seg_boundary(dev, 0xfff);
     sg_init_table(sg, 1);
@@ -158,7 +175,9 @@ describe('IOMMU', () => {
     expect(sg_dma_len(sg[0]!)).toBe(8 * 4096);
     expect(sg_dma_len(sg[1]!)).toBe(0);
     expect(sg_dma_address(sg[1]!)).toBe(DMA_MAPPING_ERROR);
-    expect(iommu_iova_to_phys(dev_dom(dev), sg_dma_address(sg[0]!) + 3 * 4096 + 5)).toBe(page_to_phys(sg[3]!.page_link) + 5);
+    expect(iommu_iova_to_phys(dev_dom(dev), sg_dma_address(sg[0]!) + 3 * 4096 + 5)).toBe(
+      page_to_phys(sg[3]!.page_link) + 5,
+    );
     expect(logged(() => dma_unmap_sg(dev, sg, 8, DMA_TO_DEVICE))).toBe('');
     const big = pages_sg(m, 32);
     expect(dma_map_sg(dev, big, 32, DMA_TO_DEVICE)).toBe(2); /* 128 KiB with max_seg_size 64 KiB */

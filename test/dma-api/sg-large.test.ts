@@ -8,10 +8,23 @@
 import { describe, it, expect } from 'vitest';
 import { GFP_KERNEL, device_unregister, type Machine, type device } from '../../src/index.ts';
 import { dma_map_sg, dma_unmap_sg, dma_sync_sg_for_cpu, dma_sync_sg_for_device } from '../../src/kernel/dma/mapping.ts';
-import { sg_alloc_table, sg_free_table, sg_set_page, sg_next, sg_table, type scatterlist } from '../../src/lib/scatterlist.ts';
+import {
+  sg_alloc_table,
+  sg_free_table,
+  sg_set_page,
+  sg_next,
+  sg_table,
+  type scatterlist,
+} from '../../src/lib/scatterlist.ts';
 import { alloc_pages, STRUCT_PAGE_SIZE } from '../../src/mm/page.ts';
 import { sim_iommu_attach } from '../../src/drivers/iommu/iommu.ts';
-import { dma_debug_state, debug_count_of, debug_find_contain, debug_find_entry, debug_entries_of } from '../../src/kernel/dma/debug.ts';
+import {
+  dma_debug_state,
+  debug_count_of,
+  debug_find_contain,
+  debug_find_entry,
+  debug_entries_of,
+} from '../../src/kernel/dma/debug.ts';
 import { device_dma_read } from '../../src/sim/device_side.ts';
 import { DMA_BIDIRECTIONAL } from '../../src/include/linux/dma-direction.ts';
 import { machine, dev_on, logged } from './helpers.ts';
@@ -83,7 +96,9 @@ function check_list(m: Machine, dev: device, behind_iommu: boolean): void {
 
   // A device access to an unmapped entry is dropped: the IOMMU faults, or dma-debug still remembers the entry.
   const last = first.arr[N - 1]!;
-  expect(logged(() => expect(device_dma_read(dev, last.dma_address, LEN)).toBe(null))).toMatch(behind_iommu ? /^DMAR: .* fault addr / : /DMA read after unmap/);
+  expect(logged(() => expect(device_dma_read(dev, last.dma_address, LEN)).toBe(null))).toMatch(
+    behind_iommu ? /^DMAR: .* fault addr / : /DMA read after unmap/,
+  );
 
   // Mapped again, the tracking (and, behind the IOMMU, the IOVA space) is reused.
   expect(logged(() => (n = dma_map_sg(dev, first, N, DMA_BIDIRECTIONAL)))).toBe('');

@@ -1,5 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { GFP_KERNEL, DmashimError, dma_addr, dma_alloc_coherent, dma_free_coherent, device_unregister, stackdepot } from '../../src/index.ts';
+import {
+  GFP_KERNEL,
+  DmashimError,
+  dma_addr,
+  dma_alloc_coherent,
+  dma_free_coherent,
+  device_unregister,
+  stackdepot,
+} from '../../src/index.ts';
 import {
   dma_map_single,
   dma_map_single_attrs,
@@ -76,7 +84,9 @@ describe('dma_map_single / dma_map_page basics', () => {
     });
     expect(d).toBe(DMA_MAPPING_ERROR);
     expect(log).toContain('drv dev0: rejecting DMA map of vmalloc memory');
-    expect(log).toContain(`${P}device driver maps memory from vmalloc area [addr=${v.toString(16).padStart(16, '0')}] [len=100]`);
+    expect(log).toContain(
+      `${P}device driver maps memory from vmalloc area [addr=${v.toString(16).padStart(16, '0')}] [len=100]`,
+    );
     expect(logged(() => expect(dma_map_single(dev, 0x1234, 8, DMA_TO_DEVICE)).toBe(DMA_MAPPING_ERROR))).toContain(
       `${P}device driver maps memory from invalid area [addr=0000000000001234] [len=8]`,
     );
@@ -89,7 +99,9 @@ describe('dma_map_single / dma_map_page basics', () => {
     dma_debug_mark_area(m, a, 128, 'stack');
     dma_debug_mark_area(m, b, 128, 'text');
     let d = 0;
-    expect(logged(() => (d = dma_map_single(dev, a + 8, 16, DMA_TO_DEVICE)))).toContain(`${P}device driver maps memory from stack [addr=${(a + 8).toString(16).padStart(16, '0')}]`);
+    expect(logged(() => (d = dma_map_single(dev, a + 8, 16, DMA_TO_DEVICE)))).toContain(
+      `${P}device driver maps memory from stack [addr=${(a + 8).toString(16).padStart(16, '0')}]`,
+    );
     expect(d).not.toBe(DMA_MAPPING_ERROR);
     expect(logged(() => dma_map_single(dev, b, 16, DMA_TO_DEVICE))).toContain(
       `${P}device driver maps memory from kernel text or rodata [addr=${b.toString(16).padStart(16, '0')}] [len=16]`,
@@ -103,7 +115,9 @@ describe('dma-debug checks on unmap', () => {
     expect(logged(() => dma_unmap_single(dev, 0x123000, 64, DMA_TO_DEVICE))).toBe(
       `${P}device driver tries to free DMA memory it has not allocated [device address=0x0000000000123000] [size=64 bytes]\n`,
     );
-    expect(logged(() => dma_unmap_single(dev, DMA_MAPPING_ERROR, 64, DMA_TO_DEVICE))).toBe(`${P}device driver tries to free an invalid DMA memory address\n`);
+    expect(logged(() => dma_unmap_single(dev, DMA_MAPPING_ERROR, 64, DMA_TO_DEVICE))).toBe(
+      `${P}device driver tries to free an invalid DMA memory address\n`,
+    );
   });
 
   it('double unmap is "not allocated" the second time', () => {
@@ -111,7 +125,9 @@ describe('dma-debug checks on unmap', () => {
     const d = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
     dma_mapping_error(dev, d);
     dma_unmap_single(dev, d, 64, DMA_TO_DEVICE);
-    expect(logged(() => dma_unmap_single(dev, d, 64, DMA_TO_DEVICE))).toContain('device driver tries to free DMA memory it has not allocated');
+    expect(logged(() => dma_unmap_single(dev, d, 64, DMA_TO_DEVICE))).toContain(
+      'device driver tries to free DMA memory it has not allocated',
+    );
   });
 
   it('different size, wrong function, different direction, map error not checked', () => {
@@ -154,7 +170,9 @@ describe('dma-debug checks on unmap', () => {
     const { dev } = setup();
     const h = dma_addr();
     const v = dma_alloc_coherent(dev, 4096, h, GFP_KERNEL);
-    expect(logged(() => dma_unmap_single(dev, h.value, 4096, DMA_BIDIRECTIONAL))).toContain('[mapped as coherent] [unmapped as single]');
+    expect(logged(() => dma_unmap_single(dev, h.value, 4096, DMA_BIDIRECTIONAL))).toContain(
+      '[mapped as coherent] [unmapped as single]',
+    );
     expect(debug_count_of(dev)).toBe(1);
     expect(v).not.toBe(0);
   });
@@ -186,7 +204,9 @@ describe('dma-debug: cacheline overlap, pending mappings at unregister, first er
     dma_mapping_error(dev, a);
     expect(logged(() => dma_map_single(dev, buf, 32, DMA_TO_DEVICE))).toBe('');
     expect(logged(() => dma_map_single_attrs(dev, buf, 32, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC))).toBe('');
-    expect(logged(() => dma_map_single(dev, buf, 16, DMA_BIDIRECTIONAL))).toBe(`${P}cacheline tracking EEXIST, overlapping mappings aren't supported\n`);
+    expect(logged(() => dma_map_single(dev, buf, 16, DMA_BIDIRECTIONAL))).toBe(
+      `${P}cacheline tracking EEXIST, overlapping mappings aren't supported\n`,
+    );
   });
 
   it('overlap counting per cacheline: the 9th mapping of one line warns once ("exceeded 7"), unmapping counts back down, a coherent buffer claims its first line', () => {
@@ -200,14 +220,18 @@ describe('dma-debug: cacheline overlap, pending mappings at unregister, first er
         d.push(x);
       });
     for (let i = 0; i < 8; i++) expect(map()).toBe('');
-    expect(map()).toContain(`DMA-API: exceeded 7 overlapping mappings of cacheline 0x${(virt_to_phys(buf) / 64).toString(16).padStart(16, '0')}`);
+    expect(map()).toContain(
+      `DMA-API: exceeded 7 overlapping mappings of cacheline 0x${(virt_to_phys(buf) / 64).toString(16).padStart(16, '0')}`,
+    );
     expect(map()).toBe('');
     expect(s0.cachelines.size).toBe(1);
     // Down to one mapping: the line is still tracked, so a new mapping without SKIP_CPU_SYNC collides.
     for (let i = 0; i < 9; i++) dma_unmap_single(dev, d.pop()!, 64, DMA_FROM_DEVICE);
     expect(s0.cachelines.size).toBe(1);
     let bidi = 0;
-    expect(logged(() => (bidi = dma_map_single(dev, buf, 16, DMA_BIDIRECTIONAL)))).toBe(`${P}cacheline tracking EEXIST, overlapping mappings aren't supported\n`);
+    expect(logged(() => (bidi = dma_map_single(dev, buf, 16, DMA_BIDIRECTIONAL)))).toBe(
+      `${P}cacheline tracking EEXIST, overlapping mappings aren't supported\n`,
+    );
     dma_mapping_error(dev, bidi);
     dma_unmap_single(dev, d.pop()!, 64, DMA_FROM_DEVICE);
     expect(s0.cachelines.size).toBe(1);

@@ -11,7 +11,12 @@ import {
   DMA_MAPPING_ERROR,
   DMA_ATTR_NO_WARN,
 } from '../../src/kernel/dma/mapping.ts';
-import { swiotlb_configure, swiotlb_set_force_bounce, swiotlb_stats, swiotlb_init } from '../../src/kernel/dma/swiotlb.ts';
+import {
+  swiotlb_configure,
+  swiotlb_set_force_bounce,
+  swiotlb_stats,
+  swiotlb_init,
+} from '../../src/kernel/dma/swiotlb.ts';
 import { kmalloc } from '../../src/mm/slab.ts';
 import { alloc_pages, virt_to_phys } from '../../src/mm/page.ts';
 import { device_dma_read, device_dma_write } from '../../src/sim/device_side.ts';

@@ -37,7 +37,9 @@ describe('context checks in the coherent, slab and page allocators', () => {
     mark = dmesg_mark();
     const w = run_in_irq(() => dma_alloc_coherent(pdev.dev, 4096, dma_addr(), GFP_KERNEL));
     expect(w).not.toBe(0);
-    expect(dmesg_since(mark)).toContain('BUG: sleeping function called from invalid context at kernel/dma/mapping.c dma_alloc_attrs');
+    expect(dmesg_since(mark)).toContain(
+      'BUG: sleeping function called from invalid context at kernel/dma/mapping.c dma_alloc_attrs',
+    );
     mark = dmesg_mark();
     run_in_irq(() => kmalloc(64, GFP_KERNEL, m));
     run_in_irq(() => alloc_pages(GFP_KERNEL, 0, m));
@@ -57,7 +59,9 @@ describe('context checks in the coherent, slab and page allocators', () => {
     const flags = local_irq_save();
     dma_free_coherent(dev, 4096, v, h.value);
     local_irq_restore(flags);
-    expect(dmesg_since(mark)).toBe('------------[ cut here ]------------\nWARNING: at kernel/dma/mapping.c dma_free_attrs\nWARN_ON(irqs_disabled())\n');
+    expect(dmesg_since(mark)).toBe(
+      '------------[ cut here ]------------\nWARNING: at kernel/dma/mapping.c dma_free_attrs\nWARN_ON(irqs_disabled())\n',
+    );
     expect(m.buddy.zoneStats(2).free_pages).toBe(before + 1);
   });
 });
@@ -87,7 +91,9 @@ describe('fault injection beyond pools', () => {
 
 describe('dma-debug dump', () => {
   it('lists every live coherent buffer and mapping in the kernel dump format, per device or all', async () => {
-    const { dma_debug_dump, dma_map_single, dma_unmap_single, dma_mapping_error, DMA_TO_DEVICE } = await import('../../src/index.ts');
+    const { dma_debug_dump, dma_map_single, dma_unmap_single, dma_mapping_error, DMA_TO_DEVICE } = await import(
+      '../../src/index.ts'
+    );
     const m = small_machine();
     const a = test_device(m, 'dump-a');
     a.driver_name = 'drv';
@@ -98,8 +104,17 @@ describe('dma-debug dump', () => {
     const d = dma_map_single(b, buf, 256, DMA_TO_DEVICE);
     const all = dma_debug_dump(m);
     expect(all.split('\n').filter(Boolean)).toHaveLength(2);
-    expect(all).toMatch(new RegExp(`^drv dump-a coherent idx 0 P=0x[0-9a-f]{16} D=${h.value.toString(16)} L=2000 cln=0x[0-9a-f]{16} DMA_BIDIRECTIONAL dma map error not applicable allocated at test/sanitizer/hooks\\.test\\.ts:\\d+$`, 'm'));
-    expect(dma_debug_dump(m, b)).toMatch(new RegExp(`^ dump-b single idx 0 P=0x[0-9a-f]{16} D=${d.toString(16)} L=100 cln=0x[0-9a-f]{16} DMA_TO_DEVICE dma map error not checked`));
+    expect(all).toMatch(
+      new RegExp(
+        `^drv dump-a coherent idx 0 P=0x[0-9a-f]{16} D=${h.value.toString(16)} L=2000 cln=0x[0-9a-f]{16} DMA_BIDIRECTIONAL dma map error not applicable allocated at test/sanitizer/hooks\\.test\\.ts:\\d+$`,
+        'm',
+      ),
+    );
+    expect(dma_debug_dump(m, b)).toMatch(
+      new RegExp(
+        `^ dump-b single idx 0 P=0x[0-9a-f]{16} D=${d.toString(16)} L=100 cln=0x[0-9a-f]{16} DMA_TO_DEVICE dma map error not checked`,
+      ),
+    );
     dma_mapping_error(b, d);
     expect(dma_debug_dump(m, b)).toContain('dma map error checked');
     dma_unmap_single(b, d, 256, DMA_TO_DEVICE);

@@ -52,7 +52,11 @@ describe('allocation sites and leak reports', () => {
     const log = dmesg_since(mark).split('\n');
     expect(log[0]).toBe('leaky: dma_pool_destroy ring busy');
     expect(log[1]).toBe('leaky: dma_pool_destroy ring: 2 blocks (128 bytes) still in use, 1 page leaked:');
-    expect(log[2]).toMatch(new RegExp(`^  block ${a.v.toString(16).padStart(16, '0')}/0x${a.d.toString(16).padStart(16, '0')} allocated at ${site.source}$`));
+    expect(log[2]).toMatch(
+      new RegExp(
+        `^  block ${a.v.toString(16).padStart(16, '0')}/0x${a.d.toString(16).padStart(16, '0')} allocated at ${site.source}$`,
+      ),
+    );
     expect(log[3]).toContain(b.v.toString(16));
     // The leak stays visible in the machine's report until the end.
     const r = dma_leak_report(m, false);
@@ -115,7 +119,9 @@ describe('use after free', () => {
     expect(again).toBe(v);
     const log = dmesg_since(mark);
     expect(log.split('\n')[0]).toBe('pagealloc: memory corruption');
-    expect(log).toContain(`use after free: page ${v.toString(16).padStart(16, '0')} written at offset 100 (1 bytes changed) after it was freed at`);
+    expect(log).toContain(
+      `use after free: page ${v.toString(16).padStart(16, '0')} written at offset 100 (1 bytes changed) after it was freed at`,
+    );
     expect(log).toMatch(site);
   });
 });
@@ -135,7 +141,11 @@ describe('atomic context', () => {
     spin_unlock_irqrestore(lock, flags);
     expect(in_atomic()).toBe(false);
     expect(irqs_disabled()).toBe(false);
-    expect(() => run_in_irq(() => { throw new Error('handler'); })).toThrow('handler');
+    expect(() =>
+      run_in_irq(() => {
+        throw new Error('handler');
+      }),
+    ).toThrow('handler');
     expect(in_interrupt()).toBe(false); // restored
   });
 
@@ -179,7 +189,9 @@ describe('fault injection', () => {
     expect({ active: p.nr_active, blocks: p.nr_blocks, head: p.head }).toEqual(before);
     const log = dmesg_since(mark);
     expect(log).toContain('FAULT_INJECTION: forcing a failure.');
-    expect(log).toMatch(new RegExp(`injected: dma_pool_alloc\\(fi-pool\\) on fi failed \\(call 3\\) at ${site.source}`));
+    expect(log).toMatch(
+      new RegExp(`injected: dma_pool_alloc\\(fi-pool\\) on fi failed \\(call 3\\) at ${site.source}`),
+    );
     expect(alloc(p).v).not.toBe(0); // only the third
     expect(fault_inject_stats(m)).toEqual({ calls: 4, injected: 1 });
     sanitizer_configure(m, { fault: null });

@@ -3,7 +3,17 @@
  * family with the kernel's "<driver> <device>: " prefix.
  */
 import { default_machine, type Machine } from '../../arch/sim/machine.ts';
-import { printk_level, KERN_ERR, KERN_WARNING, KERN_INFO, KERN_DEBUG, KERN_NOTICE, KERN_CRIT, KERN_ALERT, KERN_EMERG } from '../../kernel/printk.ts';
+import {
+  printk_level,
+  KERN_ERR,
+  KERN_WARNING,
+  KERN_INFO,
+  KERN_DEBUG,
+  KERN_NOTICE,
+  KERN_CRIT,
+  KERN_ALERT,
+  KERN_EMERG,
+} from '../../kernel/printk.ts';
 import { devres_release_all, type devres } from './devres.ts';
 import { DmashimError } from '../../lib/errors.ts';
 import type { dma_pool } from '../../mm/dmapool.ts';
@@ -105,7 +115,10 @@ export class device {
     this.machine = machine ?? default_machine();
     this.id = nextDeviceId++;
     let set = devicesOf.get(this.machine);
-    if (!set) devicesOf.set(this.machine, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      devicesOf.set(this.machine, set);
+    }
     set.add(this);
   }
 }

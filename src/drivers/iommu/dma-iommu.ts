@@ -178,7 +178,6 @@ export function iommu_dma_map_sg(dev: device, first: scatterlist, nents: number,
   return count;
 }
 
-
 /** iommu_dma_unmap_sg(): unmap the whole IOVA range of a mapped list (found from its first segment). */
 export function iommu_dma_unmap_sg(
   dev: device,
@@ -211,7 +210,8 @@ export function iommu_dma_alloc(
   const order = get_order(size);
   const pg = order > MAX_ORDER ? -1 : m.buddy.alloc(0, order);
   if (pg < 0) {
-    if (!(gfp & __GFP_NOWARN)) printk_level(KERN_WARNING, `dmashim: page allocation failure: order:${order}, mode:0x${gfp.toString(16)}`);
+    if (!(gfp & __GFP_NOWARN))
+      printk_level(KERN_WARNING, `dmashim: page allocation failure: order:${order}, mode:0x${gfp.toString(16)}`);
     return 0;
   }
   const bytes = PAGE_SIZE << order;

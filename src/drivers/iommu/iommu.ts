@@ -8,7 +8,7 @@
  */
 import type { Machine } from '../../arch/sim/machine.ts';
 import { PAGE_SIZE } from '../../mm/page_alloc.ts';
-import { type device } from '../base/core.ts';
+import type { device } from '../base/core.ts';
 import { printk_level, KERN_ERR } from '../../kernel/printk.ts';
 import { DmashimError, invalidOption } from '../../lib/errors.ts';
 import { IOMMU_READ, IOMMU_WRITE, IOMMU_FAULT_READ, IOMMU_FAULT_WRITE } from '../../include/linux/iommu.ts';
@@ -80,7 +80,11 @@ export class iommu_domain {
 export function sim_iommu_attach(dev: device, domOrOpts: iommu_domain | IommuOptions = {}): iommu_domain {
   if (dev.iommu_domain) throw new DmashimError('EINVALOPT', `device ${dev.name}: already attached to an IOMMU domain`);
   const live = debug_count_of(dev);
-  if (live > 0) throw new DmashimError('EINVALOPT', `device ${dev.name}: cannot attach an IOMMU with ${live} live DMA allocations/mappings`);
+  if (live > 0)
+    throw new DmashimError(
+      'EINVALOPT',
+      `device ${dev.name}: cannot attach an IOMMU with ${live} live DMA allocations/mappings`,
+    );
   let dom: iommu_domain;
   if (domOrOpts instanceof iommu_domain) {
     if (domOrOpts.machine !== dev.machine) invalidOption('an IOMMU domain can only hold devices of its machine');
@@ -89,7 +93,14 @@ export function sim_iommu_attach(dev: device, domOrOpts: iommu_domain | IommuOpt
     if (domOrOpts === null || typeof domOrOpts !== 'object') invalidOption('IOMMU options must be an object');
     const s = domOrOpts.aperture_start ?? PAGE_SIZE;
     const e = domOrOpts.aperture_end ?? 2 ** 48 - 1;
-    if (!Number.isSafeInteger(s) || !Number.isSafeInteger(e) || s < PAGE_SIZE || s % PAGE_SIZE !== 0 || e <= s || (e + 1) % PAGE_SIZE !== 0) {
+    if (
+      !Number.isSafeInteger(s) ||
+      !Number.isSafeInteger(e) ||
+      s < PAGE_SIZE ||
+      s % PAGE_SIZE !== 0 ||
+      e <= s ||
+      (e + 1) % PAGE_SIZE !== 0
+    ) {
       invalidOption(`IOMMU aperture must be page aligned, start >= ${PAGE_SIZE}, end + 1 a page multiple above start`);
     }
     dom = new iommu_domain(dev.machine, domOrOpts);
@@ -108,7 +119,11 @@ export function sim_iommu_detach(dev: device): void {
   const dom = dev.iommu_domain;
   if (!dom) return;
   const live = debug_count_of(dev);
-  if (live > 0) throw new DmashimError('EINVALOPT', `device ${dev.name}: cannot detach the IOMMU with ${live} live DMA allocations/mappings`);
+  if (live > 0)
+    throw new DmashimError(
+      'EINVALOPT',
+      `device ${dev.name}: cannot detach the IOMMU with ${live} live DMA allocations/mappings`,
+    );
   dom.devices.delete(dev);
   dev.iommu_domain = null;
   set_dma_ops(dev, null);
@@ -175,11 +190,16 @@ export function iommu_translate(
     const e = dom.pt.get(p);
     if (e === undefined || !(e & need)) {
       const at = p === Math.floor(iova / PAGE_SIZE) ? iova : p * PAGE_SIZE;
-      report_iommu_fault(dom, dev, at, write ? IOMMU_FAULT_WRITE : IOMMU_FAULT_READ, e === undefined ? 'not-present' : 'permission');
+      report_iommu_fault(
+        dom,
+        dev,
+        at,
+        write ? IOMMU_FAULT_WRITE : IOMMU_FAULT_READ,
+        e === undefined ? 'not-present' : 'permission',
+      );
       return null;
     }
     out.push(Math.floor(e / 4) * PAGE_SIZE);
   }
   return out;
 }
-

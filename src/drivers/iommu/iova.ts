@@ -18,7 +18,7 @@ export function roundup_pow_of_two(n: number): number {
 /** alloc_iova_fast(): `len` pages aligned to their power-of-two size, ending at or below limitPfn. Start pfn or -1. */
 export function alloc_iova(dom: iommu_domain, len: number, limitPfn: number): number {
   const cached = dom.rcache.get(len);
-  if (cached && cached.length) {
+  if (cached?.length) {
     for (let i = cached.length - 1; i >= 0; i--) {
       const s = cached[i]!;
       if (s + len - 1 <= limitPfn) {
@@ -55,4 +55,3 @@ export function free_iova(dom: iommu_domain, start: number): number {
   l.push(start);
   return len;
 }
-

@@ -17,7 +17,7 @@
 import { PAGE_SIZE, get_order } from '../../mm/page_alloc.ts';
 import { EINVAL, ENODEV, EBUSY } from '../../include/linux/errno.ts';
 import type { dma_addr_ref } from '../../include/linux/types.ts';
-import { type device } from '../../drivers/base/core.ts';
+import type { device } from '../../drivers/base/core.ts';
 import { pr_err } from '../printk.ts';
 import { fmt_pad } from '../../lib/vsprintf.ts';
 import { debug_dma_release_coherent_memory } from './debug.ts';
@@ -81,7 +81,9 @@ export class dma_coherent_mem {
 
   /** Bus address -> phys, or -1 outside the region (the device side uses it). */
   dma_to_phys(dma: number): number {
-    return dma >= this.device_base && dma < this.device_base + this.size * PAGE_SIZE ? this.phys_base + (dma - this.device_base) : -1;
+    return dma >= this.device_base && dma < this.device_base + this.size * PAGE_SIZE
+      ? this.phys_base + (dma - this.device_base)
+      : -1;
   }
 }
 
@@ -107,7 +109,7 @@ export function dma_alloc_from_dev_coherent(dev: device, size: number, dma_handl
  */
 export function dma_release_from_dev_coherent(dev: device, order: number, vaddr: number): boolean {
   const mem = dev.dma_mem;
-  return mem !== null && mem.release(order, vaddr);
+  return mem?.release(order, vaddr) ?? false;
 }
 
 /**

@@ -213,7 +213,7 @@ export class DevDebug {
 
   /** Room for `n` more entries without growing in the middle of a batch. */
   reserve(n: number): void {
-    let need = this.count + n + TOMB_SIZE;
+    const need = this.count + n + TOMB_SIZE;
     if (need > this.cap) {
       let cap = this.cap;
       while (cap < need) cap *= 2;
@@ -340,7 +340,8 @@ export function dma_debug_state(m: Machine): DmaDebugState {
 
 /* The device's tracking, made on first use. */
 function devState(dev: device): DevDebug {
-  return dev.dma_debug ?? (dev.dma_debug = new DevDebug(dev));
+  dev.dma_debug ??= new DevDebug(dev);
+  return dev.dma_debug;
 }
 
 /* "Mapped at:" lines for an entry's site (what the kernel prints from the entry's stack trace). */
@@ -408,7 +409,8 @@ function add_dma_entry(
   d.state[i] = LIVE;
   d.type[i] = type;
   d.dir[i] = direction;
-  d.mapErr[i] = type === dma_debug_single || type === dma_debug_page ? MAP_ERR_NOT_CHECKED : MAP_ERR_CHECK_NOT_APPLICABLE;
+  d.mapErr[i] =
+    type === dma_debug_single || type === dma_debug_page ? MAP_ERR_NOT_CHECKED : MAP_ERR_CHECK_NOT_APPLICABLE;
   d.addr[i] = dev_addr;
   d.size[i] = size;
   d.cpu[i] = cpu;
@@ -449,7 +451,10 @@ function add_dma_entry(
       cl.vals[slot] = n + 1;
       if (n + 1 > ACTIVE_CACHELINE_MAX_OVERLAP + 1 && !s.overlap_warned) {
         s.overlap_warned = true;
-        printk_level(KERN_WARNING, `DMA-API: exceeded ${ACTIVE_CACHELINE_MAX_OVERLAP} overlapping mappings of cacheline 0x${fmt_p(cln)}`);
+        printk_level(
+          KERN_WARNING,
+          `DMA-API: exceeded ${ACTIVE_CACHELINE_MAX_OVERLAP} overlapping mappings of cacheline 0x${fmt_p(cln)}`,
+        );
       }
       if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) {
         dma_debug_err(dev, "cacheline tracking EEXIST, overlapping mappings aren't supported", mappedAt(d, i));
@@ -600,8 +605,12 @@ function check_unmap(
   const e = findBest(d, dev_addr, size, dir, sg_call_ents);
   if (e < 0) {
     if (dev_addr === DMA_MAPPING_ERROR) dma_debug_err(dev, 'device driver tries to free an invalid DMA memory address');
-    else dma_debug_err(dev, `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dev_addr)}] ` +
-      `[size=${size} bytes]`);
+    else
+      dma_debug_err(
+        dev,
+        `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dev_addr)}] ` +
+          `[size=${size} bytes]`,
+      );
     return -1;
   }
   const eType = d.type[e]!;
@@ -619,8 +628,12 @@ function check_unmap(
     return -1;
   }
   if (size !== eSize) {
-    dma_debug_err(dev, `device driver frees DMA memory with different size [device address=${fmt_pad(dev_addr)}] ` +
-      `[map size=${eSize} bytes] [unmap size=${size} bytes]`, mappedAt(d, e));
+    dma_debug_err(
+      dev,
+      `device driver frees DMA memory with different size [device address=${fmt_pad(dev_addr)}] ` +
+        `[map size=${eSize} bytes] [unmap size=${size} bytes]`,
+      mappedAt(d, e),
+    );
   }
   if (type !== eType) {
     dma_debug_err(
@@ -632,8 +645,12 @@ function check_unmap(
     );
   }
   if (sg_call_ents && type === dma_debug_sg && sg_call_ents !== d.sgCall[e]) {
-    dma_debug_err(dev, `device driver frees DMA sg list with different entry count [map count=${d.sgCall[e]}] ` +
-      `[unmap count=${sg_call_ents}]`, mappedAt(d, e));
+    dma_debug_err(
+      dev,
+      `device driver frees DMA sg list with different entry count [map count=${d.sgCall[e]}] ` +
+        `[unmap count=${sg_call_ents}]`,
+      mappedAt(d, e),
+    );
   }
   if (dir !== eDir) {
     dma_debug_err(
@@ -645,8 +662,12 @@ function check_unmap(
     );
   }
   if (d.mapErr[e] === MAP_ERR_NOT_CHECKED) {
-    dma_debug_err(dev, `device driver failed to check map error [device address=${fmt_pad(dev_addr)}] ` +
-      `[size=${size} bytes] [mapped as ${type2name[eType]}]`, mappedAt(d, e));
+    dma_debug_err(
+      dev,
+      `device driver failed to check map error [device address=${fmt_pad(dev_addr)}] ` +
+        `[size=${size} bytes] [mapped as ${type2name[eType]}]`,
+      mappedAt(d, e),
+    );
   }
   remove_dma_entry(d, e, 1);
   return e;
@@ -680,8 +701,11 @@ function check_sync(
   const dev = d.dev;
   const e = d.count === 0 ? -1 : d.findContain(dev_addr);
   if (e < 0) {
-    dma_debug_err(dev, `device driver tries to sync DMA memory it has not allocated [device address=${fmt_pad(dev_addr)}] ` +
-      `[size=${size} bytes]`);
+    dma_debug_err(
+      dev,
+      `device driver tries to sync DMA memory it has not allocated [device address=${fmt_pad(dev_addr)}] ` +
+        `[size=${size} bytes]`,
+    );
     return -1;
   }
   const eSize = d.size[e]!;
@@ -725,8 +749,12 @@ function check_sync(
     }
   }
   if (sg_call_ents && d.type[e] === dma_debug_sg && sg_call_ents !== d.sgCall[e]) {
-    dma_debug_err(dev, `device driver syncs DMA sg list with different entry count [map count=${d.sgCall[e]}] ` +
-      `[sync count=${sg_call_ents}]`, mappedAt(d, e));
+    dma_debug_err(
+      dev,
+      `device driver syncs DMA sg list with different entry count [map count=${d.sgCall[e]}] ` +
+        `[sync count=${sg_call_ents}]`,
+      mappedAt(d, e),
+    );
   }
   return e;
 }
@@ -734,15 +762,18 @@ function check_sync(
 /* check_sg_segment(): a mapped segment longer than max_seg_size, or crossing the segment boundary. */
 function check_sg_segment(dev: device, dma: number, len: number): void {
   const max = dev.dma_parms.max_segment_size;
-  if (len > max) dma_debug_err(dev, `mapping sg segment longer than device claims to support [len=${len}] ` +
-    `[max=${max}]`);
+  if (len > max)
+    dma_debug_err(dev, `mapping sg segment longer than device claims to support [len=${len}] ` + `[max=${max}]`);
   const boundary = dev.dma_parms.segment_boundary_mask;
   const start = dma;
   const end = dma + len - 1;
   /* (start ^ end) & ~boundary, on numbers above 2^32: compare the boundary windows instead */
   if (len > 0 && Math.floor(start / (boundary + 1)) !== Math.floor(end / (boundary + 1))) {
-    dma_debug_err(dev, `mapping sg segment across boundary [start=${fmt_pad(start)}] ` +
-      `[end=${fmt_pad(end)}] [boundary=${fmt_pad(boundary)}]`);
+    dma_debug_err(
+      dev,
+      `mapping sg segment across boundary [start=${fmt_pad(start)}] ` +
+        `[end=${fmt_pad(end)}] [boundary=${fmt_pad(boundary)}]`,
+    );
   }
 }
 
@@ -760,8 +791,11 @@ function check_for_illegal_area(dev: device, areas: DmaDebugState['areas'], vadd
   for (const a of areas) {
     if (vaddr < a.end && vaddr + len > a.start) {
       if (a.kind === 'stack') dma_debug_err(dev, `device driver maps memory from stack [addr=${fmt_p(vaddr)}]`);
-      else dma_debug_err(dev, `device driver maps memory from kernel text or rodata [addr=${fmt_p(vaddr)}] ` +
-        `[len=${len}]`);
+      else
+        dma_debug_err(
+          dev,
+          `device driver maps memory from kernel text or rodata [addr=${fmt_p(vaddr)}] ` + `[len=${len}]`,
+        );
     }
   }
 }
@@ -848,8 +882,11 @@ export function debug_dma_free_coherent(dev: device, size: number, virt: number,
   const d = dev.dma_debug;
   const i = d ? d.byAddr.get(dma_addr) : -1;
   if (!d || i < 0) {
-    dma_debug_err(dev, `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dma_addr)}] ` +
-      `[size=${size} bytes]`);
+    dma_debug_err(
+      dev,
+      `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dma_addr)}] ` +
+        `[size=${size} bytes]`,
+    );
     return false;
   }
   if (d.size[i] !== size) {
@@ -954,7 +991,8 @@ export function debug_dma_map_sg(
     if (i < mapped_ents && out) {
       const a = out.dma_address;
       const len = out.dma_length;
-      if (len > max || (len > 0 && Math.floor(a / bsize) !== Math.floor((a + len - 1) / bsize))) check_sg_segment(dev, a, len);
+      if (len > max || (len > 0 && Math.floor(a / bsize) !== Math.floor((a + len - 1) / bsize)))
+        check_sg_segment(dev, a, len);
       add_dma_entry(d, dma_debug_sg, a, len, vaddr, phys, direction, attrs, site, nents, mapped_ents);
       out = sg_next(out);
     }
@@ -1029,8 +1067,8 @@ device_unregister_hooks.push((dev: device): void => {
     dev,
     `device driver has pending DMA allocations while released from device [count=${d.count}]\n` +
       `One of leaked entries details: [device address=${fmt_pad(d.addr[e]!)}] ` +
-        `[size=${d.size[e]!} bytes] [mapped with ${dir2name[d.dir[e]!]}] ` +
-        `[mapped as ${type2name[d.type[e]!]}]`,
+      `[size=${d.size[e]!} bytes] [mapped with ${dir2name[d.dir[e]!]}] ` +
+      `[mapped as ${type2name[d.type[e]!]}]`,
     mappedAt(d, e),
   );
 });
@@ -1049,7 +1087,7 @@ export function dma_debug_dump(m: Machine, dev: device | null = null): string {
   for (const d of devs) {
     const drv = d.driver_name || d.bus_name;
     for (const e of debug_entries_of(d)) {
-      const phys = e.phys >= 0 ? e.phys : 0;
+      const phys = Math.max(e.phys, 0);
       out +=
         `${drv} ${d.name} ${type2name[e.type] ?? '?'} idx ${idx++} P=${fmt_pad(phys)} D=${e.dev_addr.toString(16)} ` +
         `L=${e.size.toString(16)} cln=${fmt_pad(Math.floor(phys / 64))} ${dir2name[e.direction] ?? '?'} ` +

@@ -218,7 +218,8 @@ export function swiotlb_map(dev: device, phys: number, size: number, dir: number
  * limit %llx).") and gives DMA_MAPPING_ERROR.
  */
 export function dma_direct_map_phys(dev: device, phys: number, size: number, dir: number, attrs: number): number {
-  if (is_swiotlb_force_bounce(dev)) return is_swiotlb_active(dev) ? swiotlb_map(dev, phys, size, dir, attrs) : DMA_MAPPING_ERROR;
+  if (is_swiotlb_force_bounce(dev))
+    return is_swiotlb_active(dev) ? swiotlb_map(dev, phys, size, dir, attrs) : DMA_MAPPING_ERROR;
   const dma = phys + dev.dma_offset;
   if (!dma_capable_limit(dma, size, dev_dma_limit(dev))) {
     if (is_swiotlb_active(dev)) return swiotlb_map(dev, phys, size, dir, attrs);

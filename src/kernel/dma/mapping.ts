@@ -21,7 +21,7 @@ import { PAGE_SIZE, get_order } from '../../mm/page_alloc.ts';
 import { __GFP_COMP, type gfp_t } from '../../include/linux/gfp.ts';
 import { EIO } from '../../include/linux/errno.ts';
 import type { dma_addr_ref, dma_addr_t } from '../../include/linux/types.ts';
-import { type device } from '../../drivers/base/core.ts';
+import type { device } from '../../drivers/base/core.ts';
 import { devres_add, devres_find, devres_release } from '../../drivers/base/devres.ts';
 import { WARN, WARN_ON, WARN_ON_ONCE } from '../panic.ts';
 import {
@@ -165,7 +165,8 @@ function coherentFree(dev: device, size: number, vaddr: number, dma: number, att
 export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t, attrs = 0): number {
   if (!dev) return 0;
   // The condition first: the message is a template string, built only when the mask is missing.
-  if (dev.coherent_dma_mask === 0n) WARN_ON_ONCE(true, 'kernel/dma/mapping.c dma_alloc_attrs', `${dev.name}: WARN_ON_ONCE(!dev->coherent_dma_mask)`);
+  if (dev.coherent_dma_mask === 0n)
+    WARN_ON_ONCE(true, 'kernel/dma/mapping.c dma_alloc_attrs', `${dev.name}: WARN_ON_ONCE(!dev->coherent_dma_mask)`);
   /*
    * Since 6.2 the kernel refuses __GFP_COMP here, before any allocator is asked: a
    * coherent allocation can never be turned back into a page pointer. Its own
@@ -180,7 +181,11 @@ export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref,
   }
   if (!Number.isSafeInteger(size) || size <= 0) return 0;
   might_alloc(gfp, 'kernel/dma/mapping.c dma_alloc_attrs');
-  if (fault_inject_armed.count > 0 && should_fail(dev.machine, 'coherent', dev.name, null, gfp, `dma_alloc_coherent(${size})`)) return 0;
+  if (
+    fault_inject_armed.count > 0 &&
+    should_fail(dev.machine, 'coherent', dev.name, null, gfp, `dma_alloc_coherent(${size})`)
+  )
+    return 0;
   let vaddr: number;
   if (dev.dma_mem !== null) vaddr = dma_alloc_from_dev_coherent(dev, size, handle);
   else {
@@ -248,7 +253,14 @@ export function dmam_free_coherent(dev: device, size: number, vaddr: number, dma
     const d = r.data as dmam_coherent;
     if (r.name === DMAM_RELEASE && d.vaddr === vaddr && d.dma === dma_handle && d.size === size) found = d;
   }
-  if (WARN_ON(found === null, 'kernel/dma/mapping.c dmam_free_coherent', 'WARN_ON(devres_destroy(dev, dmam_release, dmam_match, &match_data))')) return;
+  if (
+    WARN_ON(
+      found === null,
+      'kernel/dma/mapping.c dmam_free_coherent',
+      'WARN_ON(devres_destroy(dev, dmam_release, dmam_match, &match_data))',
+    )
+  )
+    return;
   if (devres_find(dev, DMAM_RELEASE, found)) devres_release(dev, DMAM_RELEASE, found);
 }
 
@@ -298,7 +310,8 @@ function unmap_phys(dev: device, addr: number, size: number, dir: number, attrs:
  */
 export function dma_map_single_attrs(dev: device, ptr: number, size: number, dir: number, attrs = 0): dma_addr_t {
   if (!valid_dma_direction(dir)) bad_dir('dma_map_page_attrs', dir);
-  if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c dma_map_page_attrs', 'WARN_ON_ONCE(!dev->dma_mask)')) return DMA_MAPPING_ERROR;
+  if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c dma_map_page_attrs', 'WARN_ON_ONCE(!dev->dma_mask)'))
+    return DMA_MAPPING_ERROR;
   const m = dev.machine;
   const off = m.virtToOff(ptr);
   if (off < 0) {
@@ -338,7 +351,8 @@ export function dma_map_page_attrs(
   attrs = 0,
 ): dma_addr_t {
   if (!valid_dma_direction(dir)) bad_dir('dma_map_page_attrs', dir);
-  if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c dma_map_page_attrs', 'WARN_ON_ONCE(!dev->dma_mask)')) return DMA_MAPPING_ERROR;
+  if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c dma_map_page_attrs', 'WARN_ON_ONCE(!dev->dma_mask)'))
+    return DMA_MAPPING_ERROR;
   const m = dev.machine;
   const rel = page - page_base(m);
   const phys = (rel / STRUCT_PAGE_SIZE) * PAGE_SIZE + offset;
@@ -436,7 +450,8 @@ export function dma_sync_single_range_for_device(
 
 function map_sg(dev: device, sgl: sg_list, nents: number, dir: number, attrs: number): number {
   if (!valid_dma_direction(dir)) bad_dir('__dma_map_sg_attrs', dir);
-  if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c __dma_map_sg_attrs', 'WARN_ON_ONCE(!dev->dma_mask)')) return 0;
+  if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c __dma_map_sg_attrs', 'WARN_ON_ONCE(!dev->dma_mask)'))
+    return 0;
   const first = sg_first(sgl);
   let ents = 0;
   if (first && nents > 0) {
@@ -448,7 +463,11 @@ function map_sg(dev: device, sgl: sg_list, nents: number, dir: number, attrs: nu
   if (ents > 0) {
     debug_dma_map_sg(dev, first!, nents, ents, dir, attrs);
   } else if (ents !== -EINVAL && ents !== -ENOMEM && ents !== -EIO) {
-    WARN_ON_ONCE(true, 'kernel/dma/mapping.c __dma_map_sg_attrs', `WARN_ON_ONCE(ents != -EINVAL && ents != -ENOMEM && ents != -EIO && ents != -EREMOTEIO) [ents=${ents}]`);
+    WARN_ON_ONCE(
+      true,
+      'kernel/dma/mapping.c __dma_map_sg_attrs',
+      `WARN_ON_ONCE(ents != -EINVAL && ents != -ENOMEM && ents != -EIO && ents != -EREMOTEIO) [ents=${ents}]`,
+    );
     return -EIO;
   }
   return ents;
@@ -463,7 +482,7 @@ function map_sg(dev: device, sgl: sg_list, nents: number, dir: number, attrs: nu
  */
 export function dma_map_sg_attrs(dev: device, sgl: sg_list, nents: number, dir: number, attrs = 0): number {
   const ents = map_sg(dev, sgl, nents, dir, attrs);
-  return ents < 0 ? 0 : ents;
+  return Math.max(ents, 0);
 }
 
 /** dma_map_sg(): dma_map_sg_attrs with no attributes. */
@@ -610,7 +629,6 @@ export interface vm_area_struct {
   vm_end: number;
   vm_pgoff: number;
 }
-
 
 /** dma_can_mmap(): coherent memory can always be mapped to user space here. */
 export function dma_can_mmap(_dev: device): boolean {

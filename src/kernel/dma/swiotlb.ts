@@ -83,7 +83,8 @@ const pools = new WeakMap<Machine, io_tlb_mem>();
  * keeps each test's device independent).
  */
 export function dev_WARN_ONCE(dev: device, where: string, msg: string): void {
-  const seen = (dev.dma_warned ??= new Set());
+  dev.dma_warned ??= new Set();
+  const seen = dev.dma_warned;
   if (seen.has(where)) return;
   seen.add(where);
   printk_level(KERN_WARNING, '------------[ cut here ]------------');
@@ -94,7 +95,9 @@ export function dev_WARN_ONCE(dev: device, where: string, msg: string): void {
 function checkSize(size: number): void {
   const seg = IO_TLB_SIZE * IO_TLB_SEGSIZE;
   if (!Number.isSafeInteger(size) || size < seg || size % seg !== 0 || (size > MAX_BLOCK && size % MAX_BLOCK !== 0)) {
-    invalidOption(`swiotlb size must be a positive multiple of ${seg} bytes (and of ${MAX_BLOCK} above ${MAX_BLOCK}), got ${size}`);
+    invalidOption(
+      `swiotlb size must be a positive multiple of ${seg} bytes (and of ${MAX_BLOCK} above ${MAX_BLOCK}), got ${size}`,
+    );
   }
 }
 
@@ -126,7 +129,8 @@ function mem(m: Machine): io_tlb_mem {
 
 /* swiotlb_dev_init(): the device's pool pointer, set on first use (a lookup by machine otherwise). */
 function dev_mem(dev: device): io_tlb_mem {
-  return dev.dma_io_tlb_mem ?? (dev.dma_io_tlb_mem = mem(dev.machine));
+  dev.dma_io_tlb_mem ??= mem(dev.machine);
+  return dev.dma_io_tlb_mem;
 }
 
 /**
@@ -276,7 +280,11 @@ function bounce(m: Machine, p: io_tlb_mem, dev: device, tlb: number, size: numbe
   if (orig < 0) return;
   const avail = p.remaining[i]! - tlbOff;
   if (size > avail) {
-    dev_WARN_ONCE(dev, 'kernel/dma/swiotlb.c swiotlb_bounce', `Buffer overflow detected. Allocation size: ${avail}. Mapping size: ${size}.`);
+    dev_WARN_ONCE(
+      dev,
+      'kernel/dma/swiotlb.c swiotlb_bounce',
+      `Buffer overflow detected. Allocation size: ${avail}. Mapping size: ${size}.`,
+    );
     size = avail;
   }
   if (size <= 0) return;
@@ -362,7 +370,13 @@ export function swiotlb_orig_addr(m: Machine, tlb: number): number {
 }
 
 /** Pool statistics (our API; the kernel's debugfs io_tlb_nslabs / io_tlb_used). */
-export function swiotlb_stats(m: Machine): { nslabs: number; used: number; total_bounced: number; enabled: boolean; force_bounce: boolean } {
+export function swiotlb_stats(m: Machine): {
+  nslabs: number;
+  used: number;
+  total_bounced: number;
+  enabled: boolean;
+  force_bounce: boolean;
+} {
   const p = mem(m);
   return { nslabs: p.nslabs, used: p.used, total_bounced: p.total_bounced, enabled: p.enabled, force_bounce: p.force };
 }

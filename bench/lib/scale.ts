@@ -354,6 +354,8 @@ export function poolFixedBytes(): number {
     return v8.getHeapStatistics().used_heap_size + process.memoryUsage().arrayBuffers;
   };
   pools.length = n;
+  // dmapool's per-machine state (its arena-page table) is made with the machine's first pool: not per pool.
+  const first = dma_pool_create('scale-first', env.dev, BLOCK, BLOCK, 0);
   const before = used();
   for (let i = 0; i < n; i++) {
     const p = dma_pool_create(`scale${i}`, env.dev, BLOCK, BLOCK, 0);
@@ -366,6 +368,7 @@ export function poolFixedBytes(): number {
   const payload = p0.fl.byteLength + p0.pages.byteLength + (p0.htab?.byteLength ?? 0);
   fixedCache = Math.max(0, (after - before) / n - payload);
   for (const p of pools) dma_pool_destroy(p);
+  dma_pool_destroy(first);
   disposeCoreEnv(env);
   return fixedCache;
 }

@@ -31,16 +31,34 @@ static inline void pfx##_dec(atype *v) { pfx##_sub(1, v); }					\
 static inline void pfx##_and(vtype i, atype *v) { __atomic_fetch_and(&v->counter, i, __ATOMIC_RELAXED); } \
 static inline void pfx##_or(vtype i, atype *v) { __atomic_fetch_or(&v->counter, i, __ATOMIC_RELAXED); } \
 static inline void pfx##_xor(vtype i, atype *v) { __atomic_fetch_xor(&v->counter, i, __ATOMIC_RELAXED); } \
-static inline vtype pfx##_add_return(vtype i, atype *v) { return __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST); } \
-static inline vtype pfx##_sub_return(vtype i, atype *v) { return __atomic_sub_fetch(&v->counter, i, __ATOMIC_SEQ_CST); } \
+static inline vtype pfx##_add_return(vtype i, atype *v)						\
+{												\
+	return __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST);				\
+}												\
+static inline vtype pfx##_sub_return(vtype i, atype *v)						\
+{												\
+	return __atomic_sub_fetch(&v->counter, i, __ATOMIC_SEQ_CST);				\
+}												\
 static inline vtype pfx##_inc_return(atype *v) { return pfx##_add_return(1, v); }		\
 static inline vtype pfx##_dec_return(atype *v) { return pfx##_sub_return(1, v); }		\
-static inline vtype (pfx##_fetch_add)(vtype i, atype *v) { return __atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST); } \
-static inline vtype (pfx##_fetch_sub)(vtype i, atype *v) { return __atomic_fetch_sub(&v->counter, i, __ATOMIC_SEQ_CST); } \
+static inline vtype (pfx##_fetch_add)(vtype i, atype *v)					\
+{												\
+	return __atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST);				\
+}												\
+static inline vtype (pfx##_fetch_sub)(vtype i, atype *v)					\
+{												\
+	return __atomic_fetch_sub(&v->counter, i, __ATOMIC_SEQ_CST);				\
+}												\
 static inline vtype (pfx##_fetch_inc)(atype *v) { return (pfx##_fetch_add)(1, v); }		\
 static inline vtype (pfx##_fetch_dec)(atype *v) { return (pfx##_fetch_sub)(1, v); }		\
-static inline vtype (pfx##_fetch_or)(vtype i, atype *v) { return __atomic_fetch_or(&v->counter, i, __ATOMIC_SEQ_CST); } \
-static inline vtype (pfx##_fetch_and)(vtype i, atype *v) { return __atomic_fetch_and(&v->counter, i, __ATOMIC_SEQ_CST); } \
+static inline vtype (pfx##_fetch_or)(vtype i, atype *v)						\
+{												\
+	return __atomic_fetch_or(&v->counter, i, __ATOMIC_SEQ_CST);				\
+}												\
+static inline vtype (pfx##_fetch_and)(vtype i, atype *v)					\
+{												\
+	return __atomic_fetch_and(&v->counter, i, __ATOMIC_SEQ_CST);				\
+}												\
 static inline bool pfx##_sub_and_test(vtype i, atype *v) { return pfx##_sub_return(i, v) == 0; } \
 static inline bool pfx##_dec_and_test(atype *v) { return pfx##_dec_return(v) == 0; }		\
 static inline bool pfx##_inc_and_test(atype *v) { return pfx##_inc_return(v) == 0; }		\

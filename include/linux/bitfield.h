@@ -20,7 +20,8 @@
 		BUILD_BUG_ON(__builtin_constant_p(_val) &&				\
 			     ~((_mask) >> __bf_shf(_mask)) & (0 + (_val)));		\
 		BUILD_BUG_ON((_mask) > (__typeof__(_reg))~0ull);			\
-		BUILD_BUG_ON((((_mask) + (1ULL << __bf_shf(_mask))) & ((_mask) + (1ULL << __bf_shf(_mask)) - 1)) != 0); \
+		BUILD_BUG_ON((((_mask) + (1ULL << __bf_shf(_mask))) &			\
+			      ((_mask) + (1ULL << __bf_shf(_mask)) - 1)) != 0);		\
 	})
 
 #define FIELD_MAX(_mask) ({ __BF_FIELD_CHECK(_mask, 0ULL, 0ULL); (__typeof__(_mask))((_mask) >> __bf_shf(_mask)); })

@@ -42,7 +42,10 @@ static inline bool test_bit(long nr, const volatile unsigned long *addr)
 }
 
 static inline unsigned long __ffs(unsigned long word) { return (unsigned long)__builtin_ctzl(word); }
-static inline unsigned long __fls(unsigned long word) { return BITS_PER_LONG - 1 - (unsigned long)__builtin_clzl(word); }
+static inline unsigned long __fls(unsigned long word)
+{
+	return BITS_PER_LONG - 1 - (unsigned long)__builtin_clzl(word);
+}
 static inline unsigned long ffz(unsigned long word) { return __ffs(~word); }
 /* ffs() is the C library's (<strings.h>), with the same meaning. */
 static inline int fls(unsigned int x) { return x ? 32 - __builtin_clz(x) : 0; }
@@ -71,9 +74,11 @@ static inline unsigned long find_next_zero_bit(const unsigned long *addr, unsign
 #define find_first_bit(addr, size) find_next_bit(addr, size, 0)
 #define find_first_zero_bit(addr, size) find_next_zero_bit(addr, size, 0)
 #define for_each_set_bit(bit, addr, size) \
-	for ((bit) = find_first_bit((addr), (size)); (bit) < (size); (bit) = find_next_bit((addr), (size), (bit) + 1))
+	for ((bit) = find_first_bit((addr), (size)); (bit) < (size); \
+	     (bit) = find_next_bit((addr), (size), (bit) + 1))
 #define for_each_clear_bit(bit, addr, size) \
-	for ((bit) = find_first_zero_bit((addr), (size)); (bit) < (size); (bit) = find_next_zero_bit((addr), (size), (bit) + 1))
+	for ((bit) = find_first_zero_bit((addr), (size)); (bit) < (size); \
+	     (bit) = find_next_zero_bit((addr), (size), (bit) + 1))
 
 static inline void bitmap_zero(unsigned long *dst, unsigned int nbits)
 {
@@ -83,8 +88,14 @@ static inline void bitmap_fill(unsigned long *dst, unsigned int nbits)
 {
 	memset(dst, 0xff, BITS_TO_LONGS(nbits) * sizeof(unsigned long));
 }
-static inline bool bitmap_empty(const unsigned long *src, unsigned int nbits) { return find_first_bit(src, nbits) == nbits; }
-static inline bool bitmap_full(const unsigned long *src, unsigned int nbits) { return find_first_zero_bit(src, nbits) == nbits; }
+static inline bool bitmap_empty(const unsigned long *src, unsigned int nbits)
+{
+	return find_first_bit(src, nbits) == nbits;
+}
+static inline bool bitmap_full(const unsigned long *src, unsigned int nbits)
+{
+	return find_first_zero_bit(src, nbits) == nbits;
+}
 static inline unsigned int bitmap_weight(const unsigned long *src, unsigned int nbits)
 {
 	unsigned int w = 0;

@@ -48,7 +48,10 @@ __noreturn void __dmashim_bug(const char *file, int line, const char *func, cons
 })
 
 #define BUG() __dmashim_bug(__FILE__, __LINE__, __func__, NULL)
-#define BUG_ON(condition) do { if (unlikely(condition)) __dmashim_bug(__FILE__, __LINE__, __func__, "BUG_ON(" #condition ")"); } while (0)
+#define BUG_ON(condition) do {							\
+	if (unlikely(condition))						\
+		__dmashim_bug(__FILE__, __LINE__, __func__, "BUG_ON(" #condition ")"); \
+} while (0)
 
 /* Compile-time checks: a negative array size when the condition holds. */
 #define BUILD_BUG_ON_ZERO(e) ((int)(sizeof(struct { int : (-!!(e)); })))

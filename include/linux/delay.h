@@ -24,7 +24,11 @@ static inline void __dmashim_delay_ns(u64 ns)
 #define msleep(ms) do { __dmashim_context(__DMASHIM_CTX_MIGHT_SLEEP, 0, DMASHIM_SITE); mdelay(ms); } while (0)
 #define msleep_interruptible(ms) ({ msleep(ms); 0UL; })
 #define ssleep(s) msleep((s) * 1000U)
-#define usleep_range(min, max) do { __dmashim_context(__DMASHIM_CTX_MIGHT_SLEEP, 0, DMASHIM_SITE); udelay(min); (void)(max); } while (0)
+#define usleep_range(min, max) do {						\
+	__dmashim_context(__DMASHIM_CTX_MIGHT_SLEEP, 0, DMASHIM_SITE);		\
+	udelay(min);								\
+	(void)(max);								\
+} while (0)
 #define fsleep(us) usleep_range(us, us)
 
 #endif /* _LINUX_DELAY_H */

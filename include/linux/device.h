@@ -127,9 +127,27 @@ __printf(3, 4) void __dmashim_dev_printk(int level, const struct device *dev, co
 #define dev_err_ratelimited dev_err
 #define dev_warn_ratelimited dev_warn
 #define dev_info_ratelimited dev_info
-#define dev_err_once(dev, fmt, ...) ({ static bool __print_once; if (!__print_once) { __print_once = true; dev_err(dev, fmt, ##__VA_ARGS__); } })
-#define dev_warn_once(dev, fmt, ...) ({ static bool __print_once; if (!__print_once) { __print_once = true; dev_warn(dev, fmt, ##__VA_ARGS__); } })
-#define dev_info_once(dev, fmt, ...) ({ static bool __print_once; if (!__print_once) { __print_once = true; dev_info(dev, fmt, ##__VA_ARGS__); } })
+#define dev_err_once(dev, fmt, ...) ({							\
+	static bool __print_once;							\
+	if (!__print_once) {								\
+		__print_once = true;							\
+		dev_err(dev, fmt, ##__VA_ARGS__);					\
+	}										\
+})
+#define dev_warn_once(dev, fmt, ...) ({							\
+	static bool __print_once;							\
+	if (!__print_once) {								\
+		__print_once = true;							\
+		dev_warn(dev, fmt, ##__VA_ARGS__);					\
+	}										\
+})
+#define dev_info_once(dev, fmt, ...) ({							\
+	static bool __print_once;							\
+	if (!__print_once) {								\
+		__print_once = true;							\
+		dev_info(dev, fmt, ##__VA_ARGS__);					\
+	}										\
+})
 
 /* dev_err_probe(): logs unless err is -EPROBE_DEFER (517), returns err. */
 #define dev_err_probe(dev, err, fmt, ...) ({						\

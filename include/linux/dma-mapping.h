@@ -102,11 +102,14 @@ void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr, dma_addr
 void *dmam_alloc_coherent(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp);
 void dmam_free_coherent(struct device *dev, size_t size, void *vaddr, dma_addr_t dma_handle);
 
-#define dma_alloc_attrs(dev, size, handle, gfp, attrs) __dmashim_dma_alloc_attrs(dev, size, handle, gfp, attrs, 0, DMASHIM_SITE)
-#define dma_free_attrs(dev, size, cpu, handle, attrs) __dmashim_dma_free_attrs(dev, size, cpu, handle, attrs, 0, DMASHIM_SITE)
+#define dma_alloc_attrs(dev, size, handle, gfp, attrs) \
+	__dmashim_dma_alloc_attrs(dev, size, handle, gfp, attrs, 0, DMASHIM_SITE)
+#define dma_free_attrs(dev, size, cpu, handle, attrs) \
+	__dmashim_dma_free_attrs(dev, size, cpu, handle, attrs, 0, DMASHIM_SITE)
 #define dma_alloc_coherent(dev, size, handle, gfp) __dmashim_dma_alloc_attrs(dev, size, handle, gfp, 0, 0, DMASHIM_SITE)
 #define dma_free_coherent(dev, size, cpu, handle) __dmashim_dma_free_attrs(dev, size, cpu, handle, 0, 0, DMASHIM_SITE)
-#define dmam_alloc_coherent(dev, size, handle, gfp) __dmashim_dma_alloc_attrs(dev, size, handle, gfp, 0, 1, DMASHIM_SITE)
+#define dmam_alloc_coherent(dev, size, handle, gfp) \
+	__dmashim_dma_alloc_attrs(dev, size, handle, gfp, 0, 1, DMASHIM_SITE)
 #define dmam_free_coherent(dev, size, cpu, handle) __dmashim_dma_free_attrs(dev, size, cpu, handle, 0, 1, DMASHIM_SITE)
 /* Removed in v5.0 (coherent memory is always zeroed); kept for older drivers. */
 #define dma_zalloc_coherent(dev, size, handle, gfp) dma_alloc_coherent(dev, size, handle, (gfp) | __GFP_ZERO)
@@ -133,7 +136,8 @@ int __dmashim_dma_mapping_error(struct device *dev, dma_addr_t dma_addr, const c
 #define dma_map_single(dev, ptr, size, dir) dma_map_single_attrs(dev, ptr, size, dir, 0)
 #define dma_unmap_single(dev, addr, size, dir) dma_unmap_single_attrs(dev, addr, size, dir, 0)
 #define dma_map_page_attrs(dev, page, offset, size, dir, attrs) \
-	__dmashim_dma_map(dev, (char *)page_address(page) + (offset), size, dir, attrs, __DMASHIM_MAP_PAGE, DMASHIM_SITE)
+	__dmashim_dma_map(dev, (char *)page_address(page) + (offset), size, dir, attrs, \
+			  __DMASHIM_MAP_PAGE, DMASHIM_SITE)
 #define dma_unmap_page_attrs(dev, addr, size, dir, attrs) \
 	__dmashim_dma_unmap(dev, addr, size, dir, attrs, __DMASHIM_MAP_PAGE, DMASHIM_SITE)
 #define dma_map_page(dev, page, offset, size, dir) dma_map_page_attrs(dev, page, offset, size, dir, 0)

@@ -83,11 +83,20 @@ static inline void list_move_tail(struct list_head *list, struct list_head *head
 	list_add_tail(list, head);
 }
 
-static inline int list_is_first(const struct list_head *list, const struct list_head *head) { return list->prev == head; }
-static inline int list_is_last(const struct list_head *list, const struct list_head *head) { return list->next == head; }
+static inline int list_is_first(const struct list_head *list, const struct list_head *head)
+{
+	return list->prev == head;
+}
+static inline int list_is_last(const struct list_head *list, const struct list_head *head)
+{
+	return list->next == head;
+}
 static inline int list_is_head(const struct list_head *list, const struct list_head *head) { return list == head; }
 static inline int list_empty(const struct list_head *head) { return READ_ONCE(head->next) == head; }
-static inline int list_is_singular(const struct list_head *head) { return !list_empty(head) && (head->next == head->prev); }
+static inline int list_is_singular(const struct list_head *head)
+{
+	return !list_empty(head) && (head->next == head->prev);
+}
 
 static inline size_t list_count_nodes(struct list_head *head)
 {

@@ -17,7 +17,10 @@
 #define offset_in_page(p) ((unsigned long)(p) & ~PAGE_MASK)
 
 static inline void *page_address(const struct page *page) { return (void *)page; }
-static inline struct page *virt_to_page(const volatile void *addr) { return (struct page *)((unsigned long)addr & PAGE_MASK); }
+static inline struct page *virt_to_page(const volatile void *addr)
+{
+	return (struct page *)((unsigned long)addr & PAGE_MASK);
+}
 static inline phys_addr_t page_to_phys(const struct page *page) { return virt_to_phys((void *)page); }
 static inline struct page *phys_to_page(phys_addr_t phys) { return (struct page *)phys_to_virt(phys & PAGE_MASK); }
 #define lowmem_page_address page_address

@@ -39,7 +39,8 @@
 	dma_sync_single_for_device(__dmashim_pci_devp(hwdev), dma_handle, size, (enum dma_data_direction)(direction))
 /* pci_dma_mapping_error(pdev, addr), or pci_dma_mapping_error(addr) before 2.6.27. */
 #define pci_dma_mapping_error(...) \
-	__DMASHIM_MAPERR_CAT(__dmashim_pci_dma_mapping_error_, __DMASHIM_MAPERR_NARGS_(__VA_ARGS__, 2, 1, 0))(__VA_ARGS__)
+	__DMASHIM_MAPERR_CAT(__dmashim_pci_dma_mapping_error_, \
+			     __DMASHIM_MAPERR_NARGS_(__VA_ARGS__, 2, 1, 0))(__VA_ARGS__)
 #define __dmashim_pci_dma_mapping_error_2(pdev, dma_addr) dma_mapping_error(__dmashim_pci_devp(pdev), dma_addr)
 #define __dmashim_pci_dma_mapping_error_1(dma_addr) dma_mapping_error(dma_addr)
 /* 2.4-2.6.x: the driver registration call before pci_register_driver returned the probe count. */

@@ -62,9 +62,27 @@ __printf(1, 0) int vprintk(const char *fmt, va_list args);
 #define pr_debug(fmt, ...) printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_devel pr_debug
 
-#define pr_err_once(fmt, ...) ({ static bool __print_once; if (!__print_once) { __print_once = true; pr_err(fmt, ##__VA_ARGS__); } })
-#define pr_warn_once(fmt, ...) ({ static bool __print_once; if (!__print_once) { __print_once = true; pr_warn(fmt, ##__VA_ARGS__); } })
-#define pr_info_once(fmt, ...) ({ static bool __print_once; if (!__print_once) { __print_once = true; pr_info(fmt, ##__VA_ARGS__); } })
+#define pr_err_once(fmt, ...) ({						\
+	static bool __print_once;						\
+	if (!__print_once) {							\
+		__print_once = true;						\
+		pr_err(fmt, ##__VA_ARGS__);					\
+	}									\
+})
+#define pr_warn_once(fmt, ...) ({						\
+	static bool __print_once;						\
+	if (!__print_once) {							\
+		__print_once = true;						\
+		pr_warn(fmt, ##__VA_ARGS__);					\
+	}									\
+})
+#define pr_info_once(fmt, ...) ({						\
+	static bool __print_once;						\
+	if (!__print_once) {							\
+		__print_once = true;						\
+		pr_info(fmt, ##__VA_ARGS__);					\
+	}									\
+})
 #define pr_err_ratelimited pr_err
 #define pr_warn_ratelimited pr_warn
 #define pr_info_ratelimited pr_info

@@ -146,7 +146,10 @@ static inline int sg_nents_for_len(struct scatterlist *sg, u64 len)
 	return -22; /* -EINVAL */
 }
 
-/* Copy between a linear buffer and the list's CPU addresses, skipping `skip` bytes of the list; returns bytes copied. */
+/*
+ * Copy between a linear buffer and the list's CPU addresses, skipping `skip`
+ * bytes of the list; returns bytes copied.
+ */
 static inline size_t __dmashim_sg_copy(struct scatterlist *sgl, unsigned int nents, void *buf, size_t buflen,
 				       size_t skip, bool to_buffer)
 {

@@ -79,8 +79,16 @@ static inline void __dmashim_spin_release(spinlock_t *lock, const char *site)
 #define spin_unlock(lock) do { __dmashim_spin_release(lock, DMASHIM_SITE); preempt_enable(); } while (0)
 #define spin_lock_bh(lock) do { local_bh_disable(); __dmashim_spin_acquire(lock, DMASHIM_SITE); } while (0)
 #define spin_unlock_bh(lock) do { __dmashim_spin_release(lock, DMASHIM_SITE); local_bh_enable(); } while (0)
-#define spin_lock_irq(lock) do { local_irq_disable(); preempt_disable(); __dmashim_spin_acquire(lock, DMASHIM_SITE); } while (0)
-#define spin_unlock_irq(lock) do { __dmashim_spin_release(lock, DMASHIM_SITE); preempt_enable(); local_irq_enable(); } while (0)
+#define spin_lock_irq(lock) do {							\
+	local_irq_disable();								\
+	preempt_disable();								\
+	__dmashim_spin_acquire(lock, DMASHIM_SITE);					\
+} while (0)
+#define spin_unlock_irq(lock) do {							\
+	__dmashim_spin_release(lock, DMASHIM_SITE);					\
+	preempt_enable();								\
+	local_irq_enable();								\
+} while (0)
 #define spin_lock_irqsave(lock, flags) do {						\
 	local_irq_save(flags);								\
 	preempt_disable();								\

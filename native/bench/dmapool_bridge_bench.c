@@ -111,12 +111,13 @@ static int run_row(size_t k, int rep, unsigned int rounds, struct pair *p, doubl
 	dma_pool_destroy(pool);
 	if (rep < 0)
 		return 0;
-	printf("BENCH {\"row\":%zu,\"size\":%zu,\"rep\":%d,\"rounds\":%u,\"alloc_ns\":%.4f,\"free_ns\":%.4f,\"ns\":%.4f,"
-	       "\"cached\":%d,\"noop_ns\":%.4f,\"per_round\":[",
+	printf("BENCH {\"row\":%zu,\"size\":%zu,\"rep\":%d,\"rounds\":%u,\"alloc_ns\":%.4f,\"free_ns\":%.4f,"
+	       "\"ns\":%.4f,\"cached\":%d,\"noop_ns\":%.4f,\"per_round\":[",
 	       k, pr->size, rep, rounds, ta / ((double)rounds * blocks), tf / ((double)rounds * blocks),
 	       (ta + tf) / (2.0 * rounds * blocks), cached, tn / ((double)rounds * blocks));
 	for (unsigned int r = 0; r < rounds; r++)
-		printf("%s[%.2f,%.2f,%.2f,%.2f]", r ? "," : "", per[4 * r], per[4 * r + 1], per[4 * r + 2], per[4 * r + 3]);
+		printf("%s[%.2f,%.2f,%.2f,%.2f]", r ? "," : "", per[4 * r], per[4 * r + 1], per[4 * r + 2],
+		       per[4 * r + 3]);
 	printf("]}\n");
 	return 0;
 }

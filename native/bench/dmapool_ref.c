@@ -235,8 +235,9 @@ static void ref_pool_destroy(struct dma_pool *pool)
  * `fl`: a stack of free slots (slot = page << sh | k; fl[top - 1] is handed out
  * next; capacity fbase) followed by a bitmap, 16 slots a word (1 = free), and
  * EVERY free is checked in O(1) exactly as the TypeScript fast path does (arena
- * page -> pool page table, block start, vaddr/dma pair, double free). Set against the C reference it prices the algorithm; set against
- * the TypeScript core it prices the language.
+ * page -> pool page table, block start, vaddr/dma pair, double free). Set
+ * against the C reference it prices the algorithm; set against the TypeScript
+ * core it prices the language.
  */
 #define OOB_ARENA (64u << 20)
 static char *oob_arena;
@@ -596,7 +597,8 @@ static int run_scale(unsigned int per_pool, unsigned int ops, int reps, int queu
 				struct pair *q = &pairs[(size_t)i * per_pool + j];
 				sink += pools[i]->nr_active;
 				dma_addr_t x = q->dma;
-				__asm__ volatile("" : "+r"(x)); /* a real load and store of the pair, as the TS harness does */
+				/* a real load and store of the pair, as the TS harness does */
+				__asm__ volatile("" : "+r"(x));
 				q->dma = x;
 				pos[i] = j + 1 == per_pool ? 0 : j + 1;
 			}
@@ -619,8 +621,8 @@ static int run_scale(unsigned int per_pool, unsigned int ops, int reps, int queu
 		}
 		t2 = now_ns();
 		if (rep >= 0)
-			printf("{\"scale\":%u,\"rep\":%d,\"ref_ns\":%.4f,\"harness_ns\":%.4f,\"sink\":%zu}\n", per_pool, rep,
-			       (t1 - t0) / (2.0 * ops), (t2 - t1) / (2.0 * ops), sink & 1);
+			printf("{\"scale\":%u,\"rep\":%d,\"ref_ns\":%.4f,\"harness_ns\":%.4f,\"sink\":%zu}\n",
+			       per_pool, rep, (t1 - t0) / (2.0 * ops), (t2 - t1) / (2.0 * ops), sink & 1);
 	}
 	for (unsigned int i = 0; i < SCALE_POOLS; i++)
 		ref_pool_destroy(pools[i]);
@@ -659,7 +661,8 @@ int main(int argc, char **argv)
 			}
 			if (rep < 0)
 				continue; /* warm-up pass: caches, page faults, malloc arenas */
-			printf("{\"row\":%zu,\"size\":%u,\"align\":%u,\"boundary\":%u,\"blocks\":%u,\"rep\":%d,\"ref_ns\":%.4f,\"ref_locked_ns\":%.4f,\"malloc_ns\":%.4f,\"oob_ns\":%.4f}\n",
+			printf("{\"row\":%zu,\"size\":%u,\"align\":%u,\"boundary\":%u,\"blocks\":%u,\"rep\":%d,"
+			       "\"ref_ns\":%.4f,\"ref_locked_ns\":%.4f,\"malloc_ns\":%.4f,\"oob_ns\":%.4f}\n",
 			       k, p->size, p->align, p->boundary, blocks, rep, ref, locked, mal, oob);
 		}
 	}

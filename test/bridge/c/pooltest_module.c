@@ -1,4 +1,7 @@
-/* A dma_pool timing test module in the style of mm/dmapool_test.c, written from its description: compiled and run unmodified. */
+/*
+ * A dma_pool timing test module in the style of mm/dmapool_test.c, written from
+ * its description: compiled and run unmodified.
+ */
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmapool.h>
@@ -31,7 +34,8 @@ static int run_one(size_t size, size_t align, size_t boundary)
 		for (j = 0; j < blocks; j++)
 			dma_pool_free(pool, p[j].v, p[j].dma);
 	}
-	printk(KERN_INFO "dmapool test: size:%-4zu align:%-4zu blocks:%-4d time:%llu\n", size, align, blocks, (unsigned long long)ktime_us_delta(ktime_get(), start));
+	printk(KERN_INFO "dmapool test: size:%-4zu align:%-4zu blocks:%-4d time:%llu\n", size, align, blocks,
+	       (unsigned long long)ktime_us_delta(ktime_get(), start));
 	dma_pool_destroy(pool);
 	kfree(p);
 	return 0;

@@ -1,4 +1,7 @@
-/* Streaming DMA from C: map a kmalloc'd buffer, a page and a scatterlist; an unchecked mapping and a wrong unmap are reported. */
+/*
+ * Streaming DMA from C: map a kmalloc'd buffer, a page and a scatterlist; an
+ * unchecked mapping and a wrong unmap are reported.
+ */
 #include <linux/kernel.h>
 #include <linux/pci.h>
 #include <linux/dma-mapping.h>

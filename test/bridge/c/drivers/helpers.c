@@ -110,9 +110,11 @@ static int __init helpers_init(void)
 	be = cpu_to_be16(0x1234);
 	le32_add_cpu(&le, 1);
 	CHECK("byteorder", le32_to_cpu(le) == 0x12345679 && be16_to_cpu(be) == 0x1234 && ((u8 *)&be)[0] == 0x12 &&
-				   upper_32_bits(0x1122334455667788ULL) == 0x11223344 && lower_32_bits(0x1122334455667788ULL) == 0x55667788);
+				   upper_32_bits(0x1122334455667788ULL) == 0x11223344 &&
+				   lower_32_bits(0x1122334455667788ULL) == 0x55667788);
 	CHECK("overflow", array_size(SIZE_MAX / 2, 3) == SIZE_MAX && struct_size(f, entries, 4) == 8 + 32 &&
-				  !check_mul_overflow(3U, 5U, &reg) && reg == 15 && check_add_overflow(U32_MAX, 1U, &reg));
+				  !check_mul_overflow(3U, 5U, &reg) && reg == 15 &&
+				  check_add_overflow(U32_MAX, 1U, &reg));
 	f = kzalloc(struct_size(f, entries, 4), GFP_KERNEL);
 	big = f ? ksize(f) : 0;
 	CHECK("kzalloc struct_size", f && big >= 40);
@@ -121,13 +123,14 @@ static int __init helpers_init(void)
 	set_bit(3, map);
 	__set_bit(70, map);
 	CHECK("bitops", test_bit(3, map) && test_and_clear_bit(70, map) && !test_bit(70, map) &&
-				find_first_bit(map, 100) == 3 && find_first_zero_bit(map, 100) == 0 && hweight32(0xf0f0) == 8 &&
-				__ffs(0x100) == 8 && fls(0x100) == 9);
+				find_first_bit(map, 100) == 3 && find_first_zero_bit(map, 100) == 0 &&
+				hweight32(0xf0f0) == 8 && __ffs(0x100) == 8 && fls(0x100) == 9);
 	for_each_set_bit(bit, map, 100)
 		count++;
 	CHECK("for_each_set_bit", count == 1);
 	CHECK("atomic", atomic_inc_return(&a) == 6 && !atomic_dec_and_test(&a) && atomic_cmpxchg(&a, 5, 9) == 5 &&
-				atomic_read(&a) == 9 && atomic_add_unless(&a, 1, 9) == false && atomic64_add_return(1, &a64) == (1LL << 40) + 1);
+				atomic_read(&a) == 9 && atomic_add_unless(&a, 1, 9) == false &&
+				atomic64_add_return(1, &a64) == (1LL << 40) + 1);
 	WRITE_ONCE(hot_counter, 3);
 	CHECK("once", READ_ONCE(hot_counter) == 3 && helper_export() == 42 && debug == 0);
 	udelay(10);

@@ -373,7 +373,8 @@ int main(void)
 			for (j = 0; j < len; j++)
 				want_tx += pkt[j];
 		}
-	printf("%s tx %lu packets, head %u tail %u, doorbell %u\n", nic->tx_packets == 30 && tx_sum == want_tx ? "ok" : "BAD",
+	printf("%s tx %lu packets, head %u tail %u, doorbell %u\n",
+	       nic->tx_packets == 30 && tx_sum == want_tx ? "ok" : "BAD",
 	       nic->tx_packets, nic->tx_head, nic->tx_tail, nic->doorbell);
 	printf("%s rx %lu packets, %lu bytes\n", nic->rx_packets == 24 && rx_sum == want_rx ? "ok" : "BAD",
 	       nic->rx_packets, nic->rx_bytes);

@@ -78,7 +78,8 @@ int main(void)
 	       total == 64 + 2 * PAGE_SIZE + 512 ? "ok" : "BAD", nents, count, total,
 	       le32_to_cpu(sge[count - 1].flags) & SGE_LAST ? "set" : "missing",
 	       upper_32_bits(le64_to_cpu(sge[0].addr)) == 0 ? "yes" : "no");
-	printf("%s sg_nents_for_len(4160) = %d\n", sg_nents_for_len(sgl, 4160) == 2 ? "ok" : "BAD", sg_nents_for_len(sgl, 4160));
+	printf("%s sg_nents_for_len(4160) = %d\n", sg_nents_for_len(sgl, 4160) == 2 ? "ok" : "BAD",
+	       sg_nents_for_len(sgl, 4160));
 	dma_unmap_sg(&host, sgl, nents, DMA_TO_DEVICE);
 
 	/* PIO fallback: copy out of the list by CPU. */

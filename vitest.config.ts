@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The CLI under test is the compiled one users run: rebuild dist/ first when it is stale.
+    globalSetup: ['test/build-dist.ts'],
     // Native code (koffi) is safest in child processes: a crash cannot take other files down.
     pool: 'forks',
     testTimeout: 60_000,

@@ -1,18 +1,32 @@
 #!/usr/bin/env node
 /*
- * The `dmashim` command: runs the TypeScript CLI (src/bridge/cli.ts) through
- * tsx's loader, in this process. Works from a repo checkout after `npm ci`.
+ * The `dmashim` command: the compiled CLI (dist/src/bridge/cli.js) on plain
+ * node, in this process. The package ships dist/ only; a checkout builds it on
+ * `npm ci` (prepare) and `npm run build`, and vitest rebuilds it when stale.
  */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-let register;
-try {
-  ({ register } = await import('tsx/esm/api'));
-} catch {
-  process.stderr.write('dmashim: tsx is not installed (a devDependency); run `npm ci` in the dmashim checkout\n');
+const root = new URL('../', import.meta.url);
+const cli = new URL('dist/src/bridge/cli.js', root);
+
+if (!existsSync(cli)) {
+  process.stderr.write('dmashim: dist/ is missing; run `npm run build` in the dmashim checkout\n');
   process.exit(2);
 }
-register();
-const cli = fileURLToPath(new URL('../src/bridge/cli.ts', import.meta.url));
-const { main } = await import(cli);
+
+/* Only a checkout has src/: warn when it was edited after the last build, since dist/ is what runs. */
+const src = fileURLToPath(new URL('src/', root));
+if (existsSync(src)) {
+  const built = statSync(cli).mtimeMs;
+  const newer = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).some((e) => {
+      const p = join(dir, e.name);
+      return e.isDirectory() ? newer(p) : e.name.endsWith('.ts') && statSync(p).mtimeMs > built;
+    });
+  if (newer(src)) process.stderr.write('dmashim: src/ is newer than dist/; run `npm run build` to run your changes\n');
+}
+
+const { main } = await import(cli.href);
 process.exitCode = main(process.argv.slice(2));

@@ -16,10 +16,28 @@ import { fileURLToPath } from 'node:url';
 import type { RunConfig } from './runner.ts';
 import type { RamBank } from '../arch/sim/machine.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HERE = fileURLToPath(import.meta.url);
+
+/*
+ * The package root holds include/ and native/. This file runs from src/bridge/
+ * (a checkout, through tsx) or from dist/src/bridge/ (the package), so walk up
+ * to our own package.json rather than count levels.
+ */
+function package_root(from: string): string {
+  for (let d = path.dirname(from); d !== path.dirname(d); d = path.dirname(d)) {
+    const pj = path.join(d, 'package.json');
+    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { name?: unknown }).name === 'dmashim') return d;
+  }
+  throw new Error(`dmashim: cannot find dmashim's package.json above ${from}`);
+}
+
+const ROOT = package_root(HERE);
 export const INCLUDE_DIR = path.join(ROOT, 'include');
 export const NATIVE_DIR = path.join(ROOT, 'native');
-const RUNNER = path.join(ROOT, 'src', 'bridge', 'runner.ts');
+/* The runner is this file's sibling: runner.js runs on plain node, runner.ts (a checkout) needs tsx. */
+const RUNNER_EXT = path.extname(HERE);
+const RUNNER = path.join(path.dirname(HERE), `runner${RUNNER_EXT}`);
+const RUNNER_LOADER: string[] = RUNNER_EXT === '.ts' ? ['--import', import.meta.resolve('tsx')] : [];
 
 const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program arguments]
 
@@ -364,8 +382,7 @@ export function main(argv: string[]): number {
   }
   cfg.so = so;
 
-  // The runner is TypeScript too: load it through tsx's loader, resolved from our own node_modules.
-  const nodeArgs = ['--import', import.meta.resolve('tsx'), RUNNER];
+  const nodeArgs = [...RUNNER_LOADER, RUNNER];
   if (o.verbose)
     process.stderr.write(`dmashim: ${process.execPath} ${nodeArgs.join(' ')}  (DMASHIM_RUN=${JSON.stringify(cfg)})\n`);
   const env = { ...process.env, DMASHIM_RUN: JSON.stringify(cfg) };

@@ -45,7 +45,7 @@
  */
 import { PAGE_SIZE } from './page_alloc.ts';
 import type { Machine } from '../arch/sim/machine.ts';
-import { __GFP_ZERO, type gfp_t } from '../include/linux/gfp.ts';
+import { __GFP_ZERO as GFP_ZERO_FLAG, type gfp_t } from '../include/linux/gfp.ts';
 import { dma_addr_ref, type dma_addr_t } from '../include/linux/types.ts';
 import { dev_err, device_create_file, device_remove_file, type device } from '../drivers/base/core.ts';
 import { devres_add, devres_release } from '../drivers/base/devres.ts';
@@ -53,6 +53,12 @@ import { dma_alloc_coherent, dma_free_coherent } from '../kernel/dma/mapping.ts'
 import { printk_level, KERN_ERR } from '../kernel/printk.ts';
 import { WARN_ON } from '../kernel/panic.ts';
 import { c_strscpy, fmt_lx, fmt_p, fmt_pad, hex_dump_lines, pad_left, pad_right } from '../lib/vsprintf.ts';
+
+/*
+ * A module-local const that V8 folds into the hot path's code; the imported binding
+ * itself would cost a module-cell load and a hole check on every dma_pool_alloc.
+ */
+const __GFP_ZERO = GFP_ZERO_FLAG;
 
 /** include/linux/poison.h */
 export const POOL_POISON_FREED = 0xa7;
@@ -688,8 +694,7 @@ export function dma_pool_destroy(pool: dma_pool | null): void {
  * Context: any, with GFP_ATOMIC; may sleep with GFP_KERNEL.
  */
 export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
-  // 0x100 is __GFP_ZERO, spelled as a literal: an imported binding costs a module-cell load and check per call.
-  if (((mem_flags & 0x100) | pool.slow) !== 0) {
+  if (((mem_flags & __GFP_ZERO) | pool.slow) !== 0) {
     return pool_alloc_slow(pool, mem_flags, handle);
   }
   let t = pool.top;

@@ -15,4 +15,4 @@ try {
 register();
 const cli = fileURLToPath(new URL('../src/bridge/cli.ts', import.meta.url));
 const { main } = await import(cli);
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -1,25 +1,26 @@
 /*
- * `dmashim run prog.c [more.c ...] [options] [-- args]`: compile the C program
- * with our include/ and the C half of the bridge into a shared object, run it
- * in a child process (runner.ts) so a crash is reported rather than shared, and
- * exit with main's status.
+ * `dmashim run prog.c [more.c ...] [options] [-- args]`: the flags, parsed into
+ * run()'s options (run.ts does the work: compile, run in a child process so a
+ * crash is reported rather than shared, judge). The exit status is main's
+ * unless something was found (docs/bridge.md, "Exit status").
  */
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { FaultKind, FaultOptions } from '../lib/fault-inject.ts';
-import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync, renameSync, mkdirSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { RunConfig } from './runner.ts';
-import type { RamBank } from '../arch/sim/machine.ts';
+import { DmashimError } from '../lib/errors.ts';
+import { run, pool_cache_off, EXIT_USAGE, POOL_CACHE_DEFAULT, type RunOptions } from './run.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const INCLUDE_DIR = path.join(ROOT, 'include');
 export const NATIVE_DIR = path.join(ROOT, 'native');
 const RUNNER = path.join(ROOT, 'src', 'bridge', 'runner.ts');
+
+/** How node starts the runner. */
+export function runner_node_args(): string[] {
+  // The runner is TypeScript too: load it through tsx's loader, resolved from our own node_modules.
+  return ['--import', import.meta.resolve('tsx'), RUNNER];
+}
 
 const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program arguments]
 
@@ -72,207 +73,127 @@ fault injection (each injected failure is logged as injected):
   --fail-kinds LIST      only these: pool,coherent,pages,slab
 `;
 
-const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+/* Every flag and whether it takes a value: parseArgs's table, also used to suggest the closest flag. */
+const OPTIONS = {
+  threads: { type: 'boolean' },
+  'pool-cache': { type: 'string' },
+  pools: { type: 'boolean' },
+  leaks: { type: 'boolean' },
+  timeout: { type: 'string' },
+  report: { type: 'string' },
+  'no-fail-on-findings': { type: 'boolean' },
+  cc: { type: 'string' },
+  cflags: { type: 'string', multiple: true },
+  verbose: { type: 'boolean', short: 'v' },
+  keep: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  debug: { type: 'boolean' },
+  loglevel: { type: 'string' },
+  ram: { type: 'string' },
+  'page-order': { type: 'string' },
+  'reserved-low': { type: 'string' },
+  poison: { type: 'boolean' },
+  iommu: { type: 'boolean' },
+  'force-bounce': { type: 'boolean' },
+  'no-swiotlb': { type: 'boolean' },
+  'swiotlb-size': { type: 'string' },
+  sites: { type: 'boolean' },
+  'no-checks': { type: 'boolean' },
+  'all-errors': { type: 'boolean' },
+  'num-errors': { type: 'string' },
+  'driver-filter': { type: 'string' },
+  'device-filter': { type: 'string' },
+  'fail-nth': { type: 'string' },
+  'fail-interval': { type: 'string' },
+  'fail-probability': { type: 'string' },
+  'fail-seed': { type: 'string' },
+  'fail-times': { type: 'string' },
+  'fail-pool': { type: 'string' },
+  'fail-device': { type: 'string' },
+  'fail-atomic-only': { type: 'boolean' },
+  'fail-kinds': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-function parseSize(s: string): number {
-  const m = /^(0x[0-9a-f]+|\d+)([KMGT]?)i?B?$/i.exec(s.trim());
-  if (!m) throw new Error(`bad size "${s}" (e.g. 64M, 1G, 0x1000)`);
-  return Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]!;
+class UsageError extends Error {}
+
+function usage_error(msg: string): never {
+  throw new UsageError(msg);
 }
 
-/** "1G@0,1G@4G" -> banks. */
-export function parseRam(spec: string): RamBank[] {
-  return spec.split(',').map((part) => {
-    const [size, start] = part.split('@');
-    if (size === undefined || start === undefined) throw new Error(`bad RAM bank "${part}" (SIZE@START, e.g. 1G@4G)`);
-    return { size: parseSize(size), start: parseSize(start) };
-  });
-}
-
-/** The C half of the bridge: every .c file of native/ (not native/bench/), one object each. */
-export function bridgeSources(): string[] {
-  return readdirSync(NATIVE_DIR)
-    .filter((f) => f.endsWith('.c'))
-    .sort()
-    .map((f) => path.join(NATIVE_DIR, f));
-}
-
-/*
- * The bridge objects (native/*.c) are the same for every program: compile them
- * once per (compiler, flags, sources) into a cache directory, so a run costs
- * one compile of the program only.
- */
-function bridgeObjects(cc: string, flags: string[], verbose: boolean): string[] | null {
-  const h = createHash('sha256');
-  h.update(JSON.stringify([cc, flags]));
-  const sources = bridgeSources();
-  const files = readdirSync(NATIVE_DIR)
-    .filter((f) => f.endsWith('.c') || f.endsWith('.h'))
-    .sort()
-    .map((f) => path.join(NATIVE_DIR, f));
-  // Every header under include/, subdirectories too (linux/byteorder/..., asm/...).
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) files.push(p);
-    }
-  };
-  walk(INCLUDE_DIR);
-  for (const f of files) h.update(f).update(readFileSync(f));
-  const cacheDir = path.join(tmpdir(), `dmashim-cache-${process.getuid?.() ?? 0}`);
-  const dir = path.join(cacheDir, `bridge-${h.digest('hex').slice(0, 16)}`);
-  const objs = sources.map((s) => path.join(dir, `${path.basename(s, '.c')}.o`));
-  if (existsSync(dir)) return objs;
-  const tmp = `${dir}.${process.pid}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  // One compiler run for all of them; each object lands in the (private) temporary directory.
-  const args = [...flags, '-c', ...sources];
-  if (verbose) process.stderr.write(`dmashim: (cd ${tmp} && ${[cc, ...args].join(' ')})\n`);
-  const r = spawnSync(cc, args, { cwd: tmp, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) {
-    rmSync(tmp, { recursive: true, force: true });
-    return null;
+/* A flag's value may start with '-' ("--cflags -O0"): give parseArgs the --flag=value form it takes without doubt. */
+function join_values(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
+    const opt = name !== null ? (OPTIONS as Record<string, { type: string }>)[name] : undefined;
+    if (opt?.type === 'string' && i + 1 < args.length) {
+      out.push(`${a}=${args[i + 1]!}`);
+      i++;
+    } else out.push(a);
   }
-  try {
-    renameSync(tmp, dir); // atomic: parallel runs never see half a directory
-  } catch {
-    // Another run got there first with the same objects.
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(dir)) return null;
-  }
-  return objs;
+  return out;
 }
 
-function die(msg: string, code = 2): never {
-  process.stderr.write(`dmashim: ${msg}\n`);
-  process.exit(code);
-}
-
-function signalDescription(sig: string): string {
-  const names: Record<string, string> = {
-    SIGSEGV: 'segmentation fault',
-    SIGBUS: 'bus error',
-    SIGABRT: 'aborted',
-    SIGFPE: 'floating point exception',
-    SIGILL: 'illegal instruction',
-    SIGKILL: 'killed',
-    SIGTERM: 'terminated',
-  };
-  return names[sig] ?? sig;
-}
-
-/** --pool-cache without a value: the default capacity. */
-export const POOL_CACHE_DEFAULT = 128;
-
-export function main(argv: string[]): number {
+/** `dmashim run`'s flags as run() options; throws UsageError for a flag it cannot take. */
+export function parse_run_args(argv: string[]): { sources: string[]; options: RunOptions; help: boolean } {
   const dd = argv.indexOf('--');
   // parseArgs has no optional values: a bare --pool-cache means the default.
   const ours = (dd >= 0 ? argv.slice(0, dd) : argv).map((a) =>
     a === '--pool-cache' ? `--pool-cache=${POOL_CACHE_DEFAULT}` : a,
   );
-  const progArgs = dd >= 0 ? argv.slice(dd + 1) : [];
-  if (ours[0] !== 'run') {
-    process.stdout.write(USAGE);
-    return ours.length === 0 || ours[0] === '--help' || ours[0] === '-h' ? 0 : 2;
-  }
   // biome-ignore lint/suspicious/noImplicitAnyLet: typed by the assignment below (TypeScript's control flow)
   let parsed;
   try {
-    parsed = parseArgs({
-      args: ours.slice(1),
-      allowPositionals: true,
-      strict: true,
-      options: {
-        threads: { type: 'boolean' },
-        'pool-cache': { type: 'string' },
-        pools: { type: 'boolean' },
-        leaks: { type: 'boolean' },
-        timeout: { type: 'string' },
-        cc: { type: 'string' },
-        cflags: { type: 'string', multiple: true },
-        verbose: { type: 'boolean', short: 'v' },
-        keep: { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        debug: { type: 'boolean' },
-        loglevel: { type: 'string' },
-        ram: { type: 'string' },
-        'page-order': { type: 'string' },
-        'reserved-low': { type: 'string' },
-        poison: { type: 'boolean' },
-        iommu: { type: 'boolean' },
-        'force-bounce': { type: 'boolean' },
-        'no-swiotlb': { type: 'boolean' },
-        'swiotlb-size': { type: 'string' },
-        sites: { type: 'boolean' },
-        'no-checks': { type: 'boolean' },
-        'all-errors': { type: 'boolean' },
-        'num-errors': { type: 'string' },
-        'driver-filter': { type: 'string' },
-        'device-filter': { type: 'string' },
-        'fail-nth': { type: 'string' },
-        'fail-interval': { type: 'string' },
-        'fail-probability': { type: 'string' },
-        'fail-seed': { type: 'string' },
-        'fail-times': { type: 'string' },
-        'fail-pool': { type: 'string' },
-        'fail-device': { type: 'string' },
-        'fail-atomic-only': { type: 'boolean' },
-        'fail-kinds': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: join_values(ours), allowPositionals: true, strict: true, options: OPTIONS });
   } catch (e) {
-    die(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+    usage_error(e instanceof Error ? e.message : String(e));
   }
   const o = parsed.values;
-  if (o.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const sources = parsed.positionals;
-  if (sources.length === 0) die(`no C source given\n\n${USAGE}`);
-  for (const s of sources) if (!existsSync(s)) die(`${s}: no such file`);
-
-  const cfg: RunConfig = {
-    so: '',
-    argv: [sources[0]!, ...progArgs],
-    threads: !!o.threads,
-    pools: !!o.pools,
-    machine: {},
+  const options: RunOptions = { stdio: 'inherit', cc: o.cc ?? process.env['CC'] ?? 'cc' };
+  if (dd >= 0) options.args = argv.slice(dd + 1);
+  const set = <K extends keyof RunOptions>(k: K, v: RunOptions[K] | undefined): void => {
+    if (v !== undefined) options[k] = v;
   };
-  try {
-    if (o.ram) cfg.machine.ram = parseRam(o.ram);
-    if (o['reserved-low']) cfg.machine.reserved_low = parseSize(o['reserved-low']);
-    if (o['swiotlb-size']) cfg.swiotlb_size = parseSize(o['swiotlb-size']);
-  } catch (e) {
-    die(e instanceof Error ? e.message : String(e));
-  }
+  set('threads', o.threads);
+  set('pools', o.pools);
+  set('leaks', o.leaks);
+  set('timeout', o.timeout);
+  set('report', o.report);
+  if (o['no-fail-on-findings']) options.fail_on_findings = false;
+  set('cflags', o.cflags);
+  set('verbose', o.verbose);
+  set('keep', o.keep);
+  set('quiet', o.quiet);
+  set('debug', o.debug);
+  set('loglevel', o.loglevel);
+  set('ram', o.ram);
   const pageOrder = o['page-order'];
   if (pageOrder !== undefined) {
     if (pageOrder !== 'low-first' && pageOrder !== 'high-first')
-      die(`--page-order must be low-first or high-first, got ${pageOrder}`);
-    cfg.machine.page_order = pageOrder;
+      usage_error(`--page-order must be low-first or high-first, got ${pageOrder}`);
+    options.page_order = pageOrder;
   }
+  set('reserved_low', o['reserved-low']);
+  set('poison', o.poison);
+  set('iommu', o.iommu);
+  set('force_bounce', o['force-bounce']);
+  if (o['no-swiotlb']) options.swiotlb = false;
+  set('swiotlb_size', o['swiotlb-size']);
+  set('sites', o.sites);
+  if (o['no-checks']) options.checks = false;
+  set('all_errors', o['all-errors']);
+  set('num_errors', o['num-errors']);
+  set('driver_filter', o['driver-filter']);
+  set('device_filter', o['device-filter']);
+  set('pool_cache', o['pool-cache']);
   const int = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) die(`--${name} must be a non-negative integer, got ${v}`);
+    const n = v.trim() === '' ? Number.NaN : Number(v);
+    if (!Number.isInteger(n) || n < 0) usage_error(`--${name} must be a non-negative integer, got ${v}`);
     return n;
   };
-  if (o.poison) cfg.machine.poison = true;
-  if (o.iommu) cfg.iommu = true;
-  if (o['force-bounce']) cfg.force_bounce = true;
-  if (o['no-swiotlb']) cfg.swiotlb = false;
-  if (o.sites) cfg.sites = true;
-  if (o['no-checks']) cfg.checks = false;
-  if (o['all-errors']) cfg.all_errors = true;
-  const ne = int('num-errors', o['num-errors']);
-  if (ne !== undefined) cfg.num_errors = ne;
-  if (o['driver-filter'] !== undefined) cfg.driver_filter = o['driver-filter'];
-  if (o['device-filter'] !== undefined) cfg.device_filter = o['device-filter'];
-  if (o.leaks) cfg.leaks = true;
   const fault: FaultOptions = {};
   const fnth = int('fail-nth', o['fail-nth']);
   if (fnth !== undefined) fault.nth = fnth;
@@ -280,7 +201,7 @@ export function main(argv: string[]): number {
   if (fint !== undefined) fault.interval = fint;
   if (o['fail-probability'] !== undefined) {
     const p = Number(o['fail-probability']);
-    if (!(p >= 0 && p <= 1)) die(`--fail-probability must be a number in 0..1, got ${o['fail-probability']}`);
+    if (!(p >= 0 && p <= 1)) usage_error(`--fail-probability must be a number in 0..1, got ${o['fail-probability']}`);
     fault.probability = p;
   }
   const fseed = int('fail-seed', o['fail-seed']);
@@ -294,102 +215,66 @@ export function main(argv: string[]): number {
     const kinds = o['fail-kinds'].split(',').map((k) => k.trim());
     for (const k of kinds)
       if (!['pool', 'coherent', 'pages', 'slab'].includes(k))
-        die(`--fail-kinds: unknown kind ${k} (pool, coherent, pages, slab)`);
+        usage_error(`--fail-kinds: unknown kind ${k} (pool, coherent, pages, slab)`);
     fault.kinds = kinds as FaultKind[];
   }
   if (Object.keys(fault).length) {
-    if (fault.nth === undefined && fault.interval === undefined && fault.probability === undefined) {
-      die('fault injection needs --fail-nth, --fail-interval or --fail-probability');
+    if (fault.nth === undefined && fault.interval === undefined && fault.probability === undefined)
+      usage_error('fault injection needs --fail-nth, --fail-interval or --fail-probability');
+    options.fault = fault;
+  }
+  return { sources: parsed.positionals, options, help: !!o.help };
+}
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] !== 'run') {
+    process.stdout.write(USAGE);
+    return argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' ? 0 : EXIT_USAGE;
+  }
+  let sources: string[];
+  let options: RunOptions;
+  try {
+    const parsed = parse_run_args(argv.slice(1));
+    if (parsed.help) {
+      process.stdout.write(USAGE);
+      return 0;
     }
-    cfg.fault = fault;
+    ({ sources, options } = parsed);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`dmashim: ${e.message}\n\n${USAGE}`);
+    return EXIT_USAGE;
   }
-  if (o['pool-cache'] !== undefined) {
-    const n = Number(o['pool-cache']);
-    if (!Number.isInteger(n) || n < 2 || n > 256)
-      die(`--pool-cache must be an integer in 2..256, got ${o['pool-cache']}`);
-    // The cache is exact only where the core's hot path would run: say why it is off otherwise.
-    const off = o.threads
-      ? '--threads'
-      : o.poison
-        ? '--poison'
-        : o.sites
-          ? '--sites'
-          : cfg.fault
-            ? 'fault injection'
-            : null;
+  if (sources.length === 0) {
+    process.stderr.write(`dmashim: no C source given\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (options.pool_cache !== undefined) {
+    const off = pool_cache_off(options);
     if (off) process.stderr.write(`dmashim: --pool-cache is off with ${off} (every alloc and free goes to the core)\n`);
-    else cfg.pool_cache = n;
   }
-  if (o.quiet) cfg.quiet = true;
-  if (o.debug) cfg.debug = true;
-  const ll = int('loglevel', o.loglevel);
-  if (ll !== undefined) cfg.loglevel = ll;
-  const timeout = o.timeout !== undefined ? Number(o.timeout) : 0;
-  if (!(timeout >= 0)) die(`--timeout must be a number of seconds, got ${o.timeout}`);
-
-  // Build: one shared object holding the program and the bridge.
-  const buildDir = mkdtempSync(path.join(tmpdir(), 'dmashim-'));
-  const so = path.join(buildDir, path.basename(sources[0]!).replace(/\.c$/, '') + '.so');
-  const cc = o.cc ?? process.env['CC'] ?? 'cc';
-  const extra = (o.cflags ?? []).flatMap((f) => f.split(/\s+/).filter(Boolean));
-  const common = ['-std=gnu11', '-O2', '-g', '-Wall', '-fPIC', '-pthread', '-I', INCLUDE_DIR, ...extra];
-  const bridgeObjs = bridgeObjects(cc, common, !!o.verbose);
-  if (!bridgeObjs) die(`the C bridge (native/*.c) does not compile with ${cc} ${extra.join(' ')}`, 1);
-  // An undeclared or undefined function would only fail at load time, far from its line: make it a compile error.
-  const ccArgs = [
-    ...common,
-    '-Werror=implicit-function-declaration',
-    '-shared',
-    '-Wl,--no-undefined',
-    '-o',
-    so,
-    ...sources,
-    ...bridgeObjs,
-    '-lpthread',
-    '-ldl',
-  ];
-  if (o.verbose) process.stderr.write(`dmashim: ${[cc, ...ccArgs].join(' ')}\n`);
-  const compile = spawnSync(cc, ccArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
-  const cleanup = (): void => {
-    if (!o.keep) rmSync(buildDir, { recursive: true, force: true });
-    else process.stderr.write(`dmashim: build kept in ${buildDir}\n`);
-  };
-  if (compile.error) {
-    cleanup();
-    die(`cannot run the C compiler "${cc}": ${compile.error.message}`);
-  }
-  if (compile.status !== 0) {
-    cleanup();
-    die(`compilation failed (${cc} exited with status ${compile.status ?? compile.signal})`, 1);
-  }
-  cfg.so = so;
-
-  // The runner is TypeScript too: load it through tsx's loader, resolved from our own node_modules.
-  const nodeArgs = ['--import', import.meta.resolve('tsx'), RUNNER];
-  if (o.verbose)
-    process.stderr.write(`dmashim: ${process.execPath} ${nodeArgs.join(' ')}  (DMASHIM_RUN=${JSON.stringify(cfg)})\n`);
-  const env = { ...process.env, DMASHIM_RUN: JSON.stringify(cfg) };
-  const child = spawnSync(process.execPath, nodeArgs, {
-    stdio: 'inherit',
-    env,
-    ...(timeout > 0 ? { timeout: timeout * 1000, killSignal: 'SIGKILL' as const } : {}),
+  // A stop sent to us (a supervisor, child.kill(), ^C) goes to the program, which we then wait for and clean up after.
+  const stop = new AbortController();
+  const handlers = STOP_SIGNALS.map((sig) => {
+    const h = (): void => stop.abort(sig);
+    process.on(sig, h);
+    return [sig, h] as const;
   });
-  cleanup();
-  const prog = sources.join(' ');
-  if (child.error && (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
-    process.stderr.write(`dmashim: ${prog}: timed out after ${timeout} s and was killed\n`);
-    return 124;
+  try {
+    const r = await run(sources, { ...options, signal: stop.signal });
+    return r.status;
+  } catch (e) {
+    if (!(e instanceof DmashimError)) throw e;
+    process.stderr.write(`dmashim: ${e.message}\n`);
+    return EXIT_USAGE;
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
   }
-  if (child.error) die(`cannot start the runner: ${child.error.message}`);
-  if (child.signal) {
-    const no = osConstants.signals[child.signal as keyof typeof osConstants.signals] ?? 0;
-    process.stderr.write(`dmashim: ${prog}: killed by signal ${child.signal} (${signalDescription(child.signal)})\n`);
-    return 128 + no;
-  }
-  return child.status ?? 1;
 }
 
 const entry = process.argv[1] ? path.resolve(process.argv[1]) : '';
 if (entry === fileURLToPath(import.meta.url) || process.env['DMASHIM_CLI'] === '1') {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -26,13 +26,20 @@ const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program argu
 
 Compiles the C program against dmashim's include/linux headers and runs its
 main(argc, argv) on the TypeScript DMA core. The program's output goes to
-stdout, the kernel log to stderr; the exit status is main's.
+stdout, the kernel log to stderr.
+
+exit status: main's when nothing was found; 3 findings (a dma-debug error, a
+pool misuse, WARN, BUG, sleeping in atomic context, a leak with --leaks);
+4 build failure; 2 bad option; 124 timeout; 128+N killed by signal N;
+70 the TypeScript core failed. See docs/bridge.md.
 
 program:
   --threads              the program starts threads (main runs on a worker, every call is relayed)
   --pools                print every device's pools file when main returns
   --leaks                print the sanitizer's leak report when main returns
   --timeout SECONDS      kill the program after this long
+  --report FILE          write a JSON report: findings, leaks, pools files, how the run ended
+  --no-fail-on-findings  exit with main's status even when something was found
   --pool-cache[=N]       keep up to N (default 128, 2..256) free blocks per pool in C, batching
                          crossings; same blocks, order and reports (docs/bridge.md); off with
                          --threads, --poison, --sites and fault injection

@@ -9,7 +9,8 @@ import type { FaultKind, FaultOptions } from '../lib/fault-inject.ts';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DmashimError } from '../lib/errors.ts';
-import { run, pool_cache_off, EXIT_USAGE, POOL_CACHE_DEFAULT, type RunOptions } from './run.ts';
+import { readFileSync } from 'node:fs';
+import { run, pool_cache_off, base_cflags, EXIT_USAGE, POOL_CACHE_DEFAULT, type RunOptions } from './run.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const INCLUDE_DIR = path.join(ROOT, 'include');
@@ -23,6 +24,8 @@ export function runner_node_args(): string[] {
 }
 
 const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program arguments]
+       dmashim cflags       the compiler flags for our headers (for a Makefile)
+       dmashim --version
 
 Compiles the C program against dmashim's include/linux headers and runs its
 main(argc, argv) on the TypeScript DMA core. The program's output goes to
@@ -46,6 +49,8 @@ program:
 build:
   --cc CMD               C compiler (default: $CC or cc)
   --cflags "FLAGS"       extra compiler flags (repeatable)
+  -I DIR, -D X[=V], -U X extra compiler flags, as cc takes them
+  -L DIR, -l LIB         extra linker flags for the program
   --verbose, -v          show the compile and run commands
   --keep                 keep the build directory
 kernel log:
@@ -128,11 +133,51 @@ function usage_error(msg: string): never {
   throw new UsageError(msg);
 }
 
-/* A flag's value may start with '-' ("--cflags -O0"): give parseArgs the --flag=value form it takes without doubt. */
-function join_values(args: string[]): string[] {
+/* Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The closest of `names` to `word`, when it is close enough to be a typo. */
+export function closest(word: string, names: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const n of names) {
+    const d = n.startsWith(word) && word.length >= 3 ? 0.5 : distance(word, n);
+    if (d < bestD) {
+      bestD = d;
+      best = n;
+    }
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
+}
+
+/* The compiler's own -I/-D/-U (to cflags) and -L/-l (to the link), joined or separate ("-I dir", "-Idir"). */
+const CC_FLAG = /^-([IDULl])(.*)$/;
+
+/*
+ * A flag's value may start with '-' ("--cflags -O0"): give parseArgs the --flag=value form it takes without doubt.
+ * The compiler's flags are taken out on the way.
+ */
+function join_values(args: string[], cc: { cflags: string[]; ldflags: string[] }): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
+    const m = CC_FLAG.exec(a);
+    if (m) {
+      let v = m[2]!;
+      if (v === '' && i + 1 < args.length) v = args[++i]!;
+      if (v === '') usage_error(`${a} needs a value`);
+      (m[1] === 'L' || m[1] === 'l' ? cc.ldflags : cc.cflags).push(`-${m[1]}${v}`);
+      continue;
+    }
     const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
     const opt = name !== null ? (OPTIONS as Record<string, { type: string }>)[name] : undefined;
     if (opt?.type === 'string' && i + 1 < args.length) {
@@ -152,13 +197,23 @@ export function parse_run_args(argv: string[]): { sources: string[]; options: Ru
   );
   // biome-ignore lint/suspicious/noImplicitAnyLet: typed by the assignment below (TypeScript's control flow)
   let parsed;
+  const cc = { cflags: [] as string[], ldflags: [] as string[] };
   try {
-    parsed = parseArgs({ args: join_values(ours), allowPositionals: true, strict: true, options: OPTIONS });
+    parsed = parseArgs({ args: join_values(ours, cc), allowPositionals: true, strict: true, options: OPTIONS });
   } catch (e) {
-    usage_error(e instanceof Error ? e.message : String(e));
+    if (e instanceof UsageError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    const unknown = /^Unknown option '([^']+)'/.exec(msg);
+    if (unknown) {
+      const flag = unknown[1]!;
+      const near = flag.startsWith('--') ? closest(flag.slice(2).split('=')[0]!, Object.keys(OPTIONS)) : null;
+      usage_error(`unknown option ${flag}${near ? ` (did you mean --${near}?)` : ''}; dmashim run --help lists them`);
+    }
+    usage_error(msg.split('\n')[0]!);
   }
   const o = parsed.values;
   const options: RunOptions = { stdio: 'inherit', cc: o.cc ?? process.env['CC'] ?? 'cc' };
+  if (cc.ldflags.length) options.ldflags = cc.ldflags;
   if (dd >= 0) options.args = argv.slice(dd + 1);
   const set = <K extends keyof RunOptions>(k: K, v: RunOptions[K] | undefined): void => {
     if (v !== undefined) options[k] = v;
@@ -169,7 +224,7 @@ export function parse_run_args(argv: string[]): { sources: string[]; options: Ru
   set('timeout', o.timeout);
   set('report', o.report);
   if (o['no-fail-on-findings']) options.fail_on_findings = false;
-  set('cflags', o.cflags);
+  if (o.cflags || cc.cflags.length) options.cflags = [...(o.cflags ?? []), ...cc.cflags];
   set('verbose', o.verbose);
   set('keep', o.keep);
   set('quiet', o.quiet);
@@ -235,10 +290,34 @@ export function parse_run_args(argv: string[]): { sources: string[]; options: Ru
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
+const COMMANDS = ['run', 'cflags', 'help', '--version'];
+
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] !== 'run') {
+  const cmd = argv[0];
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(USAGE);
-    return argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' ? 0 : EXIT_USAGE;
+    return 0;
+  }
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    process.stdout.write(`dmashim ${pkg.version}\n`);
+    return 0;
+  }
+  if (cmd === 'cflags') {
+    // What a Makefile needs to compile driver C against our headers (the program itself still runs through `run`).
+    process.stdout.write(
+      `${base_cflags()
+        .map((f) => (/\s/.test(f) ? JSON.stringify(f) : f))
+        .join(' ')}\n`,
+    );
+    return 0;
+  }
+  if (cmd !== 'run') {
+    const near = closest(cmd.replace(/^-+/, ''), ['run', 'cflags', 'help', 'version']);
+    process.stderr.write(
+      `dmashim: unknown command ${cmd}${near ? ` (did you mean ${near === 'version' ? '--version' : near}?)` : ''}; commands: ${COMMANDS.join(', ')}\n`,
+    );
+    return EXIT_USAGE;
   }
   let sources: string[];
   let options: RunOptions;
@@ -251,11 +330,11 @@ export async function main(argv: string[]): Promise<number> {
     ({ sources, options } = parsed);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`dmashim: ${e.message}\n\n${USAGE}`);
+    process.stderr.write(`dmashim: ${e.message}\n`);
     return EXIT_USAGE;
   }
   if (sources.length === 0) {
-    process.stderr.write(`dmashim: no C source given\n\n${USAGE}`);
+    process.stderr.write('dmashim: no C source given (dmashim run prog.c [more.c ...] [options])\n');
     return EXIT_USAGE;
   }
   if (options.pool_cache !== undefined) {

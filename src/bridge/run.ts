@@ -49,6 +49,11 @@ export const EXIT_INTERNAL = 70;
 export const EXIT_TIMEOUT = 124;
 export const EXIT_SIGNAL_BASE = 128;
 
+/** What C needs to compile against our headers (`dmashim cflags` prints it). A function: cli.ts and this module import each other. */
+export function base_cflags(): string[] {
+  return ['-std=gnu11', '-pthread', '-I', INCLUDE_DIR];
+}
+
 /** --pool-cache without a value: the default capacity. */
 export const POOL_CACHE_DEFAULT = 128;
 
@@ -74,6 +79,8 @@ export interface RunOptions {
   cc?: string;
   /** Extra compiler flags; each string is split at white space. */
   cflags?: string[];
+  /** Extra linker flags for the program (-L, -l), after its sources; each string is split at white space. */
+  ldflags?: string[];
   verbose?: boolean;
   keep?: boolean;
   quiet?: boolean;
@@ -190,6 +197,7 @@ interface Plan {
   sources: string[];
   cc: string;
   cflags: string[];
+  ldflags: string[];
   timeoutMs: number;
 }
 
@@ -246,8 +254,8 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
       invalidOption(`--timeout must be a number of seconds in 0..${MAX_TIMEOUT_S} (0 = none), got ${o.timeout}`);
     timeoutMs = Math.ceil(t * 1000);
   }
-  const cflags = (o.cflags ?? []).flatMap((f) => f.split(/\s+/).filter(Boolean));
-  return { cfg, sources, cc: o.cc ?? 'cc', cflags, timeoutMs };
+  const split = (a: string[] | undefined): string[] => (a ?? []).flatMap((f) => f.split(/\s+/).filter(Boolean));
+  return { cfg, sources, cc: o.cc ?? 'cc', cflags: split(o.cflags), ldflags: split(o.ldflags), timeoutMs };
 }
 
 /** Why --pool-cache cannot apply with these options, or null. */
@@ -443,7 +451,7 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
   try {
     // Build: one shared object holding the program and the bridge.
     const so = path.join(buildDir, path.basename(sources[0]!).replace(/\.c$/, '') + '.so');
-    const common = ['-std=gnu11', '-O2', '-g', '-Wall', '-fPIC', '-pthread', '-I', INCLUDE_DIR, ...p.cflags];
+    const common = [...base_cflags(), '-O2', '-g', '-Wall', '-fPIC', ...p.cflags];
     let objs: string[] | null;
     try {
       objs = await bridge_objects(p.cc, common, out, !!options.verbose);
@@ -469,6 +477,7 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
       so,
       ...srcArgs,
       ...objs,
+      ...p.ldflags,
       '-lpthread',
       '-ldl',
     ];

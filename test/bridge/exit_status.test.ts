@@ -171,3 +171,44 @@ describe('the exit status of a run that went wrong', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('the command line', () => {
+  const cli = (args: string[]) => {
+    const env = { ...process.env };
+    delete env['VITEST'];
+    return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'dmashim.js'), ...args], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
+  };
+
+  test('--version, cflags, and a mistyped command or flag answered in one line with the closest one', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const v = cli(['--version']);
+    expect([v.stdout, v.status]).toEqual([`dmashim ${pkg.version}\n`, 0]);
+    const c = cli(['cflags']);
+    expect([c.stdout, c.status]).toEqual([`-std=gnu11 -pthread -I ${path.join(ROOT, 'include')}\n`, 0]);
+    const typo = cli(['rnu', F]);
+    expect([typo.stderr, typo.status]).toEqual([
+      'dmashim: unknown command rnu (did you mean run?); commands: run, cflags, help, --version\n',
+      2,
+    ]);
+    const flag = cli(['run', F, '--leak']);
+    expect([flag.stderr, flag.status]).toEqual([
+      'dmashim: unknown option --leak (did you mean --leaks?); dmashim run --help lists them\n',
+      2,
+    ]);
+  });
+
+  test('--cflags "-O0 -DX" (a value starting with -), -I, -D and -l reach the compiler and the linker', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(
+      ['flags.c'],
+      ['--cflags', '-O0 -DFROM_CFLAGS="cflags"', '-I', 'test/bridge/c/include_extra', '-DFROM_D=3', '-lm'],
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('cflags 3 7 2\n');
+    expect(r.status).toBe(0);
+  });
+});

@@ -6,6 +6,9 @@ import { DmashimError } from '../../src/lib/errors.ts';
 
 const skip = bridge_skip_reason();
 
+// The documented vitest example, run as part of this file (vitest's include is test/ only).
+if (skip === null) await import('../../examples/vitest/ehci.test.ts');
+
 describe('run()', () => {
   test('collects output, findings, leaks and pools; VITEST and DMASHIM_QUIET in our environment change nothing', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
@@ -34,19 +37,6 @@ describe('run()', () => {
     expect(r.stderr).toContain('WARNING: at test/bridge/c/findings.c:');
     expect(r.stderr).toContain('not failing the run (--no-fail-on-findings)');
     expect(r.pools).toEqual([]);
-  });
-
-  test('the vitest example: examples/ehci.c through run()', async (ctx) => {
-    ctx.skip(skip !== null, skip ?? '');
-    // The same assertions as examples/vitest/ehci.test.ts, which imports 'dmashim/run' as a user does.
-    const r = await run(['examples/ehci.c'], { cwd: ROOT, leaks: true, cflags: ['-O0'] });
-    expect(r.findings.map((f) => f.kind)).toEqual(['leak']);
-    expect(r.leaks?.blocks).toBe(6);
-    expect(r.status).toBe(3);
-    expect(r.ended).toMatchObject({ how: 'exit', main_status: 0 });
-    const pools = r.pools?.find((p) => p.device === '0000:00:1a.0')?.text ?? '';
-    expect(pools).toMatch(/^ehci_qh +3 +42 +96 +1$/m);
-    expect(pools).toMatch(/^ehci_qtd +3 +42 +96 +1$/m);
   });
 
   test('a bad option throws a DmashimError before anything is built', async () => {

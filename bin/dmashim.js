@@ -29,4 +29,4 @@ if (existsSync(src)) {
 }
 
 const { main } = await import(cli.href);
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -138,6 +138,42 @@ EXPORT int32_t dmashim_bridge_init(const struct dmashim_ops *o, uint32_t abi, in
 	return 0;
 }
 
+/*
+ * A program that calls exit() never returns to the runner, so the runner's end
+ * of run (the pending printk continuation, the pool cache drained, --pools,
+ * --leaks, the findings) would be skipped. on_exit() (glibc) gives the status:
+ * the runner's hook does that work and says which status to exit with. The
+ * runner disarms it before its own exit.
+ */
+static int32_t (*exit_hook)(int32_t status);
+
+static void run_exit_hook(int status, void *arg)
+{
+	(void)arg;
+	int32_t (*hook)(int32_t) = exit_hook;
+	exit_hook = NULL;
+	if (!hook || !dmashim_ready)
+		return;
+	/* Without --threads only the JS thread may call TypeScript; another thread's exit() skips the hook. */
+	if (!dmashim_threads_on && !pthread_equal(pthread_self(), dmashim_js_thread))
+		return;
+	dmashim_log_flush();
+	fflush(NULL);
+	int32_t st = hook(status);
+	fflush(NULL);
+	_exit(st & 0xff);
+}
+
+EXPORT void dmashim_set_exit_hook(int32_t (*hook)(int32_t status))
+{
+	static int registered;
+	if (hook && !registered) {
+		registered = 1;
+		on_exit(run_exit_hook, NULL);
+	}
+	exit_hook = hook;
+}
+
 EXPORT int32_t dmashim_threaded_mode(void) { return dmashim_threads_on; }
 int dmashim_threaded(void) { return dmashim_threads_on; }
 

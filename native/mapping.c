@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <linux/kernel.h>
@@ -146,8 +147,20 @@ int __dmashim_dma_mapping_error(struct device *dev, dma_addr_t dma_addr, const c
 static int sg_call(int op, struct device *dev, struct scatterlist *sgl, int nents, enum dma_data_direction dir,
 		   unsigned long attrs, const char *site)
 {
-	if (nents <= 0)
+	if (nents <= 0 || !sgl)
 		return 0;
+	/* A count past the table's end would walk off it (sg_next returns NULL there): refuse, as the TS API does. */
+	int have = 0;
+	for (struct scatterlist *s = sgl; s && have < nents; s = sg_next(s))
+		have++;
+	if (have < nents) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "dmashim: %s: nents %d is larger than the scatterlist (%d entries)%s%s\n",
+			 op == DMASHIM_SG_MAP ? "dma_map_sg" : op == DMASHIM_SG_UNMAP ? "dma_unmap_sg" : "dma_sync_sg", nents,
+			 have, site ? ", called from " : "", site ? site : "");
+		dmashim_emit(3, DMASHIM_PRINTK_NO_DEV, msg, 0);
+		return 0;
+	}
 	double *buf = malloc(sizeof(double) * 4 * (size_t)nents);
 	if (!buf)
 		return 0;

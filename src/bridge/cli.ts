@@ -1,61 +1,46 @@
 /*
- * `dmashim run prog.c [more.c ...] [options] [-- args]`: compile the C program
- * with our include/ and the C half of the bridge into a shared object, run it
- * in a child process (runner.ts) so a crash is reported rather than shared, and
- * exit with main's status.
+ * `dmashim run prog.c [more.c ...] [options] [-- args]`: the flags, parsed into
+ * run()'s options (run.ts does the work: compile, run in a child process so a
+ * crash is reported rather than shared, judge). The exit status is main's
+ * unless something was found (docs/bridge.md, "Exit status").
  */
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { FaultKind, FaultOptions } from '../lib/fault-inject.ts';
-import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync, renameSync, mkdirSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { RunConfig } from './runner.ts';
-import type { RamBank } from '../arch/sim/machine.ts';
-
-const HERE = fileURLToPath(import.meta.url);
-
-/*
- * The package root holds include/ and native/. This file runs from src/bridge/
- * (a checkout, through tsx) or from dist/src/bridge/ (the package), so walk up
- * to our own package.json rather than count levels.
- */
-function package_root(from: string): string {
-  for (let d = path.dirname(from); d !== path.dirname(d); d = path.dirname(d)) {
-    const pj = path.join(d, 'package.json');
-    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { name?: unknown }).name === 'dmashim') return d;
-  }
-  throw new Error(`dmashim: cannot find dmashim's package.json above ${from}`);
-}
-
-const ROOT = package_root(HERE);
-export const INCLUDE_DIR = path.join(ROOT, 'include');
-export const NATIVE_DIR = path.join(ROOT, 'native');
-/* The runner is this file's sibling: runner.js runs on plain node, runner.ts (a checkout) needs tsx. */
-const RUNNER_EXT = path.extname(HERE);
-const RUNNER = path.join(path.dirname(HERE), `runner${RUNNER_EXT}`);
-const RUNNER_LOADER: string[] = RUNNER_EXT === '.ts' ? ['--import', import.meta.resolve('tsx')] : [];
+import { DmashimError } from '../lib/errors.ts';
+import { readFileSync } from 'node:fs';
+import { PACKAGE_ROOT } from './paths.ts';
+import { run, pool_cache_off, base_cflags, EXIT_USAGE, POOL_CACHE_DEFAULT, type RunOptions } from './run.ts';
 
 const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program arguments]
+       dmashim cflags       the compiler flags for our headers (for a Makefile)
+       dmashim --version
 
 Compiles the C program against dmashim's include/linux headers and runs its
 main(argc, argv) on the TypeScript DMA core. The program's output goes to
-stdout, the kernel log to stderr; the exit status is main's.
+stdout, the kernel log to stderr.
+
+exit status: main's when nothing was found; 3 findings (a dma-debug error, a
+pool misuse, WARN, BUG, sleeping in atomic context, a leak with --leaks);
+4 build failure; 2 bad option; 124 timeout; 128+N killed by signal N;
+70 the TypeScript core failed. See docs/bridge.md.
 
 program:
   --threads              the program starts threads (main runs on a worker, every call is relayed)
   --pools                print every device's pools file when main returns
   --leaks                print the sanitizer's leak report when main returns
   --timeout SECONDS      kill the program after this long
+  --report FILE          write a JSON report: findings, leaks, pools files, how the run ended
+  --no-fail-on-findings  exit with main's status even when something was found
   --pool-cache[=N]       keep up to N (default 128, 2..256) free blocks per pool in C, batching
                          crossings; same blocks, order and reports (docs/bridge.md); off with
                          --threads, --poison, --sites and fault injection
 build:
   --cc CMD               C compiler (default: $CC or cc)
   --cflags "FLAGS"       extra compiler flags (repeatable)
+  -I DIR, -D X[=V], -U X extra compiler flags, as cc takes them
+  -L DIR, -l LIB         extra linker flags for the program
   --verbose, -v          show the compile and run commands
   --keep                 keep the build directory
 kernel log:
@@ -90,207 +75,177 @@ fault injection (each injected failure is logged as injected):
   --fail-kinds LIST      only these: pool,coherent,pages,slab
 `;
 
-const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+/* Every flag and whether it takes a value: parseArgs's table, also used to suggest the closest flag. */
+const OPTIONS = {
+  threads: { type: 'boolean' },
+  'pool-cache': { type: 'string' },
+  pools: { type: 'boolean' },
+  leaks: { type: 'boolean' },
+  timeout: { type: 'string' },
+  report: { type: 'string' },
+  'no-fail-on-findings': { type: 'boolean' },
+  cc: { type: 'string' },
+  cflags: { type: 'string', multiple: true },
+  verbose: { type: 'boolean', short: 'v' },
+  keep: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  debug: { type: 'boolean' },
+  loglevel: { type: 'string' },
+  ram: { type: 'string' },
+  'page-order': { type: 'string' },
+  'reserved-low': { type: 'string' },
+  poison: { type: 'boolean' },
+  iommu: { type: 'boolean' },
+  'force-bounce': { type: 'boolean' },
+  'no-swiotlb': { type: 'boolean' },
+  'swiotlb-size': { type: 'string' },
+  sites: { type: 'boolean' },
+  'no-checks': { type: 'boolean' },
+  'all-errors': { type: 'boolean' },
+  'num-errors': { type: 'string' },
+  'driver-filter': { type: 'string' },
+  'device-filter': { type: 'string' },
+  'fail-nth': { type: 'string' },
+  'fail-interval': { type: 'string' },
+  'fail-probability': { type: 'string' },
+  'fail-seed': { type: 'string' },
+  'fail-times': { type: 'string' },
+  'fail-pool': { type: 'string' },
+  'fail-device': { type: 'string' },
+  'fail-atomic-only': { type: 'boolean' },
+  'fail-kinds': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-function parseSize(s: string): number {
-  const m = /^(0x[0-9a-f]+|\d+)([KMGT]?)i?B?$/i.exec(s.trim());
-  if (!m) throw new Error(`bad size "${s}" (e.g. 64M, 1G, 0x1000)`);
-  return Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]!;
+class UsageError extends Error {}
+
+function usage_error(msg: string): never {
+  throw new UsageError(msg);
 }
 
-/** "1G@0,1G@4G" -> banks. */
-export function parseRam(spec: string): RamBank[] {
-  return spec.split(',').map((part) => {
-    const [size, start] = part.split('@');
-    if (size === undefined || start === undefined) throw new Error(`bad RAM bank "${part}" (SIZE@START, e.g. 1G@4G)`);
-    return { size: parseSize(size), start: parseSize(start) };
-  });
+/* Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
-/** The C half of the bridge: every .c file of native/ (not native/bench/), one object each. */
-export function bridgeSources(): string[] {
-  return readdirSync(NATIVE_DIR)
-    .filter((f) => f.endsWith('.c'))
-    .sort()
-    .map((f) => path.join(NATIVE_DIR, f));
+/** The closest of `names` to `word`, when it is close enough to be a typo. */
+export function closest(word: string, names: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const n of names) {
+    const d = n.startsWith(word) && word.length >= 3 ? 0.5 : distance(word, n);
+    if (d < bestD) {
+      bestD = d;
+      best = n;
+    }
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
 }
+
+/* The compiler's own -I/-D/-U (to cflags) and -L/-l (to the link), joined or separate ("-I dir", "-Idir"). */
+const CC_FLAG = /^-([IDULl])(.*)$/;
 
 /*
- * The bridge objects (native/*.c) are the same for every program: compile them
- * once per (compiler, flags, sources) into a cache directory, so a run costs
- * one compile of the program only.
+ * A flag's value may start with '-' ("--cflags -O0"): give parseArgs the --flag=value form it takes without doubt.
+ * The compiler's flags are taken out on the way.
  */
-function bridgeObjects(cc: string, flags: string[], verbose: boolean): string[] | null {
-  const h = createHash('sha256');
-  h.update(JSON.stringify([cc, flags]));
-  const sources = bridgeSources();
-  const files = readdirSync(NATIVE_DIR)
-    .filter((f) => f.endsWith('.c') || f.endsWith('.h'))
-    .sort()
-    .map((f) => path.join(NATIVE_DIR, f));
-  // Every header under include/, subdirectories too (linux/byteorder/..., asm/...).
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) files.push(p);
+function join_values(args: string[], cc: { cflags: string[]; ldflags: string[] }): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const m = CC_FLAG.exec(a);
+    if (m) {
+      let v = m[2]!;
+      if (v === '' && i + 1 < args.length) v = args[++i]!;
+      if (v === '') usage_error(`${a} needs a value`);
+      (m[1] === 'L' || m[1] === 'l' ? cc.ldflags : cc.cflags).push(`-${m[1]}${v}`);
+      continue;
     }
-  };
-  walk(INCLUDE_DIR);
-  for (const f of files) h.update(f).update(readFileSync(f));
-  const cacheDir = path.join(tmpdir(), `dmashim-cache-${process.getuid?.() ?? 0}`);
-  const dir = path.join(cacheDir, `bridge-${h.digest('hex').slice(0, 16)}`);
-  const objs = sources.map((s) => path.join(dir, `${path.basename(s, '.c')}.o`));
-  if (existsSync(dir)) return objs;
-  const tmp = `${dir}.${process.pid}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  // One compiler run for all of them; each object lands in the (private) temporary directory.
-  const args = [...flags, '-c', ...sources];
-  if (verbose) process.stderr.write(`dmashim: (cd ${tmp} && ${[cc, ...args].join(' ')})\n`);
-  const r = spawnSync(cc, args, { cwd: tmp, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) {
-    rmSync(tmp, { recursive: true, force: true });
-    return null;
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
+    const opt = name !== null ? (OPTIONS as Record<string, { type: string }>)[name] : undefined;
+    if (opt?.type === 'string' && i + 1 < args.length) {
+      out.push(`${a}=${args[i + 1]!}`);
+      i++;
+    } else out.push(a);
   }
-  try {
-    renameSync(tmp, dir); // atomic: parallel runs never see half a directory
-  } catch {
-    // Another run got there first with the same objects.
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(dir)) return null;
-  }
-  return objs;
+  return out;
 }
 
-function die(msg: string, code = 2): never {
-  process.stderr.write(`dmashim: ${msg}\n`);
-  process.exit(code);
-}
-
-function signalDescription(sig: string): string {
-  const names: Record<string, string> = {
-    SIGSEGV: 'segmentation fault',
-    SIGBUS: 'bus error',
-    SIGABRT: 'aborted',
-    SIGFPE: 'floating point exception',
-    SIGILL: 'illegal instruction',
-    SIGKILL: 'killed',
-    SIGTERM: 'terminated',
-  };
-  return names[sig] ?? sig;
-}
-
-/** --pool-cache without a value: the default capacity. */
-export const POOL_CACHE_DEFAULT = 128;
-
-export function main(argv: string[]): number {
+/** `dmashim run`'s flags as run() options; throws UsageError for a flag it cannot take. */
+export function parse_run_args(argv: string[]): { sources: string[]; options: RunOptions; help: boolean } {
   const dd = argv.indexOf('--');
   // parseArgs has no optional values: a bare --pool-cache means the default.
   const ours = (dd >= 0 ? argv.slice(0, dd) : argv).map((a) =>
     a === '--pool-cache' ? `--pool-cache=${POOL_CACHE_DEFAULT}` : a,
   );
-  const progArgs = dd >= 0 ? argv.slice(dd + 1) : [];
-  if (ours[0] !== 'run') {
-    process.stdout.write(USAGE);
-    return ours.length === 0 || ours[0] === '--help' || ours[0] === '-h' ? 0 : 2;
-  }
   // biome-ignore lint/suspicious/noImplicitAnyLet: typed by the assignment below (TypeScript's control flow)
   let parsed;
+  const cc = { cflags: [] as string[], ldflags: [] as string[] };
   try {
-    parsed = parseArgs({
-      args: ours.slice(1),
-      allowPositionals: true,
-      strict: true,
-      options: {
-        threads: { type: 'boolean' },
-        'pool-cache': { type: 'string' },
-        pools: { type: 'boolean' },
-        leaks: { type: 'boolean' },
-        timeout: { type: 'string' },
-        cc: { type: 'string' },
-        cflags: { type: 'string', multiple: true },
-        verbose: { type: 'boolean', short: 'v' },
-        keep: { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        debug: { type: 'boolean' },
-        loglevel: { type: 'string' },
-        ram: { type: 'string' },
-        'page-order': { type: 'string' },
-        'reserved-low': { type: 'string' },
-        poison: { type: 'boolean' },
-        iommu: { type: 'boolean' },
-        'force-bounce': { type: 'boolean' },
-        'no-swiotlb': { type: 'boolean' },
-        'swiotlb-size': { type: 'string' },
-        sites: { type: 'boolean' },
-        'no-checks': { type: 'boolean' },
-        'all-errors': { type: 'boolean' },
-        'num-errors': { type: 'string' },
-        'driver-filter': { type: 'string' },
-        'device-filter': { type: 'string' },
-        'fail-nth': { type: 'string' },
-        'fail-interval': { type: 'string' },
-        'fail-probability': { type: 'string' },
-        'fail-seed': { type: 'string' },
-        'fail-times': { type: 'string' },
-        'fail-pool': { type: 'string' },
-        'fail-device': { type: 'string' },
-        'fail-atomic-only': { type: 'boolean' },
-        'fail-kinds': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: join_values(ours, cc), allowPositionals: true, strict: true, options: OPTIONS });
   } catch (e) {
-    die(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+    if (e instanceof UsageError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    const unknown = /^Unknown option '([^']+)'/.exec(msg);
+    if (unknown) {
+      const flag = unknown[1]!;
+      const near = flag.startsWith('--') ? closest(flag.slice(2).split('=')[0]!, Object.keys(OPTIONS)) : null;
+      usage_error(`unknown option ${flag}${near ? ` (did you mean --${near}?)` : ''}; dmashim run --help lists them`);
+    }
+    usage_error(msg.split('\n')[0]!);
   }
   const o = parsed.values;
-  if (o.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const sources = parsed.positionals;
-  if (sources.length === 0) die(`no C source given\n\n${USAGE}`);
-  for (const s of sources) if (!existsSync(s)) die(`${s}: no such file`);
-
-  const cfg: RunConfig = {
-    so: '',
-    argv: [sources[0]!, ...progArgs],
-    threads: !!o.threads,
-    pools: !!o.pools,
-    machine: {},
+  const options: RunOptions = { stdio: 'inherit', cc: o.cc ?? process.env['CC'] ?? 'cc' };
+  if (cc.ldflags.length) options.ldflags = cc.ldflags;
+  if (dd >= 0) options.args = argv.slice(dd + 1);
+  const set = <K extends keyof RunOptions>(k: K, v: RunOptions[K] | undefined): void => {
+    if (v !== undefined) options[k] = v;
   };
-  try {
-    if (o.ram) cfg.machine.ram = parseRam(o.ram);
-    if (o['reserved-low']) cfg.machine.reserved_low = parseSize(o['reserved-low']);
-    if (o['swiotlb-size']) cfg.swiotlb_size = parseSize(o['swiotlb-size']);
-  } catch (e) {
-    die(e instanceof Error ? e.message : String(e));
-  }
+  set('threads', o.threads);
+  set('pools', o.pools);
+  set('leaks', o.leaks);
+  set('timeout', o.timeout);
+  set('report', o.report);
+  if (o['no-fail-on-findings']) options.fail_on_findings = false;
+  if (o.cflags || cc.cflags.length) options.cflags = [...(o.cflags ?? []), ...cc.cflags];
+  set('verbose', o.verbose);
+  set('keep', o.keep);
+  set('quiet', o.quiet);
+  set('debug', o.debug);
+  set('loglevel', o.loglevel);
+  set('ram', o.ram);
   const pageOrder = o['page-order'];
   if (pageOrder !== undefined) {
     if (pageOrder !== 'low-first' && pageOrder !== 'high-first')
-      die(`--page-order must be low-first or high-first, got ${pageOrder}`);
-    cfg.machine.page_order = pageOrder;
+      usage_error(`--page-order must be low-first or high-first, got ${pageOrder}`);
+    options.page_order = pageOrder;
   }
+  set('reserved_low', o['reserved-low']);
+  set('poison', o.poison);
+  set('iommu', o.iommu);
+  set('force_bounce', o['force-bounce']);
+  if (o['no-swiotlb']) options.swiotlb = false;
+  set('swiotlb_size', o['swiotlb-size']);
+  set('sites', o.sites);
+  if (o['no-checks']) options.checks = false;
+  set('all_errors', o['all-errors']);
+  set('num_errors', o['num-errors']);
+  set('driver_filter', o['driver-filter']);
+  set('device_filter', o['device-filter']);
+  set('pool_cache', o['pool-cache']);
   const int = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) die(`--${name} must be a non-negative integer, got ${v}`);
+    const n = v.trim() === '' ? Number.NaN : Number(v);
+    if (!Number.isInteger(n) || n < 0) usage_error(`--${name} must be a non-negative integer, got ${v}`);
     return n;
   };
-  if (o.poison) cfg.machine.poison = true;
-  if (o.iommu) cfg.iommu = true;
-  if (o['force-bounce']) cfg.force_bounce = true;
-  if (o['no-swiotlb']) cfg.swiotlb = false;
-  if (o.sites) cfg.sites = true;
-  if (o['no-checks']) cfg.checks = false;
-  if (o['all-errors']) cfg.all_errors = true;
-  const ne = int('num-errors', o['num-errors']);
-  if (ne !== undefined) cfg.num_errors = ne;
-  if (o['driver-filter'] !== undefined) cfg.driver_filter = o['driver-filter'];
-  if (o['device-filter'] !== undefined) cfg.device_filter = o['device-filter'];
-  if (o.leaks) cfg.leaks = true;
   const fault: FaultOptions = {};
   const fnth = int('fail-nth', o['fail-nth']);
   if (fnth !== undefined) fault.nth = fnth;
@@ -298,7 +253,7 @@ export function main(argv: string[]): number {
   if (fint !== undefined) fault.interval = fint;
   if (o['fail-probability'] !== undefined) {
     const p = Number(o['fail-probability']);
-    if (!(p >= 0 && p <= 1)) die(`--fail-probability must be a number in 0..1, got ${o['fail-probability']}`);
+    if (!(p >= 0 && p <= 1)) usage_error(`--fail-probability must be a number in 0..1, got ${o['fail-probability']}`);
     fault.probability = p;
   }
   const fseed = int('fail-seed', o['fail-seed']);
@@ -312,101 +267,90 @@ export function main(argv: string[]): number {
     const kinds = o['fail-kinds'].split(',').map((k) => k.trim());
     for (const k of kinds)
       if (!['pool', 'coherent', 'pages', 'slab'].includes(k))
-        die(`--fail-kinds: unknown kind ${k} (pool, coherent, pages, slab)`);
+        usage_error(`--fail-kinds: unknown kind ${k} (pool, coherent, pages, slab)`);
     fault.kinds = kinds as FaultKind[];
   }
   if (Object.keys(fault).length) {
-    if (fault.nth === undefined && fault.interval === undefined && fault.probability === undefined) {
-      die('fault injection needs --fail-nth, --fail-interval or --fail-probability');
+    if (fault.nth === undefined && fault.interval === undefined && fault.probability === undefined)
+      usage_error('fault injection needs --fail-nth, --fail-interval or --fail-probability');
+    options.fault = fault;
+  }
+  return { sources: parsed.positionals, options, help: !!o.help };
+}
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+const COMMANDS = ['run', 'cflags', 'help', '--version'];
+
+export async function main(argv: string[]): Promise<number> {
+  const cmd = argv[0];
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+    process.stdout.write(`dmashim ${pkg.version}\n`);
+    return 0;
+  }
+  if (cmd === 'cflags') {
+    // What a Makefile needs to compile driver C against our headers (the program itself still runs through `run`).
+    process.stdout.write(
+      `${base_cflags()
+        .map((f) => (/\s/.test(f) ? JSON.stringify(f) : f))
+        .join(' ')}\n`,
+    );
+    return 0;
+  }
+  if (cmd !== 'run') {
+    const near = closest(cmd.replace(/^-+/, ''), ['run', 'cflags', 'help', 'version']);
+    process.stderr.write(
+      `dmashim: unknown command ${cmd}${near ? ` (did you mean ${near === 'version' ? '--version' : near}?)` : ''}; commands: ${COMMANDS.join(', ')}\n`,
+    );
+    return EXIT_USAGE;
+  }
+  let sources: string[];
+  let options: RunOptions;
+  try {
+    const parsed = parse_run_args(argv.slice(1));
+    if (parsed.help) {
+      process.stdout.write(USAGE);
+      return 0;
     }
-    cfg.fault = fault;
+    ({ sources, options } = parsed);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`dmashim: ${e.message}\n`);
+    return EXIT_USAGE;
   }
-  if (o['pool-cache'] !== undefined) {
-    const n = Number(o['pool-cache']);
-    if (!Number.isInteger(n) || n < 2 || n > 256)
-      die(`--pool-cache must be an integer in 2..256, got ${o['pool-cache']}`);
-    // The cache is exact only where the core's hot path would run: say why it is off otherwise.
-    const off = o.threads
-      ? '--threads'
-      : o.poison
-        ? '--poison'
-        : o.sites
-          ? '--sites'
-          : cfg.fault
-            ? 'fault injection'
-            : null;
+  if (sources.length === 0) {
+    process.stderr.write('dmashim: no C source given (dmashim run prog.c [more.c ...] [options])\n');
+    return EXIT_USAGE;
+  }
+  if (options.pool_cache !== undefined) {
+    const off = pool_cache_off(options);
     if (off) process.stderr.write(`dmashim: --pool-cache is off with ${off} (every alloc and free goes to the core)\n`);
-    else cfg.pool_cache = n;
   }
-  if (o.quiet) cfg.quiet = true;
-  if (o.debug) cfg.debug = true;
-  const ll = int('loglevel', o.loglevel);
-  if (ll !== undefined) cfg.loglevel = ll;
-  const timeout = o.timeout !== undefined ? Number(o.timeout) : 0;
-  if (!(timeout >= 0)) die(`--timeout must be a number of seconds, got ${o.timeout}`);
-
-  // Build: one shared object holding the program and the bridge.
-  const buildDir = mkdtempSync(path.join(tmpdir(), 'dmashim-'));
-  const so = path.join(buildDir, path.basename(sources[0]!).replace(/\.c$/, '') + '.so');
-  const cc = o.cc ?? process.env['CC'] ?? 'cc';
-  const extra = (o.cflags ?? []).flatMap((f) => f.split(/\s+/).filter(Boolean));
-  const common = ['-std=gnu11', '-O2', '-g', '-Wall', '-fPIC', '-pthread', '-I', INCLUDE_DIR, ...extra];
-  const bridgeObjs = bridgeObjects(cc, common, !!o.verbose);
-  if (!bridgeObjs) die(`the C bridge (native/*.c) does not compile with ${cc} ${extra.join(' ')}`, 1);
-  // An undeclared or undefined function would only fail at load time, far from its line: make it a compile error.
-  const ccArgs = [
-    ...common,
-    '-Werror=implicit-function-declaration',
-    '-shared',
-    '-Wl,--no-undefined',
-    '-o',
-    so,
-    ...sources,
-    ...bridgeObjs,
-    '-lpthread',
-    '-ldl',
-  ];
-  if (o.verbose) process.stderr.write(`dmashim: ${[cc, ...ccArgs].join(' ')}\n`);
-  const compile = spawnSync(cc, ccArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
-  const cleanup = (): void => {
-    if (!o.keep) rmSync(buildDir, { recursive: true, force: true });
-    else process.stderr.write(`dmashim: build kept in ${buildDir}\n`);
-  };
-  if (compile.error) {
-    cleanup();
-    die(`cannot run the C compiler "${cc}": ${compile.error.message}`);
-  }
-  if (compile.status !== 0) {
-    cleanup();
-    die(`compilation failed (${cc} exited with status ${compile.status ?? compile.signal})`, 1);
-  }
-  cfg.so = so;
-
-  const nodeArgs = [...RUNNER_LOADER, RUNNER];
-  if (o.verbose)
-    process.stderr.write(`dmashim: ${process.execPath} ${nodeArgs.join(' ')}  (DMASHIM_RUN=${JSON.stringify(cfg)})\n`);
-  const env = { ...process.env, DMASHIM_RUN: JSON.stringify(cfg) };
-  const child = spawnSync(process.execPath, nodeArgs, {
-    stdio: 'inherit',
-    env,
-    ...(timeout > 0 ? { timeout: timeout * 1000, killSignal: 'SIGKILL' as const } : {}),
+  // A stop sent to us (a supervisor, child.kill(), ^C) goes to the program, which we then wait for and clean up after.
+  const stop = new AbortController();
+  const handlers = STOP_SIGNALS.map((sig) => {
+    const h = (): void => stop.abort(sig);
+    process.on(sig, h);
+    return [sig, h] as const;
   });
-  cleanup();
-  const prog = sources.join(' ');
-  if (child.error && (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
-    process.stderr.write(`dmashim: ${prog}: timed out after ${timeout} s and was killed\n`);
-    return 124;
+  try {
+    const r = await run(sources, { ...options, signal: stop.signal });
+    return r.status;
+  } catch (e) {
+    if (!(e instanceof DmashimError)) throw e;
+    process.stderr.write(`dmashim: ${e.message}\n`);
+    return EXIT_USAGE;
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
   }
-  if (child.error) die(`cannot start the runner: ${child.error.message}`);
-  if (child.signal) {
-    const no = osConstants.signals[child.signal as keyof typeof osConstants.signals] ?? 0;
-    process.stderr.write(`dmashim: ${prog}: killed by signal ${child.signal} (${signalDescription(child.signal)})\n`);
-    return 128 + no;
-  }
-  return child.status ?? 1;
 }
 
 const entry = process.argv[1] ? path.resolve(process.argv[1]) : '';
 if (entry === fileURLToPath(import.meta.url) || process.env['DMASHIM_CLI'] === '1') {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 }

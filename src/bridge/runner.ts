@@ -4,11 +4,19 @@
  * main(argc, argv) and exits with its status. The parent (cli.ts) compiles and
  * reports crashes; a crash here takes only this process down.
  *
- * Its configuration arrives as JSON in DMASHIM_RUN (see RunConfig).
+ * Its configuration arrives as JSON in DMASHIM_RUN (see RunConfig). What the
+ * parent needs to judge the run goes to the events file, one JSON object a
+ * line, written as it happens so that a crash loses nothing: every kernel log
+ * record at warning level or above ("log"), and at the end of the run the
+ * status, the leak report and the pools files ("end"). A bad option is one
+ * line on stderr and status 2 ("error").
  */
-import { Machine, DEFAULT_RAM, set_current_machine, type MachineOptions } from '../arch/sim/machine.ts';
-import { log_configure } from '../kernel/printk.ts';
-import { sanitizer_configure, dma_leak_report } from '../sim/sanitizer.ts';
+import { openSync, writeSync } from 'node:fs';
+import { Machine, DEFAULT_RAM, MAX_ARENA, set_current_machine, type MachineOptions } from '../arch/sim/machine.ts';
+import { log_configure, log_subscribe, KERN_WARNING } from '../kernel/printk.ts';
+import { DmashimError } from '../lib/errors.ts';
+import { dma_debug_error_count } from '../sim/sanitizer.ts';
+import { sanitizer_configure, dma_leak_report, type LeakReport } from '../sim/sanitizer.ts';
 import type { FaultOptions } from '../lib/fault-inject.ts';
 import { sysfs_read } from '../drivers/base/core.ts';
 import { swiotlb_configure } from '../kernel/dma/swiotlb.ts';
@@ -52,6 +60,41 @@ export interface RunConfig {
   loglevel?: number;
   /** --pool-cache: C-side free blocks per pool (0/absent = off; the CLI turns it off where it cannot apply). */
   pool_cache?: number;
+  /** Where to write the events (see the header); none when absent. */
+  events?: string;
+  /** The parent's pid: the runner stops when the parent is gone. */
+  parent?: number;
+}
+
+/** The events file's lines. */
+export type RunEvent =
+  | { t: 'log'; level: number; text: string }
+  /** A record below warning level: it ends a report that the records before it made. */
+  | { t: 'info' }
+  | { t: 'error'; message: string }
+  | {
+      t: 'end';
+      /** What main returned (or exit() was given), unmasked. */
+      main_status: number;
+      /** The runner's exit status (main's, or 1 for refused calls). */
+      status: number;
+      dma_debug_errors: number;
+      refused: number;
+      leaks: LeakReport;
+      pools: PoolsFile[];
+    };
+
+/** One device's pools file at the end of the run. */
+export interface PoolsFile {
+  device: string;
+  path: string;
+  text: string;
+}
+
+let eventsFd = -1;
+
+function event(e: RunEvent): void {
+  if (eventsFd >= 0) writeSync(eventsFd, JSON.stringify(e) + '\n');
 }
 
 const MiB = 1024 * 1024;
@@ -63,7 +106,18 @@ const MAP_NORESERVE = 0x4000;
 
 function fail(msg: string, code = 2): never {
   process.stderr.write(`dmashim: ${msg}\n`);
+  if (code === 2) event({ t: 'error', message: msg });
   process.exit(code);
+}
+
+/* Our own API refuses a bad machine, swiotlb or sanitizer option with a DmashimError: one line, status 2. */
+function option(what: string, f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DmashimError && e.code === 'EINVALOPT') fail(`${what}: ${e.message}`);
+    throw e;
+  }
 }
 
 function num(v: unknown): number {
@@ -82,21 +136,46 @@ function guarded(bridge: Bridge, name: string, f: (...a: never[]) => unknown): (
 }
 
 export function run(cfg: RunConfig): void {
+  if (cfg.events) eventsFd = openSync(cfg.events, 'a');
   const koffi: Koffi | null = try_load_koffi();
-  if (!koffi) fail(koffi_unavailable_reason() ?? 'koffi is not available');
+  if (!koffi) fail(koffi_unavailable_reason() ?? 'koffi is not available', 1);
   // Before the first load (koffi refuses later): C code runs on koffi's stacks, 2 MiB / 128 KiB by default.
   koffi.config({ ...koffi.config(), sync_stack_size: 16 * MiB, async_stack_size: 16 * MiB });
+  const libc = koffi.load('libc.so.6');
+  if (cfg.parent !== undefined) {
+    // Stop with the parent even when it dies by SIGKILL (a signal it could forward is forwarded by it).
+    const prctl = libc.func(
+      'int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)',
+    );
+    prctl(1 /* PR_SET_PDEATHSIG */, 9 /* SIGKILL */, 0, 0, 0);
+    if (process.ppid !== cfg.parent) process.exit(1);
+  }
 
-  log_configure({
-    console: !cfg.quiet,
-    debug: cfg.debug ?? false,
-    ...(cfg.loglevel !== undefined ? { console_loglevel: cfg.loglevel } : {}),
+  option('--loglevel', () =>
+    log_configure({
+      console: !cfg.quiet,
+      debug: cfg.debug ?? false,
+      ...(cfg.loglevel !== undefined ? { console_loglevel: cfg.loglevel } : {}),
+    }),
+  );
+  let after = false;
+  log_subscribe((r) => {
+    if (r.level <= KERN_WARNING) {
+      event({ t: 'log', level: r.level, text: r.text });
+      after = true;
+    } else if (after) {
+      event({ t: 'info' });
+      after = false;
+    }
   });
 
   // The arena: one sparse reservation; both sides see the same bytes.
   const ram = cfg.machine.ram ?? [...DEFAULT_RAM];
   const size = ram.reduce((s, b) => s + b.size, 0);
-  const libc = koffi.load('libc.so.6');
+  if (!(size > 0 && size <= MAX_ARENA))
+    fail(
+      `--ram: ${size} bytes of RAM in all; the machine takes 4K to ${MAX_ARENA / 1024 ** 3}G in all (e.g. 1G@0,1G@4G)`,
+    );
   const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, intptr_t offset)');
   const fflush = libc.func('int fflush(void *stream)');
   const base = mmap(null, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) as bigint;
@@ -104,30 +183,38 @@ export function run(cfg: RunConfig): void {
     fail(`cannot reserve ${size} bytes for the machine's RAM (mmap failed)`);
   const view = koffi.view(base, size);
   const poison = cfg.machine.poison ?? false;
-  const machine = new Machine({
-    ...cfg.machine,
-    ram,
-    poison,
-    arena: { buffer: view, vbase: Number(base) },
-    name: 'bridge',
+  let machine!: Machine;
+  option('the machine (--ram, --reserved-low, --page-order)', () => {
+    machine = new Machine({
+      ...cfg.machine,
+      ram,
+      poison,
+      arena: { buffer: view, vbase: Number(base) },
+      name: 'bridge',
+    });
   });
   set_current_machine(machine);
-  sanitizer_configure(machine, {
-    poison,
-    ...(cfg.sites !== undefined ? { sites: cfg.sites } : {}),
-    ...(cfg.checks !== undefined ? { checks: cfg.checks } : {}),
-    ...(cfg.all_errors !== undefined ? { all_errors: cfg.all_errors } : {}),
-    ...(cfg.num_errors !== undefined ? { num_errors: cfg.num_errors } : {}),
-    ...(cfg.driver_filter !== undefined ? { driver_filter: cfg.driver_filter } : {}),
-    ...(cfg.device_filter !== undefined ? { device_filter: cfg.device_filter } : {}),
-    ...(cfg.fault !== undefined ? { fault: cfg.fault } : {}),
-  });
+  option('the sanitizer', () =>
+    sanitizer_configure(machine, {
+      poison,
+      // Always set: the sanitizer's own default follows the environment (VITEST), a run must not.
+      sites: cfg.sites ?? false,
+      ...(cfg.checks !== undefined ? { checks: cfg.checks } : {}),
+      ...(cfg.all_errors !== undefined ? { all_errors: cfg.all_errors } : {}),
+      ...(cfg.num_errors !== undefined ? { num_errors: cfg.num_errors } : {}),
+      ...(cfg.driver_filter !== undefined ? { driver_filter: cfg.driver_filter } : {}),
+      ...(cfg.device_filter !== undefined ? { device_filter: cfg.device_filter } : {}),
+      ...(cfg.fault !== undefined ? { fault: cfg.fault } : {}),
+    }),
+  );
 
-  swiotlb_configure(machine, {
-    ...(cfg.force_bounce !== undefined ? { force_bounce: cfg.force_bounce } : {}),
-    ...(cfg.swiotlb !== undefined ? { enabled: cfg.swiotlb } : {}),
-    ...(cfg.swiotlb_size !== undefined ? { size: cfg.swiotlb_size } : {}),
-  });
+  option('--swiotlb-size', () =>
+    swiotlb_configure(machine, {
+      ...(cfg.force_bounce !== undefined ? { force_bounce: cfg.force_bounce } : {}),
+      ...(cfg.swiotlb !== undefined ? { enabled: cfg.swiotlb } : {}),
+      ...(cfg.swiotlb_size !== undefined ? { size: cfg.swiotlb_size } : {}),
+    }),
+  );
 
   let lib: KoffiLibrary;
   try {
@@ -251,28 +338,54 @@ export function run(cfg: RunConfig): void {
       fail(`the C bridge refused --pool-cache=${cfg.pool_cache}`);
   }
 
-  const finish = (status: number): never => {
+  // The end of the run, when main returns or the program calls exit(): the status to exit with.
+  const end = (main_status: number): number => {
     // Blocks still in the C cache go back to the core first: the pools files and the leak report count them.
     cacheDrain();
     logFlush();
     fflush(null);
-    if (cfg.pools) {
-      for (let id = 1; id < bridge.devices.length; id++) {
-        const dev = bridge.devices[id]!;
-        const text = sysfs_read(dev, 'pools');
-        if (text === null) continue;
-        const dir = dev.bus_name === 'pci' ? '/sys/bus/pci/devices' : '/sys/devices';
-        process.stdout.write(`$ cat ${dir}/${dev.name}/pools\n${text}`);
-      }
+    const pools: PoolsFile[] = [];
+    for (let id = 1; id < bridge.devices.length; id++) {
+      const dev = bridge.devices[id]!;
+      const text = sysfs_read(dev, 'pools');
+      if (text === null) continue;
+      const dir = dev.bus_name === 'pci' ? '/sys/bus/pci/devices' : '/sys/devices';
+      pools.push({ device: dev.name, path: `${dir}/${dev.name}/pools`, text });
+      if (cfg.pools) process.stdout.write(`$ cat ${dir}/${dev.name}/pools\n${text}`);
     }
-    if (cfg.leaks) dma_leak_report(machine, true);
+    const leaks = dma_leak_report(machine, !!cfg.leaks);
+    let status = main_status & 0xff;
     const n = num(refused());
     if (n > 0) {
       process.stderr.write(`dmashim: ${n} call(s) from a second thread were refused; run with --threads\n`);
       if (status === 0) status = 1;
     }
-    process.exit(status & 0xff);
+    event({
+      t: 'end',
+      main_status,
+      status,
+      dma_debug_errors: dma_debug_error_count(machine),
+      refused: n,
+      leaks,
+      pools,
+    });
+    return status;
   };
+  const finish = (main_status: number): never => {
+    process.exit(end(main_status));
+  };
+  const exitHookType = koffi.pointer(koffi.proto('int32_t dmashim_exit_hook(int32_t status)'));
+  const exitHook = koffi.register((st: number) => {
+    try {
+      return end(st);
+    } catch (e) {
+      return bridge.oops('exit', e);
+    }
+  }, exitHookType);
+  const setExitHook = lib.func('void dmashim_set_exit_hook(dmashim_exit_hook *hook)');
+  setExitHook(exitHook);
+  // Our own exit (main returned, a bad option, an oops) must not call back into a JavaScript that is going away.
+  process.on('exit', () => setExitHook(null));
 
   const argv = [...cfg.argv, null];
   const main = fn('int main(int argc, char **argv)');

@@ -48,7 +48,7 @@ describe('dmashim run', () => {
     const r = dmashim_run(['broken.c']);
     expect(r.stderr).toMatch(/broken\.c:6:\d+: error: implicit declaration of function .dma_pool_alloc_typo./);
     expect(r.stderr).toContain('dmashim: compilation failed');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(4);
   });
 
   test('main() gets argv and its status is the exit status', (ctx) => {

@@ -1,0 +1,616 @@
+/*
+ * `dmashim run` as a function: compile C files against include/ with the C half
+ * of the bridge into one shared object, run its main() in a child process
+ * (runner.ts) on the TypeScript core, and say how it went: main's status, the
+ * sanitizer's findings, the leaks, the pools files. The CLI (cli.ts) parses
+ * its flags into RunOptions and calls run(); there is one implementation.
+ *
+ * Nothing is read from the caller's environment: the child gets the options,
+ * not VITEST or DMASHIM_QUIET, and the compiler is `cc` unless `cc` says.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { RamBank } from '../arch/sim/machine.ts';
+import type { FaultOptions } from '../lib/fault-inject.ts';
+import { DmashimError, invalidOption } from '../lib/errors.ts';
+import type { LeakReport } from '../sim/sanitizer.ts';
+import { INCLUDE_DIR, NATIVE_DIR, runner_node_args } from './paths.ts';
+import {
+  FindingCollector,
+  count_findings,
+  describe_counts,
+  total_findings,
+  type Finding,
+  type FindingCounts,
+} from './report.ts';
+import type { PoolsFile, RunConfig, RunEvent } from './runner.ts';
+
+export type { Finding, FindingCounts, FindingKind } from './report.ts';
+export type { PoolsFile } from './runner.ts';
+
+/** Exit statuses of `dmashim run` besides main's own (docs/bridge.md, "Exit status"). */
+export const EXIT_USAGE = 2;
+export const EXIT_FINDINGS = 3;
+export const EXIT_BUILD = 4;
+export const EXIT_INTERNAL = 70;
+export const EXIT_TIMEOUT = 124;
+export const EXIT_SIGNAL_BASE = 128;
+
+/** What C needs to compile against our headers (`dmashim cflags` prints it). A function: cli.ts and this module import each other. */
+export function base_cflags(): string[] {
+  return ['-std=gnu11', '-pthread', '-I', INCLUDE_DIR];
+}
+
+/** --pool-cache without a value: the default capacity. */
+export const POOL_CACHE_DEFAULT = 128;
+
+/** The options of `dmashim run`, one per flag (`--swiotlb-size` is `swiotlb_size`). Sizes may be strings ("4M"). */
+export interface RunOptions {
+  /** Program arguments (what follows `--`); argv[0] is the first source. */
+  args?: string[];
+  /** Directory the program runs in and relative paths are taken from. Default: process.cwd(). */
+  cwd?: string;
+  /** 'pipe' (default): stdout and stderr are collected into the result. 'inherit': they go to ours. */
+  stdio?: 'pipe' | 'inherit';
+  /** Stops the run: the signal named by the abort reason (default SIGTERM) goes to the program's process group. */
+  signal?: AbortSignal;
+  threads?: boolean;
+  pools?: boolean;
+  /** Print the leak report at the end; leaks then count as findings. */
+  leaks?: boolean;
+  /** Seconds (0 = none). */
+  timeout?: number | string;
+  /** true = the default capacity (128). */
+  pool_cache?: number | string | boolean;
+  /** C compiler. Default 'cc' (the CLI passes $CC). */
+  cc?: string;
+  /** Extra compiler flags; each string is split at white space. */
+  cflags?: string[];
+  /** Extra linker flags for the program (-L, -l), after its sources; each string is split at white space. */
+  ldflags?: string[];
+  verbose?: boolean;
+  keep?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+  loglevel?: number | string;
+  /** "1G@0,1G@4G" or banks. */
+  ram?: string | RamBank[];
+  page_order?: 'low-first' | 'high-first';
+  reserved_low?: number | string;
+  iommu?: boolean;
+  force_bounce?: boolean;
+  /** false = --no-swiotlb. */
+  swiotlb?: boolean;
+  swiotlb_size?: number | string;
+  poison?: boolean;
+  sites?: boolean;
+  /** false = --no-checks. */
+  checks?: boolean;
+  all_errors?: boolean;
+  num_errors?: number | string;
+  driver_filter?: string;
+  device_filter?: string;
+  fault?: FaultOptions;
+  /** false = --no-fail-on-findings: findings are reported but the status is main's. Default true. */
+  fail_on_findings?: boolean;
+  /** Write the JSON report (RunReport) to this file. */
+  report?: string;
+}
+
+/** How the run ended. */
+export interface RunEnded {
+  /**
+   * 'exit': main returned or the program called exit(); 'signal': killed by a signal (a crash, or a stop we
+   * forwarded); 'timeout'; 'build-failed'; 'bad-option' (a value the machine refused); 'runner-error': the
+   * runner stopped on its own (the TypeScript core failed: status 70; the bridge could not start).
+   */
+  how: 'exit' | 'signal' | 'timeout' | 'build-failed' | 'bad-option' | 'runner-error';
+  /** dmashim's exit status (the table in docs/bridge.md). */
+  status: number;
+  /** What main returned or exit() was given, when it got that far. */
+  main_status: number | null;
+  /** The signal's name for 'signal' and 'timeout' (SIGKILL). */
+  signal: string | null;
+  /** One line for 'build-failed', 'bad-option' and 'runner-error'. */
+  message: string | null;
+}
+
+/** The --report file (schema version 1) and the body of run()'s result. */
+export interface RunReport {
+  version: 1;
+  /** The C sources, as given. */
+  program: string[];
+  /** argv as main() saw it. */
+  argv: string[];
+  ended: RunEnded;
+  /** Whether findings made the status 3 (false with --no-fail-on-findings). */
+  fail_on_findings: boolean;
+  /** Findings by kind; dma-debug counts every error, also those it did not print (--num-errors). */
+  counts: FindingCounts;
+  findings: Finding[];
+  /** The leak report at the end of the run; null when the run did not get there. */
+  leaks: LeakReport | null;
+  /** Every device's pools file at the end of the run; null when the run did not get there. */
+  pools: PoolsFile[] | null;
+}
+
+export interface RunResult extends RunReport {
+  /** = ended.status. */
+  status: number;
+  /** The program's output and our --pools text ('' with stdio 'inherit'). */
+  stdout: string;
+  /** The kernel log, the compiler's messages and ours ('' with stdio 'inherit'). */
+  stderr: string;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** "64M", "0x1000", 4096 -> bytes; `what` names the option in the error. */
+export function parse_size(what: string, s: string | number): number {
+  if (typeof s === 'number') {
+    if (!Number.isSafeInteger(s) || s < 0)
+      invalidOption(`${what}: bad size ${s} (a byte count, or e.g. 64M, 1G, 0x1000)`);
+    return s;
+  }
+  const m = /^(0x[0-9a-f]+|\d+)([KMGT]?)i?B?$/i.exec(s.trim());
+  const n = m ? Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]! : Number.NaN;
+  if (!Number.isSafeInteger(n)) invalidOption(`${what}: bad size "${s}" (e.g. 64M, 1G, 0x1000)`);
+  return n;
+}
+
+/** "1G@0,1G@4G" -> banks. */
+export function parse_ram(spec: string): RamBank[] {
+  return spec.split(',').map((part) => {
+    const [size, start, more] = part.split('@');
+    if (size === undefined || start === undefined || more !== undefined)
+      invalidOption(`--ram: bad RAM bank "${part}" (SIZE@START, e.g. 1G@4G)`);
+    return { size: parse_size('--ram', size), start: parse_size('--ram', start) };
+  });
+}
+
+function int(what: string, v: number | string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : v.trim() === '' ? Number.NaN : Number(v);
+  if (!Number.isInteger(n) || n < min || n > max)
+    invalidOption(`${what} must be an integer in ${min}..${max}, got ${v}`);
+  return n;
+}
+
+/* The longest timeout a timer takes (2^31-1 ms). */
+const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
+
+interface Plan {
+  cfg: RunConfig;
+  sources: string[];
+  cc: string;
+  cflags: string[];
+  ldflags: string[];
+  timeoutMs: number;
+}
+
+/* Every option checked and turned into the runner's configuration, before anything is built. */
+function plan(sources: string[], o: RunOptions, cwd: string): Plan {
+  if (!Array.isArray(sources) || sources.length === 0) invalidOption('no C source given');
+  for (const s of sources) {
+    if (typeof s !== 'string' || s === '') invalidOption(`bad C source ${JSON.stringify(s)}`);
+    const p = path.resolve(cwd, s);
+    if (!existsSync(p)) invalidOption(`${s}: no such file`);
+    if (!statSync(p).isFile()) invalidOption(`${s}: not a file`);
+  }
+  const cfg: RunConfig = {
+    so: '',
+    argv: [sources[0]!, ...(o.args ?? [])],
+    threads: !!o.threads,
+    pools: !!o.pools,
+    machine: {},
+  };
+  if (o.ram !== undefined) cfg.machine.ram = typeof o.ram === 'string' ? parse_ram(o.ram) : o.ram;
+  if (o.reserved_low !== undefined) cfg.machine.reserved_low = parse_size('--reserved-low', o.reserved_low);
+  if (o.swiotlb_size !== undefined) cfg.swiotlb_size = parse_size('--swiotlb-size', o.swiotlb_size);
+  if (o.page_order !== undefined) {
+    if (o.page_order !== 'low-first' && o.page_order !== 'high-first')
+      invalidOption(`--page-order must be low-first or high-first, got ${String(o.page_order)}`);
+    cfg.machine.page_order = o.page_order;
+  }
+  if (o.poison) cfg.machine.poison = true;
+  if (o.iommu) cfg.iommu = true;
+  if (o.force_bounce) cfg.force_bounce = true;
+  if (o.swiotlb === false) cfg.swiotlb = false;
+  if (o.sites) cfg.sites = true;
+  if (o.checks === false) cfg.checks = false;
+  if (o.all_errors) cfg.all_errors = true;
+  const ne = int('--num-errors', o.num_errors, 0, 2 ** 31 - 1);
+  if (ne !== undefined) cfg.num_errors = ne;
+  if (o.driver_filter !== undefined) cfg.driver_filter = o.driver_filter;
+  if (o.device_filter !== undefined) cfg.device_filter = o.device_filter;
+  if (o.leaks) cfg.leaks = true;
+  if (o.fault !== undefined) cfg.fault = o.fault;
+  if (o.pool_cache !== undefined && o.pool_cache !== false) {
+    const n = o.pool_cache === true ? POOL_CACHE_DEFAULT : int('--pool-cache', o.pool_cache, 2, 256)!;
+    // The cache is exact only where the core's hot path would run (the CLI says why it is off otherwise).
+    if (!pool_cache_off(o)) cfg.pool_cache = n;
+  }
+  if (o.quiet) cfg.quiet = true;
+  if (o.debug) cfg.debug = true;
+  const ll = int('--loglevel', o.loglevel, 0, 8);
+  if (ll !== undefined) cfg.loglevel = ll;
+  let timeoutMs = 0;
+  if (o.timeout !== undefined) {
+    const t = typeof o.timeout === 'number' ? o.timeout : o.timeout.trim() === '' ? Number.NaN : Number(o.timeout);
+    if (!(t >= 0 && t <= MAX_TIMEOUT_S))
+      invalidOption(`--timeout must be a number of seconds in 0..${MAX_TIMEOUT_S} (0 = none), got ${o.timeout}`);
+    timeoutMs = Math.ceil(t * 1000);
+  }
+  const split = (a: string[] | undefined): string[] => (a ?? []).flatMap((f) => f.split(/\s+/).filter(Boolean));
+  return { cfg, sources, cc: o.cc ?? 'cc', cflags: split(o.cflags), ldflags: split(o.ldflags), timeoutMs };
+}
+
+/** Why --pool-cache cannot apply with these options, or null. */
+export function pool_cache_off(o: RunOptions): string | null {
+  return o.threads ? '--threads' : o.poison ? '--poison' : o.sites ? '--sites' : o.fault ? 'fault injection' : null;
+}
+
+/* Where our messages and the children's output go. */
+class Output {
+  stdout = '';
+  stderr = '';
+  readonly inherit: boolean;
+  constructor(inherit: boolean) {
+    this.inherit = inherit;
+  }
+  err(s: string): void {
+    if (this.inherit) process.stderr.write(s);
+    else this.stderr += s;
+  }
+}
+
+interface Exec {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  error: Error | null;
+}
+
+/* A compiler run: its messages go where the program's would. */
+function exec(cmd: string, args: string[], cwd: string, out: Output): Promise<Exec> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      cwd,
+      stdio: ['ignore', out.inherit ? 'inherit' : 'pipe', out.inherit ? 'inherit' : 'pipe'],
+    });
+    child.stdout?.on('data', (b: Buffer) => out.err(b.toString('utf8')));
+    child.stderr?.on('data', (b: Buffer) => out.err(b.toString('utf8')));
+    let error: Error | null = null;
+    child.on('error', (e) => {
+      error = e;
+    });
+    child.on('close', (status, signal) => resolve({ status, signal, error }));
+  });
+}
+
+/** The C half of the bridge: every .c file of native/ (not native/bench/), one object each. */
+export function bridge_sources(): string[] {
+  return readdirSync(NATIVE_DIR)
+    .filter((f) => f.endsWith('.c'))
+    .sort()
+    .map((f) => path.join(NATIVE_DIR, f));
+}
+
+/*
+ * The bridge objects (native/*.c) are the same for every program: compile them
+ * once per (compiler, flags, sources) into a cache directory, so a run costs
+ * one compile of the program only.
+ */
+async function bridge_objects(cc: string, flags: string[], out: Output, verbose: boolean): Promise<string[] | null> {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([cc, flags]));
+  const sources = bridge_sources();
+  const files = readdirSync(NATIVE_DIR)
+    .filter((f) => f.endsWith('.c') || f.endsWith('.h'))
+    .sort()
+    .map((f) => path.join(NATIVE_DIR, f));
+  // Every header under include/, subdirectories too (linux/byteorder/..., asm/...).
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) files.push(p);
+    }
+  };
+  walk(INCLUDE_DIR);
+  for (const f of files) h.update(f).update(readFileSync(f));
+  const cacheDir = path.join(tmpdir(), `dmashim-cache-${process.getuid?.() ?? 0}`);
+  const dir = path.join(cacheDir, `bridge-${h.digest('hex').slice(0, 16)}`);
+  const objs = sources.map((s) => path.join(dir, `${path.basename(s, '.c')}.o`));
+  if (existsSync(dir)) return objs;
+  const tmp = `${dir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  // One compiler run for all of them; each object lands in the (private) temporary directory.
+  const args = [...flags, '-c', ...sources];
+  if (verbose) out.err(`dmashim: (cd ${tmp} && ${[cc, ...args].join(' ')})\n`);
+  const r = await exec(cc, args, tmp, out);
+  if (r.status !== 0) {
+    rmSync(tmp, { recursive: true, force: true });
+    return null;
+  }
+  try {
+    renameSync(tmp, dir); // atomic: parallel runs never see half a directory
+  } catch {
+    // Another run got there first with the same objects.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(dir)) return null;
+  }
+  return objs;
+}
+
+/* The child's environment: ours without what would change a run behind the options' back. */
+function child_env(cfg: RunConfig): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('VITEST') && !k.startsWith('DMASHIM_') && k !== 'NODE_OPTIONS') env[k] = v;
+  env['DMASHIM_RUN'] = JSON.stringify(cfg);
+  return env;
+}
+
+function signal_number(sig: string): number {
+  return osConstants.signals[sig as keyof typeof osConstants.signals] ?? 0;
+}
+
+function signal_description(sig: string): string {
+  const names: Record<string, string> = {
+    SIGSEGV: 'segmentation fault',
+    SIGBUS: 'bus error',
+    SIGABRT: 'aborted',
+    SIGFPE: 'floating point exception',
+    SIGILL: 'illegal instruction',
+    SIGKILL: 'killed',
+    SIGTERM: 'terminated',
+    SIGINT: 'interrupted',
+    SIGHUP: 'hangup',
+  };
+  return names[sig] ?? sig;
+}
+
+function kill_group(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+/* How long a forwarded stop may take before the group gets SIGKILL. */
+const STOP_GRACE_MS = 3000;
+
+/**
+ * Compile and run a C program on the TypeScript core, as `dmashim run` does.
+ * Resolves with main's status, the findings, leaks and pools files, and (with
+ * stdio 'pipe') the output; throws a DmashimError (EINVALOPT) for a bad option
+ * before anything runs. Values the machine refuses (RAM layout, swiotlb size)
+ * come back as ended.how 'bad-option' with status 2.
+ */
+export async function run(sources: string[], options: RunOptions = {}): Promise<RunResult> {
+  if (options === null || typeof options !== 'object') invalidOption('run() options must be an object');
+  const cwd = options.cwd ?? process.cwd();
+  const p = plan(sources, options, cwd);
+  const out = new Output(options.stdio === 'inherit');
+  const failOnFindings = options.fail_on_findings !== false;
+  const base: Omit<RunReport, 'ended'> = {
+    version: 1,
+    program: [...sources],
+    argv: p.cfg.argv,
+    fail_on_findings: failOnFindings,
+    counts: count_findings([]),
+    findings: [],
+    leaks: null,
+    pools: null,
+  };
+  let buildDir = '';
+  const cleanup = (): void => {
+    if (buildDir === '') return;
+    if (!options.keep) rmSync(buildDir, { recursive: true, force: true });
+    else out.err(`dmashim: build kept in ${buildDir}\n`);
+    buildDir = '';
+  };
+  const finish = (report: RunReport): RunResult => {
+    cleanup();
+    if (options.report !== undefined) {
+      try {
+        writeFileSync(path.resolve(cwd, options.report), JSON.stringify(report, null, 2) + '\n');
+      } catch (e) {
+        out.err(`dmashim: --report ${options.report}: ${e instanceof Error ? e.message : String(e)}\n`);
+      }
+    }
+    return { ...report, status: report.ended.status, stdout: out.stdout, stderr: out.stderr };
+  };
+  const stopped = (how: RunEnded['how'], status: number, message: string): RunResult => {
+    out.err(`dmashim: ${message}\n`);
+    return finish({ ...base, ended: { how, status, main_status: null, signal: null, message } });
+  };
+
+  try {
+    buildDir = mkdtempSync(path.join(tmpdir(), 'dmashim-'));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    invalidOption(`cannot make a build directory in ${tmpdir()} (TMPDIR must be a writable directory): ${why}`);
+  }
+  try {
+    // Build: one shared object holding the program and the bridge.
+    const so = path.join(buildDir, path.basename(sources[0]!).replace(/\.c$/, '') + '.so');
+    const common = [...base_cflags(), '-O2', '-g', '-Wall', '-fPIC', ...p.cflags];
+    let objs: string[] | null;
+    try {
+      objs = await bridge_objects(p.cc, common, out, !!options.verbose);
+    } catch (e) {
+      objs = null;
+      out.err(`dmashim: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+    if (!objs)
+      return stopped(
+        'build-failed',
+        EXIT_BUILD,
+        `the C bridge (native/*.c) does not compile with ${p.cc} ${p.cflags.join(' ')}`,
+      );
+    // A source without the .c suffix is still C (cc would take it for a linker script).
+    const srcArgs = sources.flatMap((s) => (/\.(c|o|a|so)$/.test(s) ? [s] : ['-x', 'c', s, '-x', 'none']));
+    // An undeclared or undefined function would only fail at load time, far from its line: make it a compile error.
+    const ccArgs = [
+      ...common,
+      '-Werror=implicit-function-declaration',
+      '-shared',
+      '-Wl,--no-undefined',
+      '-o',
+      so,
+      ...srcArgs,
+      ...objs,
+      ...p.ldflags,
+      '-lpthread',
+      '-ldl',
+    ];
+    if (options.verbose) out.err(`dmashim: ${[p.cc, ...ccArgs].join(' ')}\n`);
+    const compile = await exec(p.cc, ccArgs, cwd, out);
+    if (compile.error)
+      return stopped('build-failed', EXIT_BUILD, `cannot run the C compiler "${p.cc}": ${compile.error.message}`);
+    if (compile.status !== 0)
+      return stopped(
+        'build-failed',
+        EXIT_BUILD,
+        `compilation failed (${p.cc} exited with status ${compile.status ?? compile.signal})`,
+      );
+
+    const events = path.join(buildDir, 'events.jsonl');
+    const cfg: RunConfig = { ...p.cfg, so, events, parent: process.pid };
+    const nodeArgs = runner_node_args();
+    if (options.verbose)
+      out.err(`dmashim: ${process.execPath} ${nodeArgs.join(' ')}  (DMASHIM_RUN=${JSON.stringify(cfg)})\n`);
+    const child = spawn(process.execPath, nodeArgs, {
+      cwd,
+      env: child_env(cfg),
+      // Its own process group: a stop reaches whatever the program started too.
+      detached: true,
+      stdio: ['inherit', out.inherit ? 'inherit' : 'pipe', out.inherit ? 'inherit' : 'pipe'],
+    });
+    child.stdout?.on('data', (b: Buffer) => {
+      out.stdout += b.toString('utf8');
+    });
+    child.stderr?.on('data', (b: Buffer) => out.err(b.toString('utf8')));
+    let timedOut = false;
+    let stopSignal: NodeJS.Signals | null = null;
+    let grace: NodeJS.Timeout | undefined;
+    const timer =
+      p.timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            kill_group(child.pid, 'SIGKILL');
+          }, p.timeoutMs)
+        : undefined;
+    const onAbort = (): void => {
+      const r: unknown = options.signal?.reason;
+      stopSignal = typeof r === 'string' && signal_number(r) > 0 ? (r as NodeJS.Signals) : 'SIGTERM';
+      kill_group(child.pid, stopSignal);
+      grace = setTimeout(() => kill_group(child.pid, 'SIGKILL'), STOP_GRACE_MS);
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    const ran = await new Promise<Exec>((resolve) => {
+      let error: Error | null = null;
+      child.on('error', (e) => {
+        error = e;
+      });
+      child.on('close', (status, signal) => resolve({ status, signal, error }));
+    });
+    clearTimeout(timer);
+    clearTimeout(grace);
+    options.signal?.removeEventListener('abort', onAbort);
+    // Whatever the program left in its group goes with it.
+    kill_group(child.pid, 'SIGKILL');
+    if (ran.error) return stopped('runner-error', EXIT_USAGE, `cannot start the runner: ${ran.error.message}`);
+
+    // What the runner saw.
+    const collector = new FindingCollector();
+    let end: Extract<RunEvent, { t: 'end' }> | null = null;
+    let error: string | null = null;
+    const text = existsSync(events) ? readFileSync(events, 'utf8') : '';
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let e: RunEvent;
+      try {
+        e = JSON.parse(line) as RunEvent;
+      } catch {
+        continue; // a line cut short by a crash
+      }
+      if (e.t === 'log') collector.add({ seq: 0, level: e.level, text: e.text });
+      else if (e.t === 'info') collector.done();
+      else if (e.t === 'error') error = e.message;
+      else end = e;
+    }
+    collector.done();
+    const findings = collector.findings;
+    if (end && options.leaks && !end.leaks.clean) {
+      findings.push({
+        kind: 'leak',
+        text: end.leaks.text.split('\n'),
+        site: null,
+        allocated: end.leaks.groups.find((g) => /:\d+$/.test(g.site))?.site ?? null,
+      });
+    }
+    const counts = count_findings(findings, end?.dma_debug_errors ?? 0);
+    const total = total_findings(counts);
+    const prog = sources.join(' ');
+    let ended: RunEnded;
+    if (timedOut) {
+      out.err(`dmashim: ${prog}: timed out after ${p.timeoutMs / 1000} s and was killed\n`);
+      ended = { how: 'timeout', status: EXIT_TIMEOUT, main_status: null, signal: 'SIGKILL', message: null };
+    } else if (ran.signal) {
+      const verb = stopSignal ? `stopped by ${stopSignal} (forwarded)` : `killed by signal ${ran.signal}`;
+      out.err(`dmashim: ${prog}: ${verb} (${signal_description(ran.signal)})\n`);
+      const status = EXIT_SIGNAL_BASE + signal_number(ran.signal);
+      ended = { how: 'signal', status, main_status: null, signal: ran.signal, message: null };
+    } else if (end) {
+      const status = total > 0 && failOnFindings ? EXIT_FINDINGS : end.status;
+      ended = { how: 'exit', status, main_status: end.main_status, signal: null, message: null };
+    } else if (error !== null) {
+      ended = { how: 'bad-option', status: EXIT_USAGE, main_status: null, signal: null, message: error };
+    } else {
+      const status = ran.status ?? EXIT_INTERNAL;
+      ended = { how: 'runner-error', status, main_status: null, signal: null, message: null };
+    }
+    // One line even with --quiet: a CI log must show why the run failed.
+    if (total > 0) {
+      const what = `${total} finding${total === 1 ? '' : 's'} (${describe_counts(counts)})`;
+      const tail =
+        ended.how !== 'exit'
+          ? ''
+          : failOnFindings
+            ? `; exit status ${EXIT_FINDINGS} (main returned ${end!.main_status}; --no-fail-on-findings keeps main's status)`
+            : `; not failing the run (--no-fail-on-findings); main returned ${end!.main_status}`;
+      out.err(`dmashim: ${prog}: ${what}${tail}\n`);
+    }
+    return finish({
+      ...base,
+      ended,
+      counts,
+      findings,
+      leaks: end?.leaks ?? null,
+      pools: end?.pools ?? null,
+    });
+  } finally {
+    cleanup();
+  }
+}
+
+export { DmashimError };

@@ -1,0 +1,57 @@
+/* run(): `dmashim run` as a function, independent of the caller's environment (this one is vitest's). */
+import { describe, test, expect } from 'vitest';
+import { bridge_skip_reason, ROOT } from './helpers.ts';
+import { run } from '../../src/bridge/run.ts';
+import { DmashimError } from '../../src/lib/errors.ts';
+
+const skip = bridge_skip_reason();
+
+// The documented vitest example, run as part of this file (vitest's include is test/ only).
+if (skip === null) await import('../../examples/vitest/ehci.test.ts');
+
+describe('run()', () => {
+  test('collects output, findings, leaks and pools; VITEST and DMASHIM_QUIET in our environment change nothing', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    // vitest sets both: they would turn allocation sites on and the console off in the child.
+    expect(process.env['VITEST']).toBeDefined();
+    const r = await run(['test/bridge/c/findings.c'], {
+      cwd: ROOT,
+      args: ['all'],
+      leaks: true,
+      fail_on_findings: false,
+    });
+    expect(r.stdout).toBe('sg=0\n');
+    expect(r.status).toBe(0);
+    expect(r.ended).toEqual({ how: 'exit', status: 0, main_status: 0, signal: null, message: null });
+    expect(r.findings.map((f) => f.kind)).toEqual([
+      'pool',
+      'warn',
+      'dma-debug',
+      'might-sleep',
+      'misuse',
+      'pool',
+      'leak',
+    ]);
+    // Sites stay off unless asked for, and the kernel log reaches stderr.
+    expect(r.leaks?.text).toContain('allocated at (sites off)');
+    expect(r.stderr).toContain('WARNING: at test/bridge/c/findings.c:');
+    expect(r.stderr).toContain('not failing the run (--no-fail-on-findings)');
+    expect(r.pools).toEqual([]);
+  });
+
+  test('a bad option throws a DmashimError before anything is built', async () => {
+    await expect(run(['test/bridge/c/findings.c'], { cwd: ROOT, timeout: -1 })).rejects.toThrow(DmashimError);
+    await expect(run(['nope.c'], { cwd: ROOT })).rejects.toThrow('nope.c: no such file');
+    await expect(run([], {})).rejects.toThrow('no C source given');
+    const saved = process.env['TMPDIR'];
+    process.env['TMPDIR'] = `${ROOT}/package.json`; // a file
+    try {
+      await expect(run(['test/bridge/c/findings.c'], { cwd: ROOT })).rejects.toThrow(
+        /^cannot make a build directory in \S+ \(TMPDIR must be a writable directory\)/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+    }
+  });
+});

@@ -47,7 +47,14 @@ import { PAGE_SIZE } from './page_alloc.ts';
 import type { Machine } from '../arch/sim/machine.ts';
 import { __GFP_ZERO, type gfp_t } from '../include/linux/gfp.ts';
 import { dma_addr_ref, type dma_addr_t } from '../include/linux/types.ts';
-import { dev_err, device_create_file, device_remove_file, type device } from '../drivers/base/core.ts';
+import {
+  dev_check,
+  dev_err,
+  device_create_file,
+  device_remove_file,
+  null_deref,
+  type device,
+} from '../drivers/base/core.ts';
 import { devres_add, devres_release } from '../drivers/base/devres.ts';
 import { dma_alloc_coherent, dma_free_coherent } from '../kernel/dma/mapping.ts';
 import { printk_level, KERN_ERR } from '../kernel/printk.ts';
@@ -410,6 +417,11 @@ function pool_find_page(pool: dma_pool, dma: number): number {
  */
 function pool_block_err(pool: dma_pool, vaddr: number, dma: number): void {
   const fn = 'dma_pool_free';
+  if (!(pool instanceof dma_pool)) null_deref(fn, 'pool', pool);
+  if (typeof dma !== 'number') {
+    dev_err(pool.dev, `${fn} ${pool.name}, ${fmt_p(vaddr)}/${fmt_p(dma)} (bad dma)`);
+    return;
+  }
   if (pool.destroyed) {
     dev_err(pool.dev, `${fn} ${pool.name}, ${fmt_p(vaddr)}/${fmt_lx(dma)} (bad dma): pool was destroyed`);
     return;
@@ -524,6 +536,7 @@ export function dma_pool_create_node(
   node: number,
 ): dma_pool | null {
   if (!dev) return null;
+  dev_check(dev, 'dma_pool_create');
   dmapool_slow_hooks.might_sleep?.('dma_pool_create');
   if (!Number.isSafeInteger(size) || !Number.isSafeInteger(align) || !Number.isSafeInteger(boundary)) return null;
   if (align === 0) align = 1;
@@ -688,6 +701,9 @@ export function dma_pool_destroy(pool: dma_pool | null): void {
  * Context: any, with GFP_ATOMIC; may sleep with GFP_KERNEL.
  */
 export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
+  // The arguments before anything is taken: a NULL handle would be written after the block left the pool.
+  if (!(pool instanceof dma_pool)) null_deref('dma_pool_alloc', 'pool', pool);
+  if (typeof handle !== 'object' || handle === null) null_deref('dma_pool_alloc', 'handle', handle);
   // 0x100 is __GFP_ZERO, spelled as a literal: an imported binding costs a module-cell load and check per call.
   if (((mem_flags & 0x100) | pool.slow) !== 0) {
     return pool_alloc_slow(pool, mem_flags, handle);
@@ -756,6 +772,11 @@ export function dma_pool_zalloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_ad
  * kernel's text and nothing is freed. Context: any.
  */
 export function dma_pool_free(pool: dma_pool, vaddr: number, dma: dma_addr_t): void {
+  // A non-number vaddr (bigint) would throw in the shift below; null or a wrong-typed pool fails in pool_block_err.
+  if (typeof vaddr !== 'number' || pool == null) {
+    pool_block_err(pool, vaddr, dma);
+    return;
+  }
   /*
    * The arena page from the low 32 bits of vaddr alone (>>> is modulo 2^32):
    * the arena is at most 4 GiB (2^20 pages) and its base is page aligned (the

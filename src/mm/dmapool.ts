@@ -698,7 +698,9 @@ export function dma_pool_destroy(pool: dma_pool | null): void {
  * writes its bus address to `handle.value`; NULL (0) when a new page is needed
  * and cannot be had (the pool is then unchanged). The most recently freed block
  * is returned first; a new page's blocks come lowest address first.
- * Context: any, with GFP_ATOMIC; may sleep with GFP_KERNEL.
+ * Context: any, with GFP_ATOMIC; may sleep with GFP_KERNEL. Differs: a NULL or
+ * wrong-typed pool or handle, which the kernel would oops on, throws
+ * DmashimError EFAULT before a block is taken.
  */
 export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
   // The arguments before anything is taken: a NULL handle would be written after the block left the pool.
@@ -769,7 +771,9 @@ export function dma_pool_zalloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_ad
  * dma_pool_free - put a block back into its pool. Every call is checked in O(1);
  * a block not of this pool ("(bad dma)"), a vaddr that does not go with the dma
  * ("(bad vaddr)") or a block already free ("already free") is reported with the
- * kernel's text and nothing is freed. Context: any.
+ * kernel's text and nothing is freed. Context: any. Differs: a NULL or
+ * wrong-typed pool throws DmashimError EFAULT (the kernel would oops); a vaddr
+ * or dma that is not a number is reported as a bad block.
  */
 export function dma_pool_free(pool: dma_pool, vaddr: number, dma: dma_addr_t): void {
   // A non-number vaddr (bigint) would throw in the shift below; null or a wrong-typed pool fails in pool_block_err.

@@ -811,6 +811,15 @@ export function debug_dma_map_illegal_area(dev: device, vaddr: number, len: numb
 }
 
 /**
+ * An argument no mapping can be made or found from (a size that is no size_t, an
+ * address that is not a number): dma-debug's report, counted with its errors.
+ * Beyond the kernel, whose C types cannot carry such values.
+ */
+export function debug_dma_invalid_arg(dev: device, msg: string): void {
+  dma_debug_err(dev, msg);
+}
+
+/**
  * debug_dma_map_single()'s checks for an address the DMA API refuses to map: a
  * vmalloc address, or one outside the direct map (and a struct page that is not one).
  */

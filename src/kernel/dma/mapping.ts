@@ -21,7 +21,7 @@ import { PAGE_SIZE, get_order } from '../../mm/page_alloc.ts';
 import { __GFP_COMP, type gfp_t } from '../../include/linux/gfp.ts';
 import { EIO } from '../../include/linux/errno.ts';
 import type { dma_addr_ref, dma_addr_t } from '../../include/linux/types.ts';
-import { dev_check, dev_err, null_deref, type device } from '../../drivers/base/core.ts';
+import { dev_check, null_deref, type device } from '../../drivers/base/core.ts';
 import { devres_add, devres_find, devres_release } from '../../drivers/base/devres.ts';
 import { WARN, WARN_ON, WARN_ON_ONCE } from '../panic.ts';
 import {
@@ -52,6 +52,7 @@ import {
   debug_dma_sync_sg_for_device,
   debug_dma_sg_matched,
   debug_dma_sg_call_ents,
+  debug_dma_invalid_arg,
   debug_dma_mapping_error,
   debug_dma_map_single_invalid,
   dma_debug_single,
@@ -233,9 +234,9 @@ export function dma_free_attrs(dev: device, size: number, cpu_addr: number, dma_
   if (!dev || !cpu_addr) return;
   dev_check(dev, 'dma_free_attrs');
   if (typeof cpu_addr !== 'number' || typeof dma_handle !== 'number') {
-    dev_err(
+    debug_dma_invalid_arg(
       dev,
-      `DMA-API: device driver tries to free DMA memory it has not allocated [device address=${String(dma_handle)}] [cpu address=${String(cpu_addr)}]`,
+      `device driver tries to free DMA memory it has not allocated [device address=${String(dma_handle)}] [cpu address=${String(cpu_addr)}]`,
     );
     return;
   }
@@ -313,9 +314,9 @@ function map_phys(
 
 /* A bus address that is not a number (bigint, undefined) matches no mapping: dma-debug's report, nothing undone. */
 function bad_dma_addr(dev: device, addr: unknown, size: number): void {
-  dev_err(
+  debug_dma_invalid_arg(
     dev,
-    `DMA-API: device driver tries to free DMA memory it has not allocated [device address=${String(addr)}] [size=${String(size)} bytes]`,
+    `device driver tries to free DMA memory it has not allocated [device address=${String(addr)}] [size=${String(size)} bytes]`,
   );
 }
 
@@ -373,9 +374,9 @@ export function dma_map_single_attrs(dev: device, ptr: number, size: number, dir
 /* A CPU address and size a mapping can be made of; else report it (the size as the kernel's size_t shows it). */
 function valid_map_args(dev: device, ptr: number, size: number): boolean {
   if (typeof ptr === 'number' && Number.isSafeInteger(size) && size >= 0) return true;
-  dev_err(
+  debug_dma_invalid_arg(
     dev,
-    `DMA-API: device driver maps memory with an invalid ${typeof ptr !== 'number' ? `address [address=${String(ptr)}]` : `size [size=${String(size)}]`}; not mapped`,
+    `device driver maps memory with an invalid ${typeof ptr !== 'number' ? `address [address=${String(ptr)}]` : `size [size=${String(size)}]`}; not mapped`,
   );
   return false;
 }

@@ -703,23 +703,25 @@ export function dma_pool_destroy(pool: dma_pool | null): void {
  * DmashimError EFAULT before a block is taken.
  */
 export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
-  // The arguments before anything is taken: a NULL handle would be written after the block left the pool.
-  if (!(pool instanceof dma_pool)) null_deref('dma_pool_alloc', 'pool', pool);
-  if (typeof handle !== 'object' || handle === null) null_deref('dma_pool_alloc', 'handle', handle);
-  // 0x100 is __GFP_ZERO, spelled as a literal: an imported binding costs a module-cell load and check per call.
-  if (((mem_flags & 0x100) | pool.slow) !== 0) {
+  /*
+   * The arguments are checked before anything is taken: a NULL pool or handle
+   * costs the hot path two compares and goes to the slow path, which checks
+   * both in full (a handle of another wrong type throws at the write below,
+   * before the block leaves the pool). 0x100 is __GFP_ZERO, spelled as a
+   * literal: an imported binding costs a module-cell load and check per call.
+   */
+  if (pool === null || handle === null || ((mem_flags & 0x100) | pool.slow) !== 0) {
     return pool_alloc_slow(pool, mem_flags, handle);
   }
   let t = pool.top;
   if (t === 0) {
+    if (typeof handle !== 'object') null_deref('dma_pool_alloc', 'handle', handle);
     if (pool.destroyed || pool_alloc_page(pool, mem_flags) < 0) return 0;
     t = pool.top;
   }
   // pool_block_pop, written out: the hot paths stay loads and stores of the pool, as measured.
   const fl = pool.fl;
-  const b = fl[--t]!;
-  pool.top = t;
-  fl[pool.fbase + (b >>> 4)]! &= ~(1 << (b & 15));
+  const b = fl[t - 1]!;
   const page = b >>> pool.sh;
   const k = b & pool.kmask;
   /*
@@ -729,12 +731,17 @@ export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_add
    * +6-10 through the bridge. k * size < 2^31 (one page allocation).
    */
   const off = pool.linear !== 0 ? Math.imul(k, pool.size) : pool.offs[k]!;
+  // The handle is written before the block leaves the pool: a handle that is no object throws with nothing taken.
   handle.value = pool.pages[(page << 1) + 1]! + off;
+  pool.top = t - 1;
+  fl[pool.fbase + (b >>> 4)]! &= ~(1 << (b & 15));
   return pool.pages[page << 1]! + off;
 }
 
 /* dma_pool_alloc with poisoning, a slow-path hook, __GFP_ZERO or a destroyed pool. */
 function pool_alloc_slow(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
+  if (!(pool instanceof dma_pool)) null_deref('dma_pool_alloc', 'pool', pool);
+  if (typeof handle !== 'object' || handle === null) null_deref('dma_pool_alloc', 'handle', handle);
   if (pool.destroyed) {
     dev_err(pool.dev, `dma_pool_alloc ${pool.name}: pool used after dma_pool_destroy`);
     return 0;

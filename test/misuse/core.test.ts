@@ -293,12 +293,22 @@ describe('unclear: a NULL or wrong-typed argument gets our typed error or the ke
     expect_efault(() => dma_pool_alloc(pool, GFP_KERNEL, nullh), /dma_pool_alloc: .*NULL/);
     expect(pool.nr_active).toBe(0);
     expect(free_total(m)).toBe(before);
+    // A handle of another wrong type with a free block in the pool: it throws before the block leaves the pool.
+    const h2 = dma_addr();
+    const b = dma_pool_alloc(pool, GFP_KERNEL, h2);
+    dma_pool_free(pool, b, h2.value);
+    expect(() => dma_pool_alloc(pool, GFP_KERNEL, undefined as unknown as ReturnType<typeof dma_addr>)).toThrow();
+    expect(pool.nr_active).toBe(0);
+    expect(dma_pool_alloc(pool, GFP_KERNEL, h2)).toBe(b);
+    dma_pool_free(pool, b, h2.value);
+    const before2 = free_total(m);
+    const entries = debug_count_of(dev); /* the pool's page */
     expect_efault(
       () => dma_alloc_coherent(dev, 4096, nullh, GFP_KERNEL),
       /dma_alloc_(coherent|attrs): NULL dma_handle/,
     );
-    expect(free_total(m)).toBe(before);
-    expect(debug_count_of(dev)).toBe(0);
+    expect(free_total(m)).toBe(before2);
+    expect(debug_count_of(dev)).toBe(entries);
     dma_pool_destroy(pool);
   });
 

@@ -155,9 +155,11 @@ static int sg_call(int op, struct device *dev, struct scatterlist *sgl, int nent
 		have++;
 	if (have < nents) {
 		char msg[160];
+		const char *fn = op == DMASHIM_SG_MAP	  ? "dma_map_sg"
+				 : op == DMASHIM_SG_UNMAP ? "dma_unmap_sg"
+							  : "dma_sync_sg";
 		snprintf(msg, sizeof(msg), "dmashim: %s: nents %d is larger than the scatterlist (%d entries)%s%s\n",
-			 op == DMASHIM_SG_MAP ? "dma_map_sg" : op == DMASHIM_SG_UNMAP ? "dma_unmap_sg" : "dma_sync_sg", nents,
-			 have, site ? ", called from " : "", site ? site : "");
+			 fn, nents, have, site ? ", called from " : "", site ? site : "");
 		dmashim_emit(3, DMASHIM_PRINTK_NO_DEV, msg, 0);
 		return 0;
 	}

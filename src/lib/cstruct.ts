@@ -179,6 +179,8 @@ export class CStruct<S extends StructSpec> {
 
 /** Define a C struct layout. */
 export function c_struct<S extends StructSpec>(spec: S): CStruct<S> {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    invalidOption(`c_struct: the spec must be an object of fields ({ name: 'u32', ... }), got ${String(spec)}`);
   return new CStruct(spec);
 }
 

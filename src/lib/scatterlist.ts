@@ -17,6 +17,7 @@ import type { gfp_t } from '../include/linux/gfp.ts';
 import { BUG } from '../kernel/panic.ts';
 import { page_address, page_to_phys, virt_to_page, offset_in_page } from '../mm/page.ts';
 import { fmt_p } from './vsprintf.ts';
+import { DmashimError, invalidOption } from './errors.ts';
 
 export class scatterlist {
   /** The struct page (a number; 0 = none). */
@@ -52,6 +53,11 @@ export function sg_first(sgl: sg_list): scatterlist | null {
  * the port of `struct scatterlist sg[N]`) or an entry of one.
  */
 export function sg_init_table(sgl: sg_list, nents: number): void {
+  // Our API's check before any entry is touched (the kernel's unsigned int has no fraction to lose).
+  if (typeof sgl !== 'object' || sgl === null)
+    throw new DmashimError('EFAULT', `sg_init_table: NULL scatterlist: BUG: kernel NULL pointer dereference`);
+  if (!Number.isSafeInteger(nents) || nents < 0)
+    invalidOption(`sg_init_table: nents must be a non-negative integer, got ${String(nents)}`);
   const arr = Array.isArray(sgl) ? sgl : sgl.arr;
   const base = Array.isArray(sgl) ? 0 : sgl.idx;
   for (let i = 0; i < nents; i++) {

@@ -30,13 +30,8 @@ function frameFile(line: string): string | null {
   return f + ':' + m[2];
 }
 
-/**
- * The caller's site: the C site if the bridge set one, else the first stack frame
- * outside dmashim's src/ and compat/. '' when sites are off.
- */
-export function capture_site(): string {
-  if (!stackdepot.enabled) return '';
-  if (stackdepot.c_site) return stackdepot.c_site;
+/* The first stack frame outside dmashim's src/ and compat/ as "file:line", or ''. */
+function outside_frame(): string {
   const stack = new Error().stack ?? '';
   const lines = stack.split('\n').slice(1);
   for (const l of lines) {
@@ -47,5 +42,24 @@ export function capture_site(): string {
       continue;
     return path.relative(process.cwd(), file) + f.slice(f.lastIndexOf(':'));
   }
-  return '(unknown)';
+  return '';
+}
+
+/**
+ * Where a misuse being reported came from, whether sites are on or not (error
+ * paths only: it walks the stack). '' for a call from C: the bridge adds its own
+ * "fn() called from file:line" line after any report.
+ */
+export function report_site(): string {
+  return stackdepot.c_site ? '' : outside_frame();
+}
+
+/**
+ * The caller's site: the C site if the bridge set one, else the first stack frame
+ * outside dmashim's src/ and compat/. '' when sites are off.
+ */
+export function capture_site(): string {
+  if (!stackdepot.enabled) return '';
+  if (stackdepot.c_site) return stackdepot.c_site;
+  return outside_frame() || '(unknown)';
 }

@@ -17,6 +17,7 @@ const U64 = (1n << 64n) - 1n;
  */
 function hex64(v: number | bigint): string {
   if (typeof v === 'bigint') return (v & U64).toString(16);
+  if (typeof v !== 'number') return String(v);
   if (v < 0 && Number.isInteger(v)) return (BigInt(v) & U64).toString(16);
   return v.toString(16);
 }

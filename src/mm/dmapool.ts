@@ -47,7 +47,14 @@ import { PAGE_SIZE } from './page_alloc.ts';
 import type { Machine } from '../arch/sim/machine.ts';
 import { __GFP_ZERO as GFP_ZERO_FLAG, type gfp_t } from '../include/linux/gfp.ts';
 import { dma_addr_ref, type dma_addr_t } from '../include/linux/types.ts';
-import { dev_err, device_create_file, device_remove_file, type device } from '../drivers/base/core.ts';
+import {
+  dev_check,
+  dev_err,
+  device_create_file,
+  device_remove_file,
+  null_deref,
+  type device,
+} from '../drivers/base/core.ts';
 import { devres_add, devres_release } from '../drivers/base/devres.ts';
 import { dma_alloc_coherent, dma_free_coherent } from '../kernel/dma/mapping.ts';
 import { printk_level, KERN_ERR } from '../kernel/printk.ts';
@@ -416,6 +423,11 @@ function pool_find_page(pool: dma_pool, dma: number): number {
  */
 function pool_block_err(pool: dma_pool, vaddr: number, dma: number): void {
   const fn = 'dma_pool_free';
+  if (!(pool instanceof dma_pool)) null_deref(fn, 'pool', pool);
+  if (typeof dma !== 'number') {
+    dev_err(pool.dev, `${fn} ${pool.name}, ${fmt_p(vaddr)}/${fmt_p(dma)} (bad dma)`);
+    return;
+  }
   if (pool.destroyed) {
     dev_err(pool.dev, `${fn} ${pool.name}, ${fmt_p(vaddr)}/${fmt_lx(dma)} (bad dma): pool was destroyed`);
     return;
@@ -530,6 +542,7 @@ export function dma_pool_create_node(
   node: number,
 ): dma_pool | null {
   if (!dev) return null;
+  dev_check(dev, 'dma_pool_create');
   dmapool_slow_hooks.might_sleep?.('dma_pool_create');
   if (!Number.isSafeInteger(size) || !Number.isSafeInteger(align) || !Number.isSafeInteger(boundary)) return null;
   if (align === 0) align = 1;
@@ -691,22 +704,29 @@ export function dma_pool_destroy(pool: dma_pool | null): void {
  * writes its bus address to `handle.value`; NULL (0) when a new page is needed
  * and cannot be had (the pool is then unchanged). The most recently freed block
  * is returned first; a new page's blocks come lowest address first.
- * Context: any, with GFP_ATOMIC; may sleep with GFP_KERNEL.
+ * Context: any, with GFP_ATOMIC; may sleep with GFP_KERNEL. Differs: a NULL or
+ * wrong-typed pool or handle, which the kernel would oops on, throws
+ * DmashimError EFAULT before a block is taken.
  */
 export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
-  if (((mem_flags & __GFP_ZERO) | pool.slow) !== 0) {
+  /*
+   * The arguments are checked before anything is taken: a NULL pool or handle
+   * costs the hot path two compares and goes to the slow path, which checks
+   * both in full (a handle of another wrong type throws at the write below,
+   * before the block leaves the pool).
+   */
+  if (pool === null || handle === null || ((mem_flags & __GFP_ZERO) | pool.slow) !== 0) {
     return pool_alloc_slow(pool, mem_flags, handle);
   }
   let t = pool.top;
   if (t === 0) {
+    if (typeof handle !== 'object') null_deref('dma_pool_alloc', 'handle', handle);
     if (pool.destroyed || pool_alloc_page(pool, mem_flags) < 0) return 0;
     t = pool.top;
   }
   // pool_block_pop, written out: the hot paths stay loads and stores of the pool, as measured.
   const fl = pool.fl;
-  const b = fl[--t]!;
-  pool.top = t;
-  fl[pool.fbase + (b >>> 4)]! &= ~(1 << (b & 15));
+  const b = fl[t - 1]!;
   const page = b >>> pool.sh;
   const k = b & pool.kmask;
   /*
@@ -716,12 +736,17 @@ export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_add
    * +6-10 through the bridge. k * size < 2^31 (one page allocation).
    */
   const off = pool.linear !== 0 ? Math.imul(k, pool.size) : pool.offs[k]!;
+  // The handle is written before the block leaves the pool: a handle that is no object throws with nothing taken.
   handle.value = pool.pages[(page << 1) + 1]! + off;
+  pool.top = t - 1;
+  fl[pool.fbase + (b >>> 4)]! &= ~(1 << (b & 15));
   return pool.pages[page << 1]! + off;
 }
 
 /* dma_pool_alloc with poisoning, a slow-path hook, __GFP_ZERO or a destroyed pool. */
 function pool_alloc_slow(pool: dma_pool, mem_flags: gfp_t, handle: dma_addr_ref): number {
+  if (!(pool instanceof dma_pool)) null_deref('dma_pool_alloc', 'pool', pool);
+  if (typeof handle !== 'object' || handle === null) null_deref('dma_pool_alloc', 'handle', handle);
   if (pool.destroyed) {
     dev_err(pool.dev, `dma_pool_alloc ${pool.name}: pool used after dma_pool_destroy`);
     return 0;
@@ -758,9 +783,16 @@ export function dma_pool_zalloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_ad
  * dma_pool_free - put a block back into its pool. Every call is checked in O(1);
  * a block not of this pool ("(bad dma)"), a vaddr that does not go with the dma
  * ("(bad vaddr)") or a block already free ("already free") is reported with the
- * kernel's text and nothing is freed. Context: any.
+ * kernel's text and nothing is freed. Context: any. Differs: a NULL or
+ * wrong-typed pool throws DmashimError EFAULT (the kernel would oops); a vaddr
+ * or dma that is not a number is reported as a bad block.
  */
 export function dma_pool_free(pool: dma_pool, vaddr: number, dma: dma_addr_t): void {
+  // A non-number vaddr (bigint) would throw in the shift below; null or a wrong-typed pool fails in pool_block_err.
+  if (typeof vaddr !== 'number' || pool == null) {
+    pool_block_err(pool, vaddr, dma);
+    return;
+  }
   /*
    * The arena page from the low 32 bits of vaddr alone (>>> is modulo 2^32):
    * the arena is at most 4 GiB (2^20 pages) and its base is page aligned (the

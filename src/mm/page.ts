@@ -14,7 +14,8 @@
 import { might_alloc } from '../kernel/sched/context.ts';
 import { fault_inject_armed, should_fail } from '../lib/fault-inject.ts';
 import { machine_of, default_machine, type Machine } from '../arch/sim/machine.ts';
-import { PAGE_SIZE, MAX_ORDER } from './page_alloc.ts';
+import { PAGE_SIZE, MAX_ORDER, PG_OWNER_PAGES, PG_OWNER_NAMES } from './page_alloc.ts';
+import { report_site } from '../lib/stackdepot.ts';
 import { __GFP_ZERO, __GFP_NOWARN, type gfp_t } from '../include/linux/gfp.ts';
 import { printk_level, KERN_WARNING, KERN_ALERT } from '../kernel/printk.ts';
 import { WARN } from '../kernel/panic.ts';
@@ -175,29 +176,60 @@ export function get_zeroed_page(gfp: gfp_t, m: Machine = default_machine()): num
   return __get_free_pages(gfp | __GFP_ZERO, 0, m);
 }
 
-function bad_page(pfn: number, why: string): void {
+/*
+ * mm/page_alloc.c bad_page()'s report, then where the free came from (the
+ * kernel's dump_stack); C callers get the bridge's "called from" line instead.
+ */
+function bad_page(fn: string, pfn: number, why: string): void {
   printk_level(KERN_ALERT, `BUG: Bad page state in process dmashim  pfn:${pfn.toString(16).padStart(5, '0')}`);
   printk_level(KERN_ALERT, `page dumped because: ${why}`);
+  const site = report_site();
+  if (site) printk_level(KERN_ALERT, `${fn}() called from ${site}`);
 }
 
-/**
- * __free_pages(): give back 2^order pages. A page that is not the head of a live
- * block of that order is reported ("Bad page state") and nothing is freed (the
- * kernel would corrupt its free lists).
- */
-export function __free_pages(page: number, order: number): void {
-  if (!page) return;
+/* An order the buddy allocator can have handed out (checked before anything is looked up). */
+function valid_order(order: number): boolean {
+  return typeof order === 'number' && Number.isInteger(order) && order >= 0 && order <= MAX_ORDER;
+}
+
+function free_block(fn: string, page: number, order: number): void {
   const m = page_machine(page);
   const pg = m ? page_to_arena(m, page) : -1;
   if (!m || pg < 0) {
-    bad_page(
-      page_machine(page) ? page_to_pfn(page) : 0,
-      `__free_pages of a value that is not a struct page: ${fmt_p(page)}`,
-    );
+    bad_page(fn, m ? page_to_pfn(page) : 0, `${fn} of a value that is not a struct page: ${fmt_p(page)}`);
+    return;
+  }
+  if (!valid_order(order)) {
+    bad_page(fn, page_to_pfn(page), `${fn} with an invalid order ${String(order)}`);
+    return;
+  }
+  const owner = m.buddy.ownerOf(pg);
+  if (owner > PG_OWNER_PAGES) {
+    bad_page(fn, page_to_pfn(page), `page owned by ${PG_OWNER_NAMES[owner]}; nothing freed`);
     return;
   }
   if (!m.buddy.free(pg, order))
-    bad_page(page_to_pfn(page), `not the head of an allocated block of order ${order} (double free or wrong order)`);
+    bad_page(
+      fn,
+      page_to_pfn(page),
+      `not the head of an allocated block of order ${order} (double free or wrong order)`,
+    );
+}
+
+/**
+ * __free_pages(): give back 2^order pages of alloc_pages(). A page that is not
+ * the head of a live block of that order, or that another allocator owns (a
+ * slab, a large kmalloc, vmalloc, dma_alloc_coherent and so dma_pool pages, the
+ * swiotlb pool), is reported ("BUG: Bad page state", with the call site) and
+ * nothing is freed: the kernel would hand the live memory out again.
+ */
+export function __free_pages(page: number, order: number): void {
+  if (!page) return;
+  if (typeof page !== 'number') {
+    bad_page('__free_pages', 0, `__free_pages of a value that is not a struct page: ${String(page)}`);
+    return;
+  }
+  free_block('__free_pages', page, order);
 }
 
 /** __free_page(): __free_pages(page, 0). */
@@ -208,12 +240,12 @@ export function __free_page(page: number): void {
 /** free_pages(): free by address; 0 is a no-op. Checked as __free_pages. */
 export function free_pages(addr: number, order: number): void {
   if (addr === 0) return;
-  const page = virt_to_page(addr);
+  const page = typeof addr === 'number' ? virt_to_page(addr) : 0;
   if (!page || offset_in_page(addr) !== 0) {
-    bad_page(0, `free_pages of an address that is not an allocated page: ${fmt_p(addr)}`);
+    bad_page('free_pages', 0, `free_pages of an address that is not an allocated page: ${fmt_p(addr)}`);
     return;
   }
-  __free_pages(page, order);
+  free_block('free_pages', page, order);
 }
 
 /** free_page(): free_pages(addr, 0). */

@@ -26,6 +26,30 @@ export const ZONE_DMA32_END = 4 * 1024 * 1024 * 1024;
 
 export type PageOrderPolicy = 'low-first' | 'high-first';
 
+/*
+ * Who took a block from the buddy allocator. The kernel tells the same apart by
+ * page flags and compound heads (PageSlab, a large kmalloc's folio, ...) and
+ * reports a free_pages() of someone else's page as "Bad page state"; here the
+ * owner is one byte per block head, checked by every free.
+ */
+export const PG_OWNER_PAGES = 0; /* alloc_pages / __get_free_pages */
+export const PG_OWNER_SLAB = 1; /* a kmalloc slab */
+export const PG_OWNER_KMALLOC_LARGE = 2; /* a kmalloc above KMALLOC_MAX_CACHE_SIZE */
+export const PG_OWNER_VMALLOC = 3;
+export const PG_OWNER_DMA_COHERENT = 4; /* dma_alloc_coherent's direct allocation (dma_pool pages too) */
+export const PG_OWNER_SWIOTLB = 5;
+export const PG_OWNER_IOMMU = 6; /* dma_alloc_coherent behind the IOMMU */
+/** What owns a block, and how it is freed, by PG_OWNER_* (for reports). */
+export const PG_OWNER_NAMES = [
+  'alloc_pages (free it with __free_pages / free_pages)',
+  'a kmalloc slab (free its objects with kfree)',
+  'a large kmalloc buffer (free it with kfree)',
+  'vmalloc (free it with vfree)',
+  'dma_alloc_coherent, or a dma_pool page (free it with dma_free_coherent / dma_pool_free)',
+  'the swiotlb bounce pool',
+  'dma_alloc_coherent behind an IOMMU (free it with dma_free_coherent)',
+] as const;
+
 /** A run of arena pages with contiguous physical frames inside one zone. */
 export interface PageSegment {
   zone: number;
@@ -67,6 +91,8 @@ export class BuddyAllocator {
   private readonly freeOrder: Int8Array;
   /* order+1 of an allocated block head, 0 otherwise (to check frees). */
   readonly allocOrder: Int8Array;
+  /* PG_OWNER_* of an allocated block head. */
+  private readonly owner: Uint8Array;
   /* segment index+1 of each page, 0 for pages that are not RAM or are reserved. */
   private readonly seg: Int16Array;
   /* heads[zone * NR_ORDERS + order] */
@@ -92,6 +118,7 @@ export class BuddyAllocator {
     this.prev = new Int32Array(nPages);
     this.freeOrder = new Int8Array(nPages);
     this.allocOrder = new Int8Array(nPages);
+    this.owner = new Uint8Array(nPages);
     this.seg = new Int16Array(nPages);
     this.heads = new Int32Array(MAX_NR_ZONES * NR_ORDERS).fill(-1);
     this.nrFree = new Float64Array(MAX_NR_ZONES);
@@ -142,7 +169,7 @@ export class BuddyAllocator {
   }
 
   /** Allocate 2^order pages from exactly this zone; arena page index or -1. */
-  allocFromZone(zone: number, order: number): number {
+  allocFromZone(zone: number, order: number, owner = PG_OWNER_PAGES): number {
     let o = order;
     while (o <= MAX_ORDER && this.heads[zone * NR_ORDERS + o]! < 0) o++;
     if (o > MAX_ORDER) return -1;
@@ -159,6 +186,7 @@ export class BuddyAllocator {
       }
     }
     this.allocOrder[page] = order + 1;
+    this.owner[page] = owner;
     this.stat.allocs[zone]!++;
     if (this.onAlloc) this.onAlloc(page, order);
     return page;
@@ -169,12 +197,12 @@ export class BuddyAllocator {
    * __GFP_DMA32 -> DMA32 then DMA; otherwise NORMAL, DMA32, DMA. `maxZone` can
    * narrow it further (a mask that only reaches a lower zone).
    */
-  alloc(gfp: gfp_t, order: number, maxZone = ZONE_NORMAL): number {
+  alloc(gfp: gfp_t, order: number, maxZone = ZONE_NORMAL, owner = PG_OWNER_PAGES): number {
     if (order < 0 || order > MAX_ORDER) return -1;
     let top = gfp & __GFP_DMA ? ZONE_DMA : gfp & __GFP_DMA32 ? ZONE_DMA32 : ZONE_NORMAL;
     if (maxZone < top) top = maxZone;
     for (let z = top; z >= 0; z--) {
-      const p = this.allocFromZone(z, order);
+      const p = this.allocFromZone(z, order, owner);
       if (p >= 0) return p;
     }
     this.stat.failures[top]!++;
@@ -182,12 +210,13 @@ export class BuddyAllocator {
   }
 
   /**
-   * Free a block allocated with `order`. Returns false (and frees nothing) when
-   * `page` is not the head of a live allocation of that order: the caller reports it.
+   * Free a block allocated with `order` by `owner`. Returns false (and frees
+   * nothing) when `page` is not the head of a live allocation of that order and
+   * owner: the caller reports it.
    */
-  free(page: number, order: number): boolean {
+  free(page: number, order: number, owner = PG_OWNER_PAGES): boolean {
     if (!Number.isInteger(page) || page < 0 || page >= this.nPages) return false;
-    if (this.allocOrder[page] !== order + 1) return false;
+    if (this.allocOrder[page] !== order + 1 || this.owner[page] !== owner) return false;
     if (this.onFree) this.onFree(page, order);
     this.allocOrder[page] = 0;
     const si = this.seg[page]!;
@@ -209,6 +238,11 @@ export class BuddyAllocator {
     }
     this.pushFree(s.zone, page, o);
     return true;
+  }
+
+  /** PG_OWNER_* of the live allocation whose head is `page`, or -1 when none starts there. */
+  ownerOf(page: number): number {
+    return page >= 0 && page < this.nPages && this.allocOrder[page]! > 0 ? this.owner[page]! : -1;
   }
 
   /** Order of the live allocation whose head is `page`, or -1. */

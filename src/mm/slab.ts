@@ -16,7 +16,7 @@
 import { might_alloc } from '../kernel/sched/context.ts';
 import { fault_inject_armed, should_fail } from '../lib/fault-inject.ts';
 import { default_machine, machine_of, type Machine } from '../arch/sim/machine.ts';
-import { PAGE_SIZE, get_order, MAX_ORDER } from './page_alloc.ts';
+import { PAGE_SIZE, get_order, MAX_ORDER, ZONE_NORMAL, PG_OWNER_SLAB, PG_OWNER_KMALLOC_LARGE } from './page_alloc.ts';
 import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_ZERO, __GFP_NOWARN, type gfp_t } from '../include/linux/gfp.ts';
 import { printk_level, KERN_ERR, KERN_WARNING } from '../kernel/printk.ts';
 import { WARN } from '../kernel/panic.ts';
@@ -105,7 +105,12 @@ function cacheIndex(size: number): number {
 }
 
 function newSlab(m: Machine, s: SlabState, c: kmem_cache, gfp: gfp_t): slab | null {
-  const pg = m.buddy.alloc(c.dma ? __GFP_DMA : gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM), c.order);
+  const pg = m.buddy.alloc(
+    c.dma ? __GFP_DMA : gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM),
+    c.order,
+    ZONE_NORMAL,
+    PG_OWNER_SLAB,
+  );
   if (pg < 0) return null;
   const id = s.freeIds.length ? s.freeIds.pop()! : s.slabs.length;
   const free = new Int32Array(c.objs);
@@ -148,7 +153,10 @@ export function kmalloc(size: number, gfp: gfp_t, m: Machine = default_machine()
   if (fault_inject_armed.count > 0 && should_fail(m, 'slab', '', null, gfp, `kmalloc(${size})`)) return 0;
   if (size > KMALLOC_MAX_CACHE_SIZE) {
     const order = get_order(size);
-    const pg = order > MAX_ORDER ? -1 : m.buddy.alloc(gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM), order);
+    const pg =
+      order > MAX_ORDER
+        ? -1
+        : m.buddy.alloc(gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM), order, ZONE_NORMAL, PG_OWNER_KMALLOC_LARGE);
     if (pg < 0) {
       if (!(gfp & __GFP_NOWARN))
         printk_level(KERN_WARNING, `dmashim: page allocation failure: order:${order}, mode:0x${gfp.toString(16)}`);
@@ -207,7 +215,7 @@ function slabOf(objp: number): { m: Machine; s: SlabState; off: number; owner: n
  */
 export function kfree(objp: number): void {
   if (objp === 0 || objp === ZERO_SIZE_PTR) return;
-  const r = slabOf(objp);
+  const r = typeof objp === 'number' ? slabOf(objp) : null;
   if (r && r.owner > 0) {
     const sl = r.s.slabs[r.owner - 1]!;
     const c = sl.cache;
@@ -232,14 +240,14 @@ export function kfree(objp: number): void {
       r.s.owner.fill(0, sl.page, sl.page + (1 << c.order));
       r.s.slabs[sl.id] = undefined;
       r.s.freeIds.push(sl.id);
-      r.m.buddy.free(sl.page, c.order);
+      r.m.buddy.free(sl.page, c.order, PG_OWNER_SLAB);
     }
     return;
   }
   if (r && r.owner < 0 && r.off % PAGE_SIZE === 0) {
     const pg = r.off / PAGE_SIZE;
     r.s.owner[pg] = 0;
-    r.m.buddy.free(pg, -r.owner - 1);
+    r.m.buddy.free(pg, -r.owner - 1, PG_OWNER_KMALLOC_LARGE);
     return;
   }
   WARN('mm/slub.c free_large_kmalloc', `object pointer: 0x${fmt_p(objp)}`);
@@ -247,7 +255,7 @@ export function kfree(objp: number): void {
 
 /** ksize(): the usable size of a kmalloc'ed object (its cache's object size), 0 for anything else. */
 export function ksize(objp: number): number {
-  const r = objp && objp !== ZERO_SIZE_PTR ? slabOf(objp) : null;
+  const r = typeof objp === 'number' && objp && objp !== ZERO_SIZE_PTR ? slabOf(objp) : null;
   if (!r) return 0;
   if (r.owner > 0) return r.s.slabs[r.owner - 1]!.cache.size;
   if (r.owner < 0) return PAGE_SIZE << (-r.owner - 1);

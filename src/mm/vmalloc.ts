@@ -11,7 +11,7 @@
  * backed by native memory: C code must not dereference vmalloc addresses.
  */
 import { default_machine, MAX_ARENA, VBASE0, VWINDOW, type Machine } from '../arch/sim/machine.ts';
-import { PAGE_SIZE } from './page_alloc.ts';
+import { PAGE_SIZE, ZONE_NORMAL, PG_OWNER_VMALLOC } from './page_alloc.ts';
 import { __GFP_ZERO, type gfp_t, GFP_KERNEL } from '../include/linux/gfp.ts';
 import { WARN } from '../kernel/panic.ts';
 import { printk_level, KERN_WARNING } from '../kernel/printk.ts';
@@ -89,9 +89,9 @@ export function vmalloc(size: number, m: Machine = default_machine(), gfp: gfp_t
   }
   const pages = new Int32Array(nr);
   for (let i = 0; i < nr; i++) {
-    const pg = m.buddy.alloc(0, 0);
+    const pg = m.buddy.alloc(0, 0, ZONE_NORMAL, PG_OWNER_VMALLOC);
     if (pg < 0) {
-      for (let j = 0; j < i; j++) m.buddy.free(pages[j]!, 0);
+      for (let j = 0; j < i; j++) m.buddy.free(pages[j]!, 0, PG_OWNER_VMALLOC);
       printk_level(KERN_WARNING, `vmalloc error: size ${size}, failed to allocate pages`);
       return 0;
     }
@@ -114,7 +114,7 @@ export function vzalloc(size: number, m: Machine = default_machine()): number {
 /** vfree(): NULL is a no-op; an address that is not an area's start WARNs as the kernel does and frees nothing. */
 export function vfree(addr: number): void {
   if (addr === 0) return;
-  const r = areaOf(addr);
+  const r = typeof addr === 'number' ? areaOf(addr) : undefined;
   if (!r || r.a.addr !== addr) {
     WARN('mm/vmalloc.c vfree', `Trying to vfree() nonexistent vm area (${fmt_p(addr)})`);
     return;
@@ -123,7 +123,7 @@ export function vfree(addr: number): void {
   r.s.areas.delete(addr);
   for (let i = 0; i < r.a.nr_pages; i++) {
     r.s.byPage.delete(addr / PAGE_SIZE + i);
-    m?.buddy.free(r.a.pages[i]!, 0);
+    m?.buddy.free(r.a.pages[i]!, 0, PG_OWNER_VMALLOC);
   }
 }
 

@@ -16,7 +16,7 @@
  * not land, a read returns null. Only a device write into a DMA_TO_DEVICE
  * mapping without an IOMMU is reported and still lands (no hardware stops it).
  */
-import { type device, dev_prefix } from '../drivers/base/core.ts';
+import { type device, dev_check, dev_prefix } from '../drivers/base/core.ts';
 import { printk_level, KERN_ERR } from '../kernel/printk.ts';
 import { PAGE_SIZE } from '../mm/page_alloc.ts';
 import { EFAULT, EIO } from '../include/linux/errno.ts';
@@ -87,6 +87,26 @@ function live(dev: device, dma: number, len: number, write: boolean): boolean {
   return true;
 }
 
+/*
+ * The access's own arguments, before anything is looked up or allocated: a bus
+ * address is an unsigned integer (a fraction would be truncated somewhere, NaN
+ * or a bigint has no bus address) and a length no more than the machine's RAM (a
+ * device cannot move more in one access, and 2^31 bytes would be allocated for
+ * the copy before being refused). Reported as any refused access is; false then.
+ */
+function valid_access(dev: device, dma: number, len: number, write: boolean): boolean {
+  if (Number.isSafeInteger(dma) && dma >= 0 && Number.isSafeInteger(len) && len > 0 && len <= dev.machine.totalRam)
+    return true;
+  const rw = write ? 'write' : 'read';
+  report(
+    dev,
+    Number.isSafeInteger(dma) && dma >= 0
+      ? `DMA ${rw} at ${fmt_dma(dma)} with an invalid length ${String(len)} (a positive integer no larger than the machine's RAM, ${dev.machine.totalRam} bytes); the access is dropped`
+      : `DMA ${rw} at ${String(dma)}: not a bus address (an unsigned integer); the access is dropped`,
+  );
+  return false;
+}
+
 /* Arena offsets of each page-piece of the access: [off, n] pairs; a negative errno after a report. */
 function resolve(dev: device, dma: number, len: number, write: boolean): number[] | number {
   const m = dev.machine;
@@ -147,7 +167,9 @@ function resolve(dev: device, dma: number, len: number, write: boolean): number[
  * unmap/free, beyond the mask) and did not happen.
  */
 export function device_dma_read(dev: device, dma: number, len: number): Uint8Array | null {
-  if (len <= 0) return new Uint8Array(0);
+  dev_check(dev, 'device_dma_read');
+  if (len === 0) return new Uint8Array(0);
+  if (!valid_access(dev, dma, len, false)) return null;
   const r = resolve(dev, dma, len, false);
   if (typeof r === 'number') return null;
   const u8 = dev.machine.u8;
@@ -163,11 +185,14 @@ export function device_dma_read(dev: device, dma: number, len: number): Uint8Arr
 /**
  * The device writes `bytes` at bus address `dma` (our API). Returns 0, or
  * -EFAULT when the write was reported and did not land (IOMMU fault, stray, after
- * unmap/free, beyond the mask), -EIO for a bus error (no RAM there).
+ * unmap/free, beyond the mask, a bus address that is no unsigned integer), -EIO
+ * for a bus error (no RAM there). A NULL device throws DmashimError EFAULT.
  */
 export function device_dma_write(dev: device, dma: number, bytes: Uint8Array | readonly number[]): number {
+  dev_check(dev, 'device_dma_write');
   const src = bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes);
   if (src.length === 0) return 0;
+  if (!valid_access(dev, dma, src.length, true)) return -EFAULT;
   const r = resolve(dev, dma, src.length, true);
   if (typeof r === 'number') return r;
   const u8 = dev.machine.u8;
@@ -179,7 +204,18 @@ export function device_dma_write(dev: device, dma: number, bytes: Uint8Array | r
   return 0;
 }
 
-/** Fill `len` bytes at `dma` with `value` as the device (our API); as device_dma_write. */
+/**
+ * Fill `len` bytes at `dma` with `value` as the device (our API); returns as
+ * device_dma_write. The access is checked before any byte is written, and no
+ * copy of `len` bytes is made.
+ */
 export function device_dma_fill(dev: device, dma: number, len: number, value: number): number {
-  return device_dma_write(dev, dma, new Uint8Array(len).fill(value & 0xff));
+  dev_check(dev, 'device_dma_fill');
+  if (len === 0) return 0;
+  if (!valid_access(dev, dma, len, true)) return -EFAULT;
+  const r = resolve(dev, dma, len, true);
+  if (typeof r === 'number') return r;
+  const u8 = dev.machine.u8;
+  for (let i = 0; i < r.length; i += 2) u8.fill(value & 0xff, r[i]!, r[i]! + r[i + 1]!);
+  return 0;
 }

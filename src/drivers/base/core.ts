@@ -125,6 +125,39 @@ export class device {
 
 const devicesOf = new WeakMap<Machine, Set<device>>();
 
+/**
+ * The argument check of every exported kernel function that takes a device: one
+ * instanceof, cheap enough for the hot paths. Where the kernel would dereference
+ * a NULL (or garbage) device and oops, we throw DmashimError EFAULT with the
+ * kernel's words before anything is taken or changed.
+ */
+export function dev_check(dev: device, fn: string): void {
+  if (!(dev instanceof device)) dev_bad(dev, fn);
+}
+
+function dev_bad(dev: unknown, fn: string): never {
+  throw new DmashimError(
+    'EFAULT',
+    dev === null || dev === undefined
+      ? `${fn}: NULL device: BUG: kernel NULL pointer dereference (the kernel would oops here); nothing was done`
+      : `${fn}: not a struct device (got ${typeof dev}): BUG: unable to handle page fault (the kernel would oops here); nothing was done`,
+  );
+}
+
+/**
+ * The same for a pointer argument the kernel dereferences without a check (a
+ * dma_addr_t *handle, a struct dma_pool *): EFAULT naming the function and the
+ * argument, before anything is taken.
+ */
+export function null_deref(fn: string, what: string, v: unknown): never {
+  throw new DmashimError(
+    'EFAULT',
+    v === null || v === undefined
+      ? `${fn}: NULL ${what}: BUG: kernel NULL pointer dereference (the kernel would oops here); nothing was done`
+      : `${fn}: ${what} of the wrong type (got ${typeof v}): BUG: unable to handle page fault (the kernel would oops here); nothing was done`,
+  );
+}
+
 /** Every device ever made on a machine, registered or not (for reports that walk the machine). */
 export function machine_devices(m: Machine): device[] {
   return [...(devicesOf.get(m) ?? [])];

@@ -15,7 +15,7 @@
  * allocations are physically contiguous; the padding between sg segments is left
  * unmapped (the kernel maps it), so a device access there faults.
  */
-import { PAGE_SIZE, get_order, MAX_ORDER } from '../../mm/page_alloc.ts';
+import { PAGE_SIZE, get_order, MAX_ORDER, ZONE_NORMAL, PG_OWNER_IOMMU } from '../../mm/page_alloc.ts';
 import type { device } from '../base/core.ts';
 import { printk_level, KERN_WARNING } from '../../kernel/printk.ts';
 import { DMA_MAPPING_ERROR } from '../../include/linux/dma-mapping.ts';
@@ -26,6 +26,7 @@ import { EINVAL, ENOMEM } from '../../include/linux/errno.ts';
 import { __GFP_NOWARN, type gfp_t } from '../../include/linux/gfp.ts';
 import { IOMMU_READ, IOMMU_WRITE } from '../../include/linux/iommu.ts';
 import { dma_limit } from '../../kernel/dma/direct.ts';
+import { debug_dma_map_single_invalid } from '../../kernel/dma/debug.ts';
 import { page_to_phys } from '../../mm/page.ts';
 import { sg_next, type scatterlist } from '../../lib/scatterlist.ts';
 import { alloc_iova, free_iova, roundup_pow_of_two } from './iova.ts';
@@ -121,6 +122,11 @@ export function iommu_dma_map_sg(dev: device, first: scatterlist, nents: number,
   for (; n < nents && s; n++, s = sg_next(s)) {
     if (!s.page_link) return -EINVAL;
     const phys = page_to_phys(s.page_link) + s.offset;
+    // As iommu_dma_map_phys would: an entry must be RAM of one bank, or the IOMMU would map what lies past it.
+    if (!dev.machine.physIsRam(phys, Math.max(s.length, 1))) {
+      debug_dma_map_single_invalid(dev, s.page_link + s.offset, s.length, false);
+      return -EINVAL;
+    }
     const off = phys % PAGE_SIZE;
     const padded = Math.ceil((s.length + off) / PAGE_SIZE) * PAGE_SIZE;
     const pad = (bsize - (iovaLen % bsize)) % bsize;
@@ -208,7 +214,7 @@ export function iommu_dma_alloc(
   if (dom === null) return 0;
   const m = dev.machine;
   const order = get_order(size);
-  const pg = order > MAX_ORDER ? -1 : m.buddy.alloc(0, order);
+  const pg = order > MAX_ORDER ? -1 : m.buddy.alloc(0, order, ZONE_NORMAL, PG_OWNER_IOMMU);
   if (pg < 0) {
     if (!(gfp & __GFP_NOWARN))
       printk_level(KERN_WARNING, `dmashim: page allocation failure: order:${order}, mode:0x${gfp.toString(16)}`);
@@ -217,7 +223,7 @@ export function iommu_dma_alloc(
   const bytes = PAGE_SIZE << order;
   const iova = dma_alloc_iova(dev, dom, bytes, dev.coherent_dma_mask);
   if (iova < 0) {
-    m.buddy.free(pg, order);
+    m.buddy.free(pg, order, PG_OWNER_IOMMU);
     return 0;
   }
   m.u8.fill(0, pg * PAGE_SIZE, pg * PAGE_SIZE + bytes);
@@ -237,7 +243,7 @@ export function iommu_dma_free(
   const dom = dev.iommu_domain;
   const m = dev.machine;
   if (dom !== null && iommu_owns(dom, dma_handle)) free_iova(dom, dma_handle / PAGE_SIZE);
-  m.buddy.free(m.virtToOff(cpu_addr) / PAGE_SIZE, get_order(size));
+  m.buddy.free(m.virtToOff(cpu_addr) / PAGE_SIZE, get_order(size), PG_OWNER_IOMMU);
 }
 
 /** True when `iova` starts a live IOVA allocation of the domain. */

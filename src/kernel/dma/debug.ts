@@ -811,6 +811,15 @@ export function debug_dma_map_illegal_area(dev: device, vaddr: number, len: numb
 }
 
 /**
+ * An argument no mapping can be made or found from (a size that is no size_t, an
+ * address that is not a number): dma-debug's report, counted with its errors.
+ * Beyond the kernel, whose C types cannot carry such values.
+ */
+export function debug_dma_invalid_arg(dev: device, msg: string): void {
+  dma_debug_err(dev, msg);
+}
+
+/**
  * debug_dma_map_single()'s checks for an address the DMA API refuses to map: a
  * vmalloc address, or one outside the direct map (and a struct page that is not one).
  */
@@ -1011,10 +1020,26 @@ export function debug_dma_sg_matched(): Uint8Array {
   return sgMatched;
 }
 
-/* The entries of the list at `sg` to check: nelems, at most the segments mapped there (0 for an unknown list). */
-function sg_checked(d: DevDebug, sg: scatterlist, nelems: number): number {
-  const head = d.byAddr.get(sg.dma_address);
-  const n = Math.min(nelems, head < 0 ? 0 : d.sgMapped[head]!);
+/* The nents the list found by the last sg unmap was mapped with (0 for an unknown list). */
+let sgCallEnts = 0;
+
+/** The nents dma_map_sg was given for the list the last debug_dma_unmap_sg matched (what the ops must unmap). */
+export function debug_dma_sg_call_ents(): number {
+  return sgCallEnts;
+}
+
+/*
+ * The entries of the list at `sg` to check: nelems, at most the segments mapped
+ * there (0 for an unknown list). An unmap checks every segment that was mapped,
+ * whatever count it was given: a wrong count is reported (check_unmap) and the
+ * whole list released, so no entry is left mapped with its bounce slot when the
+ * driver calls again with the right count (the list is then unknown).
+ */
+function sg_checked(d: DevDebug, sg: scatterlist, nelems: number, unmap: boolean): number {
+  const head = typeof sg.dma_address === 'number' ? d.byAddr.get(sg.dma_address) : -1;
+  const mapped = head < 0 ? 0 : d.sgMapped[head]!;
+  sgCallEnts = head < 0 ? 0 : d.sgCall[head]!;
+  const n = unmap ? mapped : Math.min(nelems, mapped);
   if (sgMatched.length < n) sgMatched = new Uint8Array(Math.max(n, sgMatched.length * 2));
   return n;
 }
@@ -1026,7 +1051,7 @@ const SG_SYNC_FOR_DEVICE = 2;
 
 function check_sg(dev: device, sg: scatterlist, nelems: number, dir: number, op: number): number {
   const d = devState(dev);
-  const n = sg_checked(d, sg, nelems);
+  const n = sg_checked(d, sg, nelems, op === SG_UNMAP);
   let i = 0;
   for (let s: scatterlist | null = sg; i < n && s; i++, s = sg_next(s)) {
     const e =

@@ -13,6 +13,7 @@ import {
   ZONE_DMA32,
   ZONE_NORMAL,
   ZONE_DMA_END,
+  PG_OWNER_DMA_COHERENT,
 } from '../../mm/page_alloc.ts';
 import type { device } from '../../drivers/base/core.ts';
 import { DMA_MAPPING_ERROR, DMA_ATTR_SKIP_CPU_SYNC } from '../../include/linux/dma-mapping.ts';
@@ -75,12 +76,12 @@ export function dma_direct_alloc_pages(dev: device, size: number, limit: number,
   if (gfp & 0x01) zone = ZONE_DMA;
   else if (gfp & 0x04 && zone > ZONE_DMA32) zone = ZONE_DMA32;
   for (let z = zone; z >= 0; z--) {
-    const page = m.buddy.alloc(0, order, z);
+    const page = m.buddy.alloc(0, order, z, PG_OWNER_DMA_COHERENT);
     if (page < 0) return -1;
     const phys = m.offToPhys(page * PAGE_SIZE);
     if (dma_capable_limit(phys_to_dma(dev, phys), size, limit)) return page;
     const got = m.buddy.zoneOf(page);
-    m.buddy.free(page, order);
+    m.buddy.free(page, order, PG_OWNER_DMA_COHERENT);
     // Out of reach: retry below the zone the block came from (the kernel's GFP_DMA32 / GFP_DMA retries).
     if (got < z) z = got;
   }
@@ -126,7 +127,7 @@ export function dma_direct_free(
   _attrs: number,
 ): void {
   const m = dev.machine;
-  m.buddy.free(m.virtToOff(cpu_addr) / PAGE_SIZE, get_order(size));
+  m.buddy.free(m.virtToOff(cpu_addr) / PAGE_SIZE, get_order(size), PG_OWNER_DMA_COHERENT);
 }
 
 /**
@@ -252,8 +253,9 @@ export function dma_direct_sync_single_for_device(dev: device, dma: number, size
  * -EIO / -EINVAL after undoing what was mapped. The per-device facts
  * dma_direct_map_phys looks up (forced bouncing, the DMA limit, the offset) are
  * read once per list; only entries that need bouncing or are out of reach go
- * through it. An entry whose page is not a struct page of the machine is reported
- * as dma-debug's "invalid area" (the kernel would map whatever it points at).
+ * through it. An entry whose page is not a struct page of the machine, or that
+ * runs past the end of its RAM bank, is reported as dma-debug's "invalid area"
+ * (the kernel would map whatever it points at).
  */
 export function dma_direct_map_sg(dev: device, sgl: scatterlist, nents: number, dir: number, attrs: number): number {
   const m = dev.machine;
@@ -272,6 +274,12 @@ export function dma_direct_map_sg(dev: device, sgl: scatterlist, nents: number, 
       break;
     }
     const phys = (rel / STRUCT_PAGE_SIZE) * PAGE_SIZE + s.offset;
+    // As dma_map_page refuses it: an entry past the end of its RAM bank would bounce (or be read) into another owner's page.
+    if (!m.physIsRam(phys, s.length > 0 ? s.length : 1)) {
+      debug_dma_map_single_invalid(dev, s.page_link + s.offset, s.length, false);
+      err = -EINVAL;
+      break;
+    }
     let dma = phys + offset;
     if (force || !dma_capable_limit(dma, s.length, limit)) dma = dma_direct_map_phys(dev, phys, s.length, dir, attrs);
     if (dma === DMA_MAPPING_ERROR) {

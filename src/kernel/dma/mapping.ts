@@ -21,7 +21,7 @@ import { PAGE_SIZE, get_order } from '../../mm/page_alloc.ts';
 import { __GFP_COMP, type gfp_t } from '../../include/linux/gfp.ts';
 import { EIO } from '../../include/linux/errno.ts';
 import type { dma_addr_ref, dma_addr_t } from '../../include/linux/types.ts';
-import type { device } from '../../drivers/base/core.ts';
+import { dev_check, null_deref, type device } from '../../drivers/base/core.ts';
 import { devres_add, devres_find, devres_release } from '../../drivers/base/devres.ts';
 import { WARN, WARN_ON, WARN_ON_ONCE } from '../panic.ts';
 import {
@@ -51,6 +51,8 @@ import {
   debug_dma_sync_sg_for_cpu,
   debug_dma_sync_sg_for_device,
   debug_dma_sg_matched,
+  debug_dma_sg_call_ents,
+  debug_dma_invalid_arg,
   debug_dma_mapping_error,
   debug_dma_map_single_invalid,
   dma_debug_single,
@@ -96,6 +98,7 @@ function toMask(mask: bigint | number): bigint {
  * (dma_direct_supported); with ops, theirs (none: every mask).
  */
 export function dma_supported(dev: device, mask: bigint | number): boolean {
+  dev_check(dev, 'dma_supported');
   const ops = dev.dma_ops;
   if (dma_map_direct(dev, ops)) return dma_direct_supported(dev, toMask(mask));
   return ops.dma_supported === undefined || ops.dma_supported(dev, toMask(mask));
@@ -106,6 +109,7 @@ export function dma_supported(dev: device, mask: bigint | number): boolean {
  * machine cannot serve the mask. Process context.
  */
 export function dma_set_mask(dev: device, mask: bigint | number): number {
+  dev_check(dev, 'dma_set_mask');
   const m = toMask(mask);
   if (dev.dma_mask === null || !dma_supported(dev, m)) return -EIO;
   dev.dma_mask = m;
@@ -114,6 +118,7 @@ export function dma_set_mask(dev: device, mask: bigint | number): number {
 
 /** dma_set_coherent_mask(): 0, or -EIO when the machine cannot serve the mask. */
 export function dma_set_coherent_mask(dev: device, mask: bigint | number): number {
+  dev_check(dev, 'dma_set_coherent_mask');
   const m = toMask(mask);
   if (!dma_supported(dev, m)) return -EIO;
   dev.coherent_dma_mask = m;
@@ -132,6 +137,7 @@ export function dma_set_mask_and_coherent(dev: device, mask: bigint | number): n
 
 /** dma_get_mask(): the streaming mask, or DMA_BIT_MASK(32) when the device has none. */
 export function dma_get_mask(dev: device): bigint {
+  dev_check(dev, 'dma_get_mask');
   return dev.dma_mask ?? DMA_BIT_MASK(32);
 }
 
@@ -142,6 +148,7 @@ export function dma_get_mask(dev: device): bigint {
  * behind an IOMMU). Changes no mask.
  */
 export function dma_get_required_mask(dev: device): bigint {
+  dev_check(dev, 'dma_get_required_mask');
   const ops = dev.dma_ops;
   if (dma_map_direct(dev, ops)) return dma_direct_get_required_mask(dev);
   return ops.get_required_mask ? ops.get_required_mask(dev) : DMA_BIT_MASK(32);
@@ -160,10 +167,15 @@ function coherentFree(dev: device, size: number, vaddr: number, dma: number, att
  * and bus space, reachable under the coherent mask and the bus limit; the bus
  * address goes to `handle`. Returns the CPU address, or NULL (0). Like the kernel,
  * zone modifiers (__GFP_DMA, __GFP_DMA32) in `gfp` are ignored: the mask decides.
- * Differs: sizes above the largest buddy block (4 MiB) fail (no CMA here).
+ * Differs: sizes above the largest buddy block (4 MiB) fail (no CMA here); a
+ * NULL device gives NULL (older kernels' fallback device; ours has none); a
+ * wrong-typed device or a NULL handle, which the kernel would oops on, throws
+ * DmashimError EFAULT before anything is allocated.
  */
 export function dma_alloc_attrs(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t, attrs = 0): number {
   if (!dev) return 0;
+  dev_check(dev, 'dma_alloc_attrs');
+  if (typeof handle !== 'object' || handle === null) null_deref('dma_alloc_attrs', 'dma_handle', handle);
   // The condition first: the message is a template string, built only when the mask is missing.
   if (dev.coherent_dma_mask === 0n)
     WARN_ON_ONCE(true, 'kernel/dma/mapping.c dma_alloc_attrs', `${dev.name}: WARN_ON_ONCE(!dev->coherent_dma_mask)`);
@@ -220,6 +232,14 @@ export function dma_free_attrs(dev: device, size: number, cpu_addr: number, dma_
   const inRegion = cpu_addr !== 0 && dev?.dma_mem?.contains(cpu_addr) === true;
   if (!inRegion) WARN_ON(irqs_disabled(), 'kernel/dma/mapping.c dma_free_attrs', 'WARN_ON(irqs_disabled())');
   if (!dev || !cpu_addr) return;
+  dev_check(dev, 'dma_free_attrs');
+  if (typeof cpu_addr !== 'number' || typeof dma_handle !== 'number') {
+    debug_dma_invalid_arg(
+      dev,
+      `device driver tries to free DMA memory it has not allocated [device address=${String(dma_handle)}] [cpu address=${String(cpu_addr)}]`,
+    );
+    return;
+  }
   if (!debug_dma_free_coherent(dev, size, cpu_addr, dma_handle)) return;
   if (user_mmap_hold(dev, size, cpu_addr, () => coherentFree(dev, size, cpu_addr, dma_handle, attrs))) return;
   coherentFree(dev, size, cpu_addr, dma_handle, attrs);
@@ -239,6 +259,7 @@ const DMAM_RELEASE = 'dmam_release';
 
 /** dmam_alloc_coherent(): managed dma_alloc_coherent, freed at device_unregister. */
 export function dmam_alloc_coherent(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t): number {
+  if (dev) dev_check(dev, 'dmam_alloc_coherent');
   const vaddr = dma_alloc_coherent(dev, size, handle, gfp);
   if (!vaddr) return 0;
   const dr: dmam_coherent = { vaddr, dma: handle.value, size };
@@ -248,6 +269,7 @@ export function dmam_alloc_coherent(dev: device, size: number, handle: dma_addr_
 
 /** dmam_free_coherent(): free a managed buffer now; WARNs when it was not managed (and then frees nothing). */
 export function dmam_free_coherent(dev: device, size: number, vaddr: number, dma_handle: dma_addr_t): void {
+  dev_check(dev, 'dmam_free_coherent');
   let found: dmam_coherent | null = null;
   for (const r of dev.devres_head) {
     const d = r.data as dmam_coherent;
@@ -290,8 +312,20 @@ function map_phys(
   return dma;
 }
 
+/* A bus address that is not a number (bigint, undefined) matches no mapping: dma-debug's report, nothing undone. */
+function bad_dma_addr(dev: device, addr: unknown, size: number): void {
+  debug_dma_invalid_arg(
+    dev,
+    `device driver tries to free DMA memory it has not allocated [device address=${String(addr)}] [size=${String(size)} bytes]`,
+  );
+}
+
 /* dma_unmap_phys: dma-debug first, and only what it matched is undone. */
 function unmap_phys(dev: device, addr: number, size: number, dir: number, attrs: number, type: number): void {
+  if (typeof addr !== 'number') {
+    bad_dma_addr(dev, addr, size);
+    return;
+  }
   if (!debug_dma_unmap_phys(dev, addr, size, dir, type)) return;
   const ops = dev.dma_ops;
   if (dma_map_direct(dev, ops)) dma_direct_unmap_phys(dev, addr, size, dir, attrs);
@@ -306,10 +340,16 @@ function unmap_phys(dev: device, addr: number, size: number, dir: number, attrs:
  * kernel's dev_WARN_ONCE "rejecting DMA map of vmalloc memory" (and dma-debug's
  * "device driver maps memory from vmalloc area"); any other address outside the
  * direct map gives "device driver maps memory from invalid area" and, unlike the
- * kernel (which maps whatever virt_to_page computes), DMA_MAPPING_ERROR.
+ * kernel (which maps whatever virt_to_page computes), DMA_MAPPING_ERROR. A size
+ * that is no size_t (negative, fractional, NaN) or a pointer that is not a
+ * number is reported and gives DMA_MAPPING_ERROR (the kernel's size_t would be
+ * huge and overflow the mask). A NULL device throws DmashimError EFAULT.
  */
 export function dma_map_single_attrs(dev: device, ptr: number, size: number, dir: number, attrs = 0): dma_addr_t {
+  dev_check(dev, 'dma_map_single_attrs');
   if (!valid_dma_direction(dir)) bad_dir('dma_map_page_attrs', dir);
+  // Two number compares on the hot path; the full test only for what fails them.
+  if ((size >>> 0 !== size || typeof ptr !== 'number') && !valid_map_args(dev, ptr, size)) return DMA_MAPPING_ERROR;
   if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c dma_map_page_attrs', 'WARN_ON_ONCE(!dev->dma_mask)'))
     return DMA_MAPPING_ERROR;
   const m = dev.machine;
@@ -331,6 +371,16 @@ export function dma_map_single_attrs(dev: device, ptr: number, size: number, dir
   return map_phys(dev, phys, ptr, size, dir, attrs, dma_debug_single);
 }
 
+/* A CPU address and size a mapping can be made of; else report it (the size as the kernel's size_t shows it). */
+function valid_map_args(dev: device, ptr: number, size: number): boolean {
+  if (typeof ptr === 'number' && Number.isSafeInteger(size) && size >= 0) return true;
+  debug_dma_invalid_arg(
+    dev,
+    `device driver maps memory with an invalid ${typeof ptr !== 'number' ? `address [address=${String(ptr)}]` : `size [size=${String(size)}]`}; not mapped`,
+  );
+  return false;
+}
+
 /** dma_map_single(): dma_map_single_attrs with no attributes. */
 export function dma_map_single(dev: device, ptr: number, size: number, dir: number): dma_addr_t {
   return dma_map_single_attrs(dev, ptr, size, dir, 0);
@@ -350,7 +400,13 @@ export function dma_map_page_attrs(
   dir: number,
   attrs = 0,
 ): dma_addr_t {
+  dev_check(dev, 'dma_map_page_attrs');
   if (!valid_dma_direction(dir)) bad_dir('dma_map_page_attrs', dir);
+  if (
+    (size >>> 0 !== size || typeof page !== 'number' || offset >>> 0 !== offset) &&
+    !(valid_map_args(dev, page, size) && valid_map_args(dev, page, offset))
+  )
+    return DMA_MAPPING_ERROR;
   if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c dma_map_page_attrs', 'WARN_ON_ONCE(!dev->dma_mask)'))
     return DMA_MAPPING_ERROR;
   const m = dev.machine;
@@ -375,6 +431,7 @@ export function dma_map_page(dev: device, page: number, offset: number, size: nu
  * it (not mapped, different size / direction / function, map error not checked).
  */
 export function dma_unmap_single_attrs(dev: device, addr: dma_addr_t, size: number, dir: number, attrs = 0): void {
+  dev_check(dev, 'dma_unmap_single_attrs');
   if (!valid_dma_direction(dir)) bad_dir('dma_unmap_page_attrs', dir);
   unmap_phys(dev, addr, size, dir, attrs, dma_debug_single);
 }
@@ -386,6 +443,7 @@ export function dma_unmap_single(dev: device, addr: dma_addr_t, size: number, di
 
 /** dma_unmap_page_attrs(): as dma_unmap_single_attrs, for dma_map_page mappings. */
 export function dma_unmap_page_attrs(dev: device, addr: dma_addr_t, size: number, dir: number, attrs = 0): void {
+  dev_check(dev, 'dma_unmap_page_attrs');
   if (!valid_dma_direction(dir)) bad_dir('dma_unmap_page_attrs', dir);
   unmap_phys(dev, addr, size, dir, attrs, dma_debug_page);
 }
@@ -397,6 +455,8 @@ export function dma_unmap_page(dev: device, addr: dma_addr_t, size: number, dir:
 
 /** dma_mapping_error(): -ENOMEM when `dma_addr` is DMA_MAPPING_ERROR, else 0. Tells dma-debug the driver checked. */
 export function dma_mapping_error(dev: device, dma_addr: dma_addr_t): number {
+  dev_check(dev, 'dma_mapping_error');
+  if (typeof dma_addr !== 'number') return -ENOMEM;
   debug_dma_mapping_error(dev, dma_addr);
   return dma_addr === DMA_MAPPING_ERROR ? -ENOMEM : 0;
 }
@@ -408,7 +468,12 @@ export function dma_mapping_error(dev: device, dma_addr: dma_addr_t): number {
  * does nothing.
  */
 export function dma_sync_single_for_cpu(dev: device, addr: dma_addr_t, size: number, dir: number): void {
+  dev_check(dev, 'dma_sync_single_for_cpu');
   if (!valid_dma_direction(dir)) bad_dir('dma_sync_single_for_cpu', dir);
+  if (typeof addr !== 'number') {
+    bad_dma_addr(dev, addr, size);
+    return;
+  }
   if (!debug_dma_sync_single_for_cpu(dev, addr, size, dir)) return;
   const ops = dev.dma_ops;
   if (dma_map_direct(dev, ops)) dma_direct_sync_single_for_cpu(dev, addr, size, dir);
@@ -417,7 +482,12 @@ export function dma_sync_single_for_cpu(dev: device, addr: dma_addr_t, size: num
 
 /** dma_sync_single_for_device(): give the buffer to the device; refreshes a bounce buffer for TO_DEVICE / BIDIRECTIONAL. */
 export function dma_sync_single_for_device(dev: device, addr: dma_addr_t, size: number, dir: number): void {
+  dev_check(dev, 'dma_sync_single_for_device');
   if (!valid_dma_direction(dir)) bad_dir('dma_sync_single_for_device', dir);
+  if (typeof addr !== 'number') {
+    bad_dma_addr(dev, addr, size);
+    return;
+  }
   if (!debug_dma_sync_single_for_device(dev, addr, size, dir)) return;
   const ops = dev.dma_ops;
   if (dma_map_direct(dev, ops)) dma_direct_sync_single_for_device(dev, addr, size, dir);
@@ -449,12 +519,14 @@ export function dma_sync_single_range_for_device(
 /* ---- scatterlists ---- */
 
 function map_sg(dev: device, sgl: sg_list, nents: number, dir: number, attrs: number): number {
+  dev_check(dev, 'dma_map_sg_attrs');
   if (!valid_dma_direction(dir)) bad_dir('__dma_map_sg_attrs', dir);
   if (WARN_ON_ONCE(dev.dma_mask === null, 'kernel/dma/mapping.c __dma_map_sg_attrs', 'WARN_ON_ONCE(!dev->dma_mask)'))
     return 0;
   const first = sg_first(sgl);
   let ents = 0;
-  if (first && nents > 0) {
+  // An int nents: a fraction, NaN or a negative count maps nothing (the kernel's WARN below for 0 entries).
+  if (first && nents > 0 && (nents | 0) === nents) {
     const ops = dev.dma_ops;
     ents = dma_map_direct(dev, ops)
       ? dma_direct_map_sg(dev, first, nents, dir, attrs)
@@ -497,13 +569,14 @@ export function dma_map_sg(dev: device, sgl: sg_list, nents: number, dir: number
  * already unmapped) is ignored silently.
  */
 export function dma_unmap_sg_attrs(dev: device, sgl: sg_list, nents: number, dir: number, attrs = 0): void {
+  dev_check(dev, 'dma_unmap_sg_attrs');
   if (!valid_dma_direction(dir)) bad_dir('dma_unmap_sg_attrs', dir);
   const first = sg_first(sgl);
   if (!first) return;
   const n = debug_dma_unmap_sg(dev, first, nents, dir);
   const ops = dev.dma_ops;
   if (dma_map_direct(dev, ops)) dma_direct_unmap_sg(dev, first, n, dir, attrs, debug_dma_sg_matched());
-  else if (n > 0 && debug_dma_sg_matched()[0] === 1) ops.unmap_sg(dev, first, nents, dir, attrs);
+  else if (n > 0 && debug_dma_sg_matched()[0] === 1) ops.unmap_sg(dev, first, debug_dma_sg_call_ents(), dir, attrs);
 }
 
 /** dma_unmap_sg() */
@@ -512,6 +585,7 @@ export function dma_unmap_sg(dev: device, sgl: sg_list, nents: number, dir: numb
 }
 
 function sync_sg(dev: device, sgl: sg_list, nelems: number, dir: number, to_cpu: boolean): void {
+  dev_check(dev, to_cpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device');
   const first = sg_first(sgl);
   if (!first) return;
   const n = to_cpu
@@ -549,6 +623,8 @@ export function dma_sync_sg_for_device(dev: device, sgl: sg_list, nelems: number
  * sgt.nents. Returns 0, or -EINVAL / -ENOMEM / -EIO (not 0 like dma_map_sg).
  */
 export function dma_map_sgtable(dev: device, sgt: sg_table, dir: number, attrs = 0): number {
+  dev_check(dev, 'dma_map_sgtable');
+  if (typeof sgt !== 'object' || sgt === null) null_deref('dma_map_sgtable', 'sg_table', sgt);
   if (!sgt.sgl) return -EINVAL;
   const nents = map_sg(dev, sgt.sgl, sgt.orig_nents, dir, attrs);
   if (nents < 0) return nents;
@@ -575,22 +651,26 @@ export function dma_sync_sgtable_for_device(dev: device, sgt: sg_table, dir: num
 
 /** dma_get_max_seg_size(): the device's max_segment_size (64 KiB by default). */
 export function dma_get_max_seg_size(dev: device): number {
+  dev_check(dev, 'dma_get_max_seg_size');
   return dev.dma_parms.max_segment_size;
 }
 
 /** dma_set_max_seg_size(): returns 0 (older kernels returned -EIO without dma_parms; ours always has them). */
 export function dma_set_max_seg_size(dev: device, size: number): number {
+  dev_check(dev, 'dma_set_max_seg_size');
   dev.dma_parms.max_segment_size = size;
   return 0;
 }
 
 /** dma_get_seg_boundary(): the segment boundary mask (0xffffffff by default). */
 export function dma_get_seg_boundary(dev: device): number {
+  dev_check(dev, 'dma_get_seg_boundary');
   return dev.dma_parms.segment_boundary_mask;
 }
 
 /** dma_set_seg_boundary(): set the boundary mask (a power of two minus one). */
 export function dma_set_seg_boundary(dev: device, mask: number): number {
+  dev_check(dev, 'dma_set_seg_boundary');
   dev.dma_parms.segment_boundary_mask = mask;
   return 0;
 }
@@ -604,6 +684,7 @@ export const SIZE_MAX = 2 ** 64 - 1;
  * limited), else SIZE_MAX; with ops, theirs, or SIZE_MAX.
  */
 export function dma_max_mapping_size(dev: device): number {
+  dev_check(dev, 'dma_max_mapping_size');
   const ops = dev.dma_ops;
   if (dma_map_direct(dev, ops)) return dma_direct_max_mapping_size(dev);
   return ops.max_mapping_size ? ops.max_mapping_size(dev) : SIZE_MAX;
@@ -611,6 +692,7 @@ export function dma_max_mapping_size(dev: device): number {
 
 /** dma_get_merge_boundary(): what the ops merge at (PAGE_SIZE - 1 behind the IOMMU); 0 for the direct mapping. */
 export function dma_get_merge_boundary(dev: device): number {
+  dev_check(dev, 'dma_get_merge_boundary');
   const ops = dev.dma_ops;
   if (dma_map_direct(dev, ops) || !ops.get_merge_boundary) return 0;
   return ops.get_merge_boundary(dev);
@@ -639,8 +721,10 @@ export function dma_can_mmap(_dev: device): boolean {
  * dma_mmap_attrs(): map a coherent buffer (cpu_addr/dma_addr/size as returned by
  * dma_alloc_attrs) into a user vma. Returns 0, or -ENXIO when vm_pgoff is not
  * inside the buffer or the vma has more pages than remain after vm_pgoff (the
- * kernel's rules), or when cpu_addr is not in the direct map; -EINVAL for a vma
- * already mapped. User space's side of the mapping (sim/mmap.ts) remembers it,
+ * kernel's rules: its vm_pgoff and page counts are unsigned, so a negative
+ * vm_pgoff or vm_end below vm_start is out of range too; NaN and fractions have
+ * no C value and are refused alike), or when cpu_addr is not in the direct map;
+ * -EINVAL for a vma already mapped. User space's side of the mapping (sim/mmap.ts) remembers it,
  * so that freeing the buffer before vma_munmap() is reported and the memory is
  * held until then.
  */
@@ -654,12 +738,25 @@ export function dma_mmap_attrs(
 ): number {
   void attrs;
   void dma_addr;
+  dev_check(dev, 'dma_mmap_attrs');
+  if (typeof vma !== 'object' || vma === null) null_deref('dma_mmap_attrs', 'vma', vma);
+  const { vm_start, vm_end, vm_pgoff } = vma;
+  if (
+    !Number.isSafeInteger(vm_start) ||
+    !Number.isSafeInteger(vm_end) ||
+    !Number.isSafeInteger(vm_pgoff) ||
+    vm_pgoff < 0 ||
+    vm_end <= vm_start ||
+    !Number.isSafeInteger(size) ||
+    size <= 0
+  )
+    return -ENXIO;
   const m = dev.machine;
-  const off = m.virtToOff(cpu_addr);
+  const off = typeof cpu_addr === 'number' ? m.virtToOff(cpu_addr) : -1;
   if (off < 0) return -ENXIO;
   const count = Math.ceil(size / PAGE_SIZE);
-  const user_count = Math.floor((vma.vm_end - vma.vm_start) / PAGE_SIZE);
-  if (vma.vm_pgoff >= count || user_count > count - vma.vm_pgoff) return -ENXIO;
+  const user_count = Math.floor((vm_end - vm_start) / PAGE_SIZE);
+  if (user_count === 0 || vma.vm_pgoff >= count || user_count > count - vma.vm_pgoff) return -ENXIO;
   return user_mmap_insert(dev, vma, cpu_addr, off + vma.vm_pgoff * PAGE_SIZE, user_count * PAGE_SIZE);
 }
 

@@ -23,7 +23,7 @@
  *  - "swiotlb buffer is full" is not rate limited.
  */
 import type { Machine } from '../../arch/sim/machine.ts';
-import { PAGE_SIZE, MAX_ORDER, get_order } from '../../mm/page_alloc.ts';
+import { PAGE_SIZE, MAX_ORDER, get_order, ZONE_NORMAL, PG_OWNER_SWIOTLB } from '../../mm/page_alloc.ts';
 import { __GFP_DMA32 } from '../../include/linux/gfp.ts';
 import { dev_prefix, dev_warn, type device } from '../../drivers/base/core.ts';
 import { printk_level, KERN_WARNING, KERN_INFO } from '../printk.ts';
@@ -168,9 +168,9 @@ export function swiotlb_init(m: Machine): number {
   const n = p.size / chunkBytes;
   const pages: number[] = [];
   for (let i = 0; i < n; i++) {
-    const pg = m.buddy.alloc(__GFP_DMA32, order);
+    const pg = m.buddy.alloc(__GFP_DMA32, order, ZONE_NORMAL, PG_OWNER_SWIOTLB);
     if (pg < 0) {
-      for (const q of pages) m.buddy.free(q, order);
+      for (const q of pages) m.buddy.free(q, order, PG_OWNER_SWIOTLB);
       p.enabled = false;
       printk_level(KERN_WARNING, `software IO TLB: Cannot allocate buffer`);
       return -12;

@@ -20,7 +20,7 @@ TGZ="$(ls "$WORK"/dmashim-*.tgz)"
 LIST="$(tar -tzf "$TGZ")"
 step "packed $(basename "$TGZ"): $(du -k "$TGZ" | cut -f1) KiB, $(echo "$LIST" | wc -l) files"
 for f in package/LICENSE package/README.md package/bin/dmashim.js package/dist/src/index.js package/dist/src/index.d.ts \
-  package/dist/src/bridge/cli.js package/dist/src/bridge/runner.js package/dist/compat/index.js package/cjs/require.cjs \
+  package/dist/src/bridge/cli.js package/dist/src/bridge/runner.js package/dist/src/bridge/run.js package/dist/compat/index.js package/cjs/require.cjs \
   package/include/linux/dmapool.h package/native/bridge.c package/examples/ehci.c package/docs/bridge.md; do
   echo "$LIST" | grep -qx "$f" || fail "$f is not in the package"
 done
@@ -54,6 +54,7 @@ if ! node -e "import('koffi').then(() => process.exit(0), () => process.exit(1))
 elif ! command -v "${CC:-cc}" >/dev/null 2>&1; then
   step 'no C compiler: C programs skipped'
 else
+  HAVE_C=1
   # A clean program: a PCI device, a pool, a block; nothing to report, exit 0.
   cat >clean.c <<'EOF'
 #include <linux/pci.h>
@@ -83,9 +84,17 @@ EOF
   [ "$out" = 'smoke ok 1' ] || fail "dmashim run clean.c printed '$out'"
   step 'dmashim run clean.c: exit 0, expected output'
 
-  # HOOK (issue 13, non-zero exit on sanitizer findings): a program that frees
-  # the same block twice must exit non-zero, and with --report FILE write JSON
-  # naming the double free. Add it here, next to the clean run, once the CLI has it.
+  # A bug fails the run: the same block freed twice exits 3, and --report names it with its C line.
+  sed -e 's/\tdma_pool_destroy(pool);/\tdma_pool_free(pool, blk, dma);\n\tdma_pool_destroy(pool);/' clean.c >double.c
+  status=0
+  npx --no-install dmashim run double.c --quiet --report report.json >/dev/null 2>"$WORK/double.log" || status=$?
+  [ "$status" = 3 ] || fail "dmashim run double.c exited $status, not 3 (findings)"
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync("report.json", "utf8"));
+    const f = r.findings.find((x) => x.kind === "pool" && /double free|already free/i.test(x.text.join("\n")));
+    if (!f || !/double\.c:\d+/.test(f.site ?? "")) { console.error(JSON.stringify(r.findings)); process.exit(1); }
+  ' || fail "report.json does not name the double free with its C line"
+  step 'dmashim run double.c: exit 3, report.json names the double free and its C line'
 
   # The README's main command, from the installed package.
   out="$(npx --no-install dmashim run node_modules/dmashim/examples/ehci.c --pools 2>"$WORK/ehci.log")" ||
@@ -100,6 +109,7 @@ cat >smoke.mjs <<'EOF'
 import { create_machine, pci_dev, dev_set_name, device_register, dma_pool_create, dma_pool_alloc,
   dma_pool_free, dma_pool_destroy, dma_addr, sysfs_read, GFP_KERNEL } from 'dmashim';
 import { pci_pool_create } from 'dmashim/compat';
+import { run } from 'dmashim/run';
 import { createRequire } from 'node:module';
 
 const machine = create_machine({ name: 'smoke' });
@@ -126,21 +136,32 @@ try {
 console.log(pools.split('\n')[1]);
 console.log(`version ${version}`);
 console.log(`require: ${cjs}`);
+if (typeof run !== 'function') throw new Error('dmashim/run has no run()');
+if (process.argv[2]) {
+  const r = await run([process.argv[2]]);
+  console.log(`run: status ${r.status} stdout ${JSON.stringify(r.stdout)} findings ${r.findings.length}`);
+}
 EOF
-out="$(DMASHIM_QUIET=1 node smoke.mjs)" || fail "node smoke.mjs exited $?"
+out="$(DMASHIM_QUIET=1 node smoke.mjs ${HAVE_C:+clean.c})" || fail "node smoke.mjs exited $?"
 echo "$out" | grep -Eq '^smoke +1 +64 +64 +1$' || fail "smoke.mjs: no pools line in: $out"
 echo "$out" | grep -q '^version [0-9]' || fail "smoke.mjs: dmashim/package.json not importable: $out"
 echo "$out" | grep -qF "require: dmashim is an ES module: use import" || fail "smoke.mjs: require('dmashim'): $out"
+if [ -n "${HAVE_C:-}" ]; then
+  echo "$out" | grep -qF 'run: status 0 stdout "smoke ok 1\n" findings 0' || fail "smoke.mjs: run() from dmashim/run: $out"
+  step "run() from dmashim/run: clean.c, status 0, its output, no findings"
+fi
 step "import('dmashim') from a .mjs: machine, device, dma_pool; require('dmashim') says to use import"
 
 # --- the types, as a TypeScript user's NodeNext project sees them (the checkout's tsc; nothing installed here) ---
 cat >smoke.ts <<'EOF'
 import { create_machine, device, dma_pool_create, dma_pool_alloc, dma_addr, GFP_KERNEL } from 'dmashim';
 import { pci_pool_create } from 'dmashim/compat';
+import { run, type RunResult } from 'dmashim/run';
+const later: Promise<RunResult> | null = Math.random() > 2 ? run(['x.c'], { leaks: true }) : null;
 const dev: device = new device(create_machine({ name: 'types' }));
 const pool = dma_pool_create('t', dev, 64, 64, 0);
 const vaddr: number = pool ? dma_pool_alloc(pool, GFP_KERNEL, dma_addr()) : 0;
-export { vaddr, pci_pool_create };
+export { vaddr, pci_pool_create, later };
 EOF
 echo '{"compilerOptions":{"module":"NodeNext","moduleResolution":"NodeNext","strict":true,"noEmit":true,"types":[]},"files":["smoke.ts"]}' >tsconfig.json
 node -e "const f=require('fs');const p=JSON.parse(f.readFileSync('package.json'));p.type='module';f.writeFileSync('package.json',JSON.stringify(p))"

@@ -36,7 +36,7 @@ import {
   type Finding,
   type FindingCounts,
 } from './report.ts';
-import type { PoolsFile, RunConfig, RunEvent } from './runner.ts';
+import type { BridgeMachineOptions, PoolsFile, RunConfig, RunEvent } from './runner.ts';
 
 export type { Finding, FindingCounts, FindingKind } from './report.ts';
 export type { PoolsFile } from './runner.ts';
@@ -86,6 +86,11 @@ export interface RunOptions {
   quiet?: boolean;
   debug?: boolean;
   loglevel?: number | string;
+  /**
+   * Machine options as `new Machine()` takes them (src/arch/sim/machine.ts), for
+   * those without a field of their own here; the fields below win over them.
+   */
+  machine?: BridgeMachineOptions;
   /** "1G@0,1G@4G" or banks. */
   ram?: string | RamBank[];
   page_order?: 'low-first' | 'high-first';
@@ -202,6 +207,13 @@ interface Plan {
 }
 
 /* Every option checked and turned into the runner's configuration, before anything is built. */
+/* The machine options a caller passed: a plain object, checked in full by the runner's new Machine(). */
+function machine_options(m: unknown): BridgeMachineOptions {
+  if (m === undefined) return {};
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) invalidOption('machine options must be an object');
+  return m as BridgeMachineOptions;
+}
+
 function plan(sources: string[], o: RunOptions, cwd: string): Plan {
   if (!Array.isArray(sources) || sources.length === 0) invalidOption('no C source given');
   for (const s of sources) {
@@ -215,7 +227,7 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
     argv: [sources[0]!, ...(o.args ?? [])],
     threads: !!o.threads,
     pools: !!o.pools,
-    machine: {},
+    machine: { ...machine_options(o.machine) },
   };
   if (o.ram !== undefined) cfg.machine.ram = typeof o.ram === 'string' ? parse_ram(o.ram) : o.ram;
   if (o.reserved_low !== undefined) cfg.machine.reserved_low = parse_size('--reserved-low', o.reserved_low);

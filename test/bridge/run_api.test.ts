@@ -43,6 +43,11 @@ describe('run()', () => {
     await expect(run(['test/bridge/c/findings.c'], { cwd: ROOT, timeout: -1 })).rejects.toThrow(DmashimError);
     await expect(run(['nope.c'], { cwd: ROOT })).rejects.toThrow('nope.c: no such file');
     await expect(run([], {})).rejects.toThrow('no C source given');
+    // machine options other than the flat fields go through whole, checked by the machine itself.
+    const machine = 'big' as unknown as Record<string, never>;
+    await expect(run(['test/bridge/c/findings.c'], { cwd: ROOT, machine })).rejects.toThrow(
+      'machine options must be an object',
+    );
     const saved = process.env['TMPDIR'];
     process.env['TMPDIR'] = `${ROOT}/package.json`; // a file
     try {
@@ -53,5 +58,13 @@ describe('run()', () => {
       if (saved === undefined) delete process.env['TMPDIR'];
       else process.env['TMPDIR'] = saved;
     }
+  });
+
+  test('machine options reach new Machine() whole: one it refuses ends the run as a bad option', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = await run(['test/bridge/c/findings.c'], { cwd: ROOT, machine: { reserved_low: -1 } });
+    expect(r.ended.how).toBe('bad-option');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('reserved_low');
   });
 });

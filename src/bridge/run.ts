@@ -27,6 +27,7 @@ import type { RamBank } from '../arch/sim/machine.ts';
 import type { FaultOptions } from '../lib/fault-inject.ts';
 import { DmashimError, invalidOption } from '../lib/errors.ts';
 import type { LeakReport } from '../sim/sanitizer.ts';
+import { crash_report, type CrashFrame } from './crash.ts';
 import { INCLUDE_DIR, NATIVE_DIR, runner_node_args } from './paths.ts';
 import {
   FindingCollector,
@@ -38,6 +39,7 @@ import {
 } from './report.ts';
 import type { BridgeMachineOptions, PoolsFile, RunConfig, RunEvent } from './runner.ts';
 
+export type { CrashFrame } from './crash.ts';
 export type { Finding, FindingCounts, FindingKind } from './report.ts';
 export type { PoolsFile } from './runner.ts';
 
@@ -131,6 +133,8 @@ export interface RunEnded {
   signal: string | null;
   /** One line for 'build-failed', 'bad-option' and 'runner-error'. */
   message: string | null;
+  /** A crash (SIGSEGV, SIGBUS, SIGFPE, SIGABRT): where, innermost frame first (docs/bridge.md). */
+  backtrace?: CrashFrame[];
 }
 
 /** The --report file (schema version 1) and the body of run()'s result. */
@@ -505,7 +509,8 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
       );
 
     const events = path.join(buildDir, 'events.jsonl');
-    const cfg: RunConfig = { ...p.cfg, so, events, parent: process.pid };
+    const crashRecord = path.join(buildDir, 'crash.txt');
+    const cfg: RunConfig = { ...p.cfg, so, events, crash: crashRecord, parent: process.pid };
     const nodeArgs = runner_node_args();
     if (options.verbose)
       out.err(`dmashim: ${process.execPath} ${nodeArgs.join(' ')}  (DMASHIM_RUN=${JSON.stringify(cfg)})\n`);
@@ -588,10 +593,16 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
       out.err(`dmashim: ${prog}: timed out after ${p.timeoutMs / 1000} s and was killed\n`);
       ended = { how: 'timeout', status: EXIT_TIMEOUT, main_status: null, signal: 'SIGKILL', message: null };
     } else if (ran.signal) {
+      // Before the build folder goes: the record and the shared object are in it.
+      const crash = stopSignal
+        ? null
+        : crash_report(crashRecord, ran.signal, signal_number(ran.signal), so, sources, cwd);
+      if (crash) out.err(crash.lines.map((l) => `${l}\n`).join(''));
       const verb = stopSignal ? `stopped by ${stopSignal} (forwarded)` : `killed by signal ${ran.signal}`;
       out.err(`dmashim: ${prog}: ${verb} (${signal_description(ran.signal)})\n`);
       const status = EXIT_SIGNAL_BASE + signal_number(ran.signal);
       ended = { how: 'signal', status, main_status: null, signal: ran.signal, message: null };
+      if (crash) ended.backtrace = crash.backtrace;
     } else if (end) {
       const status = total > 0 && failOnFindings ? EXIT_FINDINGS : end.status;
       ended = { how: 'exit', status, main_status: end.main_status, signal: null, message: null };

@@ -62,6 +62,8 @@ export interface RunConfig {
   pool_cache?: number;
   /** Where to write the events (see the header); none when absent. */
   events?: string;
+  /** The crash record file: the C half writes where a SIGSEGV, SIGBUS, SIGFPE or SIGABRT struck (native/crash.c). */
+  crash?: string;
   /** The parent's pid: the runner stops when the parent is gone. */
   parent?: number;
 }
@@ -332,6 +334,11 @@ export function run(cfg: RunConfig): void {
   );
   if (num(init(values, DMASHIM_ABI_VERSION, OPS_PROTOTYPES.length, base, size, cfg.threads ? 1 : 0)) !== 0) {
     fail('the C bridge refused to start (see above)');
+  }
+  if (cfg.crash) {
+    // After init: only the C program's run (and what follows) is covered, not the runner's start.
+    const arm = fn('int32_t dmashim_crash_arm(int32_t fd)');
+    if (!arm || num(arm(openSync(cfg.crash, 'w'))) !== 0) fail('the C bridge cannot catch crashes (sigaction failed)');
   }
   if (cfg.pool_cache && !cfg.threads) {
     if (num(fn('int32_t dmashim_pool_cache_config(int32_t cap)')!(cfg.pool_cache)) !== 0)

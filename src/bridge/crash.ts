@@ -223,5 +223,7 @@ export function crash_report(
   if (idx.length > 0 && !resolved)
     lines.push('(addr2line did not run: install binutils to resolve the frames to function and file:line)');
   if (raw.frames.length === 0) lines.push(' (no frames: the unwinder found none)');
+  else if (idx.length === 0)
+    lines.push('(no frame in the program: the crash is in the runner (node, koffi), not in C)');
   return { lines, backtrace };
 }

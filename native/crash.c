@@ -154,6 +154,8 @@ static void crash_handler(int sig, siginfo_t *si, void *uc)
 /*
  * Called once by the runner, after dmashim_bridge_init, with the descriptor of
  * the crash record file. Returns 0, or -1 when a handler could not be set.
+ * The handlers replace node's SIGSEGV one, which only serves WebAssembly
+ * bounds traps: the runner runs no WebAssembly.
  */
 EXPORT int32_t dmashim_crash_arm(int32_t fd)
 {

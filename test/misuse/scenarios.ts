@@ -60,7 +60,7 @@ import {
   virt_to_phys,
   sg_init_table,
   sg_set_buf,
-  scatterlist,
+  type scatterlist,
   swiotlb_configure,
   swiotlb_set_force_bounce,
   swiotlb_stats,
@@ -968,4 +968,98 @@ export const device_scenarios: TsScenario[] = [
     expect: { returns: null, log: /stray DMA|not a bus address/, unchanged: true },
     act: (w) => device_dma_read(w.dev, -0, 4),
   },
+];
+
+/* The C path: test/bridge/c/misuse_suite.c runs these in order; `returns` is the number it prints (pointers: 0 NULL, 1 not). */
+export interface CScenario {
+  id: string;
+  surface: 'c-path';
+  does: string;
+  expect: Expectation;
+  known?: string;
+}
+
+const c = (id: string, does: string, expect: Expectation, known?: string): CScenario =>
+  known ? { id, surface: 'c-path', does, expect, known } : { id, surface: 'c-path', does, expect };
+const CALLED = (fn: string) => new RegExp(`${fn}\\(\\) called from test/bridge/c/misuse_suite\\.c:\\d+`);
+
+export const c_scenarios: CScenario[] = [
+  c('c-pool-size-0', 'dma_pool_create of size 0', { returns: 0, quiet: true }),
+  c('c-pool-align-3', 'dma_pool_create with align 3', { returns: 0, quiet: true }),
+  c('c-pool-boundary-small', 'dma_pool_create with a boundary below the size', { returns: 0, quiet: true }),
+  c('c-pool-size-huge', 'dma_pool_create of 2 GiB blocks (above INT_MAX)', { returns: 0, quiet: true }),
+  c('c-pool-null-dev', 'dma_pool_create(..., NULL, ...)', { returns: 0, quiet: true }),
+  c('c-pool-destroy-null', 'dma_pool_destroy(NULL)', { returns: 0, quiet: true }),
+  c('c-pool-free-null', 'dma_pool_free(pool, NULL, 0)', { returns: 0, log: /dma_pool_free mp, 0+\/0 \(bad dma\)/ }),
+  c('c-pool-free-inside', 'dma_pool_free of a block plus 8', {
+    log: /dma_pool_free mp, [0-9a-f]+ \(bad vaddr\)\/0x[0-9a-f]+\ndma_pool_free\(\) called from/,
+  }),
+  c('c-pool-double-free', 'dma_pool_free twice', { log: /dma_pool_free mp, dma 0x[0-9a-f]+ already free/ }),
+  c('c-pool-free-other', "dma_pool_free of a block of dev0's pool into dev1's", {
+    log: /dma_pool_free mp2, .*\(bad dma\)/,
+  }),
+  c('c-pool-busy-destroy', 'dma_pool_destroy with a block in use', {
+    returns: 1,
+    log: /dma_pool_destroy mp3 busy\n.*1 block \(32 bytes\) still in use, 1 page leaked/,
+  }),
+  c('c-coherent-huge', 'dma_alloc_coherent of 1 TiB', { returns: 0, log: CALLED('dma_alloc_coherent') }),
+  c('c-coherent-free-null', 'dma_free_coherent with a NULL cpu_addr', { returns: 0, quiet: true }),
+  c('c-coherent-double-free', 'dma_free_coherent twice', {
+    log: /DMA-API: pci 0000:00:0a\.0: device driver tries to free DMA memory it has not allocated \[device address=0x[0-9a-f]{16}\] \[size=4096 bytes\]/,
+  }),
+  c('c-coherent-free-wrong-size', 'dma_free_coherent with a smaller size', {
+    log: /device driver frees DMA memory with different size .*\[map size=8192 bytes\] \[unmap size=4096 bytes\]/,
+  }),
+  c('c-coherent-free-other-dev', "dma_free_coherent of dev0's buffer on dev1", {
+    log: /DMA-API: pci 0000:00:0b\.0: device driver tries to free DMA memory it has not allocated/,
+  }),
+  c('c-unmap-never-mapped', 'dma_unmap_single of an address never mapped', {
+    log: /device driver tries to free DMA memory it has not allocated \[device address=0x0000000002000000\] \[size=64 bytes\]/,
+  }),
+  c('c-unmap-mapping-error', 'dma_unmap_single of DMA_MAPPING_ERROR', {
+    log: /device driver tries to free an invalid DMA memory address/,
+  }),
+  c('c-unmap-wrong-size', 'dma_unmap_single with another size', {
+    log: /device driver frees DMA memory with different size .*\[map size=256 bytes\] \[unmap size=128 bytes\]/,
+  }),
+  c('c-unmap-wrong-dir', 'dma_unmap_single with another direction', {
+    log: /device driver frees DMA memory with different direction .*\[mapped with DMA_TO_DEVICE\] \[unmapped with DMA_FROM_DEVICE\]/,
+  }),
+  c('c-sync-wrong-dir', 'dma_sync_single_for_cpu with another direction', {
+    log: /device driver syncs DMA memory with different direction/,
+  }),
+  c('c-sync-outside', 'dma_sync_single_for_cpu past the mapping', {
+    log: /device driver syncs DMA memory outside allocated range .*\[allocation size=256 bytes\] \[sync offset\+size=4096\]/,
+  }),
+  c('c-device-write-to-device', 'the device writes into a DMA_TO_DEVICE mapping', {
+    returns: 0,
+    log: /device writes into a DMA_TO_DEVICE mapping[\s\S]*dmashim_device_write\(\) called from/,
+  }),
+  c('c-sync-after-unmap', 'dma_sync_single_for_device after unmap', {
+    log: /device driver tries to sync DMA memory it has not allocated/,
+  }),
+  c('c-device-write-after-unmap', 'the device writes after unmap', { returns: -EFAULT, log: /DMA write after unmap/ }),
+  c('c-device-read-stray', 'the device reads where nothing is mapped', { returns: -EFAULT, log: /stray DMA read/ }),
+  c(
+    'c-sg-nents-0',
+    'dma_map_sg with nents 0',
+    { returns: 0, log: /WARNING: at kernel\/dma\/mapping\.c __dma_map_sg_attrs/ },
+    "native/mapping.c's sg_call returns 0 for nents <= 0 before it crosses, so the kernel's WARN in __dma_map_sg_attrs (which the TypeScript core logs) is never reached from C",
+  ),
+  c('c-sg-past-table', 'dma_map_sg with nents 3 over a 2-entry table', {
+    returns: 0,
+    log: /dmashim: dma_map_sg: nents 3 is larger than the scatterlist \(2 entries\)/,
+  }),
+  c('c-sg-unmap-wrong-count', 'dma_unmap_sg with 1 of 2 entries', {
+    returns: 2,
+    log: /device driver frees DMA sg list with different entry count \[map count=2\] \[unmap count=1\]/,
+  }),
+  c('c-mask-zero', 'dma_set_mask(dev, 0)', { returns: -EIO, quiet: true }),
+  c('c-kmalloc-zero', 'kmalloc(0)', { returns: ZERO_SIZE_PTR, quiet: true }),
+  c('c-kfree-null', 'kfree(NULL) and free_pages(0, 0)', { returns: 0, quiet: true }),
+  c('c-kfree-twice', 'kfree twice', {
+    log: /BUG kmalloc-64 \(Not tainted\): Object already free\nkfree\(\) called from/,
+  }),
+  c('c-pages-order-11', '__get_free_pages of order 11', { returns: 0, log: /page allocation failure: order:11/ }),
+  c('c-free-pages-twice', 'free_pages twice', { log: /BUG: Bad page state in process dmashim/ }),
 ];

@@ -542,7 +542,7 @@ export const ts_scenarios: TsScenario[] = [
     id: 'ts-sg-nents-0',
     surface: 'ts-api',
     does: 'dma_map_sg with nents 0',
-    expect: { returns: 0 },
+    expect: { returns: 0, log: /WARNING: at kernel\/dma\/mapping\.c __dma_map_sg_attrs/ },
     act: (w) => {
       const sg = sg_of(w, 2);
       return same(w, () => dma_map_sg(w.dev, sg, 0, DMA_TO_DEVICE));
@@ -1062,4 +1062,122 @@ export const c_scenarios: CScenario[] = [
   }),
   c('c-pages-order-11', '__get_free_pages of order 11', { returns: 0, log: /page allocation failure: order:11/ }),
   c('c-free-pages-twice', 'free_pages twice', { log: /BUG: Bad page state in process dmashim/ }),
+];
+
+/* The CLI: `dmashim <argv>`; a bad flag or value is one line naming it and what is accepted, status 2, nothing run. */
+export interface CliScenario {
+  id: string;
+  surface: 'cli';
+  does: string;
+  argv: string[];
+  expect: Expectation & { status: number; message: RegExp };
+  known?: string;
+}
+
+const SRC = 'test/bridge/c/misuse_suite.c';
+const bad = (id: string, does: string, argv: string[], message: RegExp): CliScenario => ({
+  id,
+  surface: 'cli',
+  does,
+  argv,
+  expect: { status: 2, message },
+});
+
+export const cli_scenarios: CliScenario[] = [
+  bad('cli-ram-unaligned', '--ram 1G@3', ['run', SRC, '--ram', '1G@3'], /^dmashim: .*--ram.*0x3.*multiple of 4 MiB$/),
+  bad(
+    'cli-ram-missing',
+    '--ram with no value',
+    ['run', SRC, '--ram'],
+    /^dmashim: --ram needs a value \(--ram SPEC: .*\)$/,
+  ),
+  bad('cli-ram-garbage', '--ram lots', ['run', SRC, '--ram', 'lots'], /^dmashim: .*--ram.*lots/),
+  bad(
+    'cli-timeout-inf',
+    '--timeout 1e999',
+    ['run', SRC, '--timeout', '1e999'],
+    /^dmashim: --timeout must be .*, got 1e999$/,
+  ),
+  bad(
+    'cli-timeout-neg',
+    '--timeout -1',
+    ['run', SRC, '--timeout', '-1'],
+    /^dmashim: --timeout must be .*0\.\.\d+.*, got -1$/,
+  ),
+  bad('cli-timeout-word', '--timeout abc', ['run', SRC, '--timeout', 'abc'], /^dmashim: --timeout .*got abc$/),
+  bad(
+    'cli-num-errors-frac',
+    '--num-errors 1.5',
+    ['run', SRC, '--num-errors', '1.5'],
+    /^dmashim: --num-errors must be an integer .*got 1\.5$/,
+  ),
+  bad(
+    'cli-pool-cache-1',
+    '--pool-cache=1',
+    ['run', SRC, '--pool-cache=1'],
+    /^dmashim: --pool-cache must be an integer in 2\.\.256, got 1$/,
+  ),
+  bad(
+    'cli-swiotlb-size-0',
+    '--swiotlb-size 0',
+    ['run', SRC, '--swiotlb-size', '0'],
+    /^dmashim: --swiotlb-size: .*multiple of 262144 bytes.*got 0$/,
+  ),
+  bad(
+    'cli-loglevel-9',
+    '--loglevel 9',
+    ['run', SRC, '--loglevel', '9'],
+    /^dmashim: --loglevel must be an integer in 0\.\.8, got 9$/,
+  ),
+  bad(
+    'cli-page-order',
+    '--page-order sideways',
+    ['run', SRC, '--page-order', 'sideways'],
+    /^dmashim: --page-order must be low-first or high-first, got sideways$/,
+  ),
+  bad(
+    'cli-reserved-low',
+    '--reserved-low x',
+    ['run', SRC, '--reserved-low', 'x'],
+    /^dmashim: --reserved-low: bad size "x"/,
+  ),
+  bad(
+    'cli-fail-nth-0',
+    '--fail-nth 0',
+    ['run', SRC, '--fail-nth', '0'],
+    /^dmashim: .*nth must be an integer in 1\.\..*got 0$/,
+  ),
+  bad(
+    'cli-fail-probability',
+    '--fail-probability 2',
+    ['run', SRC, '--fail-probability', '2'],
+    /^dmashim: --fail-probability must be a number in 0\.\.1, got 2$/,
+  ),
+  bad(
+    'cli-fail-kinds',
+    '--fail-kinds pool,bogus',
+    ['run', SRC, '--fail-kinds', 'pool,bogus'],
+    /^dmashim: --fail-kinds: unknown kind bogus \(pool, coherent, pages, slab\)$/,
+  ),
+  bad(
+    'cli-fail-times',
+    '--fail-times -2',
+    ['run', SRC, '--fail-times', '-2'],
+    /^dmashim: --fail-times must be a non-negative integer, got -2$/,
+  ),
+  bad(
+    'cli-unknown-flag',
+    '--poision (a typo)',
+    ['run', SRC, '--poision'],
+    /^dmashim: unknown option --poision \(did you mean --poison\?\)/,
+  ),
+  bad(
+    'cli-report-missing',
+    '--report with no file',
+    ['run', SRC, '--report'],
+    /^dmashim: --report needs a value \(--report FILE: .*\)$/,
+  ),
+  bad('cli-no-source', 'run with no source', ['run'], /^dmashim: no C source given/),
+  bad('cli-no-such-file', 'run nope.c', ['run', 'nope.c'], /^dmashim: nope\.c: no such file$/),
+  bad('cli-unknown-command', 'dmashim frobnicate', ['frobnicate'], /^dmashim: unknown command frobnicate; commands: /),
 ];

@@ -3,7 +3,8 @@
  * log line "misuse: <id>" (so its part of the kernel log can be told apart) and
  * followed by "<id> <value>" on stdout (pointers as 0 for NULL, 1 otherwise).
  * test/misuse/c-path.test.ts holds the expectations. argv[1] = "bug" ends with a
- * BUG the core stops the program on (an invalid DMA direction).
+ * BUG the core stops the program on (an invalid DMA direction); "loop" prints
+ * its pid and never ends (for the CLI's signal scenarios).
  */
 #include <linux/kernel.h>
 #include <linux/pci.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdint.h>
+#include <unistd.h>
 
 static struct pci_dev pdev, pdev2;
 static const char *cur;
@@ -54,6 +56,12 @@ int main(int argc, char **argv)
 	struct dma_pool *pool = dma_pool_create("mp", dev, 64, 8, 0);
 	void *blk = dma_pool_alloc(pool, GFP_KERNEL, &d);
 
+	if (argc > 1 && !strcmp(argv[1], "loop")) {
+		printf("looping pid=%d\n", (int)getpid());
+		fflush(stdout);
+		for (;;)
+			;
+	}
 	if (argc > 1 && !strcmp(argv[1], "bug")) {
 		begin("c-bug-dir");
 		dma_map_single(dev, buf, 64, (enum dma_data_direction)7);

@@ -199,6 +199,13 @@ export function parse_run_args(argv: string[]): { sources: string[]; options: Ru
       const near = flag.startsWith('--') ? closest(flag.slice(2).split('=')[0]!, Object.keys(OPTIONS)) : null;
       usage_error(`unknown option ${flag}${near ? ` (did you mean --${near}?)` : ''}; dmashim run --help lists them`);
     }
+    // parseArgs says "Option '--ram <value>' argument missing": name the flag and what it takes, from the help.
+    const missing = /^Option '(--[\w-]+)/.exec(msg);
+    if (missing && / argument missing/.test(msg)) {
+      const line = USAGE.split('\n').find((l) => l.trimStart().startsWith(`${missing[1]} `));
+      const what = line ? line.trim().replace(/\s{2,}/, ': ') : `${missing[1]} VALUE`;
+      usage_error(`${missing[1]} needs a value (${what})`);
+    }
     usage_error(msg.split('\n')[0]!);
   }
   const o = parsed.values;

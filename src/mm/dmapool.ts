@@ -670,7 +670,9 @@ function pool_alloc_page(pool: dma_pool, mem_flags: gfp_t): number {
  * may still use is never freed). Context: may sleep.
  */
 export function dma_pool_destroy(pool: dma_pool | null): void {
-  if (!pool || pool.destroyed) return;
+  if (!pool) return;
+  if (!(pool instanceof dma_pool)) null_deref('dma_pool_destroy', 'pool', pool);
+  if (pool.destroyed) return;
   dmapool_slow_hooks.might_sleep?.('dma_pool_destroy');
   const dev = pool.dev;
   const i = dev.dma_pools.indexOf(pool);
@@ -719,7 +721,9 @@ export function dma_pool_alloc(pool: dma_pool, mem_flags: gfp_t, handle: dma_add
     return pool_alloc_slow(pool, mem_flags, handle);
   }
   let t = pool.top;
-  if (t === 0) {
+  // !(t > 0) is t === 0 for a pool; for an object that is no pool (top undefined) it sends it to the full check.
+  if (!(t > 0)) {
+    if (t !== 0) return pool_alloc_slow(pool, mem_flags, handle);
     if (typeof handle !== 'object') null_deref('dma_pool_alloc', 'handle', handle);
     if (pool.destroyed || pool_alloc_page(pool, mem_flags) < 0) return 0;
     t = pool.top;

@@ -145,7 +145,7 @@ function alloc_failure(gfp: gfp_t, order: number): void {
 export function alloc_pages(gfp: gfp_t, order: number, m: Machine = default_machine()): number {
   might_alloc(gfp, 'mm/page_alloc.c __alloc_pages');
   if (fault_inject_armed.count > 0 && should_fail(m, 'pages', '', null, gfp, `alloc_pages(order ${order})`)) return 0;
-  const pg = order > MAX_ORDER || order < 0 ? -1 : m.buddy.alloc(gfp, order);
+  const pg = Number.isInteger(order) && order >= 0 && order <= MAX_ORDER ? m.buddy.alloc(gfp, order) : -1;
   if (pg < 0) {
     alloc_failure(gfp, order);
     return 0;

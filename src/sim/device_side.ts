@@ -29,6 +29,7 @@ import {
   type dma_debug_entry,
 } from '../kernel/dma/debug.ts';
 import { fmt_pad as fmt_dma } from '../lib/vsprintf.ts';
+import { invalidOption } from '../lib/errors.ts';
 import { iommu_get_domain_for_dev, iommu_translate } from '../drivers/iommu/iommu.ts';
 import { dev_coherent_mem } from '../kernel/dma/coherent.ts';
 import { dma_limit } from '../kernel/dma/direct.ts';
@@ -37,6 +38,7 @@ const errors = new WeakMap<device, number>();
 
 /** How many device-side accesses of `dev` were reported (our API, for tests). */
 export function device_dma_error_count(dev: device): number {
+  dev_check(dev, 'device_dma_error_count');
   return errors.get(dev) ?? 0;
 }
 
@@ -182,6 +184,18 @@ export function device_dma_read(dev: device, dma: number, len: number): Uint8Arr
   return out;
 }
 
+/* A plain array of bytes as a Uint8Array; a value that is no byte would be stored modulo 256 or as 0: refused. */
+function bytes_of(bytes: readonly number[]): Uint8Array {
+  if (!Array.isArray(bytes))
+    invalidOption(`device_dma_write: bytes must be a Uint8Array or an array of numbers 0..255, got ${typeof bytes}`);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (!Number.isInteger(b) || (b as number) < 0 || (b as number) > 255)
+      invalidOption(`device_dma_write: bytes[${i}] is ${String(b)}, not a byte (an integer 0..255)`);
+  }
+  return Uint8Array.from(bytes);
+}
+
 /**
  * The device writes `bytes` at bus address `dma` (our API). Returns 0, or
  * -EFAULT when the write was reported and did not land (IOMMU fault, stray, after
@@ -190,7 +204,7 @@ export function device_dma_read(dev: device, dma: number, len: number): Uint8Arr
  */
 export function device_dma_write(dev: device, dma: number, bytes: Uint8Array | readonly number[]): number {
   dev_check(dev, 'device_dma_write');
-  const src = bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes);
+  const src = bytes instanceof Uint8Array ? bytes : bytes_of(bytes);
   if (src.length === 0) return 0;
   if (!valid_access(dev, dma, src.length, true)) return -EFAULT;
   const r = resolve(dev, dma, src.length, true);
@@ -211,6 +225,9 @@ export function device_dma_write(dev: device, dma: number, bytes: Uint8Array | r
  */
 export function device_dma_fill(dev: device, dma: number, len: number, value: number): number {
   dev_check(dev, 'device_dma_fill');
+  // (u8)value as the C side does, but a value that is no integer would be filled as 0: refused.
+  if (!Number.isSafeInteger(value))
+    invalidOption(`device_dma_fill: value ${String(value)} is not an integer (a byte, 0..255, as C's (u8)value)`);
   if (len === 0) return 0;
   if (!valid_access(dev, dma, len, true)) return -EFAULT;
   const r = resolve(dev, dma, len, true);

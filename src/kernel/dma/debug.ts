@@ -891,11 +891,13 @@ export function debug_dma_free_coherent(dev: device, size: number, virt: number,
   const d = dev.dma_debug;
   const i = d ? d.byAddr.get(dma_addr) : -1;
   if (!d || i < 0) {
-    dma_debug_err(
-      dev,
-      `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dma_addr)}] ` +
-        `[size=${size} bytes]`,
-    );
+    if (dma_addr === DMA_MAPPING_ERROR) dma_debug_err(dev, 'device driver tries to free an invalid DMA memory address');
+    else
+      dma_debug_err(
+        dev,
+        `device driver tries to free DMA memory it has not allocated [device address=${fmt_pad(dma_addr)}] ` +
+          `[size=${size} bytes]`,
+      );
     return false;
   }
   if (d.size[i] !== size) {

@@ -21,7 +21,7 @@ import type { dma_addr_ref, dma_addr_t } from '../../include/linux/types.ts';
 import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, type gfp_t } from '../../include/linux/gfp.ts';
 import { EINVAL, EIO } from '../../include/linux/errno.ts';
 import { fmt_pad } from '../../lib/vsprintf.ts';
-import { printk_level, KERN_WARNING } from '../printk.ts';
+import { printk_level, KERN_WARNING, KERN_ERR } from '../printk.ts';
 import { page_base, STRUCT_PAGE_SIZE, VMEMMAP_WINDOW } from '../../mm/page.ts';
 import { sg_next, type scatterlist } from '../../lib/scatterlist.ts';
 import { debug_dma_map_single_invalid } from './debug.ts';
@@ -289,7 +289,11 @@ export function dma_direct_map_sg(dev: device, sgl: scatterlist, nents: number, 
     s.dma_address = dma;
     s.dma_length = s.length;
   }
-  if (!err && i < nents) err = -EINVAL; /* the list ended before nents (the kernel would run off its end) */
+  if (!err && i < nents) {
+    // The kernel would run off the list's end; reported as the C side reports it, nothing stays mapped.
+    printk_level(KERN_ERR, `dmashim: dma_map_sg: nents ${nents} is larger than the scatterlist (${i} entries)`);
+    err = -EINVAL;
+  }
   if (!err) return nents;
   let t: scatterlist | null = sgl;
   for (let j = 0; j < i && t; j++, t = sg_next(t)) {

@@ -1,0 +1,110 @@
+/*
+ * Issue 13's misuse suite, the CLI: every bad flag or value of cli_scenarios
+ * gets one line naming it and what is accepted, status 2, no stack trace,
+ * nothing on stdout and nothing left in TMPDIR. Then signals: a Ctrl-C to the
+ * whole process group and a SIGHUP to the command alone reach the program, the
+ * status is 128 + N, and nothing is left behind (the program, the build directory).
+ */
+import { describe, test, expect } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { bridge_skip_reason, ROOT } from '../bridge/helpers.ts';
+import { cli_scenarios } from './scenarios.ts';
+
+const BIN = path.join(ROOT, 'bin', 'dmashim.js');
+const skip = bridge_skip_reason();
+
+function clean_env(tmp: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+  delete env['VITEST'];
+  delete env['DMASHIM_QUIET'];
+  delete env['NODE_OPTIONS'];
+  return env;
+}
+
+/* What a run left in TMPDIR, but the compiled bridge objects' cache (kept on purpose, shared by runs). */
+function left_behind(tmp: string): string[] {
+  return readdirSync(tmp).filter((f) => !f.startsWith('dmashim-cache-'));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('misuse of the CLI: bad flags and values', () => {
+  for (const s of cli_scenarios) {
+    const t = s.known ? test.fails : test;
+    t(`${s.id}: ${s.does}`, () => {
+      const tmp = mkdtempSync(path.join(os.tmpdir(), 'dmashim-misuse-'));
+      try {
+        const r = spawnSync(process.execPath, [BIN, ...s.argv], {
+          cwd: ROOT,
+          env: clean_env(tmp),
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        expect(r.status).toBe(s.expect.status);
+        expect(r.stdout).toBe('');
+        const lines = r.stderr.split('\n').filter((l) => l !== '');
+        expect(lines.length, r.stderr).toBe(1);
+        expect(lines[0]).toMatch(s.expect.message);
+        expect(r.stderr).not.toMatch(/^\s+at /m);
+        expect(left_behind(tmp)).toEqual([]);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe.skipIf(skip !== null)('misuse of the CLI: signals reach the program and nothing is left behind', () => {
+  for (const [sig, group, status] of [
+    ['SIGINT', true, 130],
+    ['SIGHUP', false, 129],
+  ] as const) {
+    test(`${sig} to ${group ? 'the process group (Ctrl-C)' : 'dmashim alone'}: status ${status}, the program gone, no build directory`, async () => {
+      const tmp = mkdtempSync(path.join(os.tmpdir(), 'dmashim-misuse-'));
+      try {
+        const child = spawn(process.execPath, [BIN, 'run', 'test/bridge/c/misuse_suite.c', '--', 'loop'], {
+          cwd: ROOT,
+          env: clean_env(tmp),
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        const pid = await new Promise<number>((resolve, reject) => {
+          child.stdout.on('data', (b: Buffer) => {
+            out += b.toString();
+            const m = /looping pid=(\d+)\n/.exec(out);
+            if (m) resolve(Number(m[1]));
+          });
+          child.stderr.on('data', (b: Buffer) => {
+            err += b.toString();
+          });
+          child.on('exit', () => reject(new Error(`ended before looping: ${err}`)));
+        });
+        const ended = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+        if (group) process.kill(-child.pid!, sig);
+        else child.kill(sig);
+        const watchdog = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
+        const code = await ended;
+        clearTimeout(watchdog);
+        expect(code).toBe(status);
+        expect(err).toContain(`stopped by ${sig}`);
+        expect(err).not.toMatch(/^\s+at /m);
+        expect(alive(pid)).toBe(false);
+        expect(left_behind(tmp)).toEqual([]);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    }, 90_000);
+  }
+});

@@ -167,12 +167,14 @@ class World {
   nextId = 1;
   nextPool = 0;
 
-  constructor() {
+  /* Poisoning on: the pools' and the page allocator's slow paths; off: their hot paths. */
+  constructor(poison: boolean) {
     this.m = create_machine({
       ram: [
         { start: 0, size: 16 * MiB },
         { start: 4 * GiB, size: 16 * MiB },
       ],
+      poison,
     });
     swiotlb_configure(this.m, { size: 2 * MiB });
     sanitizer_configure(this.m, { sites: false, all_errors: true });
@@ -844,7 +846,7 @@ function teardown(w: World): void {
 }
 
 function run(ops: readonly Op[]): void {
-  const w = new World();
+  const w = new World(ops.length % 2 === 1);
   try {
     let i = 0;
     for (const op of ops) {

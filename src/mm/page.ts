@@ -34,7 +34,8 @@ const slotOf = new WeakMap<Machine, number>();
 function machine_slot(m: Machine): number {
   const s = slotOf.get(m);
   if (s !== undefined) return s;
-  let i = slots.findIndex((w) => w === undefined || w.deref() === undefined);
+  // A disposed machine gives its slot back at once, as it gives back its arena slot.
+  let i = slots.findIndex((w) => w === undefined || (w.deref()?.disposed ?? true));
   if (i < 0) i = slots.length;
   if (i >= MAX_SLOTS) throw new DmashimError('EINVALOPT', 'too many machines with struct pages in use');
   slots[i] = new WeakRef(m);

@@ -198,7 +198,8 @@ export class BuddyAllocator {
    * narrow it further (a mask that only reaches a lower zone).
    */
   alloc(gfp: gfp_t, order: number, maxZone = ZONE_NORMAL, owner = PG_OWNER_PAGES): number {
-    if (order < 0 || order > MAX_ORDER) return -1;
+    // A fractional or NaN order would split blocks into pieces no free can merge back.
+    if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER) return -1;
     let top = gfp & __GFP_DMA ? ZONE_DMA : gfp & __GFP_DMA32 ? ZONE_DMA32 : ZONE_NORMAL;
     if (maxZone < top) top = maxZone;
     for (let z = top; z >= 0; z--) {

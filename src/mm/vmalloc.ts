@@ -47,7 +47,11 @@ function state(m: Machine): VmState {
     const start = m.vbase + MAX_ARENA;
     s = { m: new WeakRef(m), start, end: m.vbase + VWINDOW, next: start, areas: new Map(), byPage: new Map() };
     states.set(m, s);
-    for (let i = all.length - 1; i >= 0; i--) if (all[i]!.m.deref() === undefined) all.splice(i, 1);
+    // A disposed machine's slot (and so this range) is reused: its state must not hide ours.
+    for (let i = all.length - 1; i >= 0; i--) {
+      const other = all[i]!.m.deref();
+      if (other === undefined || other.disposed) all.splice(i, 1);
+    }
     all.push(s);
   }
   return s;

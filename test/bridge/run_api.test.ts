@@ -68,3 +68,30 @@ describe('run()', () => {
     expect(r.stderr).toContain('reserved_low');
   });
 });
+
+describe('inputs', () => {
+  test('a .c with an object file and an archive of the user build link into one program', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { execFileSync } = await import('node:child_process');
+    const dir = mkdtempSync(`${tmpdir()}/dmashim-inputs-`);
+    try {
+      writeFileSync(`${dir}/h.c`, 'int helper(int x) { return x * 2; }\nint other(void) { return 5; }\n');
+      writeFileSync(`${dir}/o.c`, 'int other(void);\nint other2(void) { return other() + 1; }\n');
+      execFileSync('cc', ['-c', '-fPIC', `${dir}/h.c`, '-o', `${dir}/h.o`]);
+      execFileSync('cc', ['-c', '-fPIC', `${dir}/o.c`, '-o', `${dir}/o.o`]);
+      execFileSync('ar', ['rcs', `${dir}/libo.a`, `${dir}/o.o`]);
+      writeFileSync(
+        `${dir}/m.c`,
+        '#include <linux/printk.h>\nint helper(int);\nint other2(void);\n' +
+          'int main(void) { printk("h=%d o=%d\\n", helper(21), other2()); return 0; }\n',
+      );
+      const r = await run(['m.c', 'h.o', 'libo.a'], { cwd: dir });
+      expect(r.stderr).toContain('h=42 o=6\n');
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -147,8 +147,14 @@ int __dmashim_dma_mapping_error(struct device *dev, dma_addr_t dma_addr, const c
 static int sg_call(int op, struct device *dev, struct scatterlist *sgl, int nents, enum dma_data_direction dir,
 		   unsigned long attrs, const char *site)
 {
-	if (nents <= 0 || !sgl)
+	if (!sgl)
 		return 0;
+	/* No entries: only a map crosses, for the kernel's WARN in __dma_map_sg_attrs; the rest do nothing. */
+	if (nents <= 0) {
+		if (op != DMASHIM_SG_MAP)
+			return 0;
+		return dmashim_ts.sg(op, dmashim_devid(dev), 0, nents, (int32_t)dir, (double)attrs, site_arg(site));
+	}
 	/* A count past the table's end would walk off it (sg_next returns NULL there): refuse, as the TS API does. */
 	int have = 0;
 	for (struct scatterlist *s = sgl; s && have < nents; s = sg_next(s))

@@ -609,7 +609,15 @@ export class Bridge extends BridgeCore {
   /* The C list arrives flattened (vaddr, length, dma_address, dma_length per entry); results go back the same way. */
   sg(op: number, devId: number, buf: number, nents: number, dir: number, attrs: number, site: number): number {
     const dev = this.dev(devId);
-    if (!dev || nents <= 0) return 0;
+    if (!dev) return 0;
+    if (nents <= 0) {
+      // Only a map comes here without entries (native/mapping.c): the core answers it with the kernel's WARN.
+      if (op !== SG_OP.MAP) return 0;
+      const mark = this.begin(site);
+      const count = dma_map_sg_attrs(dev, [], nents, dir, attrs);
+      this.end('dma_map_sg', site, mark);
+      return count;
+    }
     const rec = this.host.f64_view(buf, nents);
     const arr: scatterlist[] = [];
     for (let i = 0; i < nents; i++) arr.push(new scatterlist(arr, i));

@@ -29,7 +29,6 @@ import {
   dma_set_mask_and_coherent,
   dma_get_mask,
   DMA_BIT_MASK,
-  dma_debug_state,
   dma_addr,
   dma_alloc_coherent,
   dma_free_coherent,
@@ -80,8 +79,7 @@ import {
   type MachineOptions,
 } from '../../src/index.ts';
 
-const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
+import { machine, dev_on, GiB } from '../dma-api/helpers.ts';
 
 export type Surface = 'ts-api' | 'device-side' | 'c-path' | 'cli';
 
@@ -135,27 +133,10 @@ export interface TsScenario {
   known?: string;
 }
 
-function reg_dev(m: Machine, name: string, bits = 64): device {
-  const dev = new device(m);
-  dev_set_name(dev, name);
-  dev.driver_name = 'drv';
-  if (device_register(dev) !== 0) throw new Error('device_register');
-  dev.dma_mask = 0n;
-  if (dma_set_mask_and_coherent(dev, DMA_BIT_MASK(bits)) !== 0) throw new Error('mask');
-  return dev;
-}
-
 export function make_world(opts: MachineOptions = {}): World {
-  const m = create_machine({
-    ram: [
-      { start: 0, size: 64 * MiB },
-      { start: 4 * GiB, size: 64 * MiB },
-    ],
-    ...opts,
-  });
-  dma_debug_state(m).all_errors = true;
-  const dev = reg_dev(m, 'dev0');
-  const dev2 = reg_dev(m, 'dev1');
+  const m = machine(opts);
+  const dev = dev_on(m, 64, 'dev0');
+  const dev2 = dev_on(m, 64, 'dev1');
   const pool = dma_pool_create('p', dev, 64, 64, 0);
   if (!pool) throw new Error('pool');
   const h = dma_addr();

@@ -4,12 +4,14 @@
  * and drivers/usb/core/buffer.c set it up, written against dmashim's
  * include/linux headers and run on the TypeScript core:
  *
- *     npx dmashim run examples/ehci.c --pools
+ *     npx dmashim run examples/ehci.c
  *
- * The driver part (probe, pools, qh/qtd allocation) is plain kernel C; main()
- * plays the PCI core: it sets up the controller's pci_dev, registers it, loads
- * the driver and links three queue heads into the async ring. The pools file
- * printed at the end is the one examples/ehci.ts prints.
+ * The driver part (probe, pools, qh/qtd allocation, remove) is plain kernel C;
+ * main() plays the PCI core and user space: it sets up the controller's
+ * pci_dev, registers it, loads the driver, links three queue heads into the
+ * async ring, prints the device's pools file (the one examples/ehci.ts prints)
+ * and unloads the driver. Everything is given back, so the run exits 0: a
+ * block or buffer left behind would be a leak finding (exit status 3).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -17,6 +19,7 @@
 #include <linux/dmapool.h>
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
+#include <dmashim/bridge.h>
 
 /* ---- hardware structures (EHCI spec 1.0, 64-bit variants), as in ehci.h ---- */
 
@@ -319,6 +322,16 @@ int main(void)
 	dev_info(&ehci_pdev.dev, "async ring: qh %#llx -> %#llx -> %#llx, periodic at %#llx\n",
 		 (unsigned long long)ring[0]->qh_dma, (unsigned long long)ring[1]->qh_dma,
 		 (unsigned long long)ring[2]->qh_dma, (unsigned long long)the_ehci.periodic_dma);
-	/* The driver stays loaded: `dmashim run --pools` shows its pools as main() leaves them. */
+	/* What `cat /sys/bus/pci/devices/0000:00:1a.0/pools` shows while the driver runs. */
+	static char pools[4096];
+	if (dmashim_sysfs_read(&ehci_pdev.dev, "pools", pools, sizeof(pools)) < 0)
+		return 1;
+	printf("$ cat /sys/bus/pci/devices/%s/pools\n%s", pci_name(&ehci_pdev), pools);
+
+	/* Unload: the ring's extra queue heads, then the driver's remove() and the device. */
+	for (int i = 1; i < NR_QH; i++)
+		qh_destroy(&the_ehci, ring[i]);
+	pci_unregister_driver(&ehci_pci_driver);
+	device_unregister(&ehci_pdev.dev);
 	return 0;
 }

@@ -22,14 +22,15 @@ main(argc, argv) on the TypeScript DMA core. The program's output goes to
 stdout, the kernel log to stderr.
 
 exit status: main's when nothing was found; 3 findings (a dma-debug error, a
-pool misuse, WARN, BUG, sleeping in atomic context, a leak with --leaks);
+pool misuse, WARN, BUG, sleeping in atomic context, DMA memory still held at exit);
 4 build failure; 2 bad option; 124 timeout; 128+N killed by signal N;
 70 the TypeScript core failed. See docs/bridge.md.
 
 program:
   --threads              the program starts threads (main runs on a worker, every call is relayed)
   --pools                print every device's pools file when main returns
-  --leaks                print the sanitizer's leak report when main returns
+  --leaks                print the leak report when main returns even when it is clean
+  --no-leaks             do not check for DMA memory still held at exit (on by default)
   --timeout SECONDS      kill the program after this long
   --report FILE          write a JSON report: findings, leaks, pools files, how the run ended
   --no-fail-on-findings  exit with main's status even when something was found
@@ -84,6 +85,7 @@ const OPTIONS = {
   timeout: { type: 'string' },
   report: { type: 'string' },
   'no-fail-on-findings': { type: 'boolean' },
+  'no-leaks': { type: 'boolean' },
   cc: { type: 'string' },
   cflags: { type: 'string', multiple: true },
   verbose: { type: 'boolean', short: 'v' },
@@ -218,6 +220,7 @@ export function parse_run_args(argv: string[]): { sources: string[]; options: Ru
   set('threads', o.threads);
   set('pools', o.pools);
   set('leaks', o.leaks);
+  if (o['no-leaks']) options.leaks = false;
   set('timeout', o.timeout);
   set('report', o.report);
   if (o['no-fail-on-findings']) options.fail_on_findings = false;

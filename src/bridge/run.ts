@@ -71,7 +71,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   threads?: boolean;
   pools?: boolean;
-  /** Print the leak report at the end; leaks then count as findings. */
+  /**
+   * The leak check when the program ends (main returns or it calls exit()): DMA memory still held
+   * (pool blocks, pools not destroyed, coherent buffers, mappings) is a finding and its report is
+   * printed. Default: on, the report printed only when something leaked. true: the report is
+   * printed even when clean (`--leaks`). false: no check (`--no-leaks`).
+   */
   leaks?: boolean;
   /** Seconds (0 = none). */
   timeout?: number | string;
@@ -252,7 +257,7 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
   if (ne !== undefined) cfg.num_errors = ne;
   if (o.driver_filter !== undefined) cfg.driver_filter = o.driver_filter;
   if (o.device_filter !== undefined) cfg.device_filter = o.device_filter;
-  if (o.leaks) cfg.leaks = true;
+  cfg.leaks = o.leaks === false ? 'off' : o.leaks === true ? 'print' : 'check';
   if (o.fault !== undefined) cfg.fault = o.fault;
   if (o.pool_cache !== undefined && o.pool_cache !== false) {
     const n = o.pool_cache === true ? POOL_CACHE_DEFAULT : int('--pool-cache', o.pool_cache, 2, 256)!;
@@ -577,7 +582,7 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
     }
     collector.done();
     const findings = collector.findings;
-    if (end && options.leaks && !end.leaks.clean) {
+    if (end && options.leaks !== false && !end.leaks.clean) {
       findings.push({
         kind: 'leak',
         text: end.leaks.text.split('\n'),

@@ -50,7 +50,8 @@ export interface RunConfig {
   device_filter?: string;
   /** Fault injection (--fail-*). */
   fault?: FaultOptions;
-  leaks?: boolean;
+  /** The leak check at the end: off, on (the report printed when something leaked), or print (always printed). */
+  leaks?: 'off' | 'check' | 'print';
   force_bounce?: boolean;
   swiotlb?: boolean;
   swiotlb_size?: number;
@@ -360,7 +361,9 @@ export function run(cfg: RunConfig): void {
       pools.push({ device: dev.name, path: `${dir}/${dev.name}/pools`, text });
       if (cfg.pools) process.stdout.write(`$ cat ${dir}/${dev.name}/pools\n${text}`);
     }
-    const leaks = dma_leak_report(machine, !!cfg.leaks);
+    // Printed when it fails the run, or always when asked for (--leaks).
+    const found = dma_leak_report(machine, false);
+    const leaks = cfg.leaks === 'print' || (cfg.leaks !== 'off' && !found.clean) ? dma_leak_report(machine, true) : found;
     let status = main_status & 0xff;
     const n = num(refused());
     if (n > 0) {

@@ -79,6 +79,19 @@ describe('exit status and --report', () => {
     }
   });
 
+  test('DMA memory still held at exit fails the run by default; --no-leaks opts out', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['findings.c'], [], ['keep']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('dmashim: leak report (bridge): 1 block in 1 pool, 0 coherent buffers, 64 bytes\n');
+    expect(r.stderr).toContain(
+      `dmashim: ${F}: 1 finding (1 leak); exit status 3 (main returned 0; --no-fail-on-findings keeps main's status)\n`,
+    );
+    const off = dmashim_run(['findings.c'], ['--no-leaks'], ['keep']);
+    expect(off.stderr).not.toContain('leak');
+    expect(off.status).toBe(0);
+  });
+
   test('exit() from C: the unfinished printk line, --pools and --leaks still come out, and the status is exit()s', (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     // Also: a source without the .c suffix is compiled as C.
@@ -166,7 +179,7 @@ describe('the exit status of a run that went wrong', () => {
     ctx.skip(skip !== null, skip ?? '');
     const r = dmashim_run(['findings.c'], ['-q', '--no-fail-on-findings'], ['all']);
     expect(r.stderr).toBe(
-      `dmashim: ${F}: 6 findings (1 dma-debug, 2 pool, 1 warn, 1 might-sleep, 1 misuse); not failing the run (--no-fail-on-findings); main returned 0\n`,
+      `dmashim: ${F}: 7 findings (1 dma-debug, 2 pool, 1 warn, 1 might-sleep, 1 misuse, 1 leak); not failing the run (--no-fail-on-findings); main returned 0\n`,
     );
     expect(r.status).toBe(0);
   });

@@ -363,7 +363,8 @@ export function run(cfg: RunConfig): void {
     }
     // Printed when it fails the run, or always when asked for (--leaks).
     const found = dma_leak_report(machine, false);
-    const leaks = cfg.leaks === 'print' || (cfg.leaks !== 'off' && !found.clean) ? dma_leak_report(machine, true) : found;
+    const leaks =
+      cfg.leaks === 'print' || (cfg.leaks !== 'off' && !found.clean) ? dma_leak_report(machine, true) : found;
     let status = main_status & 0xff;
     const n = num(refused());
     if (n > 0) {

@@ -44,6 +44,7 @@ build:
   -L DIR, -l LIB         extra linker flags for the program
   --verbose, -v          show the compile and run commands
   --keep                 keep the build directory
+  --no-cache             compile even if nothing changed since the last build (cache in $TMPDIR)
 kernel log:
   --quiet, -q            do not print the kernel log
   --debug                keep dev_dbg/pr_debug records
@@ -86,6 +87,7 @@ const OPTIONS = {
   report: { type: 'string' },
   'no-fail-on-findings': { type: 'boolean' },
   'no-leaks': { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
   cc: { type: 'string' },
   cflags: { type: 'string', multiple: true },
   verbose: { type: 'boolean', short: 'v' },
@@ -221,6 +223,7 @@ export function parse_run_args(argv: string[]): { sources: string[]; options: Ru
   set('pools', o.pools);
   set('leaks', o.leaks);
   if (o['no-leaks']) options.leaks = false;
+  if (o['no-cache']) options.cache = false;
   set('timeout', o.timeout);
   set('report', o.report);
   if (o['no-fail-on-findings']) options.fail_on_findings = false;

@@ -29,6 +29,7 @@ import { DmashimError, invalidOption } from '../lib/errors.ts';
 import type { LeakReport } from '../sim/sanitizer.ts';
 import { crash_report, type CrashFrame } from './crash.ts';
 import { INCLUDE_DIR, NATIVE_DIR, runner_node_args } from './paths.ts';
+import { parse_make_deps, program_key, program_lookup, program_store } from './progcache.ts';
 import {
   FindingCollector,
   count_findings,
@@ -90,6 +91,12 @@ export interface RunOptions {
   ldflags?: string[];
   verbose?: boolean;
   keep?: boolean;
+  /**
+   * The compile cache (default on): a program whose compiler, flags, inputs and included headers
+   * are unchanged since an earlier run is not compiled again (src/bridge/progcache.ts).
+   * false (`--no-cache`): always compile.
+   */
+  cache?: boolean;
   quiet?: boolean;
   debug?: boolean;
   loglevel?: number | string;
@@ -321,6 +328,19 @@ function exec(cmd: string, args: string[], cwd: string, out: Output): Promise<Ex
   });
 }
 
+/* A compiler run whose output we want (cc -M): stdout, or null if it failed. */
+function capture(cmd: string, args: string[], cwd: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    child.stdout.on('data', (b: Buffer) => {
+      text += b.toString('utf8');
+    });
+    child.on('error', () => resolve(null));
+    child.on('close', (status) => resolve(status === 0 ? text : null));
+  });
+}
+
 /** The C half of the bridge: every .c file of native/ (not native/bench/), one object each. */
 export function bridge_sources(): string[] {
   return readdirSync(NATIVE_DIR)
@@ -352,8 +372,7 @@ async function bridge_objects(cc: string, flags: string[], out: Output, verbose:
   };
   walk(INCLUDE_DIR);
   for (const f of files) h.update(f).update(readFileSync(f));
-  const cacheDir = path.join(tmpdir(), `dmashim-cache-${process.getuid?.() ?? 0}`);
-  const dir = path.join(cacheDir, `bridge-${h.digest('hex').slice(0, 16)}`);
+  const dir = path.join(cache_dir(), `bridge-${h.digest('hex').slice(0, 16)}`);
   const objs = sources.map((s) => path.join(dir, `${path.basename(s, '.c')}.o`));
   if (existsSync(dir)) return objs;
   const tmp = `${dir}.${process.pid}.tmp`;
@@ -375,6 +394,11 @@ async function bridge_objects(cc: string, flags: string[], out: Output, verbose:
     if (!existsSync(dir)) return null;
   }
   return objs;
+}
+
+/* Per user: the bridge objects and the compile cache (progcache.ts). */
+function cache_dir(): string {
+  return path.join(tmpdir(), `dmashim-cache-${process.getuid?.() ?? 0}`);
 }
 
 /* The child's environment: ours without what would change a run behind the options' back. */
@@ -471,7 +495,7 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
   }
   try {
     // Build: one shared object holding the program and the bridge.
-    const so = path.join(buildDir, path.basename(sources[0]!).replace(/\.c$/, '') + '.so');
+    let so = path.join(buildDir, path.basename(sources[0]!).replace(/\.c$/, '') + '.so');
     const common = [...base_cflags(), '-O2', '-g', '-Wall', '-fPIC', ...p.cflags];
     let objs: string[] | null;
     try {
@@ -489,29 +513,35 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
     // A source without the .c suffix is still C (cc would take it for a linker script).
     const srcArgs = sources.flatMap((s) => (/\.(c|o|a|so)$/.test(s) ? [s] : ['-x', 'c', s, '-x', 'none']));
     // An undeclared or undefined function would only fail at load time, far from its line: make it a compile error.
-    const ccArgs = [
-      ...common,
-      '-Werror=implicit-function-declaration',
-      '-shared',
-      '-Wl,--no-undefined',
-      '-o',
-      so,
-      ...srcArgs,
-      ...objs,
-      ...p.ldflags,
-      '-lpthread',
-      '-ldl',
-    ];
-    if (options.verbose) out.err(`dmashim: ${[p.cc, ...ccArgs].join(' ')}\n`);
-    const compile = await exec(p.cc, ccArgs, cwd, out);
-    if (compile.error)
-      return stopped('build-failed', EXIT_BUILD, `cannot run the C compiler "${p.cc}": ${compile.error.message}`);
-    if (compile.status !== 0)
-      return stopped(
-        'build-failed',
-        EXIT_BUILD,
-        `compilation failed (${p.cc} exited with status ${compile.status ?? compile.signal})`,
-      );
+    const inputArgs = [...srcArgs, ...objs, ...p.ldflags, '-lpthread', '-ldl'];
+    const flags = [...common, '-Werror=implicit-function-declaration', '-shared', '-Wl,--no-undefined'];
+    const entry =
+      options.cache === false ? null : program_key(cache_dir(), p.cc, [...flags, ...inputArgs], sources, cwd);
+    const cached = entry === null ? null : program_lookup(entry);
+    if (cached !== null) {
+      if (options.verbose) out.err(`dmashim: unchanged since the last build: ${cached}\n`);
+      so = cached;
+    } else {
+      const ccArgs = [...flags, '-o', so, ...inputArgs];
+      if (options.verbose) out.err(`dmashim: ${[p.cc, ...ccArgs].join(' ')}\n`);
+      const compile = await exec(p.cc, ccArgs, cwd, out);
+      if (compile.error)
+        return stopped('build-failed', EXIT_BUILD, `cannot run the C compiler "${p.cc}": ${compile.error.message}`);
+      if (compile.status !== 0)
+        return stopped(
+          'build-failed',
+          EXIT_BUILD,
+          `compilation failed (${p.cc} exited with status ${compile.status ?? compile.signal})`,
+        );
+      if (entry !== null) {
+        // The headers each C source read, so that a later hit can check them.
+        const cArgs = sources
+          .filter((s) => !/\.(o|a|so)$/.test(s))
+          .flatMap((c) => (/\.c$/.test(c) ? [c] : ['-x', 'c', c, '-x', 'none']));
+        const deps = await capture(p.cc, [...common, '-M', ...cArgs], cwd);
+        if (deps !== null) program_store(entry, so, parse_make_deps(deps), cwd);
+      }
+    }
 
     const events = path.join(buildDir, 'events.jsonl');
     const crashRecord = path.join(buildDir, 'crash.txt');

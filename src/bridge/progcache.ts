@@ -1,0 +1,155 @@
+/*
+ * The compile cache of `dmashim run`: a program built once is not built again
+ * while nothing that went into it changed. Most runs (a test suite, an
+ * edit-run loop on one file among many) rebuild the same program with the
+ * same flags, and the compile is the largest part of a warm run.
+ *
+ * The key is what the compiler is given: the compiler itself (its resolved
+ * path, size and modification time), the working directory, the arguments
+ * (flags, the bridge objects' directory, which is keyed by dmashim's headers
+ * and native/), and every input's contents. An entry also lists every header
+ * the program included (from `cc -M`) with a hash of its contents, checked on
+ * each hit, so an edited header of the user's, or an updated system header,
+ * rebuilds. Entries live next to the bridge objects, in the per-user cache
+ * directory; the oldest go when there are more than CACHE_ENTRIES.
+ */
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import * as path from 'node:path';
+
+/* How many programs the cache keeps. */
+const CACHE_ENTRIES = 128;
+
+interface Entry {
+  /** Every file the preprocessor read, with the sha256 of its contents when built. */
+  deps: [string, string][];
+}
+
+function hash_file(file: string): string | null {
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+/* The compiler as a file: a new compiler at the same name is another compiler. */
+function compiler_identity(cc: string, env: NodeJS.ProcessEnv): string {
+  const candidates = cc.includes('/')
+    ? [cc]
+    : (env['PATH'] ?? '')
+        .split(path.delimiter)
+        .filter((d) => d !== '')
+        .map((d) => path.join(d, cc));
+  for (const c of candidates) {
+    try {
+      const st = statSync(c);
+      if (st.isFile()) return `${path.resolve(c)}|${st.size}|${st.mtimeMs}`;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return cc;
+}
+
+/**
+ * The cache entry's directory for this build (it may not exist yet). `args` are
+ * the compiler's arguments without the output file; `inputs` the user's source,
+ * object and archive files as given on the command line.
+ */
+export function program_key(cacheDir: string, cc: string, args: string[], inputs: string[], cwd: string): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([compiler_identity(cc, process.env), cwd, args]));
+  for (const f of inputs)
+    h.update('\0')
+      .update(path.resolve(cwd, f))
+      .update('\0')
+      .update(hash_file(path.resolve(cwd, f)) ?? '-');
+  return path.join(cacheDir, `prog-${h.digest('hex').slice(0, 24)}`);
+}
+
+/** The cached shared object if the entry exists and every header it read is unchanged; else null. */
+export function program_lookup(dir: string): string | null {
+  const so = path.join(dir, 'prog.so');
+  let entry: Entry;
+  try {
+    entry = JSON.parse(readFileSync(path.join(dir, 'entry.json'), 'utf8')) as Entry;
+  } catch {
+    return null;
+  }
+  for (const [file, sum] of entry.deps) if (hash_file(file) !== sum) return null;
+  if (!existsSync(so)) return null;
+  try {
+    // Most recently used: pruning takes the oldest.
+    const now = new Date();
+    utimesSync(dir, now, now);
+  } catch {
+    // Pruned under us: the entry still answers this run.
+  }
+  return so;
+}
+
+/* `cc -M`'s make rules: the files after each "target:", continuation lines joined, "\ " kept in names. */
+export function parse_make_deps(text: string): string[] {
+  const files = new Set<string>();
+  const joined = text.replace(/\\\n/g, ' ');
+  for (const line of joined.split('\n')) {
+    const colon = line.indexOf(': ');
+    if (colon < 0) continue;
+    const rest = line.slice(colon + 2).replace(/\\ /g, '\u0000');
+    for (const word of rest.split(/\s+/)) if (word !== '') files.add(word.replace(/\u0000/g, ' '));
+  }
+  return [...files];
+}
+
+/**
+ * Store a built program: `deps` from `cc -M` (relative to cwd). Best effort: a
+ * cache that cannot be written only costs the next run a compile.
+ */
+export function program_store(dir: string, so: string, deps: string[], cwd: string): void {
+  const tmp = `${dir}.${process.pid}.tmp`;
+  try {
+    const list: [string, string][] = [];
+    for (const d of deps) {
+      const file = path.resolve(cwd, d);
+      const sum = hash_file(file);
+      if (sum === null) return;
+      list.push([file, sum]);
+    }
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    copyFileSync(so, path.join(tmp, 'prog.so'));
+    writeFileSync(path.join(tmp, 'entry.json'), JSON.stringify({ deps: list } satisfies Entry));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+    prune(path.dirname(dir));
+  } catch {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function prune(cacheDir: string): void {
+  const entries = readdirSync(cacheDir)
+    .filter((n) => n.startsWith('prog-') && !n.endsWith('.tmp'))
+    .map((n) => {
+      const p = path.join(cacheDir, n);
+      try {
+        return { p, t: statSync(p).mtimeMs };
+      } catch {
+        return { p, t: 0 };
+      }
+    })
+    .sort((a, b) => b.t - a.t);
+  for (const e of entries.slice(CACHE_ENTRIES)) rmSync(e.p, { recursive: true, force: true });
+}

@@ -1,0 +1,64 @@
+/*
+ * The compile cache of `dmashim run`: an unchanged program is not compiled
+ * again; a changed source, an edited header it includes, other flags or
+ * --no-cache compile it again.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { run } from '../../src/bridge/run.ts';
+import { parse_make_deps } from '../../src/bridge/progcache.ts';
+import { bridge_skip_reason } from './helpers.ts';
+
+const skip = bridge_skip_reason();
+const HIT = 'dmashim: unchanged since the last build';
+
+describe('the compile cache', () => {
+  test('parse_make_deps reads cc -M rules: several targets, continuations, escaped spaces', () => {
+    const text = 'a.o: a.c /usr/include/stdio.h \\\n inc/x.h\nb.o: b.c my\\ dir/y.h inc/x.h\n';
+    expect(parse_make_deps(text)).toEqual(['a.c', '/usr/include/stdio.h', 'inc/x.h', 'b.c', 'my dir/y.h']);
+  });
+
+  test('a hit needs the same sources, headers and flags', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const dir = mkdtempSync(path.join(tmpdir(), 'dmashim-cache-test-'));
+    try {
+      // A unique program: no earlier run can have cached it.
+      const tag = `${process.pid}_${Date.now()}`;
+      writeFileSync(path.join(dir, 'value.h'), '#define VALUE 1\n');
+      writeFileSync(
+        path.join(dir, 'prog.c'),
+        `#include <stdio.h>\n#include "value.h"\nint main(void) { printf("${tag} %d\\n", VALUE); return 0; }\n`,
+      );
+      const go = (extra: Partial<Parameters<typeof run>[1]> = {}) =>
+        run(['prog.c'], { cwd: dir, verbose: true, ...extra });
+
+      const first = await go();
+      expect(first.stdout).toBe(`${tag} 1\n`);
+      expect(first.stderr).not.toContain(HIT);
+
+      const second = await go();
+      expect(second.stdout).toBe(`${tag} 1\n`);
+      expect(second.stderr).toContain(HIT);
+
+      // An included header changed: compiled again, and the new value runs.
+      writeFileSync(path.join(dir, 'value.h'), '#define VALUE 2\n');
+      const edited = await go();
+      expect(edited.stderr).not.toContain(HIT);
+      expect(edited.stdout).toBe(`${tag} 2\n`);
+      expect((await go()).stderr).toContain(HIT);
+
+      // Other flags are another program.
+      const flagged = await go({ cflags: ['-DVALUE_UNUSED=1'] });
+      expect(flagged.stderr).not.toContain(HIT);
+
+      // --no-cache compiles even when nothing changed.
+      const forced = await go({ cache: false });
+      expect(forced.stderr).not.toContain(HIT);
+      expect(forced.stdout).toBe(`${tag} 2\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

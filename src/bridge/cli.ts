@@ -11,10 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { DmashimError } from '../lib/errors.ts';
 import { readFileSync } from 'node:fs';
 import { PACKAGE_ROOT } from './paths.ts';
+import { kernel_cflags, parse_kernel_version } from '../include/linux/version.ts';
 import { run, pool_cache_off, base_cflags, EXIT_USAGE, POOL_CACHE_DEFAULT, type RunOptions } from './run.ts';
 
 const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program arguments]
-       dmashim cflags       the compiler flags for our headers (for a Makefile)
+       dmashim cflags [--kernel V]  the compiler flags for our headers (for a Makefile)
        dmashim --version
 
 Compiles the C program against dmashim's include/linux headers and runs its
@@ -41,6 +42,8 @@ build:
   --cc CMD               C compiler (default: $CC or cc)
   --cflags "FLAGS"       extra compiler flags (repeatable)
   -I DIR, -D X[=V], -U X extra compiler flags, as cc takes them
+  --kernel VERSION       the headers give that kernel's shapes and names (2.4.31, 2.6.12, 6.16, ...;
+                         docs/porting.md); default: the newest plus the legacy names that fit
   -L DIR, -l LIB         extra linker flags for the program
   --verbose, -v          show the compile and run commands
   --keep                 keep the build directory
@@ -90,6 +93,7 @@ const OPTIONS = {
   'no-cache': { type: 'boolean' },
   cc: { type: 'string' },
   cflags: { type: 'string', multiple: true },
+  kernel: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   keep: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
@@ -228,6 +232,7 @@ export function parse_run_args(argv: string[]): { sources: string[]; options: Ru
   set('report', o.report);
   if (o['no-fail-on-findings']) options.fail_on_findings = false;
   if (o.cflags || cc.cflags.length) options.cflags = [...(o.cflags ?? []), ...cc.cflags];
+  set('kernel', o.kernel);
   set('verbose', o.verbose);
   set('keep', o.keep);
   set('quiet', o.quiet);
@@ -291,6 +296,21 @@ export function parse_run_args(argv: string[]): { sources: string[]; options: Ru
   return { sources: parsed.positionals, options, help: !!o.help };
 }
 
+/* `dmashim cflags [--kernel V]`: the era's flags, or none. */
+function cflags_era(args: string[]): string[] {
+  if (args.length === 0) return [];
+  if (args.length === 1 && args[0] === '--kernel')
+    usage_error('--kernel needs a value (a kernel version, e.g. 2.6.12)');
+  const v =
+    args[0]!.startsWith('--kernel=') && args.length === 1
+      ? args[0]!.slice(9)
+      : args[0] === '--kernel' && args.length === 2
+        ? args[1]!
+        : null;
+  if (v === null) usage_error(`cflags takes only --kernel VERSION, got ${args.join(' ')}`);
+  return kernel_cflags(parse_kernel_version(v));
+}
+
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 const COMMANDS = ['run', 'cflags', 'help', '--version'];
@@ -308,11 +328,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'cflags') {
     // What a Makefile needs to compile driver C against our headers (the program itself still runs through `run`).
-    process.stdout.write(
-      `${base_cflags()
-        .map((f) => (/\s/.test(f) ? JSON.stringify(f) : f))
-        .join(' ')}\n`,
-    );
+    let flags: string[];
+    try {
+      flags = [...base_cflags(), ...cflags_era(argv.slice(1))];
+    } catch (e) {
+      if (!(e instanceof UsageError) && !(e instanceof DmashimError)) throw e;
+      process.stderr.write(`dmashim: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stdout.write(`${flags.map((f) => (/\s/.test(f) ? JSON.stringify(f) : f)).join(' ')}\n`);
     return 0;
   }
   if (cmd !== 'run') {

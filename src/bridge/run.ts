@@ -26,6 +26,7 @@ import * as path from 'node:path';
 import type { RamBank } from '../arch/sim/machine.ts';
 import type { FaultOptions } from '../lib/fault-inject.ts';
 import { DmashimError, invalidOption } from '../lib/errors.ts';
+import { kernel_cflags, kernel_version_string, parse_kernel_version } from '../include/linux/version.ts';
 import type { LeakReport } from '../sim/sanitizer.ts';
 import { crash_report, type CrashFrame } from './crash.ts';
 import { INCLUDE_DIR, NATIVE_DIR, runner_node_args } from './paths.ts';
@@ -87,6 +88,12 @@ export interface RunOptions {
   cc?: string;
   /** Extra compiler flags; each string is split at white space. */
   cflags?: string[];
+  /**
+   * The kernel whose shapes the headers give (`--kernel`): "2.4.31", "2.6.12", "6.16", ... It sets
+   * LINUX_VERSION_CODE and DMASHIM_KERNEL for the program (include/dmashim/era.h) and the machine's `kernel`.
+   * Default: the newest kernel plus every legacy name that does not conflict.
+   */
+  kernel?: string;
   /** Extra linker flags for the program (-L, -l), after its sources; each string is split at white space. */
   ldflags?: string[];
   verbose?: boolean;
@@ -219,6 +226,8 @@ interface Plan {
   cc: string;
   cflags: string[];
   ldflags: string[];
+  /* The program's era flags (--kernel); the bridge objects are built without them. */
+  eraflags: string[];
   timeoutMs: number;
 }
 
@@ -245,6 +254,12 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
     pools: !!o.pools,
     machine: { ...machine_options(o.machine) },
   };
+  let eraflags: string[] = [];
+  if (o.kernel !== undefined) {
+    const code = parse_kernel_version(o.kernel);
+    cfg.machine.kernel = kernel_version_string(code);
+    eraflags = kernel_cflags(code);
+  }
   if (o.ram !== undefined) cfg.machine.ram = typeof o.ram === 'string' ? parse_ram(o.ram) : o.ram;
   if (o.reserved_low !== undefined) cfg.machine.reserved_low = parse_size('--reserved-low', o.reserved_low);
   if (o.swiotlb_size !== undefined) cfg.swiotlb_size = parse_size('--swiotlb-size', o.swiotlb_size);
@@ -283,7 +298,7 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
     timeoutMs = Math.ceil(t * 1000);
   }
   const split = (a: string[] | undefined): string[] => (a ?? []).flatMap((f) => f.split(/\s+/).filter(Boolean));
-  return { cfg, sources, cc: o.cc ?? 'cc', cflags: split(o.cflags), ldflags: split(o.ldflags), timeoutMs };
+  return { cfg, sources, cc: o.cc ?? 'cc', cflags: split(o.cflags), ldflags: split(o.ldflags), eraflags, timeoutMs };
 }
 
 /** Why --pool-cache cannot apply with these options, or null. */
@@ -514,7 +529,7 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
     const srcArgs = sources.flatMap((s) => (/\.(c|o|a|so)$/.test(s) ? [s] : ['-x', 'c', s, '-x', 'none']));
     // An undeclared or undefined function would only fail at load time, far from its line: make it a compile error.
     const inputArgs = [...srcArgs, ...objs, ...p.ldflags, '-lpthread', '-ldl'];
-    const flags = [...common, '-Werror=implicit-function-declaration', '-shared', '-Wl,--no-undefined'];
+    const flags = [...common, ...p.eraflags, '-Werror=implicit-function-declaration', '-shared', '-Wl,--no-undefined'];
     const entry =
       options.cache === false ? null : program_key(cache_dir(), p.cc, [...flags, ...inputArgs], sources, cwd);
     const cached = entry === null ? null : program_lookup(entry);
@@ -538,7 +553,7 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
         const cArgs = sources
           .filter((s) => !/\.(o|a|so)$/.test(s))
           .flatMap((c) => (/\.c$/.test(c) ? [c] : ['-x', 'c', c, '-x', 'none']));
-        const deps = await capture(p.cc, [...common, '-M', ...cArgs], cwd);
+        const deps = await capture(p.cc, [...common, ...p.eraflags, '-M', ...cArgs], cwd);
         if (deps !== null) program_store(entry, so, parse_make_deps(deps), cwd);
       }
     }

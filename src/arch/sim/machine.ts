@@ -20,6 +20,7 @@
  * the one set up at boot: it must see the first page the buddy allocator frees.
  */
 import { DmashimError, invalidOption } from '../../lib/errors.ts';
+import { parse_kernel_version } from '../../include/linux/version.ts';
 import { init_mem_debugging_and_hardening } from '../../mm/page_poison.ts';
 import {
   BuddyAllocator,
@@ -57,6 +58,11 @@ export interface MachineOptions {
   arena?: { buffer: ArrayBuffer; vbase: number };
   /** A name for reports. */
   name?: string;
+  /**
+   * The kernel whose shapes the API gives ("2.4.31", "2.6.12", "6.16"; src/include/linux/version.ts), as
+   * `dmashim run --kernel`. Default: the newest kernel plus every legacy name that does not conflict.
+   */
+  kernel?: string;
 }
 
 const GiB = 1024 * 1024 * 1024;
@@ -128,6 +134,7 @@ export class Machine {
       arenaOff += b.size;
     }
     if (arenaOff > MAX_ARENA) invalidOption(`total RAM ${arenaOff} bytes exceeds the ${MAX_ARENA}-byte arena limit`);
+    if (opts.kernel !== undefined) parse_kernel_version(opts.kernel);
     const reserved = opts.reserved_low ?? PAGE_SIZE;
     if (!Number.isSafeInteger(reserved) || reserved < 0) invalidOption('reserved_low must be a non-negative integer');
     const policy = opts.page_order ?? 'low-first';

@@ -93,3 +93,18 @@ export function kernel_shape_before(machine: Machine, code: number): boolean {
   const k = machine_kernel(machine);
   return k !== null && k < code;
 }
+
+/**
+ * For an era-specific function of the TypeScript API: throws a DmashimError
+ * (EINVALOPT) naming `fn` and the machine's kernel when that kernel did not
+ * have it, the TypeScript counterpart of the C compile error.
+ */
+export function kernel_require(machine: Machine, fn: string, since: number | null, until: number | null): void {
+  if (kernel_has(machine, since, until)) return;
+  const k = kernel_version_string(machine_kernel(machine) ?? LINUX_VERSION_CODE_NEWEST);
+  const why =
+    since !== null && (machine_kernel(machine) ?? 0) < since
+      ? `it appeared in ${kernel_version_string(since)}`
+      : `it was removed in ${kernel_version_string(until ?? 0)}`;
+  invalidOption(`${fn}: not in Linux ${k} (the machine's kernel): ${why}`);
+}

@@ -1,0 +1,240 @@
+/*
+ * Kernel eras (`--kernel`): a driver shaped like each era's documentation runs
+ * under its kernel; code that uses a name or shape its era did not have fails
+ * to compile, and compiles in the era that had it (so the gate, not broken
+ * code, is what fails); the CLI and the TypeScript API take the same setting.
+ */
+import { describe, test, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { ROOT, bridge_skip_reason, dmashim_run, has_compiler } from './helpers.ts';
+import {
+  KERNEL_VERSION,
+  kernel_cflags,
+  kernel_has,
+  kernel_require,
+  parse_kernel_version,
+} from '../../src/include/linux/version.ts';
+import { pci_pool_create, pci_pool_destroy, pci_alloc_consistent, SLAB_KERNEL } from '../../compat/index.ts';
+import { pci_dev, device_register, dev_set_name, dma_addr, DmashimError } from '../../src/index.ts';
+import { small_machine } from '../helpers.ts';
+
+const skip = bridge_skip_reason();
+const cc = process.env['CC'] ?? 'cc';
+const BIN = path.join(ROOT, 'bin', 'dmashim.js');
+const E = (f: string): string => path.join('test', 'bridge', 'c', 'eras', f);
+
+/* -fsyntax-only of `body` inside a function, after `includes`, under a kernel (null: no --kernel). */
+function compiles(kernel: string | null, includes: string[], body: string): { ok: boolean; out: string } {
+  const text = `${includes.map((h) => `#include <${h}>`).join('\n')}\nstruct scatterlist probe_sg;\nvoid *probe_p; struct pci_dev *probe_pdev; struct device *probe_dev; dma_addr_t probe_dma;\nint probe(void)\n{\n${body};\nreturn 0;\n}\n`;
+  const flags = ['-std=gnu11', '-I', path.join(ROOT, 'include'), '-Werror=implicit-function-declaration'];
+  if (kernel !== null) flags.push(...kernel_cflags(parse_kernel_version(kernel)));
+  const r = spawnSync(cc, [...flags, '-fsyntax-only', '-x', 'c', '-'], { input: text, encoding: 'utf8' });
+  return { ok: r.status === 0, out: r.stderr };
+}
+
+const PCI = ['linux/pci.h', 'linux/dma-mapping.h', 'linux/dmapool.h', 'linux/scatterlist.h', 'linux/slab.h'];
+
+/* [what, the code, kernels that have it, kernels that do not] */
+const GATES: Array<[string, string[], string, Array<string | null>, Array<string | null>]> = [
+  ['dma_pool_create (2.6.3)', PCI, 'dma_pool_create("p", probe_dev, 32, 8, 0)', ['2.6.3', null], ['2.4.31', '2.6.2']],
+  ['scatterlist.address (2.4)', PCI, 'probe_sg.address = 0', ['2.4.31'], ['2.6.0', '2.6.12', null]],
+  ['scatterlist.page (before 2.6.24)', PCI, 'probe_sg.page = 0', ['2.4.31', '2.6.23'], ['2.6.24', null]],
+  ['scatterlist.page_link (2.6.24)', PCI, 'probe_sg.page_link = 0', ['2.6.24', null], ['2.6.12', '2.4.31']],
+  ['sg_init_table (2.6.24)', PCI, 'sg_init_table(&probe_sg, 1)', ['2.6.24', null], ['2.6.23']],
+  [
+    "pci_pool_create's 2.4 sixth argument",
+    PCI,
+    'pci_pool_create("p", probe_pdev, 32, 8, 0, SLAB_KERNEL)',
+    ['2.4.31', null],
+    ['2.6.12'],
+  ],
+  [
+    'pci_pool_create of five arguments',
+    PCI,
+    'pci_pool_create("p", probe_pdev, 32, 8, 0)',
+    ['2.6.12', null],
+    ['2.4.31'],
+  ],
+  ['pci_pool_create (gone in 5.16)', PCI, 'pci_pool_create("p", probe_pdev, 32, 8, 0)', ['5.15'], ['5.16', '6.16']],
+  [
+    'pci_alloc_consistent (gone in 5.18)',
+    PCI,
+    'pci_alloc_consistent(probe_pdev, 64, &probe_dma)',
+    ['2.4.31', '5.17', null],
+    ['5.18', '6.16'],
+  ],
+  [
+    'dma_set_mask_and_coherent (3.13)',
+    PCI,
+    'dma_set_mask_and_coherent(probe_dev, 0xffffffff)',
+    ['3.13', null],
+    ['3.12', '2.6.12'],
+  ],
+  [
+    'one-argument pci_dma_mapping_error (before 2.6.27)',
+    PCI,
+    'pci_dma_mapping_error(probe_dma)',
+    ['2.6.12', null],
+    ['2.6.27'],
+  ],
+  [
+    'two-argument dma_mapping_error (2.6.27)',
+    PCI,
+    'dma_mapping_error(probe_dev, probe_dma)',
+    ['2.6.27', null],
+    ['2.6.26'],
+  ],
+  ['dma_map_single (2.6)', PCI, 'dma_map_single(probe_dev, probe_p, 8, DMA_TO_DEVICE)', ['2.6.0', null], ['2.4.31']],
+  [
+    'DEFINE_DMA_UNMAP_ADDR (2.6.33)',
+    PCI,
+    'struct { DEFINE_DMA_UNMAP_ADDR(a); } s; (void)s',
+    ['2.6.33', null],
+    ['2.6.32'],
+  ],
+  ['linux/config.h (gone in 2.6.19)', ['linux/config.h'], '(void)0', ['2.4.31', '2.6.18', null], ['2.6.19', '6.16']],
+  ['asm/scatterlist.h (gone in 4.3)', ['asm/scatterlist.h'], '(void)0', ['2.4.31', '4.2', null], ['4.3', '6.16']],
+];
+
+describe('kernel eras: names and shapes', () => {
+  for (const [what, includes, body, yes, no] of GATES) {
+    test(what, (ctx) => {
+      ctx.skip(!has_compiler(cc), `no C compiler (${cc})`);
+      for (const k of yes) {
+        const r = compiles(k, includes, body);
+        expect(r.ok, `${what} under ${k ?? 'no --kernel'}:\n${r.out}`).toBe(true);
+      }
+      for (const k of no) expect(compiles(k, includes, body).ok, `${what} under ${k ?? 'no --kernel'}`).toBe(false);
+    });
+  }
+
+  test('the version macros follow --kernel', (ctx) => {
+    ctx.skip(!has_compiler(cc), `no C compiler (${cc})`);
+    const check = 'LINUX_VERSION_CODE == KERNEL_VERSION(2, 6, 12) && DMASHIM_KERNEL == LINUX_VERSION_CODE';
+    const body = `_Static_assert(${check}, "era")`;
+    expect(compiles('2.6.12', ['linux/version.h', 'dmashim/era.h'], body).ok).toBe(true);
+    expect(compiles('2.6.13', ['linux/version.h', 'dmashim/era.h'], body).ok).toBe(false);
+    // Without --kernel: the newest kernel, and no era.
+    const none = '_Static_assert(LINUX_VERSION_CODE == KERNEL_VERSION(6, 16, 0), "newest"); int x = DMASHIM_KERNEL';
+    expect(compiles(null, ['linux/version.h', 'dmashim/era.h'], none).out).toMatch(/DMASHIM_KERNEL. undeclared/);
+  });
+
+  test('an era-only header names the era in its error', (ctx) => {
+    ctx.skip(!has_compiler(cc), `no C compiler (${cc})`);
+    expect(compiles('2.6.19', ['linux/config.h'], '(void)0').out).toContain(
+      'removed in Linux 2.6.19: the kernel chosen with --kernel (2.6.19 or later)',
+    );
+    expect(compiles('4.3', ['asm/scatterlist.h'], '(void)0').out).toContain('not in Linux 4.3 and later');
+  });
+});
+
+describe('kernel eras: drivers of each era run under their kernel', () => {
+  test('a 2.4 driver (DMA-mapping.txt of 2.4) under --kernel 2.4.31', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run([E('era24.c')], ['--kernel', '2.4.31', '--all-errors']);
+    expect(r.stderr).toContain('era24: ring mapped, td aligned');
+    expect(r.stderr).toContain('era24: sg 0: 512 bytes at bus address');
+    expect(r.stderr).toContain('era24: sg 1: 300 bytes at bus address');
+    expect(r.stderr).toContain('era24: removed');
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  test('a 2.6.12 driver (DMA-mapping.txt and DMA-API.txt of 2.6) under --kernel 2.6.12', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run([E('era26.c')], ['--kernel', '2.6.12', '--all-errors']);
+    expect(r.stderr).toMatch(/era26 0000:02:01\.0: cmd aligned, sense aligned/);
+    expect(r.stderr).toMatch(/era26 0000:02:01\.0: mapped 3 of 3 entries, first 512 bytes/);
+    expect(r.stderr).toContain('era26: removed');
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  test('a 6.x driver (dma-api-howto) under --kernel 6.16 and with no --kernel', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    for (const opts of [['--kernel', '6.16'], []]) {
+      const r = dmashim_run([E('era6.c')], [...opts, '--all-errors']);
+      expect(r.stderr).toMatch(/era6 0000:00:04\.0: desc aligned/);
+      expect(r.stderr).toMatch(/era6 0000:00:04\.0: sg 2: 700 bytes/);
+      expect(r.stderr).toMatch(/era6 0000:00:04\.0: removed/);
+      expect(r.status, r.stderr).toBe(0);
+    }
+  });
+
+  test("each driver fails to compile under another era's kernel", (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    for (const [file, kernel] of [
+      ['era24.c', '2.6.12'],
+      ['era26.c', '2.4.31'],
+      ['era26.c', '6.16'],
+      ['era6.c', '2.6.12'],
+    ] as const) {
+      const r = dmashim_run([E(file)], ['--kernel', kernel]);
+      expect(r.status, `${file} under ${kernel}`).toBe(4);
+      expect(r.stderr).toContain('compilation failed');
+    }
+  });
+});
+
+describe('kernel eras: the CLI and the TypeScript API', () => {
+  test('--kernel refuses a kernel it does not imitate in one line, status 2', () => {
+    for (const bad of ['2.5.1', '7.0', '2.6', 'latest', '2.4.99']) {
+      const r = spawnSync(process.execPath, [BIN, 'run', E('era6.c'), '--kernel', bad], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `dmashim: --kernel: no kernel "${bad}" to imitate (dmashim takes 2.4.0-2.4.37, 2.6.0-2.6.39, 3.0-3.19, 4.0-4.20, 5.0-5.19, 6.0-6.16; e.g. 2.4.31, 2.6.12, 6.16)`,
+      ]);
+    }
+  });
+
+  test('dmashim cflags --kernel prints the era flags', () => {
+    const r = spawnSync(process.execPath, [BIN, 'cflags', '--kernel', '2.4.31'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      `-DLINUX_VERSION_CODE=${KERNEL_VERSION(2, 4, 31)} -DDMASHIM_KERNEL=${KERNEL_VERSION(2, 4, 31)}`,
+    );
+    const bad = spawnSync(process.execPath, [BIN, 'cflags', '--kernel'], { cwd: ROOT, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('dmashim: --kernel needs a value (a kernel version, e.g. 2.6.12)\n');
+  });
+
+  test('versions encode as the kernel does', () => {
+    expect(parse_kernel_version('2.6.12')).toBe(0x02060c);
+    expect(parse_kernel_version('6.16')).toBe(0x061000);
+    expect(parse_kernel_version('4.9.337')).toBe(KERNEL_VERSION(4, 9, 255));
+    expect(() => parse_kernel_version('3')).toThrow(DmashimError);
+  });
+
+  test("the machine's kernel gates the era-specific TypeScript names", () => {
+    expect(() => small_machine({ kernel: '2.5.0' })).toThrow(/no kernel "2.5.0"/);
+    const old = small_machine({ kernel: '2.4.31' });
+    expect(kernel_has(old, KERNEL_VERSION(2, 6, 3), null)).toBe(false);
+    expect(() => kernel_require(old, 'dma_pool_create', KERNEL_VERSION(2, 6, 3), null)).toThrow(
+      "dma_pool_create: not in Linux 2.4.31 (the machine's kernel): it appeared in 2.6.3",
+    );
+    const pdev = (kernel?: string) => {
+      const m = small_machine(kernel === undefined ? {} : { kernel });
+      const p = new pci_dev({ machine: m, vendor: 0x8086, device: 0x7112 });
+      dev_set_name(p.dev, `era-${kernel ?? 'none'}`);
+      device_register(p.dev);
+      return p;
+    };
+    // 2.4: the six-argument form; 2.6: five only; no kernel: both; 6.16: none.
+    const p24 = pdev('2.4.31');
+    pci_pool_destroy(pci_pool_create('td', p24, 32, 16, 0, SLAB_KERNEL));
+    expect(() => pci_pool_create('td', p24, 32, 16, 0)).toThrow(/2\.4's pci_pool_create takes the SLAB_\* flags/);
+    const p26 = pdev('2.6.12');
+    pci_pool_destroy(pci_pool_create('td', p26, 32, 16, 0));
+    expect(() => pci_pool_create('td', p26, 32, 16, 0, SLAB_KERNEL)).toThrow(/sixth .* argument is 2\.4's/);
+    const pnone = pdev();
+    pci_pool_destroy(pci_pool_create('td', pnone, 32, 16, 0));
+    pci_pool_destroy(pci_pool_create('td', pnone, 32, 16, 0, SLAB_KERNEL));
+    const p616 = pdev('6.16');
+    expect(() => pci_pool_create('td', p616, 32, 16, 0)).toThrow(
+      /pci_pool_create: not in Linux 6\.16.*removed in 5\.16/,
+    );
+    expect(() => pci_alloc_consistent(p616, 64, dma_addr())).toThrow(/removed in 5\.18/);
+  });
+});

@@ -24,6 +24,7 @@ import { DMA_BIDIRECTIONAL, DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_NONE } from '../
 import type { dma_addr_t } from '../src/include/linux/types.ts';
 import type { pci_dev } from '../src/drivers/base/core.ts';
 import type { sg_list } from '../src/lib/scatterlist.ts';
+import { compat_gate } from './pci.ts';
 
 export const PCI_DMA_BIDIRECTIONAL = DMA_BIDIRECTIONAL;
 export const PCI_DMA_TODEVICE = DMA_TO_DEVICE;
@@ -32,11 +33,13 @@ export const PCI_DMA_NONE = DMA_NONE;
 
 /** pci_map_single(): dma_map_single on &hwdev->dev. */
 export function pci_map_single(hwdev: pci_dev | null, ptr: number, size: number, direction: number): dma_addr_t {
+  compat_gate(hwdev, 'pci_map_single');
   return hwdev ? dma_map_single(hwdev.dev, ptr, size, direction) : DMA_MAPPING_ERROR;
 }
 
 /** pci_unmap_single() */
 export function pci_unmap_single(hwdev: pci_dev | null, dma_addr: dma_addr_t, size: number, direction: number): void {
+  compat_gate(hwdev, 'pci_unmap_single');
   if (hwdev) dma_unmap_single(hwdev.dev, dma_addr, size, direction);
 }
 
@@ -48,21 +51,25 @@ export function pci_map_page(
   size: number,
   direction: number,
 ): dma_addr_t {
+  compat_gate(hwdev, 'pci_map_page');
   return hwdev ? dma_map_page(hwdev.dev, page, offset, size, direction) : DMA_MAPPING_ERROR;
 }
 
 /** pci_unmap_page() */
 export function pci_unmap_page(hwdev: pci_dev | null, dma_address: dma_addr_t, size: number, direction: number): void {
+  compat_gate(hwdev, 'pci_unmap_page');
   if (hwdev) dma_unmap_page(hwdev.dev, dma_address, size, direction);
 }
 
 /** pci_map_sg(): the number of DMA segments, 0 on failure. */
 export function pci_map_sg(hwdev: pci_dev | null, sg: sg_list, nents: number, direction: number): number {
+  compat_gate(hwdev, 'pci_map_sg');
   return hwdev ? dma_map_sg(hwdev.dev, sg, nents, direction) : 0;
 }
 
 /** pci_unmap_sg(): pass the nents given to pci_map_sg. */
 export function pci_unmap_sg(hwdev: pci_dev | null, sg: sg_list, nents: number, direction: number): void {
+  compat_gate(hwdev, 'pci_unmap_sg');
   if (hwdev) dma_unmap_sg(hwdev.dev, sg, nents, direction);
 }
 
@@ -73,6 +80,7 @@ export function pci_dma_sync_single_for_cpu(
   size: number,
   direction: number,
 ): void {
+  compat_gate(hwdev, 'pci_dma_sync_single_for_cpu');
   if (hwdev) dma_sync_single_for_cpu(hwdev.dev, dma_handle, size, direction);
 }
 
@@ -83,11 +91,13 @@ export function pci_dma_sync_single_for_device(
   size: number,
   direction: number,
 ): void {
+  compat_gate(hwdev, 'pci_dma_sync_single_for_device');
   if (hwdev) dma_sync_single_for_device(hwdev.dev, dma_handle, size, direction);
 }
 
 /** pci_dma_sync_sg_for_cpu() */
 export function pci_dma_sync_sg_for_cpu(hwdev: pci_dev | null, sg: sg_list, nelems: number, direction: number): void {
+  compat_gate(hwdev, 'pci_dma_sync_sg_for_cpu');
   if (hwdev) dma_sync_sg_for_cpu(hwdev.dev, sg, nelems, direction);
 }
 
@@ -98,10 +108,12 @@ export function pci_dma_sync_sg_for_device(
   nelems: number,
   direction: number,
 ): void {
+  compat_gate(hwdev, 'pci_dma_sync_sg_for_device');
   if (hwdev) dma_sync_sg_for_device(hwdev.dev, sg, nelems, direction);
 }
 
 /** pci_dma_mapping_error(): -ENOMEM for DMA_MAPPING_ERROR, else 0. */
 export function pci_dma_mapping_error(pdev: pci_dev, dma_addr: dma_addr_t): number {
+  compat_gate(pdev, 'pci_dma_mapping_error');
   return dma_mapping_error(pdev.dev, dma_addr);
 }

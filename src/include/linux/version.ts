@@ -70,10 +70,18 @@ export function kernel_cflags(code: number): string[] {
   return [`-DLINUX_VERSION_CODE=${code}`, `-DDMASHIM_KERNEL=${code}`];
 }
 
+/* Parsed once per machine: the compat calls ask on every call. */
+const kernelOf = new WeakMap<Machine, number | null>();
+
 /** The machine's kernel (options.kernel) as a KERNEL_VERSION code, or null when none was chosen. */
 export function machine_kernel(machine: Machine): number | null {
-  const k = machine.options.kernel;
-  return k === undefined ? null : parse_kernel_version(k);
+  let k = kernelOf.get(machine);
+  if (k === undefined) {
+    const v = machine.options.kernel;
+    k = v === undefined ? null : parse_kernel_version(v);
+    kernelOf.set(machine, k);
+  }
+  return k;
 }
 
 /**

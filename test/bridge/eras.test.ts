@@ -26,7 +26,11 @@ const E = (f: string): string => path.join('test', 'bridge', 'c', 'eras', f);
 
 /* -fsyntax-only of `body` inside a function, after `includes`, under a kernel (null: no --kernel). */
 function compiles(kernel: string | null, includes: string[], body: string): { ok: boolean; out: string } {
-  const text = `${includes.map((h) => `#include <${h}>`).join('\n')}\nstruct scatterlist probe_sg;\nvoid *probe_p; struct pci_dev *probe_pdev; struct device *probe_dev; dma_addr_t probe_dma;\nint probe(void)\n{\n${body};\nreturn 0;\n}\n`;
+  // The probe's variables need the PCI headers; a header-only check has none.
+  const decls = includes.includes('linux/pci.h')
+    ? 'struct scatterlist probe_sg;\nvoid *probe_p; struct pci_dev *probe_pdev; struct device *probe_dev; dma_addr_t probe_dma;\n'
+    : '';
+  const text = `${includes.map((h) => `#include <${h}>`).join('\n')}\n${decls}int probe(void)\n{\n${body};\nreturn 0;\n}\n`;
   const flags = ['-std=gnu11', '-I', path.join(ROOT, 'include'), '-Werror=implicit-function-declaration'];
   if (kernel !== null) flags.push(...kernel_cflags(parse_kernel_version(kernel)));
   const r = spawnSync(cc, [...flags, '-fsyntax-only', '-x', 'c', '-'], { input: text, encoding: 'utf8' });

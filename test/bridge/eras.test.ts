@@ -18,6 +18,7 @@ import {
 import { pci_pool_create, pci_pool_destroy, pci_alloc_consistent, SLAB_KERNEL } from '../../compat/index.ts';
 import { pci_dev, device_register, dev_set_name, dma_addr, DmashimError } from '../../src/index.ts';
 import { small_machine } from '../helpers.ts';
+import { all_headers } from './api-probe.ts';
 
 const skip = bridge_skip_reason();
 const cc = process.env['CC'] ?? 'cc';
@@ -97,6 +98,27 @@ const GATES: Array<[string, string[], string, Array<string | null>, Array<string
     ['2.6.34', null],
     ['2.6.33'],
   ],
+  [
+    'dma_alloc_noncoherent without a direction (before 5.10)',
+    PCI,
+    'dma_alloc_noncoherent(probe_dev, 64, &probe_dma, GFP_KERNEL)',
+    ['2.6.12', '5.9'],
+    ['5.10', null],
+  ],
+  [
+    'dma_alloc_noncoherent with a direction (5.10)',
+    PCI,
+    'dma_alloc_noncoherent(probe_dev, 64, &probe_dma, DMA_TO_DEVICE, GFP_KERNEL)',
+    ['5.10', null],
+    ['5.9'],
+  ],
+  [
+    'pci_dma_sync_single (gone in 2.6.11)',
+    PCI,
+    'pci_dma_sync_single(probe_pdev, probe_dma, 8, PCI_DMA_TODEVICE)',
+    ['2.4.31', '2.6.10', null],
+    ['2.6.11', '2.6.12'],
+  ],
   ['linux/config.h (gone in 2.6.19)', ['linux/config.h'], '(void)0', ['2.4.31', '2.6.18', null], ['2.6.19', '6.16']],
   ['asm/scatterlist.h (gone in 4.3)', ['asm/scatterlist.h'], '(void)0', ['2.4.31', '4.2', null], ['4.3', '6.16']],
 ];
@@ -112,6 +134,41 @@ describe('kernel eras: names and shapes', () => {
       for (const k of no) expect(compiles(k, includes, body).ok, `${what} under ${k ?? 'no --kernel'}`).toBe(false);
     });
   }
+
+  test('every header compiles cleanly (-Wall -Werror) under each era', (ctx) => {
+    ctx.skip(!has_compiler(cc), `no C compiler (${cc})`);
+    const eras = [
+      null,
+      '2.4.31',
+      '2.6.0',
+      '2.6.12',
+      '2.6.24',
+      '2.6.27',
+      '3.9',
+      '4.3',
+      '5.8',
+      '5.10',
+      '5.16',
+      '5.18',
+      '6.16',
+    ];
+    for (const k of eras) {
+      const text = `${all_headers(k).join('\n')}\nint main(void) { return 0; }\n`;
+      const flags = [
+        '-std=gnu11',
+        '-Wall',
+        '-Wextra',
+        '-Werror',
+        '-Wno-unused-parameter',
+        '-I',
+        path.join(ROOT, 'include'),
+      ];
+      if (k !== null) flags.push(...kernel_cflags(parse_kernel_version(k)));
+      const r = spawnSync(cc, [...flags, '-fsyntax-only', '-x', 'c', '-'], { input: text, encoding: 'utf8' });
+      expect(r.stderr, `under ${k ?? 'no --kernel'}`).toBe('');
+      expect(r.status).toBe(0);
+    }
+  });
 
   test('the version macros follow --kernel', (ctx) => {
     ctx.skip(!has_compiler(cc), `no C compiler (${cc})`);

@@ -18,9 +18,6 @@
 #include <asm/scatterlist.h>
 #include <asm/io.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(2, 5, 0)
-#error "a 2.4 driver"
-#endif
 
 #define DRV_NAME "era24"
 #define RING_ENTRIES 8

@@ -19,9 +19,6 @@
 #include <linux/slab.h>
 #include <asm/scatterlist.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(2, 6, 5) || LINUX_VERSION_CODE >= KERNEL_VERSION(2, 6, 24)
-#error "a 2.6 driver from between the sync split and sg chaining"
-#endif
 
 #define DRV_NAME "era26"
 

@@ -16,9 +16,6 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 18, 0)
-#error "a driver for the kernels without pci-dma-compat.h"
-#endif
 
 #define DRV_NAME "era6"
 

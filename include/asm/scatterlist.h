@@ -12,7 +12,7 @@
 #include <dmashim/era.h>
 
 #if !DMASHIM_HAS_UNTIL(4, 3, 0)
-#error "<asm/scatterlist.h> is not in Linux 4.3 and later (the kernel chosen with --kernel): include <linux/scatterlist.h>"
+#error "<asm/scatterlist.h> is not in Linux 4.3 and later (the kernel chosen with --kernel)"
 #endif
 
 #include <linux/scatterlist.h>

@@ -11,7 +11,7 @@
 #include <dmashim/era.h>
 
 #if !DMASHIM_HAS_UNTIL(2, 6, 19)
-#error "<linux/config.h> was removed in Linux 2.6.19: the kernel chosen with --kernel (2.6.19 or later) does not have it; drop the include"
+#error "<linux/config.h> was removed in Linux 2.6.19: the kernel chosen with --kernel (2.6.19 or later)"
 #endif
 
 #endif /* _LINUX_CONFIG_H */

@@ -274,7 +274,8 @@ int __dmashim_sg_alloc_append_table_from_pages(struct sg_append_table *sgt_appen
 		prv_len = prv->length;
 		/* Pages that continue the last entry grow it, up to max_segment. */
 		if (n_pages && page_pfn(pages[0], &first_pfn) && first_pfn == (sg_phys(prv) + prv_len) >> PAGE_SHIFT) {
-			struct page *last = (struct page *)((((uintptr_t)sg_virt(prv) + prv_len) & PAGE_MASK) - PAGE_SIZE);
+			uintptr_t end = ((uintptr_t)sg_virt(prv) + prv_len) & PAGE_MASK;
+			struct page *last = (struct page *)(end - PAGE_SIZE);
 
 			while (n_pages && pages_follow(pages[0], last)) {
 				if (prv->length + PAGE_SIZE > max_segment)
@@ -516,8 +517,8 @@ static bool miter_get_next_page(struct sg_mapping_iter *miter)
 	start = miter->piter.sg_pgoffset ? 0 : sg->offset;
 	miter->piter.sg_pgoffset += (unsigned int)(start >> PAGE_SHIFT);
 	miter->__offset = (unsigned int)(start & (PAGE_SIZE - 1));
-	unsigned long left = (unsigned long)sg->offset + sg->length - ((unsigned long)miter->piter.sg_pgoffset << PAGE_SHIFT) -
-			     miter->__offset;
+	unsigned long left = (unsigned long)sg->offset + sg->length -
+			     ((unsigned long)miter->piter.sg_pgoffset << PAGE_SHIFT) - miter->__offset;
 	miter->__remaining = (unsigned int)(left < PAGE_SIZE - miter->__offset ? left : PAGE_SIZE - miter->__offset);
 	return true;
 }

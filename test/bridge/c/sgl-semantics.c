@@ -36,7 +36,8 @@ static void tables(void)
 	/* 300 entries: arrays of 128 chained (127 + 127 + 46 entries of data). */
 	check(sg_alloc_table(&t, 300, GFP_KERNEL) == 0 && t.orig_nents == 300 && t.nents == 300,
 	      "sg_alloc_table(300): orig_nents 300");
-	check(sg_is_chain(&t.sgl[SG_MAX_SINGLE_ALLOC - 1]) && SG_MAX_SINGLE_ALLOC == 128, "entry 127 chains the next array");
+	check(sg_is_chain(&t.sgl[SG_MAX_SINGLE_ALLOC - 1]) && SG_MAX_SINGLE_ALLOC == 128,
+	      "entry 127 chains the next array");
 	check(PAGE_ALIGNED(t.sgl), "a full array is a whole page");
 	second = sg_chain_ptr(&t.sgl[127]);
 	for_each_sgtable_sg(&t, sg, i) {
@@ -76,7 +77,8 @@ static void from_pages(void)
 	pages[2] = PG(run, 2);
 	pages[3] = lone;
 	pages[4] = PG(run, 3);
-	check(sg_alloc_table_from_pages(&t, pages, 5, 100, 5 * PAGE_SIZE - 300, GFP_KERNEL) == 0, "from_pages returns 0");
+	check(sg_alloc_table_from_pages(&t, pages, 5, 100, 5 * PAGE_SIZE - 300, GFP_KERNEL) == 0,
+	      "from_pages returns 0");
 	snprintf(line, sizeof(line), "from_pages: %u entries: %u@%u %u@%u %u@%u", t.orig_nents, t.sgl[0].length,
 		 t.sgl[0].offset, t.sgl[1].length, t.sgl[1].offset, t.sgl[2].length, t.sgl[2].offset);
 	check(t.orig_nents == 3 && t.nents == 3 && sg_page(&t.sgl[0]) == pages[0] && t.sgl[0].offset == 100 &&
@@ -114,7 +116,8 @@ static void from_pages(void)
 	check(sg_alloc_append_table_from_pages(&app, pages + 4, 1, 8, PAGE_SIZE, UINT_MAX, 2, GFP_KERNEL) == -EINVAL,
 	      "append: an offset after the first call is -EINVAL");
 	check(sg_alloc_append_table_from_pages(&app, pages + 4, 2, 0, 2 * PAGE_SIZE, UINT_MAX, 0, GFP_KERNEL) == 0 &&
-		      app.sgt.nents == 3 && app.sgt.orig_nents == 3 && sg_is_last(app.prv) && sg_nents(app.sgt.sgl) == 3,
+		      app.sgt.nents == 3 && app.sgt.orig_nents == 3 && sg_is_last(app.prv) &&
+		      sg_nents(app.sgt.sgl) == 3,
 	      "append: the last call ends the table");
 	sg_free_append_table(&app);
 

@@ -260,6 +260,9 @@ int __dmashim_sg_alloc_append_table_from_pages(struct sg_append_table *sgt_appen
 	unsigned int chunks, cur, i, seg_len, prv_len = 0, added = 0;
 	bool *follows;
 
+	/* Merging asks the core for physical addresses: only from a thread that may call it. */
+	if (!enter("sg_alloc_append_table_from_pages"))
+		return -ENOMEM;
 	/* Segments grow a page at a time: a limit below a page could never be met. */
 	max_segment &= (unsigned int)PAGE_MASK;
 	if (SG_WARN_ON(max_segment < PAGE_SIZE, "sg_alloc_append_table_from_pages", site))

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include <linux/errno.h>
 #include <linux/bug.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -156,7 +157,7 @@ static inline int sg_nents_for_len(struct scatterlist *sg, u64 len)
 		if (total >= len)
 			return nents;
 	}
-	return -22; /* -EINVAL */
+	return -EINVAL;
 }
 
 #define for_each_sg(sglist, sg, nr, __i) \

@@ -71,7 +71,8 @@ static int c_ops_store(const struct device *dev, const struct dma_map_ops *ops)
 void set_dma_ops(struct device *dev, const struct dma_map_ops *dma_ops)
 {
 	if (!dev) {
-		dmashim_emit(3, DMASHIM_PRINTK_NO_DEV, "dmashim: set_dma_ops: NULL device (the kernel would oops)\n", 0);
+		dmashim_emit(3, DMASHIM_PRINTK_NO_DEV, "dmashim: set_dma_ops: NULL device (the kernel would oops)\n",
+			     0);
 		return;
 	}
 	if (!enter("set_dma_ops"))

@@ -51,9 +51,10 @@
 #define pci_dma_sync_sg_for_device(hwdev, sg, nelems, direction) \
 	dma_sync_sg_for_device(__dmashim_pci_devp(hwdev), sg, nelems, (enum dma_data_direction)(direction))
 /*
- * 2.4's one sync, before the _for_cpu/_for_device split (2.6.5): it made the
- * buffer consistent for the direction it was mapped with, so TO_DEVICE syncs
- * for the device, FROM_DEVICE for the CPU and BIDIRECTIONAL both ways.
+ * 2.4's one sync, before the _for_cpu/_for_device split (2.6.5), made the
+ * buffer consistent for the direction passed: TO_DEVICE syncs for the device,
+ * FROM_DEVICE and BIDIRECTIONAL for the CPU (its documented use: after each
+ * transfer, before the CPU touches the data).
  */
 #define pci_dma_sync_single(hwdev, dma_handle, size, direction) \
 	__dmashim_pci_dma_sync_single(__dmashim_pci_devp(hwdev), dma_handle, size, \
@@ -65,19 +66,13 @@
 static inline void __dmashim_pci_dma_sync_single(struct device *dev, dma_addr_t addr, size_t size,
 						 enum dma_data_direction dir, const char *site)
 {
-	if (dir != DMA_TO_DEVICE)
-		__dmashim_dma_sync(dev, addr, size, dir, 0, site);
-	if (dir != DMA_FROM_DEVICE)
-		__dmashim_dma_sync(dev, addr, size, dir, 1, site);
+	__dmashim_dma_sync(dev, addr, size, dir, dir == DMA_TO_DEVICE, site);
 }
 
 static inline void __dmashim_pci_dma_sync_sg(struct device *dev, struct scatterlist *sg, int nelems,
 					     enum dma_data_direction dir, const char *site)
 {
-	if (dir != DMA_TO_DEVICE)
-		__dmashim_dma_sync_sg(dev, sg, nelems, dir, 0, site);
-	if (dir != DMA_FROM_DEVICE)
-		__dmashim_dma_sync_sg(dev, sg, nelems, dir, 1, site);
+	__dmashim_dma_sync_sg(dev, sg, nelems, dir, dir == DMA_TO_DEVICE, site);
 }
 
 /* The unmap state in the driver's structs, under its 2.6 names (dma_unmap_* since 2.6.33). */

@@ -49,7 +49,7 @@ export interface dma_map_ops {
   alloc_pages_op?(dev: device, size: number, dma_handle: dma_addr_ref, dir: number, gfp: gfp_t): number;
   /** Absent: unmap_phys, then the pages go back to the page allocator. */
   free_pages?(dev: device, size: number, page: number, dma_handle: dma_addr_t, dir: number): void;
-  /** MMIO of another device (dma_map_resource). Absent: DMA_MAPPING_ERROR. */
+  /** MMIO of another device (dma_map_resource). Absent: map_phys / unmap_phys. */
   map_resource?(dev: device, phys_addr: number, size: number, dir: number, attrs: number): dma_addr_t;
   unmap_resource?(dev: device, dma_handle: dma_addr_t, size: number, dir: number, attrs: number): void;
   /** Absent: SIZE_MAX (dma_opt_mapping_size is then dma_max_mapping_size). */

@@ -1028,7 +1028,8 @@ export function dma_mmap_noncontiguous(dev: device, vma: vm_area_struct, size: n
  * at `phys_addr` (peer-to-peer). Returns it, or DMA_MAPPING_ERROR: for RAM (the
  * kernel's WARN_ON_ONCE(pfn_valid(...))), without a streaming mask, or when the
  * device cannot reach it ("DMA addr ... overflow", the direct mapping's
- * dev_err_once and WARN). With ops, their map_resource or DMA_MAPPING_ERROR.
+ * dev_err_once and WARN). With ops, their map_resource, else their map_phys
+ * (what the kernel does since 6.18, with DMA_ATTR_MMIO): behind the IOMMU, an IOVA.
  * dma-debug tracks it ("resource"). BUG for an invalid direction. Any context.
  */
 export function dma_map_resource(dev: device, phys_addr: number, size: number, dir: number, attrs = 0): dma_addr_t {
@@ -1051,6 +1052,7 @@ export function dma_map_resource(dev: device, phys_addr: number, size: number, d
   let dma: number = DMA_MAPPING_ERROR;
   if (dma_map_direct(dev, ops)) dma = dma_direct_map_resource(dev, phys_addr, size, dir, attrs);
   else if (ops.map_resource) dma = ops.map_resource(dev, phys_addr, size, dir, attrs);
+  else dma = ops.map_phys(dev, phys_addr, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
   debug_dma_map_phys(dev, phys_addr, size, dir, dma, attrs, -1, dma_debug_resource);
   return dma;
 }
@@ -1065,7 +1067,9 @@ export function dma_unmap_resource(dev: device, addr: dma_addr_t, size: number, 
   }
   if (!debug_dma_unmap_phys(dev, addr, size, dir, dma_debug_resource)) return;
   const ops = dev.dma_ops;
-  if (!dma_map_direct(dev, ops) && ops.unmap_resource) ops.unmap_resource(dev, addr, size, dir, attrs);
+  if (dma_map_direct(dev, ops)) return;
+  if (ops.unmap_resource) ops.unmap_resource(dev, addr, size, dir, attrs);
+  else ops.unmap_phys(dev, addr, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
 }
 
 /**

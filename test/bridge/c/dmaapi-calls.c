@@ -75,8 +75,8 @@ int main(int argc, char **argv)
 
 	/* Non-coherent pages. */
 	struct page *page = dma_alloc_pages(dev, 5000, &h, DMA_BIDIRECTIONAL, GFP_KERNEL);
-	printf("alloc_pages: %s zeroed=%d bus=phys:%d\n", page ? "ok" : "NULL", page && zeroed(page_address(page), 8192),
-	       page && h == virt_to_phys(page_address(page)));
+	printf("alloc_pages: %s zeroed=%d bus=phys:%d\n", page ? "ok" : "NULL",
+	       page && zeroed(page_address(page), 8192), page && h == virt_to_phys(page_address(page)));
 	dma_free_pages(dev, 5000, page, h, DMA_BIDIRECTIONAL);
 	void *nc = dma_alloc_noncoherent(dev, 4096, &h, DMA_FROM_DEVICE, GFP_KERNEL);
 	dma_sync_single_for_cpu(dev, h, 4096, DMA_FROM_DEVICE);

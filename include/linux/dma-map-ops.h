@@ -11,10 +11,10 @@
  * unmap_resource, alloc_pages_op, free_pages, mmap, get_sgtable), and
  * dma-debug checks each call first and records it after, so a driver bug is
  * reported whoever maps. A device without C ops takes the default path: one
- * load of a count and a branch, no crossing into TypeScript. Only what the
- * kernel dispatches through ops is: masks, dma_max_mapping_size() and
- * dma_get_merge_boundary() keep TypeScript's view of the device (the direct
- * mapping, or the IOMMU's ops under --iommu).
+ * load of a count and a branch, no crossing into TypeScript. Masks,
+ * dma_max_mapping_size(), dma_get_merge_boundary() and the managed dmam_*
+ * allocations do not go through C ops: they keep TypeScript's view of the
+ * device (the direct mapping, or the IOMMU's ops under --iommu).
  *
  * set_dma_ops(dev, NULL) is the direct mapping, also under --iommu (what the
  * kernel's mm/dmapool_test.c does). get_dma_ops() returns the C-side ops or

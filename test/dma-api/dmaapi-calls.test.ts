@@ -93,6 +93,15 @@ describe('dma_alloc_pages / dma_alloc_noncoherent', () => {
     expect(one((v, h) => dma_free_noncoherent(dev, PAGE, v, h, DMA_TO_DEVICE))).toContain(
       'frees DMA memory with different direction',
     );
+    // Another page than the one allocated: reported and nothing freed (the kernel would free that page).
+    const h2 = dma_addr();
+    const v2 = dma_alloc_noncoherent(dev, PAGE, h2, DMA_FROM_DEVICE, GFP_KERNEL);
+    const other = kmalloc(PAGE, GFP_KERNEL, m);
+    expect(logged(() => dma_free_noncoherent(dev, PAGE, other, h2.value, DMA_FROM_DEVICE))).toContain(
+      'frees DMA memory with different CPU address',
+    );
+    expect(dma_debug_dump(m, dev)).toContain('noncoherent');
+    expect(logged(() => dma_free_noncoherent(dev, PAGE, v2, h2.value, DMA_FROM_DEVICE))).toBe('');
     // The sync a driver does before reading what the device wrote is fine; then the right free, once.
     const log = one((v, h) => {
       dma_sync_single_for_cpu(dev, h, PAGE, DMA_FROM_DEVICE);
@@ -305,5 +314,44 @@ describe('the small queries', () => {
     dma_set_min_align_mask(dev, 4095);
     expect(dma_get_min_align_mask(dev)).toBe(4095);
     expect(dma_get_min_align_mask(dev_on(m, 64, 'other'))).toBe(0);
+  });
+});
+
+describe("a device's own TypeScript dma_map_ops", () => {
+  it('alloc_pages_op / free_pages and map_resource / unmap_resource are called, dma-debug around them', () => {
+    const m = machine();
+    const dev = dev_on(m, 64);
+    const direct = dma_addr();
+    const calls: string[] = [];
+    const BUS = 0x4000_0000;
+    set_dma_ops(dev, {
+      alloc: () => 0,
+      free: () => {},
+      map_phys: (_d, phys) => phys + BUS,
+      unmap_phys: () => {},
+      map_sg: () => -5,
+      unmap_sg: () => {},
+      alloc_pages_op(_d, size, h) {
+        calls.push(`alloc_pages_op ${size}`);
+        const p = dma_alloc_pages(dev_on(m, 64, 'backing'), size, direct, DMA_BIDIRECTIONAL, GFP_KERNEL);
+        h.value = page_to_phys(p) + BUS;
+        return p;
+      },
+      free_pages: (_d, size) => void calls.push(`free_pages ${size}`),
+      map_resource: (_d, phys) => (calls.push('map_resource'), phys + BUS),
+      unmap_resource: () => void calls.push('unmap_resource'),
+    });
+    const h = dma_addr();
+    const page = dma_alloc_pages(dev, 100, h, DMA_TO_DEVICE, GFP_KERNEL);
+    expect(h.value).toBe(page_to_phys(page) + BUS);
+    expect(logged(() => dma_free_pages(dev, 100, page, h.value, DMA_TO_DEVICE))).toBe('');
+    expect(dma_map_resource(dev, 0xfe00_0000, PAGE, DMA_TO_DEVICE, 0)).toBe(0xfe00_0000 + BUS);
+    expect(logged(() => dma_unmap_resource(dev, 0xfe00_0000 + BUS, PAGE, DMA_TO_DEVICE, 0))).toBe('');
+    // Not mapped: dma-debug reports it and the ops never see it.
+    expect(logged(() => dma_unmap_resource(dev, 0xfe00_0000 + BUS, PAGE, DMA_TO_DEVICE, 0))).toContain(
+      'it has not allocated',
+    );
+    expect(calls).toEqual([`alloc_pages_op ${PAGE}`, `free_pages ${PAGE}`, 'map_resource', 'unmap_resource']);
+    expect(dma_debug_dump(m, dev)).toBe('');
   });
 });

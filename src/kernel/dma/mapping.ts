@@ -60,7 +60,9 @@ import {
   dma_debug_page,
   dma_debug_noncoherent,
   dma_debug_resource,
+  debug_find_entry,
 } from './debug.ts';
+import { fmt_pad, fmt_p } from '../../lib/vsprintf.ts';
 import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from './coherent.ts';
 import {
   DMA_MAPPING_ERROR,
@@ -908,8 +910,22 @@ export function dma_free_pages(dev: device, size: number, page: number, dma_hand
     bad_dma_addr(dev, dma_handle, size);
     return;
   }
+  /*
+   * Beyond the kernel: a page that is not the one allocated at this handle would
+   * free someone else's memory. Report it as a coherent free with another CPU
+   * address is reported, and free nothing.
+   */
+  const vaddr = typeof page === 'number' ? page_address(page) : 0;
+  const e = debug_find_entry(dev, dma_handle);
+  if (e !== undefined && e.type === dma_debug_noncoherent && e.cpu !== vaddr) {
+    debug_dma_invalid_arg(
+      dev,
+      `device driver frees DMA memory with different CPU address [device address=${fmt_pad(dma_handle)}] ` +
+        `[size=${size} bytes] [cpu alloc address=0x${fmt_p(e.cpu)}] [cpu free address=0x${fmt_p(vaddr)}]`,
+    );
+    return;
+  }
   if (!debug_dma_unmap_phys(dev, dma_handle, size, dir, dma_debug_noncoherent)) return;
-  const vaddr = page_address(page);
   const release = (): void => {
     const ops = dev.dma_ops;
     if (dma_map_direct(dev, ops)) dma_direct_free(dev, PAGE_ALIGN(size), vaddr, dma_handle, 0);

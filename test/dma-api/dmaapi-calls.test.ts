@@ -338,7 +338,10 @@ describe("a device's own TypeScript dma_map_ops", () => {
         return p;
       },
       free_pages: (_d, size) => void calls.push(`free_pages ${size}`),
-      map_resource: (_d, phys) => (calls.push('map_resource'), phys + BUS),
+      map_resource(_d, phys) {
+        calls.push('map_resource');
+        return phys + BUS;
+      },
       unmap_resource: () => void calls.push('unmap_resource'),
     });
     const h = dma_addr();

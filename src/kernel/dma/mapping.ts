@@ -605,8 +605,14 @@ export function dma_map_sg(dev: device, sgl: sg_list, nents: number, dir: number
 /**
  * dma_unmap_sg_attrs(): unmap a list; `nents` must be what was passed to
  * dma_map_sg (not its return value): dma-debug reports "different entry count"
- * otherwise. As in the kernel, a list dma-debug does not know (never mapped,
- * already unmapped) is ignored silently.
+ * otherwise, once per mapped entry as the kernel's check_unmap() does (shown
+ * with --all-errors; the first only by default). As in the kernel, a list
+ * dma-debug does not know (never mapped, already unmapped) is ignored silently.
+ * Differs from the kernel: with a wrong count the kernel unmaps the entries it
+ * was given and dma-debug forgets them, so the rest stay mapped for good (their
+ * swiotlb slots too) and a later correct unmap is reported as a free of memory
+ * never allocated. We release the whole list as it was mapped, once reported,
+ * so the bug costs one report and no memory.
  */
 export function dma_unmap_sg_attrs(dev: device, sgl: sg_list, nents: number, dir: number, attrs = 0): void {
   dev_check(dev, 'dma_unmap_sg_attrs');

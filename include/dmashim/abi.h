@@ -34,9 +34,9 @@
  * Bump on any change to the ops table or the meaning of a bridge call; both
  * sides check it at start-up. 2 added the fast ops and pool_batch, 3 the
  * context op and addr's ksize, 4 device_io and the staging area, 5 bench_noop,
- * 6 max_mapping_size and merge_boundary.
+ * 6 max_mapping_size and merge_boundary, 7 devmem.
  */
-#define DMASHIM_ABI_VERSION 6
+#define DMASHIM_ABI_VERSION 7
 
 /* Scratch: one 64-byte slot per thread that talks to TypeScript; slot 0 is the main thread's. */
 #define DMASHIM_SCRATCH_SLOTS 256
@@ -153,6 +153,32 @@
 #define DMASHIM_DEVIO_SLOT_SHIFT 8
 
 /*
+ * devmem ops (device memory: the machine's iomem windows). a, b, c by op:
+ *   MEMREMAP: phys, size, flags -> arena offset or -1; IOREMAP, IOREMAP_WC:
+ *   phys, size -> the same; MEMUNMAP, IOUNMAP: vaddr; DECLARE (dev): phys,
+ *   device_addr, size -> 0 or -errno; RELEASE (dev); NOPAGE: vaddr, the
+ *   DMASHIM_NOPAGE_ call that took device memory for RAM (reported); MMAP (dev):
+ *   a = address of 5 doubles (cpu_addr, size, vm_start, vm_end, vm_pgoff), b =
+ *   dma_addr, c = attrs -> 0 or -errno; MUNMAP, USER_PTR: a = vm_start of a
+ *   vma MMAP mapped -> 0 or -errno / the arena offset user space sees, or -1.
+ */
+#define DMASHIM_DEVMEM_MEMREMAP 0
+#define DMASHIM_DEVMEM_IOREMAP 1
+#define DMASHIM_DEVMEM_IOREMAP_WC 2
+#define DMASHIM_DEVMEM_MEMUNMAP 3
+#define DMASHIM_DEVMEM_IOUNMAP 4
+#define DMASHIM_DEVMEM_DECLARE 5
+#define DMASHIM_DEVMEM_RELEASE 6
+#define DMASHIM_DEVMEM_NOPAGE 7
+#define DMASHIM_DEVMEM_MMAP 8
+#define DMASHIM_DEVMEM_MUNMAP 9
+#define DMASHIM_DEVMEM_USER_PTR 10
+#define DMASHIM_NOPAGE_VIRT_TO_PAGE 0
+#define DMASHIM_NOPAGE_PAGE_ADDRESS 1
+#define DMASHIM_NOPAGE_SG_SET_BUF 2
+#define DMASHIM_NOPAGE_SG_SET_PAGE 3
+
+/*
  * The ops: callbacks into TypeScript, in table order.
  * pool_alloc_fast / pool_free_fast are the synchronous hot path (not
  * --threads): their arguments and results go through the fast area, so the
@@ -219,6 +245,8 @@
 	OP(void, bench_noop, (void))								\
 	/* dma_max_mapping_size(), dma_get_merge_boundary() (linux/dma-mapping.h) */		\
 	OP(double, max_mapping_size, (int32_t dev))						\
-	OP(double, merge_boundary, (int32_t dev))
+	OP(double, merge_boundary, (int32_t dev))						\
+	/* device memory: memremap/ioremap, dma_declare_coherent_memory, pageless misuse */	\
+	OP(double, devmem, (int32_t op, int32_t dev, double a, double b, double c, double site))
 
 #endif /* _DMASHIM_ABI_H */

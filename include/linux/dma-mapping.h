@@ -136,7 +136,7 @@ int __dmashim_dma_mapping_error(struct device *dev, dma_addr_t dma_addr, const c
 #define dma_map_single(dev, ptr, size, dir) dma_map_single_attrs(dev, ptr, size, dir, 0)
 #define dma_unmap_single(dev, addr, size, dir) dma_unmap_single_attrs(dev, addr, size, dir, 0)
 #define dma_map_page_attrs(dev, page, offset, size, dir, attrs) \
-	__dmashim_dma_map(dev, (char *)page_address(page) + (offset), size, dir, attrs, \
+	__dmashim_dma_map(dev, (char *)(page_address)(page) + (offset), size, dir, attrs, \
 			  __DMASHIM_MAP_PAGE, DMASHIM_SITE)
 #define dma_unmap_page_attrs(dev, addr, size, dir, attrs) \
 	__dmashim_dma_unmap(dev, addr, size, dir, attrs, __DMASHIM_MAP_PAGE, DMASHIM_SITE)
@@ -226,5 +226,20 @@ static inline bool dma_addressing_limited(struct device *dev)
 {
 	return dma_get_mask(dev) < dma_get_required_mask(dev);
 }
+
+/*
+ * dma_mmap_*: map a dma_alloc_coherent() buffer (RAM or device memory) to user
+ * space from a driver's mmap handler: 0, or -ENXIO when the vma's offset and
+ * length do not fit the buffer (native/devmem.c; user space: dmashim/user.h).
+ */
+#include <linux/mm_types.h>
+int __dmashim_dma_mmap_attrs(struct device *dev, struct vm_area_struct *vma, void *cpu_addr, dma_addr_t dma_addr,
+			     size_t size, unsigned long attrs, const char *site);
+#define dma_mmap_attrs(dev, vma, cpu_addr, dma_addr, size, attrs) \
+	__dmashim_dma_mmap_attrs(dev, vma, cpu_addr, dma_addr, size, attrs, DMASHIM_SITE)
+#define dma_mmap_coherent(dev, vma, cpu_addr, dma_addr, size) \
+	__dmashim_dma_mmap_attrs(dev, vma, cpu_addr, dma_addr, size, 0, DMASHIM_SITE)
+#define dma_mmap_wc(dev, vma, cpu_addr, dma_addr, size) \
+	__dmashim_dma_mmap_attrs(dev, vma, cpu_addr, dma_addr, size, DMA_ATTR_WRITE_COMBINE, DMASHIM_SITE)
 
 #endif /* _LINUX_DMA_MAPPING_H */

@@ -57,9 +57,9 @@ static inline void sg_set_page(struct scatterlist *sg, struct page *page, unsign
 }
 static inline void sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int buflen)
 {
-	sg_set_page(sg, virt_to_page(buf), buflen, (unsigned int)offset_in_page(buf));
+	sg_set_page(sg, (virt_to_page)(buf), buflen, (unsigned int)offset_in_page(buf));
 }
-static inline void *sg_virt(const struct scatterlist *sg) { return (char *)page_address(sg_page(sg)) + sg->offset; }
+static inline void *sg_virt(const struct scatterlist *sg) { return (char *)(page_address)(sg_page(sg)) + sg->offset; }
 static inline phys_addr_t sg_phys(const struct scatterlist *sg) { return page_to_phys(sg_page(sg)) + sg->offset; }
 static inline void sg_mark_end(struct scatterlist *sg) { sg->page_link = (sg->page_link | SG_END) & ~SG_CHAIN; }
 static inline void sg_unmark_end(struct scatterlist *sg) { sg->page_link &= ~SG_END; }
@@ -197,5 +197,11 @@ static inline size_t sg_pcopy_to_buffer(struct scatterlist *sgl, unsigned int ne
 {
 	return __dmashim_sg_copy(sgl, nents, buf, buflen, (size_t)skip, true);
 }
+
+/* Device memory (linux/io.h's iomem windows) has no struct page: reported at the caller's line. */
+#define sg_set_buf(sg, buf, buflen) \
+	sg_set_buf(sg, __dmashim_devmem_check(buf, DMASHIM_NOPAGE_SG_SET_BUF, DMASHIM_SITE), buflen)
+#define sg_set_page(sg, pg_, len, off_) \
+	sg_set_page(sg, (struct page *)__dmashim_devmem_check(pg_, DMASHIM_NOPAGE_SG_SET_PAGE, DMASHIM_SITE), len, off_)
 
 #endif /* _LINUX_SCATTERLIST_H */

@@ -167,3 +167,23 @@ export const DEVIO_OP = codes('DMASHIM_DEVIO_', [
   'OP_MASK',
   'SLOT_SHIFT',
 ] as const);
+/* Device memory (the devmem op). */
+export const DEVMEM_OP = codes('DMASHIM_DEVMEM_', [
+  'MEMREMAP',
+  'IOREMAP',
+  'IOREMAP_WC',
+  'MEMUNMAP',
+  'IOUNMAP',
+  'DECLARE',
+  'RELEASE',
+  'NOPAGE',
+  'MMAP',
+  'MUNMAP',
+  'USER_PTR',
+] as const);
+export const NOPAGE_CALL = codes('DMASHIM_NOPAGE_', [
+  'VIRT_TO_PAGE',
+  'PAGE_ADDRESS',
+  'SG_SET_BUF',
+  'SG_SET_PAGE',
+] as const);

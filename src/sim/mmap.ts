@@ -87,6 +87,11 @@ export function vma_user_bytes(vma: vm_area_struct): Uint8Array {
   return r.machine.u8.subarray(r.off, r.off + r.len);
 }
 
+/** The arena offset of a mapped vma's first byte (our API, for the C bridge's user side), or -1 when it is not mapped. */
+export function vma_user_offset(vma: vm_area_struct): number {
+  return vmaRecs.get(vma)?.off ?? -1;
+}
+
 /**
  * dma_free_attrs() of a buffer user space still maps: report it, and keep the
  * memory until the last munmap, which calls `release`. Returns false when the

@@ -60,7 +60,7 @@ machine:
   --ram SPEC             RAM banks, e.g. 1G@0,1G@4G (default) or 64M@0
   --page-order P         buddy split policy: low-first (default) or high-first
   --reserved-low BYTES   bytes at physical 0 kept out of the page allocator (default 4096)
-  --iomem SIZE@PHYS[:NAME]  a window of device memory (not RAM, no struct page), e.g. 1M@0x7f00000000:sram;
+  --iomem SPEC           device memory (not RAM, no struct page), SIZE@PHYS[:NAME], e.g. 1M@0x7f00000000:sram;
                          repeatable; memremap/ioremap and dma_declare_coherent_memory take it
   --iommu                put every device behind the simulated IOMMU (bus addresses are IOVAs)
   --force-bounce         bounce every streaming mapping through swiotlb (swiotlb=force)
@@ -135,7 +135,12 @@ class UsageError extends Error {}
 function parse_iomem(spec: string): IomemWindow {
   const m = /^([^@:]+)@([^@:]+)(?::(.*))?$/.exec(spec);
   if (!m) usage_error(`--iomem: bad window "${spec}" (SIZE@PHYS[:NAME], e.g. 1M@0x7f00000000:sram)`);
-  const w: IomemWindow = { size: parse_size('--iomem', m[1]!), phys: parse_size('--iomem', m[2]!) };
+  let w: IomemWindow;
+  try {
+    w = { size: parse_size('--iomem', m[1]!), phys: parse_size('--iomem', m[2]!) };
+  } catch (e) {
+    usage_error(e instanceof DmashimError ? e.message : String(e));
+  }
   if (m[3] !== undefined) w.name = m[3];
   return w;
 }

@@ -8,7 +8,7 @@ import { DmashimError } from '../../lib/errors.ts';
 import { fmt_p } from '../../lib/vsprintf.ts';
 import { machine_of, default_machine, type Machine } from './machine.ts';
 import { pr_err } from '../../kernel/printk.ts';
-import { WARN, WARN_ON_ONCE } from '../../kernel/panic.ts';
+import { WARN } from '../../kernel/panic.ts';
 
 function fault(addr: number, len: number, what: string): never {
   throw new DmashimError(
@@ -140,7 +140,8 @@ function ram_in(m: Machine, phys: number, size: number): number {
  * the direct map; device memory (one of the machine's iomem windows) with any
  * flag is the window's address. NULL (0) for no flags, a range that is part RAM
  * (the kernel's WARN "memremap attempted on mixed range"), RAM without WB
- * ("memremap attempted on ram"), or memory that is neither RAM nor inside one
+ * ("memremap attempted on ram"; the kernel WARNs once per site, we every time),
+ * or memory that is neither RAM nor inside one
  * window (nothing backs it here; logged). Context: process. Differs: takes the
  * machine as an optional last argument.
  */
@@ -148,16 +149,12 @@ export function memremap(offset: number, size: number, flags: number, m: Machine
   if (!valid_range(offset, size) || !Number.isInteger(flags) || !flags) return 0;
   const ram = ram_in(m, offset, size);
   if (ram === 2) {
-    WARN_ON_ONCE(
-      true,
-      'kernel/iomem.c memremap',
-      `memremap attempted on mixed range ${hex(offset)} size: ${hex(size)}`,
-    );
+    WARN('kernel/iomem.c memremap', `memremap attempted on mixed range ${hex(offset)} size: ${hex(size)}`);
     return 0;
   }
   if (ram === 1) {
     if (flags & MEMREMAP_WB) return m.offToVirt(m.physToOff(offset));
-    WARN_ON_ONCE(true, 'kernel/iomem.c memremap', `memremap attempted on ram ${hex(offset)} size: ${hex(size)}`);
+    WARN('kernel/iomem.c memremap', `memremap attempted on ram ${hex(offset)} size: ${hex(size)}`);
     return 0;
   }
   const v = window_virt(m, offset, size);

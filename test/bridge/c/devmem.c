@@ -80,7 +80,7 @@ int main(void)
 	printf("stray write: %d, lands %d\n", rc, sram[12 * PG] == 1);
 
 	/* User space maps b (pages 1..2 of 3) through dma_mmap_coherent. */
-	struct vm_area_struct vma = { .vm_start = 0x7f1200000000UL, .vm_end = 0x7f1200000000UL + 2 * PG, .vm_pgoff = 1 };
+	struct vm_area_struct vma = { .vm_start = 0x7f1200000000UL, .vm_end = 0x7f1200002000UL, .vm_pgoff = 1 };
 	struct vm_area_struct far = { .vm_start = 0x7f1300000000UL, .vm_end = 0x7f1300000000UL + PG, .vm_pgoff = 3 };
 	b[PG + 7] = 0x77;
 	rc = dma_mmap_coherent(dev, &vma, b, h2, 3 * PG);
@@ -107,7 +107,8 @@ int main(void)
 	/* RAM: none of this is reported. */
 	void *k = kmalloc(64, GFP_KERNEL);
 	sg_set_buf(&sg[0], k, 64);
-	printf("ram page_address: %s\n", page_address(virt_to_page(k)) == (void *)((unsigned long)k & PAGE_MASK) ? "ok" : "BAD");
+	void *kp = page_address(virt_to_page(k));
+	printf("ram page_address: %s\n", kp == (void *)((unsigned long)k & PAGE_MASK) ? "ok" : "BAD");
 	kfree(k);
 
 	dma_pool_free(pool, blk, hp);

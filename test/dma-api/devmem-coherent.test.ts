@@ -280,7 +280,7 @@ describe('the device side and user space on device memory', () => {
     const tooBig: vm_area_struct = { vm_start: 0x7200_0000_0000, vm_end: 0x7200_0000_0000 + 4 * PAGE, vm_pgoff: 1 };
     expect(dma_mmap_coherent(dev, tooBig, v, h.value, 4 * PAGE)).toBe(-6);
     expect(logged(() => dma_free_coherent(dev, 4 * PAGE, v, h.value))).toMatch(
-      /dma_free_coherent\(\) of a buffer still mmap\(\)ed to user space .*big mistake/,
+      /dma_free_coherent\(\) of a buffer still mmap\(\)ed to user space .*\[device memory: iomem window sram \[mem 0x7f00000000-0x7f000fffff\]\] .*big mistake/,
     );
     // Held until munmap: the region cannot hand those pages out again yet.
     expect(dma_alloc_coherent(dev, 4 * PAGE, dma_addr(), GFP_KERNEL)).not.toBe(v);

@@ -90,7 +90,7 @@ export function page_address(page: number): number {
   const off = m.physToOff(phys);
   if (off >= 0) return m.offToVirt(off);
   const w = devmem_check_phys(m, 'page_address', `struct page ${fmt_p(page)}`, phys, 'returning its CPU address');
-  return w ? m.offToVirt(w.arenaOff + (phys - w.phys)) : 0;
+  return w ? m.iomemVirt(phys) : 0;
 }
 
 /** virt_addr_valid(): the address is in some machine's direct map (RAM; device memory is not). */

@@ -118,12 +118,6 @@ function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
-/* The CPU address of [phys, phys+size) inside one iomem window of `m`, or 0. */
-function window_virt(m: Machine, phys: number, size: number): number {
-  const w = m.iomemAtPhys(phys, size);
-  return w ? m.offToVirt(w.arenaOff + (phys - w.phys)) : 0;
-}
-
 function valid_range(phys: number, size: number): boolean {
   return Number.isSafeInteger(phys) && phys >= 0 && Number.isSafeInteger(size) && size > 0;
 }
@@ -157,7 +151,7 @@ export function memremap(offset: number, size: number, flags: number, m: Machine
     WARN('kernel/iomem.c memremap', `memremap attempted on ram ${hex(offset)} size: ${hex(size)}`);
     return 0;
   }
-  const v = window_virt(m, offset, size);
+  const v = m.iomemVirt(offset, size);
   if (v === 0) no_window('memremap', offset, size);
   return v;
 }
@@ -193,7 +187,7 @@ export function ioremap(phys: number, size: number, m: Machine = default_machine
     WARN('arch/x86/mm/ioremap.c __ioremap_caller', `ioremap on RAM at ${hex(phys)} - ${hex(phys + size - 1)}`);
     return 0;
   }
-  const v = window_virt(m, phys, size);
+  const v = m.iomemVirt(phys, size);
   if (v === 0) no_window('ioremap', phys, size);
   return v;
 }

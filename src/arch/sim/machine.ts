@@ -281,6 +281,12 @@ export class Machine {
     return undefined;
   }
 
+  /** The CPU address of [phys, phys+len) inside one iomem window, or 0 (NULL) when no window holds it all. */
+  iomemVirt(phys: number, len = 1): number {
+    const w = this.iomemAtPhys(phys, len);
+    return w ? this.vbase + w.arenaOff + (phys - w.phys) : 0;
+  }
+
   /** The iomem window holding the CPU address `vaddr`, or undefined (RAM, anything else). */
   iomemAtVirt(vaddr: number): IomemRegion | undefined {
     const off = vaddr - this.vbase;

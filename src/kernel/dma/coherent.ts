@@ -121,8 +121,7 @@ export function dma_release_from_dev_coherent(dev: device, order: number, vaddr:
 function coherent_memremap(dev: device, phys: number, size: number): number {
   const m = dev.machine;
   if (m.physIsRam(phys, size)) return m.offToVirt(m.physToOff(phys));
-  const w = m.iomemAtPhys(phys, size);
-  return w ? m.offToVirt(w.arenaOff + (phys - w.phys)) : 0;
+  return m.iomemVirt(phys, size);
 }
 
 /**

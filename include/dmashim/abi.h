@@ -34,9 +34,9 @@
  * Bump on any change to the ops table or the meaning of a bridge call; both
  * sides check it at start-up. 2 added the fast ops and pool_batch, 3 the
  * context op and addr's ksize, 4 device_io and the staging area, 5 bench_noop,
- * 6 max_mapping_size and merge_boundary, 7 dma_api.
+ * 6 max_mapping_size and merge_boundary, 7 dma_api, 8 devmem.
  */
-#define DMASHIM_ABI_VERSION 7
+#define DMASHIM_ABI_VERSION 8
 
 /* Scratch: one 64-byte slot per thread that talks to TypeScript; slot 0 is the main thread's. */
 #define DMASHIM_SCRATCH_SLOTS 256
@@ -207,6 +207,27 @@
 #define DMASHIM_DMAAPI_DEBUG_FREE 14
 
 /*
+ * devmem ops (device memory: the machine's iomem windows). a, b, c by op:
+ *   MEMREMAP: phys, size, flags -> arena offset or -1; IOREMAP, IOREMAP_WC:
+ *   phys, size -> the same; MEMUNMAP, IOUNMAP: vaddr; DECLARE (dev): phys,
+ *   device_addr, size -> 0 or -errno; RELEASE (dev); NOPAGE: vaddr, the
+ *   DMASHIM_NOPAGE_ call that took device memory for RAM (reported).
+ *   (dma_mmap_* of device memory goes through dma_api's MMAP, as for RAM.)
+ */
+#define DMASHIM_DEVMEM_MEMREMAP 0
+#define DMASHIM_DEVMEM_IOREMAP 1
+#define DMASHIM_DEVMEM_IOREMAP_WC 2
+#define DMASHIM_DEVMEM_MEMUNMAP 3
+#define DMASHIM_DEVMEM_IOUNMAP 4
+#define DMASHIM_DEVMEM_DECLARE 5
+#define DMASHIM_DEVMEM_RELEASE 6
+#define DMASHIM_DEVMEM_NOPAGE 7
+#define DMASHIM_NOPAGE_VIRT_TO_PAGE 0
+#define DMASHIM_NOPAGE_PAGE_ADDRESS 1
+#define DMASHIM_NOPAGE_SG_SET_BUF 2
+#define DMASHIM_NOPAGE_SG_SET_PAGE 3
+
+/*
  * The ops: callbacks into TypeScript, in table order.
  * pool_alloc_fast / pool_free_fast are the synchronous hot path (not
  * --threads): their arguments and results go through the fast area, so the
@@ -276,6 +297,8 @@
 	OP(double, merge_boundary, (int32_t dev))						\
 	/* the DMA API's other calls (DMASHIM_DMAAPI_* above) */				\
 	OP(double, dma_api, (int32_t op, int32_t dev, double a, double b, double c, double d,	\
-			     double attrs, int32_t slot, double site))
+			     double attrs, int32_t slot, double site))	\
+	/* device memory: memremap/ioremap, dma_declare_coherent_memory, pageless misuse */	\
+	OP(double, devmem, (int32_t op, int32_t dev, double a, double b, double c, double site))
 
 #endif /* _DMASHIM_ABI_H */

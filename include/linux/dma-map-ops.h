@@ -83,9 +83,14 @@ const struct dma_map_ops *get_dma_ops(struct device *dev);
  */
 void set_dma_ops(struct device *dev, const struct dma_map_ops *dma_ops);
 
-/* ---- per-device coherent memory ----
- * dma_declare_coherent_memory() and dma_release_coherent_memory() belong here
- * (kernel/dma/coherent.c); the device-memory part of dmashim provides them.
+/* ---- per-device coherent memory (kernel/dma/coherent.c, src/kernel/dma/coherent.ts) ----
+ * Device memory of an iomem window (dmashim run --iomem) or RAM, from which
+ * every dma_alloc_coherent() and dma_pool page of the device then comes.
+ * dma_declare_coherent_memory() returns 0, or -EINVAL (size 0, a range that is
+ * neither RAM nor a window), -EBUSY (the device has a region already),
+ * -ENOMEM; dma_release_coherent_memory() gives the region back.
  */
+int dma_declare_coherent_memory(struct device *dev, phys_addr_t phys_addr, dma_addr_t device_addr, size_t size);
+void dma_release_coherent_memory(struct device *dev);
 
 #endif /* _LINUX_DMA_MAP_OPS_H */

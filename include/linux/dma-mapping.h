@@ -145,7 +145,7 @@ int __dmashim_dma_mapping_error(struct device *dev, dma_addr_t dma_addr, const c
 #define dma_map_single(dev, ptr, size, dir) dma_map_single_attrs(dev, ptr, size, dir, 0)
 #define dma_unmap_single(dev, addr, size, dir) dma_unmap_single_attrs(dev, addr, size, dir, 0)
 #define dma_map_page_attrs(dev, page, offset, size, dir, attrs) \
-	__dmashim_dma_map(dev, (char *)page_address(page) + (offset), size, dir, attrs, \
+	__dmashim_dma_map(dev, (char *)(page_address)(page) + (offset), size, dir, attrs, \
 			  __DMASHIM_MAP_PAGE, DMASHIM_SITE)
 #define dma_unmap_page_attrs(dev, addr, size, dir, attrs) \
 	__dmashim_dma_unmap(dev, addr, size, dir, attrs, __DMASHIM_MAP_PAGE, DMASHIM_SITE)

@@ -91,9 +91,9 @@ static inline struct page *sg_page(const struct scatterlist *sg)
 }
 static inline void sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int buflen)
 {
-	sg_set_page(sg, virt_to_page(buf), buflen, (unsigned int)offset_in_page(buf));
+	sg_set_page(sg, (virt_to_page)(buf), buflen, (unsigned int)offset_in_page(buf));
 }
-static inline void *sg_virt(const struct scatterlist *sg) { return (char *)page_address(sg_page(sg)) + sg->offset; }
+static inline void *sg_virt(const struct scatterlist *sg) { return (char *)(page_address)(sg_page(sg)) + sg->offset; }
 static inline dma_addr_t sg_phys(const struct scatterlist *sg) { return page_to_phys(sg_page(sg)) + sg->offset; }
 
 /* The end marker replaces a chain marker: the entry ends the list. */
@@ -356,5 +356,11 @@ void sg_miter_start(struct sg_mapping_iter *miter, struct scatterlist *sgl, unsi
 bool sg_miter_skip(struct sg_mapping_iter *miter, off_t offset);
 bool sg_miter_next(struct sg_mapping_iter *miter);
 void sg_miter_stop(struct sg_mapping_iter *miter);
+
+/* Device memory (linux/io.h's iomem windows) has no struct page: reported at the caller's line. */
+#define sg_set_buf(sg, buf, buflen) \
+	sg_set_buf(sg, __dmashim_devmem_check(buf, DMASHIM_NOPAGE_SG_SET_BUF, DMASHIM_SITE), buflen)
+#define sg_set_page(sg, pg_, len, off_) \
+	sg_set_page(sg, (struct page *)__dmashim_devmem_check(pg_, DMASHIM_NOPAGE_SG_SET_PAGE, DMASHIM_SITE), len, off_)
 
 #endif /* _LINUX_SCATTERLIST_H */

@@ -192,3 +192,20 @@ export const DMAAPI_OP = codes('DMASHIM_DMAAPI_', [
   'DEBUG_ALLOC',
   'DEBUG_FREE',
 ] as const);
+/* Device memory (the devmem op). */
+export const DEVMEM_OP = codes('DMASHIM_DEVMEM_', [
+  'MEMREMAP',
+  'IOREMAP',
+  'IOREMAP_WC',
+  'MEMUNMAP',
+  'IOUNMAP',
+  'DECLARE',
+  'RELEASE',
+  'NOPAGE',
+] as const);
+export const NOPAGE_CALL = codes('DMASHIM_NOPAGE_', [
+  'VIRT_TO_PAGE',
+  'PAGE_ADDRESS',
+  'SG_SET_BUF',
+  'SG_SET_PAGE',
+] as const);

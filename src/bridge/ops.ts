@@ -58,7 +58,15 @@ import { sim_iommu_attach } from '../drivers/iommu/iommu.ts';
 import { DMA_MAPPING_ERROR } from '../include/linux/dma-mapping.ts';
 import { debug_dma_map_illegal_area } from '../kernel/dma/debug.ts';
 import { scatterlist, sg_set_buf, sg_mark_end, type sg_list } from '../lib/scatterlist.ts';
-import { __get_free_pages, free_pages, virt_to_phys, virt_to_page, offset_in_page, page_address } from '../mm/page.ts';
+import {
+  __get_free_pages,
+  free_pages,
+  virt_to_phys,
+  virt_to_page,
+  __virt_to_page,
+  offset_in_page,
+  page_address,
+} from '../mm/page.ts';
 import { kmalloc, kfree, ksize } from '../mm/slab.ts';
 import { readb, readl, writeb, writel, mem_bytes } from '../arch/sim/io.ts';
 import { printk_level, dmesg_mark, dmesg_records, log_subscribe, KERN_WARNING } from '../kernel/printk.ts';
@@ -95,7 +103,12 @@ import {
   CTX_OP,
   DEVIO_OP,
   DMAAPI_OP,
+  DEVMEM_OP,
+  NOPAGE_CALL,
 } from './abi.ts';
+import { memremap, memunmap, ioremap, iounmap } from '../arch/sim/io.ts';
+import { dma_declare_coherent_memory, dma_release_coherent_memory } from '../kernel/dma/coherent.ts';
+import { devmem_check_virt } from '../sim/devmem.ts';
 import {
   dmam_alloc_attrs,
   dma_alloc_pages,
@@ -258,7 +271,15 @@ export class BridgeCore {
     for (let i = 0; i < nents; i++) arr.push(new scatterlist(arr, i));
     for (let i = 0; i < nents; i++) {
       const sg = arr[i]!;
-      sg_set_buf(sg, rec[i * 4]!, rec[i * 4 + 1]!);
+      // C reported device memory when the list was built (linux/scatterlist.h): take the page without a second report.
+      const v = rec[i * 4]!;
+      const pg = __virt_to_page(v);
+      if (pg === 0) sg_set_buf(sg, v, rec[i * 4 + 1]!);
+      else {
+        sg.page_link = pg;
+        sg.offset = offset_in_page(v);
+        sg.length = rec[i * 4 + 1]!;
+      }
       sg.dma_address = rec[i * 4 + 2]! < 0 ? DMA_MAPPING_ERROR : rec[i * 4 + 2]!;
       sg.dma_length = rec[i * 4 + 3]!;
     }
@@ -660,7 +681,14 @@ export class Bridge extends BridgeCore {
     // dma_map_page gets TypeScript's struct page (C's page pointer is the page's address).
     const dma =
       kind === MAP_KIND.PAGE
-        ? dma_map_page_attrs(dev, virt_to_page(vaddr - offset_in_page(vaddr)), offset_in_page(vaddr), size, dir, attrs)
+        ? dma_map_page_attrs(
+            dev,
+            __virt_to_page(vaddr - offset_in_page(vaddr)),
+            offset_in_page(vaddr),
+            size,
+            dir,
+            attrs,
+          )
         : dma_map_single_attrs(dev, vaddr, size, dir, attrs);
     this.end(kind === MAP_KIND.PAGE ? 'dma_map_page' : 'dma_map_single', site, mark);
     return dma >= 2 ** 53 ? -1 : dma;
@@ -1011,4 +1039,47 @@ export class Bridge extends BridgeCore {
     this.end(fn, site, mark);
     return r;
   }
+
+  /* ---- device memory (memremap/ioremap, dma_declare_coherent_memory, pageless misuse) ---- */
+
+  devmem(op: number, devId: number, a: number, b: number, c: number, site: number): number {
+    const m = this.machine;
+    const fn = op === DEVMEM_OP.NOPAGE ? (NOPAGE_FN[b] ?? 'virt_to_page') : (DEVMEM_FN[op] ?? 'devmem');
+    const mark = this.begin(site);
+    let r = 0;
+    if (op === DEVMEM_OP.MEMREMAP || op === DEVMEM_OP.IOREMAP || op === DEVMEM_OP.IOREMAP_WC) {
+      const v = op === DEVMEM_OP.MEMREMAP ? memremap(a, b, c, m) : ioremap(a, b, m);
+      r = v === 0 ? -1 : v - this.vbase;
+    } else if (op === DEVMEM_OP.MEMUNMAP) memunmap(a);
+    else if (op === DEVMEM_OP.IOUNMAP) iounmap(a);
+    else if (op === DEVMEM_OP.DECLARE) r = dma_declare_coherent_memory(this.dev(devId), a, b, c);
+    else if (op === DEVMEM_OP.RELEASE) dma_release_coherent_memory(this.dev(devId));
+    else if (op === DEVMEM_OP.NOPAGE) devmem_check_virt(m, fn, a, NOPAGE_RESULT[b] ?? '');
+    this.end(fn, site, mark);
+    return r;
+  }
 }
+
+/* Device memory: the C names of the devmem ops, for the "called from" line. */
+const DEVMEM_FN: Readonly<Record<number, string>> = {
+  [DEVMEM_OP.MEMREMAP]: 'memremap',
+  [DEVMEM_OP.IOREMAP]: 'ioremap',
+  [DEVMEM_OP.IOREMAP_WC]: 'ioremap_wc',
+  [DEVMEM_OP.MEMUNMAP]: 'memunmap',
+  [DEVMEM_OP.IOUNMAP]: 'iounmap',
+  [DEVMEM_OP.DECLARE]: 'dma_declare_coherent_memory',
+  [DEVMEM_OP.RELEASE]: 'dma_release_coherent_memory',
+};
+const NOPAGE_FN: Readonly<Record<number, string>> = {
+  [NOPAGE_CALL.VIRT_TO_PAGE]: 'virt_to_page',
+  [NOPAGE_CALL.PAGE_ADDRESS]: 'page_address',
+  [NOPAGE_CALL.SG_SET_BUF]: 'sg_set_buf',
+  [NOPAGE_CALL.SG_SET_PAGE]: 'sg_set_page',
+};
+/* What the C call does with device memory after the report: the header returns the address computed as for RAM. */
+const NOPAGE_RESULT: Readonly<Record<number, string>> = {
+  [NOPAGE_CALL.VIRT_TO_PAGE]: 'the struct page it returns is not one',
+  [NOPAGE_CALL.PAGE_ADDRESS]: 'returning its CPU address',
+  [NOPAGE_CALL.SG_SET_BUF]: 'the entry is kept, and mapping the list refuses it',
+  [NOPAGE_CALL.SG_SET_PAGE]: 'the entry is kept, and mapping the list refuses it',
+};

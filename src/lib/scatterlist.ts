@@ -22,7 +22,8 @@ import { might_alloc, preempt_disable, preempt_enable } from '../kernel/sched/co
 import {
   page_address,
   page_to_phys,
-  virt_to_page,
+  __virt_to_page,
+  devmem_page_check,
   offset_in_page,
   page_to_pfn,
   pfn_to_page,
@@ -101,6 +102,7 @@ export function sg_init_table(sgl: sg_list, nents: number): void {
 
 /** sg_set_page(): point an entry at `len` bytes at `offset` into `page`. */
 export function sg_set_page(sg: scatterlist, page: number, len: number, offset: number): void {
+  devmem_page_check(page, 'sg_set_page', SG_DEVMEM);
   sg.page_link = page;
   sg.offset = offset;
   sg.length = len;
@@ -112,10 +114,16 @@ export function sg_set_page(sg: scatterlist, page: number, len: number, offset: 
  * there is no struct page behind it.
  */
 export function sg_set_buf(sg: scatterlist, buf: number, buflen: number): void {
-  const page = virt_to_page(buf);
+  const page = __virt_to_page(buf);
   if (!page) BUG('include/linux/scatterlist.h sg_set_buf', `BUG_ON(!virt_addr_valid(buf)) buf=${fmt_p(buf)}`);
-  sg_set_page(sg, page, buflen, offset_in_page(buf));
+  devmem_page_check(page, 'sg_set_buf', SG_DEVMEM);
+  sg.page_link = page;
+  sg.offset = offset_in_page(buf);
+  sg.length = buflen;
 }
+
+/* What an entry of device memory does: a DMA mapping of the list refuses it (it is not RAM). */
+const SG_DEVMEM = 'the entry is kept, and mapping the list refuses it';
 
 /** sg_init_one(): a one-entry list for one buffer. */
 export function sg_init_one(sg: scatterlist, buf: number, buflen: number): void {

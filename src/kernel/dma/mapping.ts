@@ -63,7 +63,8 @@ import {
   debug_find_entry,
 } from './debug.ts';
 import { fmt_pad, fmt_p } from '../../lib/vsprintf.ts';
-import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from './coherent.ts';
+import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent, dma_mmap_from_dev_coherent } from './coherent.ts';
+import { devmem_check_phys } from '../../sim/devmem.ts';
 import {
   DMA_MAPPING_ERROR,
   DMA_ATTR_WRITE_COMBINE,
@@ -405,6 +406,7 @@ export function dma_map_single_attrs(dev: device, ptr: number, size: number, dir
   }
   const phys = m.offToPhys(off);
   if (!m.physIsRam(phys, Math.max(size, 1))) {
+    if (devmem_check_phys(m, 'dma_map_single', `address ${fmt_p(ptr)}`, phys, NOT_MAPPED)) return DMA_MAPPING_ERROR;
     debug_dma_map_single_invalid(dev, ptr, size, false);
     return DMA_MAPPING_ERROR;
   }
@@ -420,6 +422,10 @@ function valid_map_args(dev: device, ptr: number, size: number): boolean {
   );
   return false;
 }
+
+/* Device memory (an iomem window) has no struct page to map: the sanitizer's report says what happens instead. */
+const NOT_MAPPED =
+  'not mapped (DMA_MAPPING_ERROR); the device reaches it at the bus address dma_declare_coherent_memory gave';
 
 /** dma_map_single(): dma_map_single_attrs with no attributes. */
 export function dma_map_single(dev: device, ptr: number, size: number, dir: number): dma_addr_t {
@@ -454,6 +460,7 @@ export function dma_map_page_attrs(
   const phys = (rel / STRUCT_PAGE_SIZE) * PAGE_SIZE + offset;
   const off = rel >= 0 && rel < VMEMMAP_WINDOW && rel % STRUCT_PAGE_SIZE === 0 ? m.physToOff(phys) : -1;
   if (off < 0 || !m.physIsRam(phys, Math.max(size, 1))) {
+    if (devmem_check_phys(m, 'dma_map_page', `struct page ${fmt_p(page)}`, phys, NOT_MAPPED)) return DMA_MAPPING_ERROR;
     debug_dma_map_single_invalid(dev, page + offset, size, false);
     return DMA_MAPPING_ERROR;
   }
@@ -800,6 +807,8 @@ export function dma_mmap_attrs(
   const m = dev.machine;
   const off = typeof cpu_addr === 'number' ? m.virtToOff(cpu_addr) : -1;
   if (off < 0) return -ENXIO;
+  const fromRegion = dma_mmap_from_dev_coherent(dev, vma, cpu_addr, size);
+  if (fromRegion !== null) return fromRegion;
   const count = Math.ceil(size / PAGE_SIZE);
   const user_count = Math.floor((vm_end - vm_start) / PAGE_SIZE);
   if (user_count === 0 || vma.vm_pgoff >= count || user_count > count - vma.vm_pgoff) return -ENXIO;

@@ -18,6 +18,7 @@ import {
   dma_sync_sg_for_cpu,
   dma_sync_sg_for_device,
   dma_mapping_error,
+  dma_supported,
   DMA_MAPPING_ERROR,
 } from '../src/kernel/dma/mapping.ts';
 import { DMA_BIDIRECTIONAL, DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_NONE } from '../src/include/linux/dma-direction.ts';
@@ -116,4 +117,30 @@ export function pci_dma_sync_sg_for_device(
 export function pci_dma_mapping_error(pdev: pci_dev, dma_addr: dma_addr_t): number {
   compat_gate(pdev, 'pci_dma_mapping_error');
   return dma_mapping_error(pdev.dev, dma_addr);
+}
+
+/**
+ * pci_dma_sync_single(): 2.4's one sync, before the _for_cpu/_for_device split
+ * (2.6.5): for the device with PCI_DMA_TODEVICE, for the CPU otherwise (its
+ * documented use: after each transfer, before the CPU touches the data).
+ */
+export function pci_dma_sync_single(
+  hwdev: pci_dev | null,
+  dma_handle: dma_addr_t,
+  size: number,
+  direction: number,
+): void {
+  if (direction === DMA_TO_DEVICE) pci_dma_sync_single_for_device(hwdev, dma_handle, size, direction);
+  else pci_dma_sync_single_for_cpu(hwdev, dma_handle, size, direction);
+}
+
+/** pci_dma_sync_sg(): 2.4's one scatterlist sync, as pci_dma_sync_single. */
+export function pci_dma_sync_sg(hwdev: pci_dev | null, sg: sg_list, nelems: number, direction: number): void {
+  if (direction === DMA_TO_DEVICE) pci_dma_sync_sg_for_device(hwdev, sg, nelems, direction);
+  else pci_dma_sync_sg_for_cpu(hwdev, sg, nelems, direction);
+}
+
+/** pci_dma_supported(): dma_supported on &pdev->dev. */
+export function pci_dma_supported(pdev: pci_dev, mask: bigint | number): boolean {
+  return dma_supported(pdev.dev, mask);
 }

@@ -19,6 +19,8 @@ import {
   dma_free_coherent,
   dma_set_mask,
   dma_set_coherent_mask,
+  dma_set_max_seg_size,
+  dma_set_seg_boundary,
 } from '../src/kernel/dma/mapping.ts';
 import { GFP_ATOMIC, GFP_KERNEL, __GFP_ZERO, type gfp_t } from '../src/include/linux/gfp.ts';
 import type { dma_addr_ref, dma_addr_t } from '../src/include/linux/types.ts';
@@ -138,4 +140,14 @@ export function pci_set_dma_mask(pdev: pci_dev, mask: bigint | number): number {
 export function pci_set_consistent_dma_mask(pdev: pci_dev, mask: bigint | number): number {
   compat_gate(pdev, 'pci_set_consistent_dma_mask');
   return dma_set_coherent_mask(pdev.dev, mask);
+}
+
+/** pci_set_dma_max_seg_size(): dma_set_max_seg_size on &pdev->dev; 0. */
+export function pci_set_dma_max_seg_size(pdev: pci_dev, size: number): number {
+  return dma_set_max_seg_size(pdev.dev, size);
+}
+
+/** pci_set_dma_seg_boundary(): dma_set_seg_boundary on &pdev->dev; 0. */
+export function pci_set_dma_seg_boundary(pdev: pci_dev, mask: number): number {
+  return dma_set_seg_boundary(pdev.dev, mask);
 }

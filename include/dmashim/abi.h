@@ -34,9 +34,9 @@
  * Bump on any change to the ops table or the meaning of a bridge call; both
  * sides check it at start-up. 2 added the fast ops and pool_batch, 3 the
  * context op and addr's ksize, 4 device_io and the staging area, 5 bench_noop,
- * 6 max_mapping_size and merge_boundary.
+ * 6 max_mapping_size and merge_boundary, 7 dma_api, 8 devmem.
  */
-#define DMASHIM_ABI_VERSION 6
+#define DMASHIM_ABI_VERSION 8
 
 /* Scratch: one 64-byte slot per thread that talks to TypeScript; slot 0 is the main thread's. */
 #define DMASHIM_SCRATCH_SLOTS 256
@@ -76,6 +76,9 @@
  */
 #define __DMASHIM_MAP_SINGLE 0
 #define __DMASHIM_MAP_PAGE 1
+/* Only in dma_api's DEBUG_MAP / DEBUG_UNMAP: dma_alloc_pages() memory, dma_map_resource(). */
+#define __DMASHIM_MAP_NONCOHERENT 2
+#define __DMASHIM_MAP_RESOURCE 3
 #define DMASHIM_MAP_KIND_MASK 0x0f
 #define DMASHIM_MAP_AREA_STACK 0x10
 #define DMASHIM_MAP_AREA_IMAGE 0x20
@@ -89,6 +92,15 @@
 #define DMASHIM_SG_UNMAP 1
 #define DMASHIM_SG_SYNC_FOR_CPU 2
 #define DMASHIM_SG_SYNC_FOR_DEVICE 3
+/*
+ * A device with C-side dma_map_ops: its ops did (or will do) the work, only
+ * dma-debug runs. MAP carries the ops' segment count in the bits from
+ * DMASHIM_SG_ENTS_SHIFT up; UNMAP and the syncs return 1 when dma-debug
+ * matched the list (only then does C call the ops).
+ */
+#define DMASHIM_SG_DEBUG 0x10
+#define DMASHIM_SG_OP_MASK 0x0f
+#define DMASHIM_SG_ENTS_SHIFT 8
 
 /* ts_mem ops (dmashim_ts_*): memory as TypeScript sees it; FNV1A hashes [vaddr, vaddr+len). */
 #define DMASHIM_TS_READB 0
@@ -151,6 +163,69 @@
 #define DMASHIM_DEVIO_ERRORS 5
 #define DMASHIM_DEVIO_OP_MASK 0xff
 #define DMASHIM_DEVIO_SLOT_SHIFT 8
+
+/*
+ * dma_api ops (the DMA API's less common calls, linux/dma-mapping.h and
+ * linux/dma-map-ops.h), numbers in a..d:
+ *   ALLOC_PAGES: a size, b dir, c gfp; the page's arena offset or -1, dma to the slot
+ *   FREE_PAGES: a size, b vaddr, c dma, d dir
+ *   MAP_RESOURCE: a phys, b size, c dir; the bus address or -1
+ *   UNMAP_RESOURCE: a dma, b size, c dir
+ *   NEED_SYNC: a dma; 0 or 1
+ *   MMAP: a vma (C address), b cpu_addr, c dma, d size; attrs: 0 or -errno.
+ *     The vma's vm_start, vm_end, vm_pgoff are read from the slot's words 0-2
+ *   MMAP_PAGES: as MMAP with b the page's vaddr, c unused
+ *   VMA_USER: a vma; the arena offset of the user view, or -1
+ *   VMA_MUNMAP: a vma; 0 or -EINVAL
+ *   SET_OPS: a 1 when C installs ops (TypeScript keeps its own), 0 for
+ *     set_dma_ops(dev, NULL): the direct mapping
+ * The DEBUG_* ops are dma-debug's hooks for a device with C-side dma_map_ops
+ * (native/mapping.c calls the ops itself; dma_alloc_pages and
+ * dma_map_resource use DEBUG_MAP / DEBUG_UNMAP with their kind):
+ *   DEBUG_MAP: a vaddr, b size, c dir | kind << 8 (__DMASHIM_MAP_*, and the
+ *     DMASHIM_MAP_AREA_* flags), d dma; attrs
+ *   DEBUG_UNMAP: a dma, b size, c dir, d kind (__DMASHIM_MAP_*); 1 when it
+ *     matched a live mapping
+ *   DEBUG_SYNC: a dma, b size, c dir, d for_device; 1 when matched
+ *   DEBUG_ALLOC: a vaddr, b size, c dma
+ *   DEBUG_FREE: a vaddr, b size, c dma; 1 when matched
+ */
+#define DMASHIM_DMAAPI_ALLOC_PAGES 0
+#define DMASHIM_DMAAPI_FREE_PAGES 1
+#define DMASHIM_DMAAPI_MAP_RESOURCE 2
+#define DMASHIM_DMAAPI_UNMAP_RESOURCE 3
+#define DMASHIM_DMAAPI_NEED_SYNC 4
+#define DMASHIM_DMAAPI_MMAP 5
+#define DMASHIM_DMAAPI_MMAP_PAGES 6
+#define DMASHIM_DMAAPI_VMA_USER 7
+#define DMASHIM_DMAAPI_VMA_MUNMAP 8
+#define DMASHIM_DMAAPI_SET_OPS 9
+#define DMASHIM_DMAAPI_DEBUG_MAP 10
+#define DMASHIM_DMAAPI_DEBUG_UNMAP 11
+#define DMASHIM_DMAAPI_DEBUG_SYNC 12
+#define DMASHIM_DMAAPI_DEBUG_ALLOC 13
+#define DMASHIM_DMAAPI_DEBUG_FREE 14
+
+/*
+ * devmem ops (device memory: the machine's iomem windows). a, b, c by op:
+ *   MEMREMAP: phys, size, flags -> arena offset or -1; IOREMAP, IOREMAP_WC:
+ *   phys, size -> the same; MEMUNMAP, IOUNMAP: vaddr; DECLARE (dev): phys,
+ *   device_addr, size -> 0 or -errno; RELEASE (dev); NOPAGE: vaddr, the
+ *   DMASHIM_NOPAGE_ call that took device memory for RAM (reported).
+ *   (dma_mmap_* of device memory goes through dma_api's MMAP, as for RAM.)
+ */
+#define DMASHIM_DEVMEM_MEMREMAP 0
+#define DMASHIM_DEVMEM_IOREMAP 1
+#define DMASHIM_DEVMEM_IOREMAP_WC 2
+#define DMASHIM_DEVMEM_MEMUNMAP 3
+#define DMASHIM_DEVMEM_IOUNMAP 4
+#define DMASHIM_DEVMEM_DECLARE 5
+#define DMASHIM_DEVMEM_RELEASE 6
+#define DMASHIM_DEVMEM_NOPAGE 7
+#define DMASHIM_NOPAGE_VIRT_TO_PAGE 0
+#define DMASHIM_NOPAGE_PAGE_ADDRESS 1
+#define DMASHIM_NOPAGE_SG_SET_BUF 2
+#define DMASHIM_NOPAGE_SG_SET_PAGE 3
 
 /*
  * The ops: callbacks into TypeScript, in table order.
@@ -219,6 +294,11 @@
 	OP(void, bench_noop, (void))								\
 	/* dma_max_mapping_size(), dma_get_merge_boundary() (linux/dma-mapping.h) */		\
 	OP(double, max_mapping_size, (int32_t dev))						\
-	OP(double, merge_boundary, (int32_t dev))
+	OP(double, merge_boundary, (int32_t dev))						\
+	/* the DMA API's other calls (DMASHIM_DMAAPI_* above) */				\
+	OP(double, dma_api, (int32_t op, int32_t dev, double a, double b, double c, double d,	\
+			     double attrs, int32_t slot, double site))	\
+	/* device memory: memremap/ioremap, dma_declare_coherent_memory, pageless misuse */	\
+	OP(double, devmem, (int32_t op, int32_t dev, double a, double b, double c, double site))
 
 #endif /* _DMASHIM_ABI_H */

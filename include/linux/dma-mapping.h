@@ -21,6 +21,7 @@
 #include <linux/errno.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/mm_types.h>
 #include <linux/scatterlist.h>
 
 #define DMA_ATTR_WEAK_ORDERING (1UL << 1)
@@ -111,6 +112,14 @@ void dmam_free_coherent(struct device *dev, size_t size, void *vaddr, dma_addr_t
 #define dmam_alloc_coherent(dev, size, handle, gfp) \
 	__dmashim_dma_alloc_attrs(dev, size, handle, gfp, 0, 1, DMASHIM_SITE)
 #define dmam_free_coherent(dev, size, cpu, handle) __dmashim_dma_free_attrs(dev, size, cpu, handle, 0, 1, DMASHIM_SITE)
+void *dmam_alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp, unsigned long attrs);
+#define dmam_alloc_attrs(dev, size, handle, gfp, attrs) \
+	__dmashim_dma_alloc_attrs(dev, size, handle, gfp, attrs, 1, DMASHIM_SITE)
+/* Write-combined coherent memory: DMA_ATTR_WRITE_COMBINE (x86's coherent memory is write-back either way). */
+#define dma_alloc_wc(dev, size, handle, gfp) \
+	__dmashim_dma_alloc_attrs(dev, size, handle, gfp, DMA_ATTR_WRITE_COMBINE, 0, DMASHIM_SITE)
+#define dma_free_wc(dev, size, cpu, handle) \
+	__dmashim_dma_free_attrs(dev, size, cpu, handle, DMA_ATTR_WRITE_COMBINE, 0, DMASHIM_SITE)
 /* Removed in v5.0 (coherent memory is always zeroed); kept for older drivers. */
 #define dma_zalloc_coherent(dev, size, handle, gfp) dma_alloc_coherent(dev, size, handle, (gfp) | __GFP_ZERO)
 
@@ -136,7 +145,7 @@ int __dmashim_dma_mapping_error(struct device *dev, dma_addr_t dma_addr, const c
 #define dma_map_single(dev, ptr, size, dir) dma_map_single_attrs(dev, ptr, size, dir, 0)
 #define dma_unmap_single(dev, addr, size, dir) dma_unmap_single_attrs(dev, addr, size, dir, 0)
 #define dma_map_page_attrs(dev, page, offset, size, dir, attrs) \
-	__dmashim_dma_map(dev, (char *)page_address(page) + (offset), size, dir, attrs, \
+	__dmashim_dma_map(dev, (char *)(page_address)(page) + (offset), size, dir, attrs, \
 			  __DMASHIM_MAP_PAGE, DMASHIM_SITE)
 #define dma_unmap_page_attrs(dev, addr, size, dir, attrs) \
 	__dmashim_dma_unmap(dev, addr, size, dir, attrs, __DMASHIM_MAP_PAGE, DMASHIM_SITE)
@@ -148,6 +157,11 @@ int __dmashim_dma_mapping_error(struct device *dev, dma_addr_t dma_addr, const c
 #define dma_unmap_sg(dev, sg, nents, dir) dma_unmap_sg_attrs(dev, sg, nents, dir, 0)
 #define dma_sync_single_for_cpu(dev, addr, size, dir) __dmashim_dma_sync(dev, addr, size, dir, 0, DMASHIM_SITE)
 #define dma_sync_single_for_device(dev, addr, size, dir) __dmashim_dma_sync(dev, addr, size, dir, 1, DMASHIM_SITE)
+/* A part of a mapping: offset bytes into it, size bytes long (dma-debug checks it lies inside). */
+#define dma_sync_single_range_for_cpu(dev, addr, offset, size, dir) \
+	__dmashim_dma_sync(dev, (addr) + (offset), size, dir, 0, DMASHIM_SITE)
+#define dma_sync_single_range_for_device(dev, addr, offset, size, dir) \
+	__dmashim_dma_sync(dev, (addr) + (offset), size, dir, 1, DMASHIM_SITE)
 #define dma_sync_sg_for_cpu(dev, sg, nelems, dir) __dmashim_dma_sync_sg(dev, sg, nelems, dir, 0, DMASHIM_SITE)
 #define dma_sync_sg_for_device(dev, sg, nelems, dir) __dmashim_dma_sync_sg(dev, sg, nelems, dir, 1, DMASHIM_SITE)
 /*
@@ -226,5 +240,95 @@ static inline bool dma_addressing_limited(struct device *dev)
 {
 	return dma_get_mask(dev) < dma_get_required_mask(dev);
 }
+
+/* ---- the state an unmap needs, kept in the driver's own structs ----
+ * x86-64 keeps it (CONFIG_NEED_DMA_MAP_STATE), so these are real members.
+ */
+#define DEFINE_DMA_UNMAP_ADDR(ADDR_NAME) dma_addr_t ADDR_NAME
+#define DEFINE_DMA_UNMAP_LEN(LEN_NAME) __u32 LEN_NAME
+#define dma_unmap_addr(PTR, ADDR_NAME) ((PTR)->ADDR_NAME)
+#define dma_unmap_addr_set(PTR, ADDR_NAME, VAL) (((PTR)->ADDR_NAME) = (VAL))
+#define dma_unmap_len(PTR, LEN_NAME) ((PTR)->LEN_NAME)
+#define dma_unmap_len_set(PTR, LEN_NAME, VAL) (((PTR)->LEN_NAME) = (VAL))
+
+/* ---- non-coherent memory: pages the driver owns, handed over with dma_sync_single_for_*() ---- */
+struct page *__dmashim_dma_alloc_pages(struct device *dev, size_t size, dma_addr_t *dma_handle,
+				       enum dma_data_direction dir, gfp_t gfp, const char *site);
+void __dmashim_dma_free_pages(struct device *dev, size_t size, struct page *page, dma_addr_t dma_handle,
+			      enum dma_data_direction dir, const char *site);
+struct page *dma_alloc_pages(struct device *dev, size_t size, dma_addr_t *dma_handle, enum dma_data_direction dir,
+			     gfp_t gfp);
+void dma_free_pages(struct device *dev, size_t size, struct page *page, dma_addr_t dma_handle,
+		    enum dma_data_direction dir);
+#define dma_alloc_pages(dev, size, handle, dir, gfp) \
+	__dmashim_dma_alloc_pages(dev, size, handle, dir, gfp, DMASHIM_SITE)
+#define dma_free_pages(dev, size, page, handle, dir) \
+	__dmashim_dma_free_pages(dev, size, page, handle, dir, DMASHIM_SITE)
+
+static inline void *__dmashim_dma_alloc_noncoherent(struct device *dev, size_t size, dma_addr_t *dma_handle,
+						     enum dma_data_direction dir, gfp_t gfp, const char *site)
+{
+	struct page *page = __dmashim_dma_alloc_pages(dev, size, dma_handle, dir, gfp, site);
+
+	return page ? page_address(page) : NULL;
+}
+#define dma_alloc_noncoherent(dev, size, handle, dir, gfp) \
+	__dmashim_dma_alloc_noncoherent(dev, size, handle, dir, gfp, DMASHIM_SITE)
+#define dma_free_noncoherent(dev, size, vaddr, handle, dir) \
+	__dmashim_dma_free_pages(dev, size, virt_to_page(vaddr), handle, dir, DMASHIM_SITE)
+
+/*
+ * Non-contiguous memory: without an IOMMU's own allocator (ours has none) the
+ * kernel gives one contiguous segment in a one-entry table, and so do we.
+ */
+struct sg_table *__dmashim_dma_alloc_noncontiguous(struct device *dev, size_t size, enum dma_data_direction dir,
+						   gfp_t gfp, unsigned long attrs, const char *site);
+void __dmashim_dma_free_noncontiguous(struct device *dev, size_t size, struct sg_table *sgt,
+				      enum dma_data_direction dir, const char *site);
+#define dma_alloc_noncontiguous(dev, size, dir, gfp, attrs) \
+	__dmashim_dma_alloc_noncontiguous(dev, size, dir, gfp, attrs, DMASHIM_SITE)
+#define dma_free_noncontiguous(dev, size, sgt, dir) __dmashim_dma_free_noncontiguous(dev, size, sgt, dir, DMASHIM_SITE)
+void *dma_vmap_noncontiguous(struct device *dev, size_t size, struct sg_table *sgt);
+void dma_vunmap_noncontiguous(struct device *dev, void *vaddr);
+int dma_mmap_noncontiguous(struct device *dev, struct vm_area_struct *vma, size_t size, struct sg_table *sgt);
+
+/* ---- MMIO of another device (peer-to-peer): a bus address for a physical address that is not RAM ---- */
+dma_addr_t __dmashim_dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t size,
+				      enum dma_data_direction dir, unsigned long attrs, const char *site);
+void __dmashim_dma_unmap_resource(struct device *dev, dma_addr_t addr, size_t size, enum dma_data_direction dir,
+				  unsigned long attrs, const char *site);
+#define dma_map_resource(dev, phys, size, dir, attrs) \
+	__dmashim_dma_map_resource(dev, phys, size, dir, attrs, DMASHIM_SITE)
+#define dma_unmap_resource(dev, addr, size, dir, attrs) \
+	__dmashim_dma_unmap_resource(dev, addr, size, dir, attrs, DMASHIM_SITE)
+
+/* ---- coherent memory seen elsewhere: a table of its pages, a user mapping ---- */
+int dma_get_sgtable_attrs(struct device *dev, struct sg_table *sgt, void *cpu_addr, dma_addr_t dma_addr, size_t size,
+			  unsigned long attrs);
+#define dma_get_sgtable(dev, sgt, cpu, handle, size) dma_get_sgtable_attrs(dev, sgt, cpu, handle, size, 0)
+int dma_mmap_attrs(struct device *dev, struct vm_area_struct *vma, void *cpu_addr, dma_addr_t dma_addr, size_t size,
+		   unsigned long attrs);
+#define dma_mmap_coherent(dev, vma, cpu, handle, size) dma_mmap_attrs(dev, vma, cpu, handle, size, 0)
+#define dma_mmap_wc(dev, vma, cpu, handle, size) dma_mmap_attrs(dev, vma, cpu, handle, size, DMA_ATTR_WRITE_COMBINE)
+int dma_mmap_pages(struct device *dev, struct vm_area_struct *vma, size_t size, struct page *page);
+bool dma_can_mmap(struct device *dev);
+
+/* True when the CPU and the device must sync around accesses to dma_addr: here, only a bounced mapping. */
+bool dma_need_sync(struct device *dev, dma_addr_t dma_addr);
+
+/*
+ * The low bits of a buffer's address that bouncing must keep (NVMe's). The
+ * kernel's WARN when the device has no dma_parms. Differs: our swiotlb does
+ * not honour it (it aligns bounce buffers to its slots).
+ */
+static inline void dma_set_min_align_mask(struct device *dev, unsigned int min_align_mask)
+{
+	if (WARN_ON_ONCE(!dev->dma_parms))
+		return;
+	dev->dma_parms->min_align_mask = min_align_mask;
+}
+
+/* The largest mapping size that keeps the mapping fast: dma_max_mapping_size(), or less when the ops say so. */
+size_t dma_opt_mapping_size(struct device *dev);
 
 #endif /* _LINUX_DMA_MAPPING_H */

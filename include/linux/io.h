@@ -10,6 +10,7 @@
 
 #include <linux/types.h>
 #include <linux/compiler.h>
+#include <dmashim/abi.h>
 
 phys_addr_t virt_to_phys(volatile void *address);
 void *phys_to_virt(phys_addr_t address);
@@ -33,5 +34,60 @@ static inline void writeq(u64 val, volatile void __iomem *addr) { *(volatile u64
 #define mb() __asm__ __volatile__("mfence" : : : "memory")
 #define dma_wmb() wmb()
 #define dma_rmb() rmb()
+
+/*
+ * Device memory: the machine's iomem windows (dmashim run --iomem SIZE@PHYS),
+ * CPU-reachable memory that is not RAM and has no struct page. memremap() and
+ * ioremap() give their CPU address (NULL for what no window backs; ioremap of
+ * RAM is refused with the kernel's WARN). virt_to_phys() works on it;
+ * virt_to_page(), page_address(), sg_set_buf() and sg_set_page() on it are
+ * reported by the sanitizer at the caller's line (native/devmem.c).
+ */
+#include <stdint.h>
+#include <string.h>
+
+enum {
+	MEMREMAP_WB = 1 << 0,
+	MEMREMAP_WT = 1 << 1,
+	MEMREMAP_WC = 1 << 2,
+	MEMREMAP_ENC = 1 << 3,
+	MEMREMAP_DEC = 1 << 4,
+};
+
+void *__dmashim_memremap(resource_size_t offset, size_t size, unsigned long flags, const char *site);
+void __dmashim_memunmap(void *addr, const char *site);
+void __iomem *__dmashim_ioremap(resource_size_t offset, size_t size, int wc, const char *site);
+void __dmashim_iounmap(volatile void __iomem *addr, const char *site);
+#define memremap(offset, size, flags) __dmashim_memremap(offset, size, flags, DMASHIM_SITE)
+#define memunmap(addr) __dmashim_memunmap(addr, DMASHIM_SITE)
+#define ioremap(offset, size) __dmashim_ioremap(offset, size, 0, DMASHIM_SITE)
+#define ioremap_wc(offset, size) __dmashim_ioremap(offset, size, 1, DMASHIM_SITE)
+#define ioremap_uc(offset, size) __dmashim_ioremap(offset, size, 0, DMASHIM_SITE)
+#define ioremap_cache(offset, size) __dmashim_ioremap(offset, size, 0, DMASHIM_SITE)
+#define iounmap(addr) __dmashim_iounmap(addr, DMASHIM_SITE)
+
+static inline void memcpy_toio(volatile void __iomem *dst, const void *src, size_t n)
+{
+	memcpy((void *)dst, src, n);
+}
+static inline void memcpy_fromio(void *dst, const volatile void __iomem *src, size_t n)
+{
+	memcpy(dst, (const void *)src, n);
+}
+static inline void memset_io(volatile void __iomem *dst, int c, size_t n) { memset((void *)dst, c, n); }
+
+#pragma GCC visibility push(hidden)
+/* CPU address range of the iomem windows (0, 0 when the machine has none), set before main(). */
+extern uintptr_t __dmashim_devmem_start, __dmashim_devmem_len;
+void __dmashim_devmem_nopage(const volatile void *addr, int call, const char *site);
+#pragma GCC visibility pop
+
+/* `addr` unchanged; first a report when it is device memory given to `call` (DMASHIM_NOPAGE_*), which wants RAM. */
+static inline void *__dmashim_devmem_check(const volatile void *addr, int call, const char *site)
+{
+	if (__builtin_expect((uintptr_t)addr - __dmashim_devmem_start < __dmashim_devmem_len, 0))
+		__dmashim_devmem_nopage(addr, call, site);
+	return (void *)addr;
+}
 
 #endif /* _LINUX_IO_H */

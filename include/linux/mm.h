@@ -24,6 +24,10 @@ static inline struct page *virt_to_page(const volatile void *addr)
 static inline phys_addr_t page_to_phys(const struct page *page) { return virt_to_phys((void *)page); }
 static inline struct page *phys_to_page(phys_addr_t phys) { return (struct page *)phys_to_virt(phys & PAGE_MASK); }
 #define lowmem_page_address page_address
+/* Device memory (linux/io.h's iomem windows) has no struct page: reported at the caller's line. */
+#define virt_to_page(addr) \
+	((struct page *)__dmashim_devmem_check(virt_to_page(addr), DMASHIM_NOPAGE_VIRT_TO_PAGE, DMASHIM_SITE))
+#define page_address(page) __dmashim_devmem_check(page_address(page), DMASHIM_NOPAGE_PAGE_ADDRESS, DMASHIM_SITE)
 
 static inline int get_order(unsigned long size)
 {

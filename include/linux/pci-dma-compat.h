@@ -50,6 +50,39 @@
 	dma_sync_sg_for_cpu(__dmashim_pci_devp(hwdev), sg, nelems, (enum dma_data_direction)(direction))
 #define pci_dma_sync_sg_for_device(hwdev, sg, nelems, direction) \
 	dma_sync_sg_for_device(__dmashim_pci_devp(hwdev), sg, nelems, (enum dma_data_direction)(direction))
+/*
+ * 2.4's one sync, before the _for_cpu/_for_device split (2.6.5), made the
+ * buffer consistent for the direction passed: TO_DEVICE syncs for the device,
+ * FROM_DEVICE and BIDIRECTIONAL for the CPU (its documented use: after each
+ * transfer, before the CPU touches the data).
+ */
+#define pci_dma_sync_single(hwdev, dma_handle, size, direction) \
+	__dmashim_pci_dma_sync_single(__dmashim_pci_devp(hwdev), dma_handle, size, \
+				      (enum dma_data_direction)(direction), DMASHIM_SITE)
+#define pci_dma_sync_sg(hwdev, sg, nelems, direction) \
+	__dmashim_pci_dma_sync_sg(__dmashim_pci_devp(hwdev), sg, nelems, (enum dma_data_direction)(direction), \
+				  DMASHIM_SITE)
+
+static inline void __dmashim_pci_dma_sync_single(struct device *dev, dma_addr_t addr, size_t size,
+						 enum dma_data_direction dir, const char *site)
+{
+	__dmashim_dma_sync(dev, addr, size, dir, dir == DMA_TO_DEVICE, site);
+}
+
+static inline void __dmashim_pci_dma_sync_sg(struct device *dev, struct scatterlist *sg, int nelems,
+					     enum dma_data_direction dir, const char *site)
+{
+	__dmashim_dma_sync_sg(dev, sg, nelems, dir, dir == DMA_TO_DEVICE, site);
+}
+
+/* The unmap state in the driver's structs, under its 2.6 names (dma_unmap_* since 2.6.33). */
+#define DECLARE_PCI_UNMAP_ADDR(ADDR_NAME) DEFINE_DMA_UNMAP_ADDR(ADDR_NAME);
+#define DECLARE_PCI_UNMAP_LEN(LEN_NAME) DEFINE_DMA_UNMAP_LEN(LEN_NAME);
+#define pci_unmap_addr(PTR, ADDR_NAME) dma_unmap_addr(PTR, ADDR_NAME)
+#define pci_unmap_addr_set(PTR, ADDR_NAME, VAL) dma_unmap_addr_set(PTR, ADDR_NAME, VAL)
+#define pci_unmap_len(PTR, LEN_NAME) dma_unmap_len(PTR, LEN_NAME)
+#define pci_unmap_len_set(PTR, LEN_NAME, VAL) dma_unmap_len_set(PTR, LEN_NAME, VAL)
+
 #define pci_set_dma_mask(pdev, mask) dma_set_mask(__dmashim_pci_devp(pdev), mask)
 #define pci_set_consistent_dma_mask(pdev, mask) dma_set_coherent_mask(__dmashim_pci_devp(pdev), mask)
 

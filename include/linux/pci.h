@@ -127,6 +127,16 @@ static inline struct device *__dmashim_pci_devp(struct pci_dev *pdev) { return p
 #define pci_pool_zalloc(pool, flags, handle) dma_pool_zalloc(pool, flags, handle)
 #define pci_pool_free(pool, vaddr, addr) dma_pool_free(pool, vaddr, addr)
 
+/* The device's DMA segment limits (pci_dev->dev.dma_parms): 0, or -EIO without dma_parms. */
+static inline int pci_set_dma_max_seg_size(struct pci_dev *dev, unsigned int size)
+{
+	return dma_set_max_seg_size(&dev->dev, size);
+}
+static inline int pci_set_dma_seg_boundary(struct pci_dev *dev, unsigned long mask)
+{
+	return dma_set_seg_boundary(&dev->dev, mask);
+}
+
 #include <linux/pci-dma-compat.h>
 
 #endif /* LINUX_PCI_H */

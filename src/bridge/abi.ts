@@ -139,9 +139,17 @@ export const POOL_FLAG = codes('__DMASHIM_POOL_', ['MANAGED', 'POISON'] as const
 export const MASK_OP = codes('DMASHIM_MASK_', ['SET', 'SET_COHERENT', 'SUPPORTED', 'REQUIRED'] as const);
 export const PRINTK_DEV = codes('DMASHIM_PRINTK_', ['NO_DEV', 'NULL_DEV'] as const);
 export const ADDR_OP = codes('DMASHIM_ADDR_', ['VIRT_TO_PHYS', 'PHYS_TO_VIRT', 'KSIZE'] as const);
-export const MAP_KIND = codes('__DMASHIM_MAP_', ['SINGLE', 'PAGE'] as const);
+export const MAP_KIND = codes('__DMASHIM_MAP_', ['SINGLE', 'PAGE', 'NONCOHERENT', 'RESOURCE'] as const);
 export const MAP_FLAG = codes('DMASHIM_MAP_', ['KIND_MASK', 'AREA_STACK', 'AREA_IMAGE'] as const);
-export const SG_OP = codes('DMASHIM_SG_', ['MAP', 'UNMAP', 'SYNC_FOR_CPU', 'SYNC_FOR_DEVICE'] as const);
+export const SG_OP = codes('DMASHIM_SG_', [
+  'MAP',
+  'UNMAP',
+  'SYNC_FOR_CPU',
+  'SYNC_FOR_DEVICE',
+  'DEBUG',
+  'OP_MASK',
+  'ENTS_SHIFT',
+] as const);
 export const TS_MEM_OP = codes('DMASHIM_TS_', ['READB', 'READL', 'WRITEB', 'WRITEL', 'FNV1A'] as const);
 export const CACHE_OP = codes('DMASHIM_CACHE_', ['REFILL', 'DRAIN', 'BLOCK_SIZE'] as const);
 export const CTX_OP = codes('__DMASHIM_CTX_', [
@@ -166,4 +174,38 @@ export const DEVIO_OP = codes('DMASHIM_DEVIO_', [
   'ERRORS',
   'OP_MASK',
   'SLOT_SHIFT',
+] as const);
+export const DMAAPI_OP = codes('DMASHIM_DMAAPI_', [
+  'ALLOC_PAGES',
+  'FREE_PAGES',
+  'MAP_RESOURCE',
+  'UNMAP_RESOURCE',
+  'NEED_SYNC',
+  'MMAP',
+  'MMAP_PAGES',
+  'VMA_USER',
+  'VMA_MUNMAP',
+  'SET_OPS',
+  'DEBUG_MAP',
+  'DEBUG_UNMAP',
+  'DEBUG_SYNC',
+  'DEBUG_ALLOC',
+  'DEBUG_FREE',
+] as const);
+/* Device memory (the devmem op). */
+export const DEVMEM_OP = codes('DMASHIM_DEVMEM_', [
+  'MEMREMAP',
+  'IOREMAP',
+  'IOREMAP_WC',
+  'MEMUNMAP',
+  'IOUNMAP',
+  'DECLARE',
+  'RELEASE',
+  'NOPAGE',
+] as const);
+export const NOPAGE_CALL = codes('DMASHIM_NOPAGE_', [
+  'VIRT_TO_PAGE',
+  'PAGE_ADDRESS',
+  'SG_SET_BUF',
+  'SG_SET_PAGE',
 ] as const);

@@ -12,7 +12,16 @@ import { DmashimError } from '../lib/errors.ts';
 import { readFileSync } from 'node:fs';
 import { PACKAGE_ROOT } from './paths.ts';
 import { kernel_cflags, parse_kernel_version } from '../include/linux/version.ts';
-import { run, pool_cache_off, base_cflags, EXIT_USAGE, POOL_CACHE_DEFAULT, type RunOptions } from './run.ts';
+import {
+  run,
+  pool_cache_off,
+  base_cflags,
+  parse_size,
+  EXIT_USAGE,
+  POOL_CACHE_DEFAULT,
+  type RunOptions,
+} from './run.ts';
+import type { IomemWindow } from '../arch/sim/machine.ts';
 
 const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program arguments]
        dmashim cflags [--kernel V]  the compiler flags for our headers (for a Makefile)
@@ -56,6 +65,8 @@ machine:
   --ram SPEC             RAM banks, e.g. 1G@0,1G@4G (default) or 64M@0
   --page-order P         buddy split policy: low-first (default) or high-first
   --reserved-low BYTES   bytes at physical 0 kept out of the page allocator (default 4096)
+  --iomem SPEC           device memory (not RAM, no struct page), SIZE@PHYS[:NAME], e.g. 1M@0x7f00000000:sram;
+                         repeatable; memremap/ioremap and dma_declare_coherent_memory take it
   --iommu                put every device behind the simulated IOMMU (bus addresses are IOVAs)
   --force-bounce         bounce every streaming mapping through swiotlb (swiotlb=force)
   --no-swiotlb           no bounce buffers (swiotlb=noforce)
@@ -102,6 +113,7 @@ const OPTIONS = {
   ram: { type: 'string' },
   'page-order': { type: 'string' },
   'reserved-low': { type: 'string' },
+  iomem: { type: 'string', multiple: true },
   poison: { type: 'boolean' },
   iommu: { type: 'boolean' },
   'force-bounce': { type: 'boolean' },
@@ -126,6 +138,20 @@ const OPTIONS = {
 } as const;
 
 class UsageError extends Error {}
+
+/* --iomem SIZE@PHYS[:NAME]: sizes as --ram's (4K, 1M, 0x...); the machine checks the window itself. */
+function parse_iomem(spec: string): IomemWindow {
+  const m = /^([^@:]+)@([^@:]+)(?::(.*))?$/.exec(spec);
+  if (!m) usage_error(`--iomem: bad window "${spec}" (SIZE@PHYS[:NAME], e.g. 1M@0x7f00000000:sram)`);
+  let w: IomemWindow;
+  try {
+    w = { size: parse_size('--iomem', m[1]!), phys: parse_size('--iomem', m[2]!) };
+  } catch (e) {
+    usage_error(e instanceof DmashimError ? e.message : String(e));
+  }
+  if (m[3] !== undefined) w.name = m[3];
+  return w;
+}
 
 function usage_error(msg: string): never {
   throw new UsageError(msg);
@@ -246,6 +272,7 @@ export function parse_run_args(argv: string[]): { sources: string[]; options: Ru
     options.page_order = pageOrder;
   }
   set('reserved_low', o['reserved-low']);
+  if (o.iomem) options.machine = { ...options.machine, iomem: o.iomem.map(parse_iomem) };
   set('poison', o.poison);
   set('iommu', o.iommu);
   set('force_bounce', o['force-bounce']);

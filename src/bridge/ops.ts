@@ -37,7 +37,6 @@ import {
   dma_get_required_mask,
   dma_alloc_attrs,
   dma_free_attrs,
-  dmam_alloc_coherent,
   dmam_free_coherent,
 } from '../kernel/dma/mapping.ts';
 import {
@@ -58,8 +57,16 @@ import {
 import { sim_iommu_attach } from '../drivers/iommu/iommu.ts';
 import { DMA_MAPPING_ERROR } from '../include/linux/dma-mapping.ts';
 import { debug_dma_map_illegal_area } from '../kernel/dma/debug.ts';
-import { scatterlist, sg_set_buf, sg_mark_end } from '../lib/scatterlist.ts';
-import { __get_free_pages, free_pages, virt_to_phys, virt_to_page, offset_in_page } from '../mm/page.ts';
+import { scatterlist, sg_set_buf, sg_mark_end, type sg_list } from '../lib/scatterlist.ts';
+import {
+  __get_free_pages,
+  free_pages,
+  virt_to_phys,
+  virt_to_page,
+  __virt_to_page,
+  offset_in_page,
+  page_address,
+} from '../mm/page.ts';
 import { kmalloc, kfree, ksize } from '../mm/slab.ts';
 import { readb, readl, writeb, writel, mem_bytes } from '../arch/sim/io.ts';
 import { printk_level, dmesg_mark, dmesg_records, log_subscribe, KERN_WARNING } from '../kernel/printk.ts';
@@ -95,7 +102,43 @@ import {
   CACHE_OP,
   CTX_OP,
   DEVIO_OP,
+  DMAAPI_OP,
+  DEVMEM_OP,
+  NOPAGE_CALL,
 } from './abi.ts';
+import { memremap, memunmap, ioremap, iounmap } from '../arch/sim/io.ts';
+import { dma_declare_coherent_memory, dma_release_coherent_memory } from '../kernel/dma/coherent.ts';
+import { devmem_check_virt } from '../sim/devmem.ts';
+import {
+  dmam_alloc_attrs,
+  dma_alloc_pages,
+  dma_free_pages,
+  dma_map_resource,
+  dma_unmap_resource,
+  dma_need_sync,
+  dma_mmap_attrs,
+  dma_mmap_pages,
+  type vm_area_struct,
+} from '../kernel/dma/mapping.ts';
+import { set_dma_ops } from '../include/linux/dma-map-ops.ts';
+import {
+  debug_dma_map_phys,
+  debug_dma_unmap_phys,
+  debug_dma_alloc_coherent,
+  debug_dma_free_coherent,
+  debug_dma_sync_single_for_cpu,
+  debug_dma_sync_single_for_device,
+  debug_dma_map_sg,
+  debug_dma_unmap_sg,
+  debug_dma_sync_sg_for_cpu,
+  debug_dma_sync_sg_for_device,
+  debug_dma_sg_matched,
+  dma_debug_single,
+  dma_debug_page,
+  dma_debug_noncoherent,
+  dma_debug_resource,
+} from '../kernel/dma/debug.ts';
+import { vma_munmap, vma_user_bytes } from '../sim/mmap.ts';
 
 const TWO32 = 4294967296;
 
@@ -220,6 +263,71 @@ export class BridgeCore {
       this.stageAddr = addr;
     }
     return this.stage.subarray(slot * STAGE_SIZE, (slot + 1) * STAGE_SIZE);
+  }
+
+  /* The C list as TypeScript entries: records of (vaddr, length, dma_address, dma_length). */
+  protected sg_from_records(rec: Float64Array, nents: number): scatterlist[] {
+    const arr: scatterlist[] = [];
+    for (let i = 0; i < nents; i++) arr.push(new scatterlist(arr, i));
+    for (let i = 0; i < nents; i++) {
+      const sg = arr[i]!;
+      // C reported device memory when the list was built (linux/scatterlist.h): take the page without a second report.
+      const v = rec[i * 4]!;
+      const pg = __virt_to_page(v);
+      if (pg === 0) sg_set_buf(sg, v, rec[i * 4 + 1]!);
+      else {
+        sg.page_link = pg;
+        sg.offset = offset_in_page(v);
+        sg.length = rec[i * 4 + 1]!;
+      }
+      sg.dma_address = rec[i * 4 + 2]! < 0 ? DMA_MAPPING_ERROR : rec[i * 4 + 2]!;
+      sg.dma_length = rec[i * 4 + 3]!;
+    }
+    sg_mark_end(arr[nents - 1]!);
+    return arr;
+  }
+
+  /*
+   * A list of a device with C-side dma_map_ops (SG_OP.DEBUG): the ops mapped it
+   * (the segment count rides in the op's high bits) and dma-debug records it;
+   * or dma-debug checks an unmap or sync, and 1 tells C to call the ops.
+   */
+  protected sg_debug(
+    op: number,
+    dev: device,
+    buf: number,
+    nents: number,
+    dir: number,
+    attrs: number,
+    site: number,
+  ): number {
+    if (nents <= 0) return 0;
+    const arr: sg_list = this.sg_from_records(this.host.f64_view(buf, nents), nents);
+    const first = arr[0]!;
+    const kind = op & SG_OP.OP_MASK;
+    const mark = this.begin(site);
+    let r = 0;
+    if (kind === SG_OP.MAP) debug_dma_map_sg(dev, first, nents, op >>> SG_OP.ENTS_SHIFT, dir, attrs);
+    else {
+      const n =
+        kind === SG_OP.UNMAP
+          ? debug_dma_unmap_sg(dev, first, nents, dir)
+          : kind === SG_OP.SYNC_FOR_CPU
+            ? debug_dma_sync_sg_for_cpu(dev, first, nents, dir)
+            : debug_dma_sync_sg_for_device(dev, first, nents, dir);
+      r = n > 0 && debug_dma_sg_matched()[0] === 1 ? 1 : 0;
+    }
+    this.end(kind === SG_OP.MAP ? 'dma_map_sg' : kind === SG_OP.UNMAP ? 'dma_unmap_sg' : 'dma_sync_sg', site, mark);
+    return r;
+  }
+
+  /* C vmas that dma_mmap_* mapped, by the struct's address. */
+  protected readonly vmas = new Map<number, vm_area_struct>();
+
+  /* The physical address of a CPU address in the arena, or -1 (C-side ops may hand out memory of their own). */
+  protected phys_of(vaddr: number): number {
+    const off = this.machine.virtToOff(vaddr);
+    return off < 0 ? -1 : this.machine.offToPhys(off);
   }
 }
 
@@ -500,7 +608,7 @@ export class Bridge extends BridgeCore {
     if (!dev) return -1;
     const mark = this.begin(site);
     const v = managed
-      ? dmam_alloc_coherent(dev, size, this.ref, gfp)
+      ? dmam_alloc_attrs(dev, size, this.ref, gfp, attrs)
       : dma_alloc_attrs(dev, size, this.ref, gfp, attrs);
     this.end(managed ? 'dmam_alloc_coherent' : 'dma_alloc_coherent', site, mark);
     if (v === 0) return -1;
@@ -573,7 +681,14 @@ export class Bridge extends BridgeCore {
     // dma_map_page gets TypeScript's struct page (C's page pointer is the page's address).
     const dma =
       kind === MAP_KIND.PAGE
-        ? dma_map_page_attrs(dev, virt_to_page(vaddr - offset_in_page(vaddr)), offset_in_page(vaddr), size, dir, attrs)
+        ? dma_map_page_attrs(
+            dev,
+            __virt_to_page(vaddr - offset_in_page(vaddr)),
+            offset_in_page(vaddr),
+            size,
+            dir,
+            attrs,
+          )
         : dma_map_single_attrs(dev, vaddr, size, dir, attrs);
     this.end(kind === MAP_KIND.PAGE ? 'dma_map_page' : 'dma_map_single', site, mark);
     return dma >= 2 ** 53 ? -1 : dma;
@@ -610,6 +725,7 @@ export class Bridge extends BridgeCore {
   sg(op: number, devId: number, buf: number, nents: number, dir: number, attrs: number, site: number): number {
     const dev = this.dev(devId);
     if (!dev) return 0;
+    if (op & SG_OP.DEBUG) return this.sg_debug(op, dev, buf, nents, dir, attrs, site);
     if (nents <= 0) {
       // Only a map comes here without entries (native/mapping.c): the core answers it with the kernel's WARN.
       if (op !== SG_OP.MAP) return 0;
@@ -619,15 +735,7 @@ export class Bridge extends BridgeCore {
       return count;
     }
     const rec = this.host.f64_view(buf, nents);
-    const arr: scatterlist[] = [];
-    for (let i = 0; i < nents; i++) arr.push(new scatterlist(arr, i));
-    for (let i = 0; i < nents; i++) {
-      const sg = arr[i]!;
-      sg_set_buf(sg, rec[i * 4]!, rec[i * 4 + 1]!);
-      sg.dma_address = rec[i * 4 + 2]! < 0 ? DMA_MAPPING_ERROR : rec[i * 4 + 2]!;
-      sg.dma_length = rec[i * 4 + 3]!;
-    }
-    sg_mark_end(arr[nents - 1]!);
+    const arr = this.sg_from_records(rec, nents);
     const fn =
       op === SG_OP.UNMAP
         ? 'dma_unmap_sg'
@@ -791,4 +899,187 @@ export class Bridge extends BridgeCore {
     const dev = this.dev(devId);
     return dev ? dma_get_merge_boundary(dev) : 0;
   }
+
+  /*
+   * The DMA API's less common calls and dma-debug's hooks for C-side
+   * dma_map_ops: one op with an op code (DMAAPI_OP; the arguments of each are
+   * listed in include/dmashim/abi.h).
+   */
+  dma_api(
+    op: number,
+    devId: number,
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+    attrs: number,
+    slot: number,
+    site: number,
+  ): number {
+    if (op === DMAAPI_OP.VMA_USER) {
+      const vma = this.vmas.get(a);
+      if (vma === undefined) return -1;
+      const bytes = vma_user_bytes(vma);
+      return bytes.byteOffset - this.machine.u8.byteOffset;
+    }
+    if (op === DMAAPI_OP.VMA_MUNMAP) {
+      const vma = this.vmas.get(a);
+      if (vma === undefined) return -22;
+      this.vmas.delete(a);
+      return vma_munmap(vma);
+    }
+    const dev = this.dev(devId);
+    if (!dev) return op === DMAAPI_OP.MMAP || op === DMAAPI_OP.MMAP_PAGES ? -6 : -1;
+    const mark = this.begin(site);
+    let r = 0;
+    let fn = 'dma_api';
+    switch (op) {
+      case DMAAPI_OP.ALLOC_PAGES: {
+        fn = 'dma_alloc_pages';
+        const page = dma_alloc_pages(dev, a, this.ref, b, c);
+        if (page === 0) r = -1;
+        else {
+          this.put_u64(slot, 0, this.ref.value);
+          r = this.machine.virtToOff(page_address(page));
+        }
+        break;
+      }
+      case DMAAPI_OP.FREE_PAGES:
+        fn = 'dma_free_pages';
+        dma_free_pages(dev, a, virt_to_page(b), c, d);
+        break;
+      case DMAAPI_OP.MAP_RESOURCE: {
+        fn = 'dma_map_resource';
+        const dma = dma_map_resource(dev, a, b, c, attrs);
+        r = dma >= 2 ** 53 ? -1 : dma;
+        break;
+      }
+      case DMAAPI_OP.UNMAP_RESOURCE:
+        fn = 'dma_unmap_resource';
+        dma_unmap_resource(dev, a, b, c, attrs);
+        break;
+      case DMAAPI_OP.NEED_SYNC:
+        r = dma_need_sync(dev, a) ? 1 : 0;
+        break;
+      case DMAAPI_OP.MMAP:
+      case DMAAPI_OP.MMAP_PAGES: {
+        fn = op === DMAAPI_OP.MMAP ? 'dma_mmap_attrs' : 'dma_mmap_pages';
+        const i = slot * SCRATCH_WORDS * 2;
+        const word = (w: number): number => this.scratch[i + 2 * w]! + this.scratch[i + 2 * w + 1]! * TWO32;
+        const vma: vm_area_struct = { vm_start: word(0), vm_end: word(1), vm_pgoff: word(2) };
+        const old = this.vmas.get(a);
+        // The same struct mapped again while mapped: the kernel's vma cannot be; refuse it as user_mmap_insert does.
+        if (old !== undefined) r = -22;
+        else {
+          r =
+            op === DMAAPI_OP.MMAP
+              ? dma_mmap_attrs(dev, vma, b, c, d, attrs)
+              : dma_mmap_pages(dev, vma, d, virt_to_page(b));
+          if (r === 0) this.vmas.set(a, vma);
+        }
+        break;
+      }
+      case DMAAPI_OP.SET_OPS:
+        if (a === 0) set_dma_ops(dev, null);
+        break;
+      case DMAAPI_OP.DEBUG_MAP: {
+        const kind = (c >>> 8) & MAP_FLAG.KIND_MASK;
+        const area = (c >>> 8) & (MAP_FLAG.AREA_STACK | MAP_FLAG.AREA_IMAGE);
+        fn =
+          kind === MAP_KIND.NONCOHERENT
+            ? 'dma_alloc_pages'
+            : kind === MAP_KIND.RESOURCE
+              ? 'dma_map_resource'
+              : 'dma_map_single';
+        if (area) debug_dma_map_illegal_area(dev, a, b, area === MAP_FLAG.AREA_STACK ? 'stack' : 'text');
+        const type =
+          kind === MAP_KIND.PAGE
+            ? dma_debug_page
+            : kind === MAP_KIND.NONCOHERENT
+              ? dma_debug_noncoherent
+              : kind === MAP_KIND.RESOURCE
+                ? dma_debug_resource
+                : dma_debug_single;
+        debug_dma_map_phys(dev, type === dma_debug_resource ? -1 : this.phys_of(a), b, c & 0xff, d, attrs, a, type);
+        break;
+      }
+      case DMAAPI_OP.DEBUG_UNMAP: {
+        const type =
+          d === MAP_KIND.PAGE
+            ? dma_debug_page
+            : d === MAP_KIND.NONCOHERENT
+              ? dma_debug_noncoherent
+              : d === MAP_KIND.RESOURCE
+                ? dma_debug_resource
+                : dma_debug_single;
+        fn =
+          type === dma_debug_noncoherent
+            ? 'dma_free_pages'
+            : type === dma_debug_resource
+              ? 'dma_unmap_resource'
+              : 'dma_unmap_single';
+        r = debug_dma_unmap_phys(dev, a, b, c, type) ? 1 : 0;
+        break;
+      }
+      case DMAAPI_OP.DEBUG_SYNC:
+        fn = d ? 'dma_sync_single_for_device' : 'dma_sync_single_for_cpu';
+        r = (d ? debug_dma_sync_single_for_device(dev, a, b, c) : debug_dma_sync_single_for_cpu(dev, a, b, c)) ? 1 : 0;
+        break;
+      case DMAAPI_OP.DEBUG_ALLOC:
+        fn = 'dma_alloc_coherent';
+        debug_dma_alloc_coherent(dev, b, c, a);
+        break;
+      case DMAAPI_OP.DEBUG_FREE:
+        fn = 'dma_free_coherent';
+        r = debug_dma_free_coherent(dev, b, a, c) ? 1 : 0;
+        break;
+      default:
+        r = -22;
+    }
+    this.end(fn, site, mark);
+    return r;
+  }
+
+  /* ---- device memory (memremap/ioremap, dma_declare_coherent_memory, pageless misuse) ---- */
+
+  devmem(op: number, devId: number, a: number, b: number, c: number, site: number): number {
+    const m = this.machine;
+    const fn = op === DEVMEM_OP.NOPAGE ? (NOPAGE_FN[b] ?? 'virt_to_page') : (DEVMEM_FN[op] ?? 'devmem');
+    const mark = this.begin(site);
+    let r = 0;
+    if (op === DEVMEM_OP.MEMREMAP || op === DEVMEM_OP.IOREMAP || op === DEVMEM_OP.IOREMAP_WC) {
+      const v = op === DEVMEM_OP.MEMREMAP ? memremap(a, b, c, m) : ioremap(a, b, m);
+      r = v === 0 ? -1 : v - this.vbase;
+    } else if (op === DEVMEM_OP.MEMUNMAP) memunmap(a);
+    else if (op === DEVMEM_OP.IOUNMAP) iounmap(a);
+    else if (op === DEVMEM_OP.DECLARE) r = dma_declare_coherent_memory(this.dev(devId), a, b, c);
+    else if (op === DEVMEM_OP.RELEASE) dma_release_coherent_memory(this.dev(devId));
+    else if (op === DEVMEM_OP.NOPAGE) devmem_check_virt(m, fn, a, NOPAGE_RESULT[b] ?? '');
+    this.end(fn, site, mark);
+    return r;
+  }
 }
+
+/* Device memory: the C names of the devmem ops, for the "called from" line. */
+const DEVMEM_FN: Readonly<Record<number, string>> = {
+  [DEVMEM_OP.MEMREMAP]: 'memremap',
+  [DEVMEM_OP.IOREMAP]: 'ioremap',
+  [DEVMEM_OP.IOREMAP_WC]: 'ioremap_wc',
+  [DEVMEM_OP.MEMUNMAP]: 'memunmap',
+  [DEVMEM_OP.IOUNMAP]: 'iounmap',
+  [DEVMEM_OP.DECLARE]: 'dma_declare_coherent_memory',
+  [DEVMEM_OP.RELEASE]: 'dma_release_coherent_memory',
+};
+const NOPAGE_FN: Readonly<Record<number, string>> = {
+  [NOPAGE_CALL.VIRT_TO_PAGE]: 'virt_to_page',
+  [NOPAGE_CALL.PAGE_ADDRESS]: 'page_address',
+  [NOPAGE_CALL.SG_SET_BUF]: 'sg_set_buf',
+  [NOPAGE_CALL.SG_SET_PAGE]: 'sg_set_page',
+};
+/* What the C call does with device memory after the report: the header returns the address computed as for RAM. */
+const NOPAGE_RESULT: Readonly<Record<number, string>> = {
+  [NOPAGE_CALL.VIRT_TO_PAGE]: 'the struct page it returns is not one',
+  [NOPAGE_CALL.PAGE_ADDRESS]: 'returning its CPU address',
+  [NOPAGE_CALL.SG_SET_BUF]: 'the entry is kept, and mapping the list refuses it',
+  [NOPAGE_CALL.SG_SET_PAGE]: 'the entry is kept, and mapping the list refuses it',
+};

@@ -107,8 +107,19 @@ export function parse_make_deps(text: string): string[] {
   for (const line of joined.split('\n')) {
     const colon = line.indexOf(': ');
     if (colon < 0) continue;
-    const rest = line.slice(colon + 2).replace(/\\ /g, '\u0000');
-    for (const word of rest.split(/\s+/)) if (word !== '') files.add(word.replace(/\u0000/g, ' '));
+    // Words split at blanks that are not escaped.
+    let word = '';
+    const rest = `${line.slice(colon + 2)} `;
+    for (let i = 0; i < rest.length; i++) {
+      const ch = rest[i]!;
+      if (ch === '\\' && rest[i + 1] === ' ') {
+        word += ' ';
+        i++;
+      } else if (ch === ' ' || ch === '\t') {
+        if (word !== '') files.add(word);
+        word = '';
+      } else word += ch;
+    }
   }
   return [...files];
 }

@@ -12,7 +12,15 @@
  * line on stderr and status 2 ("error").
  */
 import { openSync, writeSync } from 'node:fs';
-import { Machine, DEFAULT_RAM, MAX_ARENA, set_current_machine, type MachineOptions } from '../arch/sim/machine.ts';
+import {
+  Machine,
+  DEFAULT_RAM,
+  MAX_ARENA,
+  set_current_machine,
+  iomem_regions,
+  type MachineOptions,
+  type IomemRegion,
+} from '../arch/sim/machine.ts';
 import { log_configure, log_subscribe, KERN_WARNING } from '../kernel/printk.ts';
 import { DmashimError } from '../lib/errors.ts';
 import { dma_debug_error_count } from '../sim/sanitizer.ts';
@@ -174,11 +182,18 @@ export function run(cfg: RunConfig): void {
 
   // The arena: one sparse reservation; both sides see the same bytes.
   const ram = cfg.machine.ram ?? [...DEFAULT_RAM];
-  const size = ram.reduce((s, b) => s + b.size, 0);
-  if (!(size > 0 && size <= MAX_ARENA))
+  const ramSize = ram.reduce((s, b) => s + b.size, 0);
+  if (!(ramSize > 0 && ramSize <= MAX_ARENA))
     fail(
-      `--ram: ${size} bytes of RAM in all; the machine takes 4K to ${MAX_ARENA / 1024 ** 3}G in all (e.g. 1G@0,1G@4G)`,
+      `--ram: ${ramSize} bytes of RAM in all; the machine takes 4K to ${MAX_ARENA / 1024 ** 3}G in all (e.g. 1G@0,1G@4G)`,
     );
+  // Device memory windows follow RAM in the same reservation, so C reaches them as it reaches RAM.
+  let iomem: IomemRegion[] = [];
+  option('--iomem', () => {
+    iomem = iomem_regions(cfg.machine.iomem, ram, ramSize);
+  });
+  const size = iomem.reduce((s, w) => s + w.size, ramSize);
+  if (size > MAX_ARENA) fail(`--iomem: RAM and device memory (${size} bytes) exceed the ${MAX_ARENA}-byte arena`);
   const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, intptr_t offset)');
   const fflush = libc.func('int fflush(void *stream)');
   const base = mmap(null, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) as bigint;
@@ -335,6 +350,12 @@ export function run(cfg: RunConfig): void {
   );
   if (num(init(values, DMASHIM_ABI_VERSION, OPS_PROTOTYPES.length, base, size, cfg.threads ? 1 : 0)) !== 0) {
     fail('the C bridge refused to start (see above)');
+  }
+  if (iomem.length > 0) {
+    // Where device memory starts, so linux/mm.h's virt_to_page can tell it from RAM without crossing.
+    const devmemInit = fn('void dmashim_devmem_init(double start, double len)');
+    if (!devmemInit) fail('internal: the C bridge has no dmashim_devmem_init');
+    devmemInit(ramSize, size - ramSize);
   }
   if (cfg.crash) {
     // After init: only the C program's run (and what follows) is covered, not the runner's start.

@@ -21,6 +21,7 @@ import { printk_level, KERN_WARNING, KERN_ALERT } from '../kernel/printk.ts';
 import { WARN } from '../kernel/panic.ts';
 import { DmashimError } from '../lib/errors.ts';
 import { fmt_p } from '../lib/vsprintf.ts';
+import { devmem_check_phys, devmem_check_virt } from '../sim/devmem.ts';
 
 export const VMEMMAP_START = 2 ** 51;
 export const STRUCT_PAGE_SIZE = 64;
@@ -76,25 +77,44 @@ export function page_to_arena(m: Machine, page: number): number {
   return off < 0 ? -1 : off / PAGE_SIZE;
 }
 
-/** page_address(): the direct-map CPU address of the page, or NULL (0) for a frame that is not RAM. */
+/**
+ * page_address(): the direct-map CPU address of the page, or NULL (0) for a
+ * frame that is not RAM. Differs: a "page" of device memory (virt_to_page of an
+ * iomem window) is reported by the sanitizer and gives the window's CPU address,
+ * which is what the driver meant (the kernel gives an unmapped address).
+ */
 export function page_address(page: number): number {
   const m = page_machine(page);
   if (!m) return 0;
-  const off = m.physToOff(page_to_phys(page));
-  return off < 0 ? 0 : m.offToVirt(off);
+  const phys = page_to_phys(page);
+  const off = m.physToOff(phys);
+  if (off >= 0) return m.offToVirt(off);
+  const w = devmem_check_phys(m, 'page_address', `struct page ${fmt_p(page)}`, phys, 'returning its CPU address');
+  return w ? m.iomemVirt(phys) : 0;
 }
 
-/** virt_addr_valid(): the address is in some machine's direct map. */
+/** virt_addr_valid(): the address is in some machine's direct map (RAM; device memory is not). */
 export function virt_addr_valid(vaddr: number): boolean {
-  return machine_of(vaddr) !== undefined;
+  const m = machine_of(vaddr);
+  return m !== undefined && vaddr - m.vbase < m.ramSize;
 }
 
 /**
- * virt_to_page(): the struct page of a direct-map address. Differs: for an
- * address outside the direct map (vmalloc, garbage) the kernel computes a
- * meaningless pointer; we return NULL (0).
+ * The sanitizer's check for a struct page that stands for device memory (one
+ * that virt_to_page of an iomem window computed): reported as a call of `fn`,
+ * naming the window; true when it is one (the caller then refuses it).
  */
-export function virt_to_page(vaddr: number): number {
+export function devmem_page_check(page: number, fn: string, result: string): boolean {
+  const m = typeof page === 'number' ? page_machine(page) : undefined;
+  if (!m || m.iomem.length === 0) return false;
+  return devmem_check_phys(m, fn, `struct page ${fmt_p(page)}`, page_to_phys(page), result) !== undefined;
+}
+
+/**
+ * The struct page number of a CPU address of RAM or device memory, without any
+ * check (the bridge's dma_map_page, whose own checks report); 0 elsewhere.
+ */
+export function __virt_to_page(vaddr: number): number {
   const m = machine_of(vaddr);
   if (!m) return 0;
   const off = m.virtToOff(vaddr);
@@ -103,7 +123,23 @@ export function virt_to_page(vaddr: number): number {
 }
 
 /**
- * virt_to_phys(): physical address of a direct-map address. Outside the direct map
+ * virt_to_page(): the struct page of a direct-map address. Differs: for an
+ * address outside the direct map (vmalloc, garbage) the kernel computes a
+ * meaningless pointer; we return NULL (0). An address of device memory (an
+ * iomem window) has no struct page: the sanitizer reports it, naming the window,
+ * and the result is the pointer the kernel would compute, which every user
+ * (page_address, dma_map_page, sg lists, __free_pages) recognises and refuses.
+ */
+export function virt_to_page(vaddr: number): number {
+  const m = machine_of(vaddr);
+  if (m && vaddr - m.vbase >= m.ramSize)
+    devmem_check_virt(m, 'virt_to_page', vaddr, 'the struct page it returns is not one');
+  return __virt_to_page(vaddr);
+}
+
+/**
+ * virt_to_phys(): physical address of a direct-map address, or of device memory
+ * mapped with memremap/ioremap (an iomem window). Outside both
  * it WARNs with CONFIG_DEBUG_VIRTUAL's text and returns -1 (the kernel returns garbage).
  */
 export function virt_to_phys(vaddr: number): number {
@@ -241,7 +277,7 @@ export function __free_page(page: number): void {
 /** free_pages(): free by address; 0 is a no-op. Checked as __free_pages. */
 export function free_pages(addr: number, order: number): void {
   if (addr === 0) return;
-  const page = typeof addr === 'number' ? virt_to_page(addr) : 0;
+  const page = typeof addr === 'number' ? __virt_to_page(addr) : 0;
   if (!page || offset_in_page(addr) !== 0) {
     bad_page('free_pages', 0, `free_pages of an address that is not an allocated page: ${fmt_p(addr)}`);
     return;

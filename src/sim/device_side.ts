@@ -152,6 +152,12 @@ function resolve(dev: device, dma: number, len: number, write: boolean): number[
     return out;
   }
   const phys = rphys >= 0 ? rphys : dma - dev.dma_offset;
+  // The device's own memory (an iomem window it declared): reachable as RAM is, within the window.
+  const w = rphys >= 0 ? m.iomemAtPhys(phys, len) : undefined;
+  if (w !== undefined) {
+    out.push(w.arenaOff + (phys - w.phys), len);
+    return out;
+  }
   if (!m.physIsRam(phys, len)) {
     report(
       dev,

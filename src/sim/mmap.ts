@@ -11,6 +11,7 @@ import { printk_level, KERN_ERR } from '../kernel/printk.ts';
 import { EINVAL } from '../include/linux/errno.ts';
 import { DmashimError } from '../lib/errors.ts';
 import { fmt_p } from '../lib/vsprintf.ts';
+import { iomem_window_text } from './devmem.ts';
 import type { vm_area_struct } from '../kernel/dma/mapping.ts';
 
 interface MmapRec {
@@ -87,6 +88,11 @@ export function vma_user_bytes(vma: vm_area_struct): Uint8Array {
   return r.machine.u8.subarray(r.off, r.off + r.len);
 }
 
+/** The arena offset of a mapped vma's first byte (our API, for the C bridge's user side), or -1 when it is not mapped. */
+export function vma_user_offset(vma: vm_area_struct): number {
+  return vmaRecs.get(vma)?.off ?? -1;
+}
+
 /**
  * dma_free_attrs() of a buffer user space still maps: report it, and keep the
  * memory until the last munmap, which calls `release`. Returns false when the
@@ -96,10 +102,12 @@ export function user_mmap_hold(dev: device, size: number, cpu_addr: number, rele
   const rec = mmaps.get(dev.machine)?.get(cpu_addr);
   if (!rec || rec.vmas.size === 0) return false;
   const v = rec.vmas.values().next().value as vm_area_struct;
+  const w = dev.machine.iomemAtVirt(cpu_addr);
   printk_level(
     KERN_ERR,
     `dmashim: ${dev_prefix(dev)}dma_free_coherent() of a buffer still mmap()ed to user space ` +
       `[cpu address=${fmt_p(cpu_addr)}] [size=${size}] ` +
+      (w ? `[device memory: ${iomem_window_text(w)}] ` : '') +
       `[vmas=${rec.vmas.size}, first 0x${v.vm_start.toString(16)}-0x${v.vm_end.toString(16)}]: ` +
       'freeing a DMA buffer before user space has unmapped it ' +
       'is a big mistake; the memory stays allocated until munmap',

@@ -1,14 +1,17 @@
 /*
  * Model-based fuzz over every allocator and mapping at once (issue 13): pools,
  * coherent buffers, pages, kmalloc, vmalloc, streaming single/page maps, sg
- * lists, swiotlb bouncing and the IOMMU, with the device side reading and
- * writing live mappings and misuse mixed in.
+ * lists, swiotlb bouncing and the IOMMU, a device whose coherent memory is an
+ * iomem window (on-board SRAM: not RAM, no struct page), with the device side
+ * reading and writing live mappings and misuse mixed in.
  *
  * After every command: no two live objects overlap in CPU, physical or any
  * device's bus space (checked as each range goes in); the pools text and
  * dma-debug's live entry counts match the model. Every object's bytes are
  * checked against the pattern the model last wrote (one random object per
  * command, every object when it is freed): a byte owned twice shows up there.
+ * Coherent buffers and pool blocks of the SRAM device lie in its window (bus
+ * and CPU addresses agreeing), and nothing else does.
  * Each misuse must log its report (or throw its DmashimError) and leave a
  * snapshot of every counter unchanged.
  *
@@ -58,6 +61,8 @@ import {
   free_pages,
   page_address,
   virt_addr_valid,
+  virt_to_page,
+  dma_declare_coherent_memory,
   virt_to_phys,
   dma_to_phys,
   mem_bytes,
@@ -90,6 +95,12 @@ const SEED = process.env['DMASHIM_FUZZ_SEED'] === undefined ? undefined : Number
 const PATH = process.env['DMASHIM_FUZZ_PATH'];
 const DIRS = [DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL] as const;
 const NULL_DEV = null as unknown as device;
+/* The SRAM device (index 3): its coherent memory is an iomem window, seen by the device at SRAM_BUS. */
+const SRAM_DEV = 3;
+const SRAM_PHYS = 0x7f00000000;
+const SRAM_BUS = 0x40000000;
+const SRAM_SIZE = 2 * MiB;
+const NDEVS = 4;
 
 /* Commands and their weights: legitimate traffic first, misuse after. */
 const COMMANDS = {
@@ -126,6 +137,7 @@ const COMMANDS = {
   bad_sizes: 1,
   bad_null_dev: 1,
   bad_stray_write: 1,
+  bad_devmem: 1,
 } as const;
 type Cmd = keyof typeof COMMANDS;
 const TABLE: Cmd[] = [];
@@ -163,7 +175,7 @@ class World {
   readonly byKind = new Map<Kind, Obj[]>();
   readonly pools: (PoolM | null)[] = [];
   readonly h = dma_addr();
-  readonly entries = [0, 0, 0];
+  readonly entries = new Array<number>(NDEVS).fill(0);
   nextId = 1;
   nextPool = 0;
 
@@ -174,6 +186,7 @@ class World {
         { start: 0, size: 16 * MiB },
         { start: 4 * GiB, size: 16 * MiB },
       ],
+      iomem: [{ phys: SRAM_PHYS, size: SRAM_SIZE, name: 'sram' }],
       poison,
     });
     swiotlb_configure(this.m, { size: 2 * MiB });
@@ -183,7 +196,9 @@ class World {
     swiotlb_set_force_bounce(d32, true);
     const dio = dev_on(this.m, 64, 'dio');
     sim_iommu_attach(dio);
-    this.devs = [d64, d32, dio];
+    const dsram = dev_on(this.m, 32, 'dsram');
+    if (dma_declare_coherent_memory(dsram, SRAM_PHYS, SRAM_BUS, SRAM_SIZE) !== 0) fail('declare of the SRAM window');
+    this.devs = [d64, d32, dio, dsram];
     this.spaces = [new Space('cpu'), new Space('phys'), ...this.devs.map((d) => new Space(`bus ${d.name}`))];
   }
 
@@ -227,10 +242,33 @@ class World {
     o.ranges.push(space, start, len);
   }
 
-  /* CPU range, and the physical one where the CPU address is in the linear map. */
+  /* RAM's linear map or the SRAM window: one CPU range, one physical range. */
+  linear(v: number): boolean {
+    return virt_addr_valid(v) || this.m.iomemAtVirt(v) !== undefined;
+  }
+
+  /* Ownership of the window: SRAM device coherent memory and pool blocks, at matching bus and CPU addresses, only. */
+  owned(o: Obj): void {
+    const inWindow = this.m.iomemAtVirt(o.v) !== undefined;
+    const fromWindow = o.dev === SRAM_DEV && (o.kind === 'coherent' || o.kind === 'pool');
+    if (inWindow !== fromWindow) fail(`${o.kind} ${o.id} of device ${o.dev}: in the SRAM window ${inWindow}`);
+    if (!fromWindow) return;
+    if (!(o.dma >= SRAM_BUS && o.dma + o.len <= SRAM_BUS + SRAM_SIZE))
+      fail(`${o.kind} ${o.id}: bus 0x${o.dma.toString(16)}+${o.len} outside the window`);
+    if (virt_to_phys(o.v) !== SRAM_PHYS + (o.dma - SRAM_BUS))
+      fail(`${o.kind} ${o.id}: CPU and bus addresses disagree in the window`);
+  }
+
+  /* Pages of the window the region has handed out (its bitmap). */
+  windowUsed(): number {
+    const mem = this.devs[SRAM_DEV]!.dma_mem;
+    return mem ? mem.bitmap.reduce((n, b) => n + b, 0) : -1;
+  }
+
+  /* CPU range, and the physical one where the CPU address is in the linear map or the window. */
   cpuRanges(o: Obj, v: number, len: number): void {
     this.range(o, CPU, v, len);
-    if (virt_addr_valid(v)) this.range(o, PHYS, virt_to_phys(v), len);
+    if (this.linear(v)) this.range(o, PHYS, virt_to_phys(v), len);
     else for (let off = 0; off < len; off += 4096) this.range(o, PHYS, vmalloc_to_pfn(v + off) * 4096, 4096);
   }
 
@@ -241,6 +279,7 @@ class World {
   }
 
   add(o: Obj): void {
+    this.owned(o);
     this.live.set(o.id, o);
     this.list(o.kind).push(o);
     if (o.dev >= 0) this.entries[o.dev]! += this.entriesOf(o);
@@ -258,14 +297,14 @@ class World {
 
   /* Bytes of an object's CPU view. */
   bytes(v: number, len: number): Uint8Array {
-    return virt_addr_valid(v) ? mem_bytes(v, len) : vmalloc_read(v, len);
+    return this.linear(v) ? mem_bytes(v, len) : vmalloc_read(v, len);
   }
 
   fill(o: Obj, pat: number): void {
     o.pat = pat;
     if (o.kind === 'sg') {
       for (let i = 0; i < o.bufs.length; i += 2) mem_bytes(o.bufs[i]!, o.bufs[i + 1]!).fill(pat);
-    } else if (virt_addr_valid(o.v)) mem_bytes(o.v, o.len).fill(pat);
+    } else if (this.linear(o.v)) mem_bytes(o.v, o.len).fill(pat);
     else vmalloc_write(o.v, new Uint8Array(o.len).fill(pat));
   }
 
@@ -293,7 +332,7 @@ class World {
   snapshot(): string {
     const parts: (string | number)[] = [];
     for (let z = 0; z < 3; z++) parts.push(this.m.buddy.zoneStats(z).free_pages);
-    parts.push(swiotlb_stats(this.m).used);
+    parts.push(swiotlb_stats(this.m).used, this.windowUsed());
     for (const d of this.devs) parts.push(debug_count_of(d), sysfs_read(d, 'pools') ?? '');
     return parts.join('|');
   }
@@ -429,7 +468,7 @@ function expect_quiet(mark: number, o: Obj): void {
 function step(w: World, op: Op): void {
   const cmd = TABLE[op.c]!;
   const { a, b } = op;
-  const di = a % 3;
+  const di = a % NDEVS;
   const dev = w.devs[di]!;
   const h = w.h;
   switch (cmd) {
@@ -725,6 +764,20 @@ function step(w: World, op: Op): void {
     case 'bad_sizes':
       bad_sizes(w, dev, a, b);
       return;
+    case 'bad_devmem': {
+      // Device memory taken for RAM: reported, refused, nothing changed.
+      const o = w.pick(b & 1 ? 'coherent' : 'pool', a);
+      if (!o || o.dev !== SRAM_DEV) return;
+      if (b & 2) refused(w, () => virt_to_page(o.v), /virt_to_page\(\) of device memory: .*iomem window sram/);
+      else
+        refused(
+          w,
+          () => dma_map_single(w.devs[SRAM_DEV]!, o.v, o.len, DMA_TO_DEVICE),
+          /dma_map_single\(\) of device memory: .*iomem window sram/,
+          DMA_MAPPING_ERROR,
+        );
+      return;
+    }
     case 'bad_null_dev': {
       const o = w.pick('kmalloc', a);
       const which = b % 3;
@@ -842,6 +895,7 @@ function teardown(w: World): void {
   for (const p of w.pools) if (p) dma_pool_destroy(p.pool);
   for (const d of w.devs) if (debug_count_of(d) !== 0) fail(`${d.name}: ${debug_count_of(d)} dma-debug entries left`);
   if (swiotlb_stats(w.m).used !== 0) fail(`swiotlb: ${swiotlb_stats(w.m).used} slots left`);
+  if (w.windowUsed() !== 0) fail(`SRAM window: ${w.windowUsed()} pages left allocated`);
   for (const s of w.spaces) if (s.size !== 0) fail(`${s.name}: ${s.size} ranges left in the model`);
 }
 

@@ -6,7 +6,9 @@
  */
 import { DmashimError } from '../../lib/errors.ts';
 import { fmt_p } from '../../lib/vsprintf.ts';
-import { machine_of, type Machine } from './machine.ts';
+import { machine_of, default_machine, type Machine } from './machine.ts';
+import { pr_err } from '../../kernel/printk.ts';
+import { WARN } from '../../kernel/panic.ts';
 
 function fault(addr: number, len: number, what: string): never {
   throw new DmashimError(
@@ -101,4 +103,104 @@ export function mem_bytes(addr: number, len: number): Uint8Array {
 export function mem_view(addr: number, len: number): DataView {
   const m = at(addr, len, 'view');
   return new DataView(m.buffer, addr - m.vbase, len);
+}
+
+/* ---- device memory: memremap / ioremap of the machine's iomem windows ---- */
+
+/** memremap() flags (include/linux/io.h). */
+export const MEMREMAP_WB = 1;
+export const MEMREMAP_WT = 2;
+export const MEMREMAP_WC = 4;
+export const MEMREMAP_ENC = 8;
+export const MEMREMAP_DEC = 16;
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+function valid_range(phys: number, size: number): boolean {
+  return Number.isSafeInteger(phys) && phys >= 0 && Number.isSafeInteger(size) && size > 0;
+}
+
+/* RAM in [phys, phys+size): 0 none, 1 all of it (one bank), 2 part of it (the kernel's REGION_MIXED). */
+function ram_in(m: Machine, phys: number, size: number): number {
+  if (m.physIsRam(phys, size)) return 1;
+  for (const b of m.banks) if (phys < b.start + b.size && b.start < phys + size) return 2;
+  return 0;
+}
+
+/**
+ * memremap(): a CPU address for [offset, offset+size). RAM with MEMREMAP_WB is
+ * the direct map; device memory (one of the machine's iomem windows) with any
+ * flag is the window's address. NULL (0) for no flags, a range that is part RAM
+ * (the kernel's WARN "memremap attempted on mixed range"), RAM without WB
+ * ("memremap attempted on ram"; the kernel WARNs once per site, we every time),
+ * or memory that is neither RAM nor inside one
+ * window (nothing backs it here; logged). Context: process. Differs: takes the
+ * machine as an optional last argument.
+ */
+export function memremap(offset: number, size: number, flags: number, m: Machine = default_machine()): number {
+  if (!valid_range(offset, size) || !Number.isInteger(flags) || !flags) return 0;
+  const ram = ram_in(m, offset, size);
+  if (ram === 2) {
+    WARN('kernel/iomem.c memremap', `memremap attempted on mixed range ${hex(offset)} size: ${hex(size)}`);
+    return 0;
+  }
+  if (ram === 1) {
+    if (flags & MEMREMAP_WB) return m.offToVirt(m.physToOff(offset));
+    WARN('kernel/iomem.c memremap', `memremap attempted on ram ${hex(offset)} size: ${hex(size)}`);
+    return 0;
+  }
+  const v = m.iomemVirt(offset, size);
+  if (v === 0) no_window('memremap', offset, size);
+  return v;
+}
+
+function no_window(fn: string, phys: number, size: number): void {
+  pr_err(
+    `dmashim: ${fn}(${hex(phys)}, ${hex(size)}): no device memory there (neither RAM nor inside one iomem window ` +
+      `of the machine: create_machine({ iomem }), dmashim run --iomem SIZE@PHYS); returning NULL`,
+  );
+}
+
+/**
+ * memunmap(): end a memremap(). Nothing to undo (windows stay mapped for the
+ * machine's life); an address that memremap cannot have returned is logged.
+ */
+export function memunmap(addr: number): void {
+  if (addr === 0) return;
+  const m = machine_of(addr);
+  if (m === undefined)
+    pr_err(`dmashim: memunmap(${Number.isFinite(addr) ? fmt_p(addr) : String(addr)}): not a memremap() address`);
+}
+
+/**
+ * ioremap(): a CPU address (`void __iomem *`) for device memory at [phys,
+ * phys+size), inside one iomem window; the access functions (readl, writel,
+ * memcpy_toio as memcpy) work on it. RAM is refused as the kernel refuses it
+ * (WARN "ioremap on RAM at ..."), as is memory that is not inside one window:
+ * NULL (0). Context: process. Differs: takes the machine as an optional last argument.
+ */
+export function ioremap(phys: number, size: number, m: Machine = default_machine()): number {
+  if (!valid_range(phys, size)) return 0;
+  if (ram_in(m, phys, size) !== 0) {
+    WARN('arch/x86/mm/ioremap.c __ioremap_caller', `ioremap on RAM at ${hex(phys)} - ${hex(phys + size - 1)}`);
+    return 0;
+  }
+  const v = m.iomemVirt(phys, size);
+  if (v === 0) no_window('ioremap', phys, size);
+  return v;
+}
+
+/** ioremap_wc(): ioremap() with write combining (the same here: the CPU has no caches to model). */
+export function ioremap_wc(phys: number, size: number, m: Machine = default_machine()): number {
+  return ioremap(phys, size, m);
+}
+
+/** iounmap(): end an ioremap(). An address outside every iomem window gets the kernel's WARN "iounmap: bad address". */
+export function iounmap(addr: number): void {
+  if (addr === 0) return;
+  const m = typeof addr === 'number' ? machine_of(addr) : undefined;
+  if (m === undefined || m.iomemAtVirt(addr) === undefined)
+    WARN('arch/x86/mm/ioremap.c iounmap', `iounmap: bad address ${Number.isFinite(addr) ? fmt_p(addr) : String(addr)}`);
 }

@@ -42,6 +42,24 @@ export interface RamBank {
   size: number;
 }
 
+/** A window of device memory (on-board SRAM, a frame buffer): CPU-reachable, but not RAM. */
+export interface IomemWindow {
+  /** CPU physical start address; page aligned, outside every RAM bank. */
+  phys: number;
+  /** Size in bytes; a positive multiple of PAGE_SIZE. */
+  size: number;
+  /** A name for reports (default `iomem<N>`). */
+  name?: string;
+}
+
+/** A window as the machine holds it: where its bytes are in the arena (after all RAM). */
+export interface IomemRegion {
+  readonly phys: number;
+  readonly size: number;
+  readonly name: string;
+  readonly arenaOff: number;
+}
+
 export interface MachineOptions {
   /** RAM banks. Default: 1 GiB at 0 and 1 GiB at 4 GiB. Total at most 4 GiB (one arena). */
   ram?: RamBank[];
@@ -54,7 +72,13 @@ export interface MachineOptions {
    * the corruption checks on alloc. Default: on under vitest, off otherwise.
    */
   poison?: boolean;
-  /** Bridge mode: RAM is this buffer (a koffi.view of native memory) and vaddrs start at `vbase`. */
+  /**
+   * Device memory windows: outside every RAM bank, the page allocator and the
+   * struct pages, reachable by the CPU through memremap()/ioremap() and usable
+   * with dma_declare_coherent_memory(). Default none.
+   */
+  iomem?: IomemWindow[];
+  /** Bridge mode: RAM (then the iomem windows) is this buffer (a koffi.view of native memory) and vaddrs start at `vbase`. */
   arena?: { buffer: ArrayBuffer; vbase: number };
   /** A name for reports. */
   name?: string;
@@ -96,7 +120,12 @@ export class Machine {
   /** What it was booted with (the kernel command line, in effect): subsystems read their options here. */
   readonly options: MachineConfig;
   readonly banks: ReadonlyArray<Readonly<RamBank> & { arenaOff: number }>;
+  /** Bytes of the arena: RAM, then the iomem windows. */
   readonly arenaSize: number;
+  /** Bytes of RAM: arena offsets below it are RAM, above it device memory. */
+  readonly ramSize: number;
+  /** The device memory windows, by address. */
+  readonly iomem: readonly IomemRegion[];
   readonly vbase: number;
   readonly buffer: ArrayBuffer;
   readonly u8: Uint8Array;
@@ -134,6 +163,11 @@ export class Machine {
       arenaOff += b.size;
     }
     if (arenaOff > MAX_ARENA) invalidOption(`total RAM ${arenaOff} bytes exceeds the ${MAX_ARENA}-byte arena limit`);
+    const ramSize = arenaOff;
+    const iomem = iomem_regions(opts.iomem, banks, ramSize);
+    for (const w of iomem) arenaOff += w.size;
+    if (arenaOff > MAX_ARENA)
+      invalidOption(`RAM and iomem windows (${arenaOff} bytes) exceed the ${MAX_ARENA}-byte arena limit`);
     if (opts.kernel !== undefined) parse_kernel_version(opts.kernel);
     const reserved = opts.reserved_low ?? PAGE_SIZE;
     if (!Number.isSafeInteger(reserved) || reserved < 0) invalidOption('reserved_low must be a non-negative integer');
@@ -142,6 +176,8 @@ export class Machine {
       invalidOption(`page_order must be 'low-first' or 'high-first', got ${String(policy)}`);
     }
     this.banks = banks;
+    this.ramSize = ramSize;
+    this.iomem = iomem;
     this.arenaSize = arenaOff;
     this.physEnd = prevEnd;
     this.nPages = arenaOff / PAGE_SIZE;
@@ -193,7 +229,7 @@ export class Machine {
         });
       }
     }
-    this.buddy = new BuddyAllocator(this.nPages, segments, policy);
+    this.buddy = new BuddyAllocator(ramSize / PAGE_SIZE, segments, policy);
     init_mem_debugging_and_hardening(this);
   }
 
@@ -215,8 +251,13 @@ export class Machine {
     return this.vbase + off;
   }
 
-  /** Physical address of an arena offset. */
+  /** Physical address of an arena offset (RAM or an iomem window). */
   offToPhys(off: number): number {
+    if (off >= this.ramSize) {
+      for (const w of this.iomem)
+        if (off >= w.arenaOff && off < w.arenaOff + w.size) return w.phys + (off - w.arenaOff);
+      return -1;
+    }
     const banks = this.banks;
     for (let i = banks.length - 1; i >= 0; i--) {
       const b = banks[i]!;
@@ -241,13 +282,72 @@ export class Machine {
     return false;
   }
 
+  /** The iomem window holding [phys, phys+len), or undefined. */
+  iomemAtPhys(phys: number, len = 1): IomemRegion | undefined {
+    for (const w of this.iomem) if (phys >= w.phys && phys + len <= w.phys + w.size) return w;
+    return undefined;
+  }
+
+  /** The CPU address of [phys, phys+len) inside one iomem window, or 0 (NULL) when no window holds it all. */
+  iomemVirt(phys: number, len = 1): number {
+    const w = this.iomemAtPhys(phys, len);
+    return w ? this.vbase + w.arenaOff + (phys - w.phys) : 0;
+  }
+
+  /** The iomem window holding the CPU address `vaddr`, or undefined (RAM, anything else). */
+  iomemAtVirt(vaddr: number): IomemRegion | undefined {
+    const off = vaddr - this.vbase;
+    if (!(off >= this.ramSize && off < this.arenaSize)) return undefined;
+    for (const w of this.iomem) if (off >= w.arenaOff && off < w.arenaOff + w.size) return w;
+    return undefined;
+  }
+
   /** Total RAM in bytes. */
   get totalRam(): number {
-    return this.arenaSize;
+    return this.ramSize;
   }
 }
 
 export { PAGE_SHIFT, PAGE_SIZE };
+
+/**
+ * Check iomem windows against the RAM banks (our API's refusals, as for RAM
+ * banks) and place them in the arena after RAM. `ramBanks` must already be
+ * checked; the runner calls this before it reserves the arena.
+ */
+export function iomem_regions(
+  windows: readonly IomemWindow[] | undefined,
+  ramBanks: readonly RamBank[],
+  ramSize: number,
+): IomemRegion[] {
+  if (windows === undefined) return [];
+  if (!Array.isArray(windows)) invalidOption('machine iomem must be an array of { phys, size, name } windows');
+  const out: IomemRegion[] = [];
+  let arenaOff = ramSize;
+  windows.forEach((w, i) => {
+    if (w === null || typeof w !== 'object' || !Number.isSafeInteger(w.phys) || !Number.isSafeInteger(w.size))
+      invalidOption(`iomem window ${JSON.stringify(w) ?? String(w)}: phys and size must be integers`);
+    const at = `iomem window at 0x${w.phys.toString(16)}`;
+    if (w.phys < 0 || w.phys % PAGE_SIZE !== 0) invalidOption(`${at}: phys must be a multiple of ${PAGE_SIZE}`);
+    if (w.size <= 0 || w.size % PAGE_SIZE !== 0)
+      invalidOption(`${at}: size must be a positive multiple of ${PAGE_SIZE}`);
+    if (w.phys + w.size > 2 ** 48) invalidOption(`${at}: must lie below 2^48`);
+    const name = w.name ?? `iomem${i}`;
+    if (typeof name !== 'string' || !/^[\w.-]{1,32}$/.test(name))
+      invalidOption(`${at}: name must be 1 to 32 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}`);
+    const overlaps = (a: number, n: number): boolean => w.phys < a + n && a < w.phys + w.size;
+    for (const b of ramBanks)
+      if (overlaps(b.start, b.size))
+        invalidOption(`${at}: overlaps the RAM bank at 0x${b.start.toString(16)} (device memory is not RAM)`);
+    for (const o of out) {
+      if (overlaps(o.phys, o.size)) invalidOption(`${at}: overlaps iomem window ${o.name}`);
+      if (o.name === name) invalidOption(`${at}: name ${name} is already used by another window`);
+    }
+    out.push({ phys: w.phys, size: w.size, name, arenaOff });
+    arenaOff += w.size;
+  });
+  return out;
+}
 
 /** Create a machine (our API; the kernel has exactly one). It becomes the current machine if there is none. */
 export function create_machine(opts: MachineOptions = {}): Machine {

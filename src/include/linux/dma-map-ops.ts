@@ -41,6 +41,19 @@ export interface dma_map_ops {
   max_mapping_size?(dev: device): number;
   /** Absent: 0 (no merging). */
   get_merge_boundary?(dev: device): number;
+  /**
+   * Non-coherent pages (dma_alloc_pages): the struct page (0 on failure), the bus
+   * address in dma_handle. Absent: the kernel's dma_common_alloc_pages (pages
+   * from the page allocator mapped with map_phys), what the IOMMU's ops use.
+   */
+  alloc_pages_op?(dev: device, size: number, dma_handle: dma_addr_ref, dir: number, gfp: gfp_t): number;
+  /** Absent: unmap_phys, then the pages go back to the page allocator. */
+  free_pages?(dev: device, size: number, page: number, dma_handle: dma_addr_t, dir: number): void;
+  /** MMIO of another device (dma_map_resource). Absent: map_phys / unmap_phys. */
+  map_resource?(dev: device, phys_addr: number, size: number, dir: number, attrs: number): dma_addr_t;
+  unmap_resource?(dev: device, dma_handle: dma_addr_t, size: number, dir: number, attrs: number): void;
+  /** Absent: SIZE_MAX (dma_opt_mapping_size is then dma_max_mapping_size). */
+  opt_mapping_size?(): number;
 }
 
 /** get_dma_ops(): the device's ops, or null when it uses the direct mapping. */

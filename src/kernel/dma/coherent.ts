@@ -2,20 +2,25 @@
  * kernel/dma/coherent.c: per-device ("onboard") coherent memory. A device may
  * declare one region that it sees at `device_addr` and the CPU at `phys_addr`;
  * from then on every dma_alloc_coherent() of the device (and so every dma_pool
- * page) comes from that region only: power-of-two page runs naturally aligned to
- * their order inside the region, zeroed, NULL when the region cannot hold the
- * request, never a fallback to system RAM.
+ * page, and dmam_alloc_coherent) comes from that region only: power-of-two page
+ * runs naturally aligned to their order inside the region, zeroed, NULL when the
+ * region cannot hold the request, never a fallback to system RAM.
  *
- * Differs from the kernel, on purpose: the kernel memremaps device memory that is
- * not system RAM; our CPU can only reach the machine's arena, so `phys_addr` must
- * be RAM of the machine (otherwise -EINVAL, the kernel's return for a failed
- * memremap, with a message saying why). Use memory the page allocator does not
- * hand out: the machine's reserved_low area (create_machine({ reserved_low })) or
- * pages the driver took with alloc_pages() for the purpose. This keeps the CPU
- * address in the direct map, which dma_pool's page lookup relies on.
+ * The region is normally device memory: one of the machine's iomem windows
+ * (create_machine({ iomem }), dmashim run --iomem), which is not RAM and has no
+ * struct page; its buffers can be mapped to user space (dma_mmap_coherent) but
+ * not turned into pages (the sanitizer reports virt_to_page and friends on them).
+ * Differs from the kernel, on purpose: RAM is accepted too (the kernel's memremap
+ * refuses RAM with MEMREMAP_WC; there the memory would be carved out of RAM with
+ * no-map first). Use RAM the page allocator does not hand out: the machine's
+ * reserved_low area or pages the driver took with alloc_pages() for the purpose.
  */
 import { PAGE_SIZE, get_order } from '../../mm/page_alloc.ts';
-import { EINVAL, ENODEV, EBUSY } from '../../include/linux/errno.ts';
+import { EINVAL, ENODEV, EBUSY, ENOMEM, ENXIO } from '../../include/linux/errno.ts';
+import { GFP_KERNEL } from '../../include/linux/gfp.ts';
+import { fault_inject_armed, should_fail } from '../../lib/fault-inject.ts';
+import type { vm_area_struct } from './mapping.ts';
+import { user_mmap_insert } from '../../sim/mmap.ts';
 import type { dma_addr_ref } from '../../include/linux/types.ts';
 import type { device } from '../../drivers/base/core.ts';
 import { pr_err } from '../printk.ts';
@@ -62,7 +67,7 @@ export class dma_coherent_mem {
     handle.value = this.device_base + pageno * PAGE_SIZE;
     const vaddr = this.virt_base + pageno * PAGE_SIZE;
     const m = dev.machine;
-    const off = m.virtToOff(vaddr);
+    const off = vaddr - m.vbase;
     m.u8.fill(0, off, off + size);
     return vaddr;
   }
@@ -112,12 +117,24 @@ export function dma_release_from_dev_coherent(dev: device, order: number, vaddr:
   return mem?.release(order, vaddr) ?? false;
 }
 
+/* The CPU address of the region (the kernel's memremap(phys, size, MEMREMAP_WC)): RAM's direct map or an iomem window's; 0 for none. */
+function coherent_memremap(dev: device, phys: number, size: number): number {
+  const m = dev.machine;
+  if (m.physIsRam(phys, size)) return m.offToVirt(m.physToOff(phys));
+  return m.iomemVirt(phys, size);
+}
+
 /**
  * dma_declare_coherent_memory(): give the device a region of coherent memory,
- * seen by the device at `device_addr` and by the CPU at `phys_addr`. Returns 0;
- * -EINVAL for size 0 or memory that is not RAM of the machine; -ENODEV for no
- * device; -EBUSY when the device already has a region (one per device). Size is
- * used in whole pages. Context: process.
+ * seen by the device at `device_addr` and by the CPU at `phys_addr`: device
+ * memory (inside one iomem window of the machine) or RAM. Returns 0; -EINVAL for
+ * size 0 or memory that cannot be mapped (neither inside one window nor RAM of
+ * one bank; logged); -ENOMEM when its bookkeeping cannot be allocated (the
+ * kernel's kzalloc, failed by fault injection of kind 'slab', with the kernel's
+ * "Reserved memory: failed to init DMA memory pool" line); -ENODEV for no device;
+ * -EBUSY when the device already has a region (one per device). Checked in the
+ * kernel's order, except that -ENODEV comes before the mapping (the device names
+ * the machine whose memory is mapped). Size is used in whole pages. Context: process.
  */
 export function dma_declare_coherent_memory(
   dev: device | null,
@@ -126,19 +143,50 @@ export function dma_declare_coherent_memory(
   size: number,
 ): number {
   if (!Number.isSafeInteger(size) || size <= 0) return -EINVAL;
+  if (!Number.isSafeInteger(device_addr) || device_addr < 0) return -EINVAL;
   if (!dev) return -ENODEV;
   const m = dev.machine;
-  if (!Number.isSafeInteger(phys_addr) || phys_addr < 0 || !m.physIsRam(phys_addr, size)) {
+  const virt = Number.isSafeInteger(phys_addr) && phys_addr >= 0 ? coherent_memremap(dev, phys_addr, size) : 0;
+  if (virt === 0) {
     pr_err(
       `dmashim: dma_declare_coherent_memory: [mem ${fmt_pad(phys_addr)}-${fmt_pad(phys_addr + size - 1)}] is not RAM of the simulated machine ` +
-        `(declare part of the machine's RAM: its reserved_low area, or pages taken with alloc_pages)`,
+        `(one bank) nor inside one of its iomem windows (create_machine({ iomem }), dmashim run --iomem SIZE@PHYS): ` +
+        `it cannot be mapped`,
     );
     return -EINVAL;
   }
+  if (fault_inject_armed.count > 0 && should_fail(m, 'slab', dev.name, null, GFP_KERNEL, 'kzalloc(dma_coherent_mem)')) {
+    pr_err(
+      `Reserved memory: failed to init DMA memory pool at ${fmt_pad(phys_addr)}, size ${Math.floor(size / 1024)} KiB`,
+    );
+    return -ENOMEM;
+  }
   if (dev.dma_mem) return -EBUSY;
-  const virt = m.offToVirt(m.physToOff(phys_addr));
   dev.dma_mem = new dma_coherent_mem(virt, phys_addr, device_addr, Math.floor(size / PAGE_SIZE));
   return 0;
+}
+
+/**
+ * dma_mmap_from_dev_coherent(): map `size` bytes of the region's buffer at
+ * `vaddr` to user space (`vma`). Returns null when the buffer is not inside the
+ * device's region (the caller maps it the generic way), else the result: 0, or
+ * -ENXIO when the vma's offset and length do not fit in the buffer's pages.
+ * Differs: the kernel returns 1 with the result in *ret.
+ */
+export function dma_mmap_from_dev_coherent(
+  dev: device,
+  vma: vm_area_struct,
+  vaddr: number,
+  size: number,
+): number | null {
+  const mem = dev.dma_mem;
+  if (!mem || !(vaddr >= mem.virt_base && vaddr + size <= mem.virt_base + mem.size * PAGE_SIZE)) return null;
+  const count = Math.ceil(size / PAGE_SIZE);
+  const user_count = Math.floor((vma.vm_end - vma.vm_start) / PAGE_SIZE);
+  const pgoff_start = vma.vm_pgoff;
+  if (!(pgoff_start < count && pgoff_start + user_count <= count)) return -ENXIO;
+  const m = dev.machine;
+  return user_mmap_insert(dev, vma, vaddr, vaddr - m.vbase + pgoff_start * PAGE_SIZE, user_count * PAGE_SIZE);
 }
 
 /**

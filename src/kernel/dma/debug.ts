@@ -41,8 +41,10 @@ export const dma_debug_page = 1;
 export const dma_debug_sg = 2;
 export const dma_debug_coherent = 3;
 export const dma_debug_resource = 4;
+/** dma_alloc_pages() / dma_alloc_noncoherent() memory. */
+export const dma_debug_noncoherent = 5;
 /** The kernel's type names, typo included ("scather-gather"), so grep finds them. */
-export const type2name = ['single', 'page', 'scather-gather', 'coherent', 'resource'] as const;
+export const type2name = ['single', 'page', 'scather-gather', 'coherent', 'resource', 'noncoherent'] as const;
 export const dir2name = ['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE', 'DMA_NONE'] as const;
 const maperr2str = ['dma map error not applicable', 'dma map error not checked', 'dma map error checked'] as const;
 

@@ -351,3 +351,24 @@ export function dma_direct_sync_sg_for_device(
     if (matched[i] === 1) dma_direct_sync_single_for_device(dev, s.dma_address, s.length, dir);
   }
 }
+
+/**
+ * dma_direct_map_resource(): MMIO is not translated: the bus address is the
+ * physical address. One the device cannot reach is the kernel's dev_err_once
+ * "DMA addr %pad+%zu overflow (mask %llx, bus limit %llx)." and WARN_ON_ONCE,
+ * and DMA_MAPPING_ERROR.
+ */
+export function dma_direct_map_resource(
+  dev: device,
+  paddr: number,
+  size: number,
+  _dir: number,
+  _attrs: number,
+): number {
+  const dma = paddr;
+  if (!dma_capable(dev, dma, size)) {
+    overflow(dev, 'kernel/dma/direct.c dma_direct_map_resource', 'DMA addr', dma, size);
+    return DMA_MAPPING_ERROR;
+  }
+  return dma;
+}

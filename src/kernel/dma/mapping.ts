@@ -18,9 +18,9 @@
  * passed, clamped to the bounce buffer), releasing what was recorded.
  */
 import { PAGE_SIZE, get_order } from '../../mm/page_alloc.ts';
-import { __GFP_COMP, type gfp_t } from '../../include/linux/gfp.ts';
+import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, type gfp_t } from '../../include/linux/gfp.ts';
 import { EIO } from '../../include/linux/errno.ts';
-import type { dma_addr_ref, dma_addr_t } from '../../include/linux/types.ts';
+import { dma_addr_ref, type dma_addr_t } from '../../include/linux/types.ts';
 import { dev_check, null_deref, type device } from '../../drivers/base/core.ts';
 import { devres_add, devres_find, devres_release } from '../../drivers/base/devres.ts';
 import { WARN, WARN_ON, WARN_ON_ONCE } from '../panic.ts';
@@ -38,6 +38,7 @@ import {
   dma_direct_supported,
   dma_direct_get_required_mask,
   dma_direct_max_mapping_size,
+  dma_direct_map_resource,
 } from './direct.ts';
 import {
   debug_dma_map_phys,
@@ -57,19 +58,47 @@ import {
   debug_dma_map_single_invalid,
   dma_debug_single,
   dma_debug_page,
+  dma_debug_noncoherent,
+  dma_debug_resource,
+  debug_find_entry,
 } from './debug.ts';
-import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from './coherent.ts';
-import { DMA_MAPPING_ERROR } from '../../include/linux/dma-mapping.ts';
-import { dma_map_direct } from '../../include/linux/dma-map-ops.ts';
+import { fmt_pad, fmt_p } from '../../lib/vsprintf.ts';
+import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent, dma_mmap_from_dev_coherent } from './coherent.ts';
+import { devmem_check_phys } from '../../sim/devmem.ts';
+import {
+  DMA_MAPPING_ERROR,
+  DMA_ATTR_WRITE_COMBINE,
+  DMA_ATTR_SKIP_CPU_SYNC,
+  DMA_ATTR_ALLOC_SINGLE_PAGES,
+} from '../../include/linux/dma-mapping.ts';
+import { dma_map_direct, type dma_map_ops } from '../../include/linux/dma-map-ops.ts';
 import { valid_dma_direction } from '../../include/linux/dma-direction.ts';
 import { ENOMEM, ENXIO, EINVAL } from '../../include/linux/errno.ts';
 import { BUG } from '../panic.ts';
 import { irqs_disabled, might_alloc } from '../sched/context.ts';
 import { fault_inject_armed, should_fail } from '../../lib/fault-inject.ts';
-import { page_base, STRUCT_PAGE_SIZE, VMEMMAP_WINDOW } from '../../mm/page.ts';
+import {
+  page_base,
+  STRUCT_PAGE_SIZE,
+  VMEMMAP_WINDOW,
+  alloc_pages,
+  __free_pages,
+  page_address,
+  virt_to_page,
+  virt_to_phys,
+  PAGE_ALIGN,
+} from '../../mm/page.ts';
 import { is_vmalloc_addr } from '../../mm/vmalloc.ts';
-import { sg_first, type sg_list, type sg_table } from '../../lib/scatterlist.ts';
-import { dev_WARN_ONCE } from './swiotlb.ts';
+import {
+  sg_first,
+  sg_alloc_table,
+  sg_free_table,
+  sg_set_page,
+  sg_page,
+  sg_table,
+  type sg_list,
+} from '../../lib/scatterlist.ts';
+import { dev_WARN_ONCE, swiotlb_slot } from './swiotlb.ts';
 import { user_mmap_insert, user_mmap_hold } from '../../sim/mmap.ts';
 
 export * from '../../include/linux/dma-mapping.ts';
@@ -257,14 +286,26 @@ interface dmam_coherent {
 }
 const DMAM_RELEASE = 'dmam_release';
 
-/** dmam_alloc_coherent(): managed dma_alloc_coherent, freed at device_unregister. */
-export function dmam_alloc_coherent(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t): number {
-  if (dev) dev_check(dev, 'dmam_alloc_coherent');
-  const vaddr = dma_alloc_coherent(dev, size, handle, gfp);
+/**
+ * dmam_alloc_attrs(): managed dma_alloc_attrs, freed (with the same attrs) when
+ * the driver detaches or the device is unregistered. Returns the CPU address or 0.
+ */
+export function dmam_alloc_attrs(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t, attrs: number): number {
+  if (dev) dev_check(dev, 'dmam_alloc_attrs');
+  const vaddr = dma_alloc_attrs(dev, size, handle, gfp, attrs);
   if (!vaddr) return 0;
   const dr: dmam_coherent = { vaddr, dma: handle.value, size };
-  devres_add(dev, { name: DMAM_RELEASE, data: dr, release: (d) => dma_free_coherent(d, dr.size, dr.vaddr, dr.dma) });
+  devres_add(dev, {
+    name: DMAM_RELEASE,
+    data: dr,
+    release: (d) => dma_free_attrs(d, dr.size, dr.vaddr, dr.dma, attrs),
+  });
   return vaddr;
+}
+
+/** dmam_alloc_coherent(): managed dma_alloc_coherent, freed at device_unregister. */
+export function dmam_alloc_coherent(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t): number {
+  return dmam_alloc_attrs(dev, size, handle, gfp, 0);
 }
 
 /** dmam_free_coherent(): free a managed buffer now; WARNs when it was not managed (and then frees nothing). */
@@ -365,6 +406,7 @@ export function dma_map_single_attrs(dev: device, ptr: number, size: number, dir
   }
   const phys = m.offToPhys(off);
   if (!m.physIsRam(phys, Math.max(size, 1))) {
+    if (devmem_check_phys(m, 'dma_map_single', `address ${fmt_p(ptr)}`, phys, NOT_MAPPED)) return DMA_MAPPING_ERROR;
     debug_dma_map_single_invalid(dev, ptr, size, false);
     return DMA_MAPPING_ERROR;
   }
@@ -380,6 +422,10 @@ function valid_map_args(dev: device, ptr: number, size: number): boolean {
   );
   return false;
 }
+
+/* Device memory (an iomem window) has no struct page to map: the sanitizer's report says what happens instead. */
+const NOT_MAPPED =
+  'not mapped (DMA_MAPPING_ERROR); the device reaches it at the bus address dma_declare_coherent_memory gave';
 
 /** dma_map_single(): dma_map_single_attrs with no attributes. */
 export function dma_map_single(dev: device, ptr: number, size: number, dir: number): dma_addr_t {
@@ -414,6 +460,7 @@ export function dma_map_page_attrs(
   const phys = (rel / STRUCT_PAGE_SIZE) * PAGE_SIZE + offset;
   const off = rel >= 0 && rel < VMEMMAP_WINDOW && rel % STRUCT_PAGE_SIZE === 0 ? m.physToOff(phys) : -1;
   if (off < 0 || !m.physIsRam(phys, Math.max(size, 1))) {
+    if (devmem_check_phys(m, 'dma_map_page', `struct page ${fmt_p(page)}`, phys, NOT_MAPPED)) return DMA_MAPPING_ERROR;
     debug_dma_map_single_invalid(dev, page + offset, size, false);
     return DMA_MAPPING_ERROR;
   }
@@ -565,8 +612,14 @@ export function dma_map_sg(dev: device, sgl: sg_list, nents: number, dir: number
 /**
  * dma_unmap_sg_attrs(): unmap a list; `nents` must be what was passed to
  * dma_map_sg (not its return value): dma-debug reports "different entry count"
- * otherwise. As in the kernel, a list dma-debug does not know (never mapped,
- * already unmapped) is ignored silently.
+ * otherwise, once per mapped entry as the kernel's check_unmap() does (shown
+ * with --all-errors; the first only by default). As in the kernel, a list
+ * dma-debug does not know (never mapped, already unmapped) is ignored silently.
+ * Differs from the kernel: with a wrong count the kernel unmaps the entries it
+ * was given and dma-debug forgets them, so the rest stay mapped for good (their
+ * swiotlb slots too) and a later correct unmap is reported as a free of memory
+ * never allocated. We release the whole list as it was mapped, once reported,
+ * so the bug costs one report and no memory.
  */
 export function dma_unmap_sg_attrs(dev: device, sgl: sg_list, nents: number, dir: number, attrs = 0): void {
   dev_check(dev, 'dma_unmap_sg_attrs');
@@ -754,6 +807,8 @@ export function dma_mmap_attrs(
   const m = dev.machine;
   const off = typeof cpu_addr === 'number' ? m.virtToOff(cpu_addr) : -1;
   if (off < 0) return -ENXIO;
+  const fromRegion = dma_mmap_from_dev_coherent(dev, vma, cpu_addr, size);
+  if (fromRegion !== null) return fromRegion;
   const count = Math.ceil(size / PAGE_SIZE);
   const user_count = Math.floor((vm_end - vm_start) / PAGE_SIZE);
   if (user_count === 0 || vma.vm_pgoff >= count || user_count > count - vma.vm_pgoff) return -ENXIO;
@@ -769,4 +824,358 @@ export function dma_mmap_coherent(
   size: number,
 ): number {
   return dma_mmap_attrs(dev, vma, cpu_addr, dma_addr, size, 0);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Write-combined, non-coherent and non-contiguous memory, MMIO resources     */
+/* ------------------------------------------------------------------------- */
+
+/** dma_alloc_wc(): dma_alloc_attrs with DMA_ATTR_WRITE_COMBINE (x86's coherent memory is write-back either way). */
+export function dma_alloc_wc(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t): number {
+  return dma_alloc_attrs(dev, size, handle, gfp, DMA_ATTR_WRITE_COMBINE);
+}
+
+/** dma_free_wc(): free dma_alloc_wc memory. */
+export function dma_free_wc(dev: device, size: number, cpu_addr: number, dma_handle: dma_addr_t): void {
+  dma_free_attrs(dev, size, cpu_addr, dma_handle, DMA_ATTR_WRITE_COMBINE);
+}
+
+/** dma_mmap_wc(): dma_mmap_attrs with DMA_ATTR_WRITE_COMBINE. */
+export function dma_mmap_wc(
+  dev: device,
+  vma: vm_area_struct,
+  cpu_addr: number,
+  dma_addr: dma_addr_t,
+  size: number,
+): number {
+  return dma_mmap_attrs(dev, vma, cpu_addr, dma_addr, size, DMA_ATTR_WRITE_COMBINE);
+}
+
+/*
+ * The kernel's dma_common_alloc_pages (kernel/dma/ops_helpers.c), for ops
+ * without alloc_pages_op: pages from the page allocator, mapped with map_phys,
+ * zeroed. Returns the CPU address or 0.
+ */
+function dma_common_alloc_pages(
+  dev: device,
+  ops: dma_map_ops,
+  size: number,
+  handle: dma_addr_ref,
+  dir: number,
+  gfp: gfp_t,
+): number {
+  const m = dev.machine;
+  const order = get_order(size);
+  const page = alloc_pages(gfp, order, m);
+  if (!page) return 0;
+  const vaddr = page_address(page);
+  const dma = ops.map_phys(dev, virt_to_phys(vaddr), size, dir, DMA_ATTR_SKIP_CPU_SYNC);
+  if (dma === DMA_MAPPING_ERROR) {
+    __free_pages(page, order);
+    return 0;
+  }
+  m.u8.fill(0, m.virtToOff(vaddr), m.virtToOff(vaddr) + size);
+  handle.value = dma;
+  return vaddr;
+}
+
+/**
+ * dma_alloc_pages(): `size` bytes (rounded up to pages) of zeroed memory the
+ * driver owns and hands to the device with dma_sync_single_for_device() and
+ * back with dma_sync_single_for_cpu(); reachable under the coherent mask. The
+ * bus address goes to `handle`. Returns the struct page, or 0. The kernel's
+ * WARN_ON_ONCEs refuse a device without a coherent mask and zone or __GFP_COMP
+ * flags in `gfp`. dma-debug tracks it ("noncoherent"), so a free with the wrong
+ * size, direction or function is reported. Context: process, or atomic with
+ * GFP_ATOMIC. Differs: ops without alloc_pages_op use the kernel's common
+ * helper (the IOMMU's do) where the kernel returns NULL.
+ */
+export function dma_alloc_pages(dev: device, size: number, handle: dma_addr_ref, dir: number, gfp: gfp_t): number {
+  dev_check(dev, 'dma_alloc_pages');
+  if (typeof handle !== 'object' || handle === null) null_deref('dma_alloc_pages', 'dma_handle', handle);
+  if (!valid_dma_direction(dir)) bad_dir('dma_alloc_pages', dir);
+  const where = 'kernel/dma/mapping.c __dma_alloc_pages';
+  // WARN_ON_ONCE keys on its place: one per check.
+  if (WARN_ON_ONCE(dev.coherent_dma_mask === 0n, `${where} (mask)`, 'WARN_ON_ONCE(!dev->coherent_dma_mask)')) return 0;
+  const zones = (gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)) !== 0;
+  if (WARN_ON_ONCE(zones, `${where} (zone)`, 'WARN_ON_ONCE(gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM))')) return 0;
+  if (WARN_ON_ONCE((gfp & __GFP_COMP) !== 0, `${where} (comp)`, 'WARN_ON_ONCE(gfp & __GFP_COMP)')) return 0;
+  if (!Number.isSafeInteger(size) || size <= 0) return 0;
+  might_alloc(gfp, where);
+  const ops = dev.dma_ops;
+  let vaddr: number;
+  if (dma_map_direct(dev, ops)) vaddr = dma_direct_alloc(dev, PAGE_ALIGN(size), handle, gfp, 0);
+  else if (ops.alloc_pages_op) {
+    const page = ops.alloc_pages_op(dev, PAGE_ALIGN(size), handle, dir, gfp);
+    vaddr = page ? page_address(page) : 0;
+  } else vaddr = dma_common_alloc_pages(dev, ops, PAGE_ALIGN(size), handle, dir, gfp);
+  if (!vaddr) return 0;
+  debug_dma_map_phys(dev, virt_to_phys(vaddr), size, dir, handle.value, 0, vaddr, dma_debug_noncoherent);
+  return virt_to_page(vaddr);
+}
+
+/**
+ * dma_free_pages(): give back dma_alloc_pages() memory (size, handle and
+ * direction as allocated). A free dma-debug does not match is reported and frees
+ * nothing; memory user space still maps (dma_mmap_pages) is held until munmap.
+ */
+export function dma_free_pages(dev: device, size: number, page: number, dma_handle: dma_addr_t, dir: number): void {
+  dev_check(dev, 'dma_free_pages');
+  if (typeof dma_handle !== 'number') {
+    bad_dma_addr(dev, dma_handle, size);
+    return;
+  }
+  /*
+   * Beyond the kernel: a page that is not the one allocated at this handle would
+   * free someone else's memory. Report it as a coherent free with another CPU
+   * address is reported, and free nothing.
+   */
+  const vaddr = typeof page === 'number' ? page_address(page) : 0;
+  const e = debug_find_entry(dev, dma_handle);
+  if (e !== undefined && e.type === dma_debug_noncoherent && e.cpu !== vaddr) {
+    debug_dma_invalid_arg(
+      dev,
+      `device driver frees DMA memory with different CPU address [device address=${fmt_pad(dma_handle)}] ` +
+        `[size=${size} bytes] [cpu alloc address=0x${fmt_p(e.cpu)}] [cpu free address=0x${fmt_p(vaddr)}]`,
+    );
+    return;
+  }
+  if (!debug_dma_unmap_phys(dev, dma_handle, size, dir, dma_debug_noncoherent)) return;
+  const release = (): void => {
+    const ops = dev.dma_ops;
+    if (dma_map_direct(dev, ops)) dma_direct_free(dev, PAGE_ALIGN(size), vaddr, dma_handle, 0);
+    else if (ops.free_pages) ops.free_pages(dev, PAGE_ALIGN(size), page, dma_handle, dir);
+    else {
+      ops.unmap_phys(dev, dma_handle, PAGE_ALIGN(size), dir, DMA_ATTR_SKIP_CPU_SYNC);
+      __free_pages(page, get_order(size));
+    }
+  };
+  if (user_mmap_hold(dev, size, vaddr, release)) return;
+  release();
+}
+
+/** dma_alloc_noncoherent(): page_address(dma_alloc_pages(...)): the CPU address, or 0. */
+export function dma_alloc_noncoherent(
+  dev: device,
+  size: number,
+  handle: dma_addr_ref,
+  dir: number,
+  gfp: gfp_t,
+): number {
+  const page = dma_alloc_pages(dev, size, handle, dir, gfp);
+  return page ? page_address(page) : 0;
+}
+
+/** dma_free_noncoherent(): dma_free_pages() of dma_alloc_noncoherent() memory. */
+export function dma_free_noncoherent(
+  dev: device,
+  size: number,
+  vaddr: number,
+  dma_handle: dma_addr_t,
+  dir: number,
+): void {
+  if (!vaddr) return;
+  dma_free_pages(dev, size, virt_to_page(vaddr), dma_handle, dir);
+}
+
+/**
+ * dma_mmap_pages(): map dma_alloc_pages() memory into a user vma. 0, or -ENXIO
+ * when vm_pgoff or the vma's length fall outside the (page rounded) buffer, or
+ * -EINVAL for a vma already mapped; see dma_mmap_attrs.
+ */
+export function dma_mmap_pages(dev: device, vma: vm_area_struct, size: number, page: number): number {
+  dev_check(dev, 'dma_mmap_pages');
+  const vaddr = typeof page === 'number' && page ? page_address(page) : 0;
+  if (!vaddr) return -ENXIO;
+  return dma_mmap_attrs(dev, vma, vaddr, 0, size, 0);
+}
+
+/**
+ * dma_alloc_noncontiguous(): memory the device sees through an sg_table.
+ * Without an IOMMU allocator of its own (ours has none) the kernel gives one
+ * contiguous segment in a one-entry table (alloc_single_sgt), and so do we:
+ * sgt.nents = 1, the entry's DMA address and length filled in. Returns the
+ * table, or null. Only DMA_ATTR_ALLOC_SINGLE_PAGES is allowed in attrs (the
+ * kernel's WARN). Differs: dma-debug tracks the segment's pages as
+ * dma_alloc_pages memory (the kernel as a one-entry scatter-gather mapping).
+ */
+export function dma_alloc_noncontiguous(
+  dev: device,
+  size: number,
+  dir: number,
+  gfp: gfp_t,
+  attrs = 0,
+): sg_table | null {
+  dev_check(dev, 'dma_alloc_noncontiguous');
+  if (
+    WARN_ON_ONCE(
+      (attrs & ~DMA_ATTR_ALLOC_SINGLE_PAGES) !== 0,
+      'kernel/dma/mapping.c dma_alloc_noncontiguous',
+      'WARN_ON_ONCE(attrs & ~DMA_ATTR_ALLOC_SINGLE_PAGES)',
+    )
+  )
+    return null;
+  const ref = new dma_addr_ref();
+  const page = dma_alloc_pages(dev, size, ref, dir, gfp);
+  if (!page) return null;
+  const sgt = new sg_table();
+  sg_alloc_table(sgt, 1, gfp);
+  const sg = sgt.sgl!;
+  sg_set_page(sg, page, PAGE_ALIGN(size), 0);
+  sg.dma_address = ref.value;
+  sg.dma_length = size;
+  sgt.nents = 1;
+  return sgt;
+}
+
+/** dma_free_noncontiguous(): free a dma_alloc_noncontiguous() table and its memory. */
+export function dma_free_noncontiguous(dev: device, size: number, sgt: sg_table, dir: number): void {
+  if (!sgt?.sgl) return;
+  dma_free_pages(dev, size, sg_page(sgt.sgl), sgt.sgl.dma_address, dir);
+  sg_free_table(sgt);
+}
+
+/** dma_vmap_noncontiguous(): the CPU address of the memory (one segment: page_address, as the kernel's). */
+export function dma_vmap_noncontiguous(dev: device, size: number, sgt: sg_table): number {
+  void dev;
+  void size;
+  return sgt?.sgl ? page_address(sg_page(sgt.sgl)) : 0;
+}
+
+/** dma_vunmap_noncontiguous(): nothing to undo for one segment, as in the kernel. */
+export function dma_vunmap_noncontiguous(dev: device, vaddr: number): void {
+  void dev;
+  void vaddr;
+}
+
+/** dma_mmap_noncontiguous(): dma_mmap_pages() of the segment. */
+export function dma_mmap_noncontiguous(dev: device, vma: vm_area_struct, size: number, sgt: sg_table): number {
+  if (!sgt?.sgl) return -ENXIO;
+  return dma_mmap_pages(dev, vma, size, sg_page(sgt.sgl));
+}
+
+/**
+ * dma_map_resource(): a bus address for `size` bytes of another device's MMIO
+ * at `phys_addr` (peer-to-peer). Returns it, or DMA_MAPPING_ERROR: for RAM (the
+ * kernel's WARN_ON_ONCE(pfn_valid(...))), without a streaming mask, or when the
+ * device cannot reach it ("DMA addr ... overflow", the direct mapping's
+ * dev_err_once and WARN). With ops, their map_resource, else their map_phys
+ * (what the kernel does since 6.18, with DMA_ATTR_MMIO): behind the IOMMU, an IOVA.
+ * dma-debug tracks it ("resource"). BUG for an invalid direction. Any context.
+ */
+export function dma_map_resource(dev: device, phys_addr: number, size: number, dir: number, attrs = 0): dma_addr_t {
+  dev_check(dev, 'dma_map_resource');
+  if (!valid_dma_direction(dir)) bad_dir('dma_map_resource', dir);
+  const where = 'kernel/dma/mapping.c dma_map_resource';
+  if (!Number.isSafeInteger(phys_addr) || phys_addr < 0 || !Number.isSafeInteger(size) || size < 0) {
+    debug_dma_invalid_arg(
+      dev,
+      `device driver maps a resource with an invalid address or size [address=${String(phys_addr)}] [size=${String(size)}]; not mapped`,
+    );
+    return DMA_MAPPING_ERROR;
+  }
+  if (WARN_ON_ONCE(dev.dma_mask === null, `${where} (mask)`, 'WARN_ON_ONCE(!dev->dma_mask)')) return DMA_MAPPING_ERROR;
+  if (
+    WARN_ON_ONCE(dev.machine.physIsRam(phys_addr, 1), `${where} (ram)`, 'WARN_ON_ONCE(pfn_valid(PHYS_PFN(phys_addr)))')
+  )
+    return DMA_MAPPING_ERROR;
+  const ops = dev.dma_ops;
+  let dma: number = DMA_MAPPING_ERROR;
+  if (dma_map_direct(dev, ops)) dma = dma_direct_map_resource(dev, phys_addr, size, dir, attrs);
+  else if (ops.map_resource) dma = ops.map_resource(dev, phys_addr, size, dir, attrs);
+  else dma = ops.map_phys(dev, phys_addr, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+  debug_dma_map_phys(dev, phys_addr, size, dir, dma, attrs, -1, dma_debug_resource);
+  return dma;
+}
+
+/** dma_unmap_resource(): end a dma_map_resource() mapping; dma-debug checks it first, as an unmap. */
+export function dma_unmap_resource(dev: device, addr: dma_addr_t, size: number, dir: number, attrs = 0): void {
+  dev_check(dev, 'dma_unmap_resource');
+  if (!valid_dma_direction(dir)) bad_dir('dma_unmap_resource', dir);
+  if (typeof addr !== 'number') {
+    bad_dma_addr(dev, addr, size);
+    return;
+  }
+  if (!debug_dma_unmap_phys(dev, addr, size, dir, dma_debug_resource)) return;
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops)) return;
+  if (ops.unmap_resource) ops.unmap_resource(dev, addr, size, dir, attrs);
+  else ops.unmap_phys(dev, addr, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+/**
+ * dma_get_sgtable_attrs(): a one-entry table over the pages of a coherent
+ * buffer (the kernel's dma_common_get_sgtable), for sharing it (dma-buf).
+ * Returns 0, -ENXIO when cpu_addr is not in the direct map (the kernel would
+ * compute a bogus page), or sg_alloc_table's error.
+ */
+export function dma_get_sgtable_attrs(
+  dev: device,
+  sgt: sg_table,
+  cpu_addr: number,
+  dma_addr: dma_addr_t,
+  size: number,
+  attrs = 0,
+): number {
+  void dma_addr;
+  void attrs;
+  dev_check(dev, 'dma_get_sgtable_attrs');
+  if (typeof sgt !== 'object' || sgt === null) null_deref('dma_get_sgtable_attrs', 'sgt', sgt);
+  if (typeof cpu_addr !== 'number' || dev.machine.virtToOff(cpu_addr) < 0) return -ENXIO;
+  if (!Number.isSafeInteger(size) || size <= 0) return -EINVAL;
+  const ret = sg_alloc_table(sgt, 1, 0);
+  if (ret) return ret;
+  sg_set_page(sgt.sgl!, virt_to_page(cpu_addr), PAGE_ALIGN(size), 0);
+  return 0;
+}
+
+/** dma_get_sgtable(): dma_get_sgtable_attrs with no attributes. */
+export function dma_get_sgtable(
+  dev: device,
+  sgt: sg_table,
+  cpu_addr: number,
+  dma_addr: dma_addr_t,
+  size: number,
+): number {
+  return dma_get_sgtable_attrs(dev, sgt, cpu_addr, dma_addr, size, 0);
+}
+
+/**
+ * dma_need_sync(): must the driver call dma_sync_* around CPU accesses to the
+ * mapping at dma_addr? The direct mapping on x86 (coherent): only when it is
+ * bounced through swiotlb. With ops: when they have a sync_single member.
+ */
+export function dma_need_sync(dev: device, dma_addr: dma_addr_t): boolean {
+  dev_check(dev, 'dma_need_sync');
+  const ops = dev.dma_ops;
+  if (dma_map_direct(dev, ops)) {
+    return typeof dma_addr === 'number' && swiotlb_slot(dev.machine, dma_addr - dev.dma_offset) >= 0;
+  }
+  return ops.sync_single_for_cpu !== undefined || ops.sync_single_for_device !== undefined;
+}
+
+const minAlignMasks = new WeakMap<device, number>();
+
+/**
+ * dma_set_min_align_mask(): the low address bits bouncing must keep (NVMe's).
+ * Differs: recorded (dma_get_min_align_mask) but not honoured by our swiotlb,
+ * which aligns bounce buffers to its slots.
+ */
+export function dma_set_min_align_mask(dev: device, min_align_mask: number): void {
+  dev_check(dev, 'dma_set_min_align_mask');
+  minAlignMasks.set(dev, min_align_mask >>> 0);
+}
+
+/** dma_get_min_align_mask(): what dma_set_min_align_mask() set, 0 by default. */
+export function dma_get_min_align_mask(dev: device): number {
+  dev_check(dev, 'dma_get_min_align_mask');
+  return minAlignMasks.get(dev) ?? 0;
+}
+
+/** dma_opt_mapping_size(): min(dma_max_mapping_size(), the ops' opt_mapping_size) (SIZE_MAX without ops). */
+export function dma_opt_mapping_size(dev: device): number {
+  dev_check(dev, 'dma_opt_mapping_size');
+  const ops = dev.dma_ops;
+  const opt = !dma_map_direct(dev, ops) && ops.opt_mapping_size ? ops.opt_mapping_size() : SIZE_MAX;
+  return Math.min(dma_max_mapping_size(dev), opt);
 }

@@ -23,32 +23,55 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/io.h>
+#include <dmashim/era.h>
 
+/*
+ * Before 2.6.24 (--kernel) the entry names its page in `page`, where page_link
+ * is since: the same place and size, so the bridge reads either. 2.4's entries
+ * also have `address`, a lowmem address that wins over page + offset when set;
+ * pci_map_sg() and its partners hand the bridge a copy in today's layout.
+ */
 struct scatterlist {
+#if DMASHIM_SHAPE_BEFORE(2, 6, 24)
+	struct page *page;
+#else
 	unsigned long page_link;
+#endif
 	unsigned int offset;
 	unsigned int length;
 	dma_addr_t dma_address;
 	unsigned int dma_length;
 	unsigned int dma_flags;
+#if DMASHIM_SHAPE_BEFORE(2, 6, 0)
+	char *address;
+#endif
 };
+
+/* Types named before the era that defines them stay incomplete there. */
+struct sg_table;
+struct sg_append_table;
 
 /* x86-64 has CONFIG_NEED_SG_DMA_LENGTH: the bus length is a field of its own. */
 #define sg_dma_address(sg) ((sg)->dma_address)
 #define sg_dma_len(sg) ((sg)->dma_length)
 
+#if DMASHIM_HAS_SINCE(2, 6, 25)
 struct sg_table {
 	struct scatterlist *sgl;	/* the list */
 	unsigned int nents;		/* mapped entries */
 	unsigned int orig_nents;	/* entries of the CPU list */
 };
+#endif
 
+#if DMASHIM_HAS_SINCE(5, 15, 0)
 struct sg_append_table {
 	struct sg_table sgt;		/* the table being built */
 	struct scatterlist *prv;	/* the last entry filled so far */
 	unsigned int total_nents;	/* entries allocated, chain entries included */
 };
+#endif
 
+#if DMASHIM_HAS_SINCE(2, 6, 24)
 #define SG_CHAIN 0x01UL
 #define SG_END 0x02UL
 #define SG_PAGE_LINK_MASK (SG_CHAIN | SG_END)
@@ -163,8 +186,10 @@ static inline int sg_nents_for_len(struct scatterlist *sg, u64 len)
 #define for_each_sg(sglist, sg, nr, __i) \
 	for (__i = 0, sg = (sglist); __i < (nr); __i++, sg = sg_next(sg))
 /* The counts are unsigned; the index is often an int: compare in the index's type. */
+#if DMASHIM_HAS_SINCE(5, 8, 0)
 #define for_each_sgtable_sg(sgt, sg, i) for_each_sg((sgt)->sgl, sg, (__typeof__(i))(sgt)->orig_nents, i)
 #define for_each_sgtable_dma_sg(sgt, sg, i) for_each_sg((sgt)->sgl, sg, (__typeof__(i))(sgt)->nents, i)
+#endif
 
 /* The `nents`-th entry; BUG when it is not the marked end, as with the kernel's (CONFIG_DEBUG_SG-free) check. */
 static inline struct scatterlist *sg_last(struct scatterlist *sgl, unsigned int nents)
@@ -191,6 +216,23 @@ static inline void sg_init_one(struct scatterlist *sg, const void *buf, unsigned
 	sg_set_buf(sg, buf, buflen);
 }
 
+#elif DMASHIM_HAS_SINCE(2, 6, 0)
+/* 2.6 before chaining: the page is a member of its own. */
+static inline void sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int buflen)
+{
+	sg->page = virt_to_page(buf);
+	sg->offset = (unsigned int)offset_in_page(buf);
+	sg->length = buflen;
+}
+
+static inline void sg_init_one(struct scatterlist *sg, const void *buf, unsigned int buflen)
+{
+	memset(sg, 0, sizeof(*sg));
+	sg_set_buf(sg, buf, buflen);
+}
+#endif
+
+#if DMASHIM_HAS_SINCE(2, 6, 25)
 /* Entries in one array (one page of them); longer tables chain arrays of this size. */
 #define SG_MAX_SINGLE_ALLOC (PAGE_SIZE / sizeof(struct scatterlist))
 #define SG_CHUNK_SIZE 128
@@ -286,6 +328,9 @@ size_t sg_pcopy_from_buffer(struct scatterlist *sgl, unsigned int nents, const v
 size_t sg_pcopy_to_buffer(struct scatterlist *sgl, unsigned int nents, void *buf, size_t buflen, off_t skip);
 size_t sg_zero_buffer(struct scatterlist *sgl, unsigned int nents, size_t buflen, off_t skip);
 
+#endif /* 2.6.25 */
+
+#if DMASHIM_HAS_SINCE(2, 6, 27)
 /*
  * The page iterator: one step per page of each entry (an entry whose offset
  * and length cross pages yields each page it touches).
@@ -302,6 +347,7 @@ struct sg_dma_page_iter {
 	struct sg_page_iter base;
 };
 
+#if DMASHIM_HAS_SINCE(3, 9, 0)
 void __sg_page_iter_start(struct sg_page_iter *piter, struct scatterlist *sglist, unsigned int nents,
 			  unsigned long pgoffset);
 bool __sg_page_iter_next(struct sg_page_iter *piter);
@@ -328,6 +374,8 @@ static inline dma_addr_t sg_page_iter_dma_address(struct sg_dma_page_iter *dma_i
 #define for_each_sgtable_page(sgt, piter, pgoffset) for_each_sg_page((sgt)->sgl, piter, (sgt)->orig_nents, pgoffset)
 #define for_each_sgtable_dma_page(sgt, dma_iter, pgoffset) \
 	for_each_sg_dma_page((sgt)->sgl, dma_iter, (sgt)->nents, pgoffset)
+
+#endif /* 3.9 */
 
 /*
  * The mapping iterator: each sg_miter_next() maps the next piece (at most one
@@ -356,6 +404,7 @@ void sg_miter_start(struct sg_mapping_iter *miter, struct scatterlist *sgl, unsi
 bool sg_miter_skip(struct sg_mapping_iter *miter, off_t offset);
 bool sg_miter_next(struct sg_mapping_iter *miter);
 void sg_miter_stop(struct sg_mapping_iter *miter);
+#endif /* 2.6.27 */
 
 /* Device memory (linux/io.h's iomem windows) has no struct page: reported at the caller's line. */
 #define sg_set_buf(sg, buf, buflen) \

@@ -37,6 +37,7 @@ import { default_machine, type Machine } from '../arch/sim/machine.ts';
 import { mem_bytes } from '../arch/sim/io.ts';
 import { fmt_p } from './vsprintf.ts';
 import { DmashimError, invalidOption } from './errors.ts';
+import { KERNEL_VERSION, kernel_require } from '../include/linux/version.ts';
 
 export class scatterlist {
   /** The struct page (a number; 0 = none). */
@@ -79,6 +80,8 @@ export function sg_init_table(sgl: sg_list, nents: number): void {
     throw new DmashimError('EFAULT', `sg_init_table: NULL scatterlist: BUG: kernel NULL pointer dereference`);
   if (!Number.isSafeInteger(nents) || nents < 0)
     invalidOption(`sg_init_table: nents must be a non-negative integer, got ${String(nents)}`);
+  // 2.6.24's: before it a list was an array the driver filled member by member.
+  kernel_require(default_machine(), 'sg_init_table', KERNEL_VERSION(2, 6, 24), null);
   const arr = Array.isArray(sgl) ? sgl : sgl.arr;
   const base = Array.isArray(sgl) ? 0 : sgl.idx;
   for (let i = 0; i < nents; i++) {
@@ -209,6 +212,7 @@ export class sg_table {
 /** sg_alloc_table(): a table of `nents` cleared entries, the last marked. 0, or -EINVAL for nents 0. */
 export function sg_alloc_table(table: sg_table, nents: number, gfp: gfp_t): number {
   void gfp;
+  kernel_require(default_machine(), 'sg_alloc_table', KERNEL_VERSION(2, 6, 25), null);
   if (!Number.isSafeInteger(nents) || nents <= 0) return -EINVAL;
   const arr: scatterlist[] = new Array<scatterlist>(nents);
   for (let i = 0; i < nents; i++) arr[i] = new scatterlist(arr, i);

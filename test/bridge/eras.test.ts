@@ -16,7 +16,19 @@ import {
   parse_kernel_version,
 } from '../../src/include/linux/version.ts';
 import { pci_pool_create, pci_pool_destroy, pci_alloc_consistent, SLAB_KERNEL } from '../../compat/index.ts';
-import { pci_dev, device_register, dev_set_name, dma_addr, DmashimError } from '../../src/index.ts';
+import {
+  pci_dev,
+  device_register,
+  dev_set_name,
+  dma_addr,
+  DmashimError,
+  GFP_KERNEL,
+  set_current_machine,
+  sg_alloc_table,
+  sg_init_table,
+  sg_table,
+  type scatterlist,
+} from '../../src/index.ts';
 import { small_machine } from '../helpers.ts';
 import { all_headers } from './api-probe.ts';
 
@@ -298,5 +310,20 @@ describe('kernel eras: the CLI and the TypeScript API', () => {
       /pci_pool_create: not in Linux 6\.16.*removed in 5\.16/,
     );
     expect(() => pci_alloc_consistent(p616, 64, dma_addr())).toThrow(/removed in 5\.18/);
+  });
+
+  test("the scatterlist layer reads the current machine's kernel", () => {
+    const prev = set_current_machine(small_machine({ kernel: '2.6.23' }));
+    try {
+      const sg: scatterlist[] = [];
+      expect(() => sg_init_table(sg, 2)).toThrow(/sg_init_table: not in Linux 2\.6\.23 .*appeared in 2\.6\.24/);
+      expect(() => sg_alloc_table(new sg_table(), 2, GFP_KERNEL)).toThrow(/appeared in 2\.6\.25/);
+      set_current_machine(small_machine({ kernel: '2.6.25' }));
+      sg_init_table(sg, 2);
+      const t = new sg_table();
+      expect(sg_alloc_table(t, 2, GFP_KERNEL)).toBe(0);
+    } finally {
+      set_current_machine(prev);
+    }
   });
 });

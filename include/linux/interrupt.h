@@ -23,6 +23,33 @@ typedef enum irqreturn irqreturn_t;
 
 typedef irqreturn_t (*irq_handler_t)(int, void *);
 
+#define IRQF_TRIGGER_NONE 0x00000000
+#define IRQF_TRIGGER_RISING 0x00000001
+#define IRQF_TRIGGER_FALLING 0x00000002
+#define IRQF_TRIGGER_HIGH 0x00000004
+#define IRQF_TRIGGER_LOW 0x00000008
 #define IRQF_SHARED 0x00000080
+#define IRQF_ONESHOT 0x00002000
+#define IRQF_NO_SUSPEND 0x00004000
+#define IRQF_NO_THREAD 0x00010000
+/* 2.6-era names. */
+#define SA_SHIRQ IRQF_SHARED
+#define SA_INTERRUPT 0x20000000
+
+/*
+ * request_irq() records the handler; nothing raises the line by itself: a
+ * test raises it with dmashim_raise_irq(irq) (dmashim/bridge.h), which runs
+ * each handler of the line in interrupt context, as the IRQ core would.
+ * Sharing follows the kernel's rules (IRQF_SHARED on every handler, a non-NULL
+ * dev_id); free_irq() of a handler never requested warns as the kernel does.
+ */
+int request_irq(unsigned int irq, irq_handler_t handler, unsigned long flags, const char *name, void *dev);
+int request_threaded_irq(unsigned int irq, irq_handler_t handler, irq_handler_t thread_fn, unsigned long flags,
+			 const char *name, void *dev);
+const void *free_irq(unsigned int irq, void *dev_id);
+void disable_irq(unsigned int irq);
+void disable_irq_nosync(unsigned int irq);
+void enable_irq(unsigned int irq);
+void synchronize_irq(unsigned int irq);
 
 #endif /* _LINUX_INTERRUPT_H */

@@ -8,6 +8,7 @@
 #ifndef _LINUX_IO_H
 #define _LINUX_IO_H
 
+#include <string.h>
 #include <linux/types.h>
 #include <linux/compiler.h>
 
@@ -26,6 +27,30 @@ static inline void writeb(u8 val, volatile void __iomem *addr) { *(volatile u8 *
 static inline void writew(u16 val, volatile void __iomem *addr) { *(volatile u16 *)addr = val; }
 static inline void writel(u32 val, volatile void __iomem *addr) { *(volatile u32 *)addr = val; }
 static inline void writeq(u64 val, volatile void __iomem *addr) { *(volatile u64 *)addr = val; }
+/*
+ * ioremap(): there is no MMIO bus here, so a device's register range is a
+ * window of plain memory, zeroed when first mapped and shared by every
+ * mapping of the same physical address (a test plays the device by writing
+ * it). Machine RAM is refused with the kernel's warning, as x86 does.
+ */
+void __iomem *__dmashim_ioremap(phys_addr_t offset, size_t size, const char *site);
+void __dmashim_iounmap(volatile void __iomem *addr, const char *site);
+#define ioremap(offset, size) __dmashim_ioremap(offset, size, DMASHIM_SITE)
+#define ioremap_nocache(offset, size) ioremap(offset, size)
+#define ioremap_uc(offset, size) ioremap(offset, size)
+#define ioremap_wc(offset, size) ioremap(offset, size)
+#define ioremap_wt(offset, size) ioremap(offset, size)
+#define ioremap_cache(offset, size) ioremap(offset, size)
+#define iounmap(addr) __dmashim_iounmap(addr, DMASHIM_SITE)
+#define memset_io(a, b, c) memset((void *)(a), (b), (c))
+#define memcpy_fromio(a, b, c) memcpy((a), (const void *)(b), (c))
+#define memcpy_toio(a, b, c) memcpy((void *)(a), (b), (c))
+static inline u8 ioread8(const volatile void __iomem *addr) { return readb(addr); }
+static inline u16 ioread16(const volatile void __iomem *addr) { return readw(addr); }
+static inline u32 ioread32(const volatile void __iomem *addr) { return readl(addr); }
+static inline void iowrite8(u8 val, volatile void __iomem *addr) { writeb(val, addr); }
+static inline void iowrite16(u16 val, volatile void __iomem *addr) { writew(val, addr); }
+static inline void iowrite32(u32 val, volatile void __iomem *addr) { writel(val, addr); }
 #define readl_relaxed readl
 #define writel_relaxed writel
 #define wmb() __asm__ __volatile__("" : : : "memory")

@@ -112,7 +112,8 @@ static void run_one(struct work_struct *w)
 	atomic_long_and(~(long)WORK_STRUCT_PENDING, &w->data);
 	if (!set_running(NULL, w)) {
 		unlock();
-		pr_err("dmashim: more than %zu work items running at once (nested sleeps in work)\n", ARRAY_SIZE(running));
+		pr_err("dmashim: more than %zu work items running at once (nested sleeps in work)\n",
+		       ARRAY_SIZE(running));
 		w->func(w);
 		lock();
 		return;
@@ -180,7 +181,7 @@ long __dmashim_schedule_timeout(long timeout, const char *site)
 	if (timeout == MAX_SCHEDULE_TIMEOUT) {
 		static int told;
 		if (!told++)
-			pr_warn("dmashim: schedule_timeout(MAX_SCHEDULE_TIMEOUT) at %s: nothing wakes a task in dmashim "
+			pr_warn("dmashim: schedule_timeout(MAX_SCHEDULE_TIMEOUT) at %s: nothing wakes a task here "
 				"(no other tasks, no wait queues); returning at once, as after a wake-up\n",
 				site ? site : "?");
 		__dmashim_schedule(site);

@@ -71,7 +71,8 @@ __noreturn void __dmashim_bug(const char *file, int line, const char *func, cons
 		if (!(condition))						\
 			prefix##suffix();					\
 	} while (0)
-#define __dmashim_compiletime_assert_n(condition, msg, n) __dmashim_compiletime_assert(condition, msg, __compiletime_assert_, n)
+#define __dmashim_compiletime_assert_n(condition, msg, n) \
+	__dmashim_compiletime_assert(condition, msg, __compiletime_assert_, n)
 #define compiletime_assert(condition, msg) __dmashim_compiletime_assert_n(condition, msg, __COUNTER__)
 #define BUILD_BUG_ON_ZERO(e) ((int)(sizeof(struct { int : (-!!(e)); })))
 #define BUILD_BUG_ON_MSG(cond, msg) compiletime_assert(!(cond), msg)

@@ -97,6 +97,9 @@ static inline unsigned long round_jiffies_up(unsigned long j)
 	unsigned long rem = (j - INITIAL_JIFFIES) % HZ;
 	return rem ? j - rem + HZ : j;
 }
-static inline unsigned long round_jiffies_up_relative(unsigned long j) { return round_jiffies_up(j + jiffies) - jiffies; }
+static inline unsigned long round_jiffies_up_relative(unsigned long j)
+{
+	return round_jiffies_up(j + jiffies) - jiffies;
+}
 
 #endif /* _LINUX_JIFFIES_H */

@@ -21,42 +21,43 @@ struct kref {
 
 static inline void kref_init(struct kref *kref) { refcount_set(&kref->refcount, 1); }
 static inline unsigned int kref_read(const struct kref *kref) { return refcount_read(&kref->refcount); }
-#define kref_get(kref) refcount_inc(&(kref)->refcount)
+static inline void kref_get(struct kref *kref) { refcount_inc(&kref->refcount); }
 
 /* Returns 1 when this put released the object. */
-#define kref_put(kref, release) ({							\
-	struct kref *__k = (kref);							\
+static inline int kref_put(struct kref *kref, void (*release)(struct kref *kref))
+{
+	if (refcount_dec_and_test(&kref->refcount)) {
+		release(kref);
+		return 1;
+	}
+	return 0;
+}
+
+/* The release runs with the lock held and must drop it; otherwise the lock is dropped here. */
+#define kref_put_mutex(_kref, _release, _lock) ({					\
+	struct kref *__k = (_kref);							\
 	int __released = 0;								\
+	mutex_lock(_lock);								\
 	if (refcount_dec_and_test(&__k->refcount)) {					\
-		release(__k);								\
-		__released = 1;								\
-	}										\
-	__released;									\
-})
-#define kref_put_mutex(kref, release, lock) ({						\
-	struct kref *__k = (kref);							\
-	int __released = 0;								\
-	mutex_lock(lock);								\
-	if (refcount_dec_and_test(&__k->refcount)) {					\
-		release(__k);								\
-		__released = 1;								\
-	} else {									\
-		mutex_unlock(lock);							\
-	}										\
-	__released;									\
-})
-#define kref_put_lock(kref, release, lock) ({						\
-	struct kref *__k = (kref);							\
-	int __released = 0;								\
-	spin_lock(lock);								\
-	if (refcount_dec_and_test(&__k->refcount)) {					\
-		release(__k);								\
+		_release(__k);								\
 		__released = 1;								\
 	} else {									\
-		spin_unlock(lock);							\
+		mutex_unlock(_lock);							\
 	}										\
 	__released;									\
 })
-#define kref_get_unless_zero(kref) refcount_inc_not_zero(&(kref)->refcount)
+#define kref_put_lock(_kref, _release, _lock) ({					\
+	struct kref *__k = (_kref);							\
+	int __released = 0;								\
+	spin_lock(_lock);								\
+	if (refcount_dec_and_test(&__k->refcount)) {					\
+		_release(__k);								\
+		__released = 1;								\
+	} else {									\
+		spin_unlock(_lock);							\
+	}										\
+	__released;									\
+})
+static inline int kref_get_unless_zero(struct kref *kref) { return refcount_inc_not_zero(&kref->refcount); }
 
 #endif /* _KREF_H_ */

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* linux/linkage.h for dmashim: calling-convention markers (nothing on x86-64 user space); exports, as the kernel's includes them. */
+/*
+ * linux/linkage.h for dmashim: calling-convention markers (nothing on x86-64
+ * user space); exports, as the kernel's includes them.
+ */
 #ifndef _LINUX_LINKAGE_H
 #define _LINUX_LINKAGE_H
 

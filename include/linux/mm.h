@@ -31,7 +31,10 @@ static inline struct page *virt_to_page(const volatile void *addr)
 static inline phys_addr_t page_to_phys(const struct page *page) { return virt_to_phys((void *)page); }
 static inline struct page *phys_to_page(phys_addr_t phys) { return (struct page *)phys_to_virt(phys & PAGE_MASK); }
 #define lowmem_page_address page_address
-static inline unsigned long page_to_pfn(const struct page *page) { return (unsigned long)(page_to_phys(page) >> PAGE_SHIFT); }
+static inline unsigned long page_to_pfn(const struct page *page)
+{
+	return (unsigned long)(page_to_phys(page) >> PAGE_SHIFT);
+}
 static inline struct page *pfn_to_page(unsigned long pfn) { return phys_to_page((phys_addr_t)pfn << PAGE_SHIFT); }
 #define virt_to_pfn(kaddr) (virt_to_phys(kaddr) >> PAGE_SHIFT)
 #define pfn_to_virt(pfn) phys_to_virt((phys_addr_t)(pfn) << PAGE_SHIFT)

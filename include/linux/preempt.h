@@ -23,7 +23,7 @@ int __dmashim_context(int op, int arg, const char *site);
 #define preempt_enable_no_resched() preempt_enable()
 #define preempt_count() (__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) >> 8)
 #define in_atomic() ((__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) & 1) != 0)
-/* A timer callback runs as a softirq (linux/timer.h): in_softirq(), in_interrupt(), SOFTIRQ_OFFSET in preempt_count(). */
+/* A timer callback runs as a softirq (linux/timer.h): in_softirq(), in_interrupt(), SOFTIRQ_OFFSET counted. */
 #define in_interrupt() ((__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) & 12) != 0)
 #define in_irq() ((__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) & 4) != 0)
 #define in_hardirq() in_irq()

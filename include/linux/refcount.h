@@ -36,6 +36,9 @@ static inline void refcount_set(refcount_t *r, int n) { atomic_set(&r->refs, n);
 static inline void refcount_set_release(refcount_t *r, int n) { atomic_set_release(&r->refs, n); }
 static inline unsigned int refcount_read(const refcount_t *r) { return (unsigned int)atomic_read(&r->refs); }
 
+/* The kernel builds with -fno-strict-overflow: the sum wraps, and a wrap past INT_MAX is what is checked. */
+static inline int __dmashim_rc_add(int a, int b) { return (int)((unsigned int)a + (unsigned int)b); }
+
 #define __REFCOUNT_WARN(str) WARN_ONCE(1, "refcount_t: " str ".\n")
 /* Pins the count and warns once per call site, as the kernel's (one WARN_ONCE per text there). */
 #define refcount_warn_saturate(r, t) do {						\
@@ -58,7 +61,7 @@ static inline unsigned int refcount_read(const refcount_t *r) { return (unsigned
 		if (!__old)								\
 			break;								\
 	} while (!atomic_try_cmpxchg(&__r->refs, &__old, __old + __i));			\
-	if (unlikely(__old < 0 || __old + __i < 0))					\
+	if (unlikely(__old < 0 || __dmashim_rc_add(__old, __i) < 0))			\
 		refcount_warn_saturate(__r, REFCOUNT_ADD_NOT_ZERO_OVF);			\
 	__old != 0;									\
 })
@@ -70,7 +73,7 @@ static inline unsigned int refcount_read(const refcount_t *r) { return (unsigned
 	int __old = atomic_fetch_add(__i, &__r->refs);					\
 	if (unlikely(!__old))								\
 		refcount_warn_saturate(__r, REFCOUNT_ADD_UAF);				\
-	else if (unlikely(__old < 0 || __old + __i < 0))				\
+	else if (unlikely(__old < 0 || __dmashim_rc_add(__old, __i) < 0))		\
 		refcount_warn_saturate(__r, REFCOUNT_ADD_OVF);				\
 } while (0)
 #define refcount_inc(r) refcount_add(1, r)
@@ -80,7 +83,7 @@ static inline unsigned int refcount_read(const refcount_t *r) { return (unsigned
 	int __i = (i);									\
 	int __old = atomic_fetch_sub(__i, &__r->refs);					\
 	bool __zero = __old == __i;							\
-	if (!__zero && unlikely(__old < 0 || __old - __i < 0))				\
+	if (!__zero && unlikely(__old < 0 || __dmashim_rc_add(__old, -__i) < 0))	\
 		refcount_warn_saturate(__r, REFCOUNT_SUB_UAF);				\
 	__zero;										\
 })
@@ -106,7 +109,7 @@ static inline bool refcount_dec_not_one(refcount_t *r)
 			return true;
 		if (val == 1)
 			return false;
-		if (unlikely(val < 0 || val - 1 < 0)) {
+		if (unlikely(val < 0)) {
 			refcount_warn_saturate(r, REFCOUNT_SUB_UAF);
 			return true;
 		}

@@ -17,6 +17,7 @@
 #include <dmashim/bridge.h>
 
 #include "internal.h"
+#include "kenv.h"
 
 struct iowin {
 	phys_addr_t phys;
@@ -179,6 +180,8 @@ int dmashim_raise_irq(unsigned int irq)
 	}
 	irq_exit();
 	local_irq_restore(flags);
+	/* irq_exit() runs the softirqs the handlers raised. */
+	dmashim_run_tasklets();
 	if (!found)
 		return -ENOENT;
 	if (!handled)

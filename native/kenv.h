@@ -28,6 +28,9 @@ static inline int kenv_may_run_work(void)
 	return kenv_may_call() && !ctx_atomic() && dmashim_softirq_depth == 0;
 }
 
+/* time.c: run the scheduled tasklets (softirq), when this context lets softirqs run. */
+void dmashim_run_tasklets(void);
+
 /* workqueue.c: run queued work up to now (process context); time.c calls it between timers. */
 void dmashim_work_run_queued(void);
 

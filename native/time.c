@@ -10,7 +10,10 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <linux/kernel.h>
 #include <linux/jiffies.h>
@@ -19,6 +22,8 @@
 #include <linux/timer.h>
 #include <linux/sched.h>
 #include <linux/workqueue.h>
+#include <linux/interrupt.h>
+#include <linux/wait.h>
 #include <dmashim/bridge.h>
 
 #include "internal.h"
@@ -115,6 +120,92 @@ static void run_timer(struct timer_list *t, void (*fn)(struct timer_list *))
 	dmashim_softirq_exit();
 }
 
+/* Scheduled tasklets, in scheduling order (a singly linked list through ->next). */
+static struct tasklet_struct *tasklets, **tasklets_tail = &tasklets;
+static int tasklets_waiting;
+
+void __dmashim_tasklet_schedule(struct tasklet_struct *t)
+{
+	if (__atomic_fetch_or(&t->state, 1UL << TASKLET_STATE_SCHED, __ATOMIC_ACQ_REL) & (1UL << TASKLET_STATE_SCHED))
+		return;
+	lock();
+	t->next = NULL;
+	*tasklets_tail = t;
+	tasklets_tail = &t->next;
+	tasklets_waiting++;
+	unlock();
+}
+
+static void tasklet_call(struct tasklet_struct *t)
+{
+	if (t->use_callback)
+		t->callback(t);
+	else
+		t->func(t->data);
+}
+
+/* tasklet_action(): each tasklet scheduled by now runs once, in softirq context; a disabled one waits. */
+void dmashim_run_tasklets(void)
+{
+	if (!__atomic_load_n(&tasklets_waiting, __ATOMIC_RELAXED) || !kenv_may_run_timers())
+		return;
+	lock();
+	struct tasklet_struct *list = tasklets;
+	tasklets = NULL;
+	tasklets_tail = &tasklets;
+	tasklets_waiting = 0;
+	unlock();
+	while (list) {
+		struct tasklet_struct *t = list;
+		list = t->next;
+		t->next = NULL;
+		if (atomic_read(&t->count) == 0 &&
+		    !(__atomic_fetch_or(&t->state, 1UL << TASKLET_STATE_RUN, __ATOMIC_ACQUIRE) & (1UL << TASKLET_STATE_RUN))) {
+			__atomic_fetch_and(&t->state, ~(1UL << TASKLET_STATE_SCHED), __ATOMIC_RELEASE);
+			dmashim_softirq_enter();
+			tasklet_call(t);
+			dmashim_softirq_exit();
+			__atomic_fetch_and(&t->state, ~(1UL << TASKLET_STATE_RUN), __ATOMIC_RELEASE);
+			continue;
+		}
+		lock();
+		*tasklets_tail = t;
+		tasklets_tail = &t->next;
+		tasklets_waiting++;
+		unlock();
+	}
+}
+
+/* tasklet_kill(): a scheduled tasklet runs before this returns, as the kernel's waits for it; then it is idle. */
+void __dmashim_tasklet_kill(struct tasklet_struct *t, const char *site)
+{
+	if (in_interrupt())
+		pr_notice("Attempt to kill tasklet from interrupt\n");
+	if (!(__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) & (1UL << TASKLET_STATE_SCHED)))
+		return;
+	if (atomic_read(&t->count) != 0) {
+		WARN(1, "tasklet_kill() at %s of a disabled, scheduled tasklet: the kernel would wait for it forever\n",
+		     site ? site : "?");
+		return;
+	}
+	lock();
+	struct tasklet_struct **pp = &tasklets;
+	while (*pp && *pp != t)
+		pp = &(*pp)->next;
+	if (*pp) {
+		*pp = t->next;
+		if (tasklets_tail == &t->next)
+			tasklets_tail = pp;
+		tasklets_waiting--;
+	}
+	unlock();
+	t->next = NULL;
+	__atomic_fetch_and(&t->state, ~(1UL << TASKLET_STATE_SCHED), __ATOMIC_RELEASE);
+	dmashim_softirq_enter();
+	tasklet_call(t);
+	dmashim_softirq_exit();
+}
+
 /*
  * Move the clock to `target`, running each timer whose tick comes on the way
  * (when this context lets softirqs run) and the work queued by then (when it
@@ -124,6 +215,8 @@ static void advance_to(u64 target)
 {
 	int timers_ok = kenv_may_run_timers();
 	int work_ok = kenv_may_run_work();
+	if (timers_ok)
+		dmashim_run_tasklets();
 	if (work_ok)
 		dmashim_work_run_queued();
 	lock();
@@ -142,6 +235,7 @@ static void advance_to(u64 target)
 		unlock();
 		if (fn)
 			run_timer(t, fn);
+		dmashim_run_tasklets();
 		if (work_ok)
 			dmashim_work_run_queued();
 		lock();
@@ -175,7 +269,8 @@ void __dmashim_cpu_relax(void)
 	if (j != jiffies)
 		jiffies = j;
 	if (unlikely(now >= __atomic_load_n(&next_due_ns, __ATOMIC_RELAXED) ||
-		     __atomic_load_n(&__dmashim_work_waiting, __ATOMIC_RELAXED)))
+		     __atomic_load_n(&__dmashim_work_waiting, __ATOMIC_RELAXED) ||
+		     __atomic_load_n(&tasklets_waiting, __ATOMIC_RELAXED)))
 		advance_to(now);
 }
 
@@ -260,4 +355,54 @@ int __dmashim_del_timer(struct timer_list *timer, int how, const char *site)
 		timer->function = NULL;
 	unlock();
 	return was;
+}
+
+/*
+ * One step of a wait (linux/wait.h, completion.h): run what comes next (queued
+ * work, tasklets, the next timer's tick up to the deadline) and say whether
+ * anything ran; a waiter then looks at its condition again.
+ */
+int __dmashim_wait_step(unsigned long deadline_tick, int forever, const char *what, const char *site)
+{
+	if (kenv_may_run_work() && __atomic_load_n(&__dmashim_work_waiting, __ATOMIC_RELAXED)) {
+		dmashim_work_run_queued();
+		return 1;
+	}
+	if (kenv_may_run_timers() && __atomic_load_n(&tasklets_waiting, __ATOMIC_RELAXED)) {
+		dmashim_run_tasklets();
+		return 1;
+	}
+	lock();
+	struct hlist_node *first = timers.first;
+	unsigned long tick = first ? container_of(first, struct timer_list, entry)->__dmashim_tick : 0;
+	u64 now = clock_ns;
+	unlock();
+	if (first && kenv_may_run_timers() && (forever || !time_after(tick, deadline_tick))) {
+		u64 at = tick_ns(tick);
+		advance_to(at > now ? at : now);
+		return 1;
+	}
+	/* Another thread may still do it: let it run, and let simulated time pass a tick. */
+	if (dmashim_threads_on) {
+		usleep(100);
+		if (forever || time_before(jiffies, deadline_tick)) {
+			__dmashim_delay_ns(TICK_NSEC);
+			return 1;
+		}
+		return 0;
+	}
+	if (!forever) {
+		u64 end = tick_ns(deadline_tick);
+		if (end > now)
+			advance_to(end);
+		return 0;
+	}
+	advance_to(now + 120 * (u64)NSEC_PER_SEC);
+	printk(KERN_ERR "INFO: task dmashim:%d blocked for more than 120 seconds.\n", (int)getpid());
+	printk(KERN_ERR "dmashim: %s() at %s waits for something nothing left can do (no timer armed, no work or "
+			"tasklet queued, no other thread): the kernel would wait forever; stopping the program\n",
+	       what, site ? site : "?");
+	dmashim_log_flush();
+	fflush(NULL);
+	abort();
 }

@@ -88,6 +88,37 @@ describe('kernel environment from C', () => {
     expect(r.status).toBe(0);
   });
 
+  test('completions, wait queues, tasklets and an IRQ raised by the test, on the simulated clock', (ctx) => {
+    ctx.skip(!!skip, skip ?? '');
+    const r = run('wait');
+    expect(r.stdout).toBe(
+      [
+        'timer completes at 30',
+        'completed: left 220 at 30',
+        'nothing to complete: 0 at 40',
+        'request_irq 0',
+        'irq 11 in_irq=1 status 5',
+        'tasklet at 40 in_softirq=1',
+        'raised: handled 1 irqs 1 flag 1',
+        'tasklet at 40 in_softirq=1',
+        'wait_event_timeout 250 flag 1',
+        'timed out 0 at 45',
+        'no handler -2',
+        '',
+      ].join('\n'),
+    );
+    expect(r.status).toBe(0);
+  });
+
+  test('a wait nothing can end gets the hung-task report and stops the program', (ctx) => {
+    ctx.skip(!!skip, skip ?? '');
+    const r = run('hung');
+    expect(r.stderr).toMatch(/INFO: task dmashim:\d+ blocked for more than 120 seconds\./);
+    expect(r.stderr).toContain('wait_for_completion() at test/bridge/c/kenv.c:');
+    expect(r.stdout).not.toContain('not reached');
+    expect(r.status).not.toBe(0);
+  });
+
   test('kref releases once; refcount_t saturates with the kernel warnings', (ctx) => {
     ctx.skip(!!skip, skip ?? '');
     const r = run('kref');

@@ -16,6 +16,10 @@
 #include <linux/spinlock.h>
 #include <linux/version.h>
 #include <linux/cache.h>
+#include <linux/completion.h>
+#include <linux/wait.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
 #include <dmashim/bridge.h>
 
 #define REL(j) ((long)((j) - INITIAL_JIFFIES))
@@ -247,6 +251,78 @@ static int config_part(void)
 	return 0;
 }
 
+struct cdev {
+	struct completion done;
+	struct timer_list timer;
+	struct tasklet_struct tasklet;
+	wait_queue_head_t wq;
+	int flag, irqs;
+	u32 __iomem *regs;
+};
+
+static struct cdev cd;
+
+static void cd_timer(struct timer_list *t)
+{
+	struct cdev *c = from_timer(c, t, timer);
+	printf("timer completes at %ld\n", REL(jiffies));
+	complete(&c->done);
+}
+
+static void cd_tasklet(struct tasklet_struct *t)
+{
+	struct cdev *c = from_tasklet(c, t, tasklet);
+	c->flag = 1;
+	printf("tasklet at %ld in_softirq=%d\n", REL(jiffies), in_softirq() ? 1 : 0);
+	wake_up(&c->wq);
+}
+
+static irqreturn_t cd_irq(int irq, void *dev)
+{
+	struct cdev *c = dev;
+	c->irqs++;
+	printf("irq %d in_irq=%d status %x\n", irq, in_irq() ? 1 : 0, readl(c->regs));
+	tasklet_schedule(&c->tasklet);
+	return IRQ_HANDLED;
+}
+
+static int wait_part(void)
+{
+	init_completion(&cd.done);
+	timer_setup(&cd.timer, cd_timer, 0);
+	tasklet_setup(&cd.tasklet, cd_tasklet);
+	init_waitqueue_head(&cd.wq);
+	mod_timer(&cd.timer, jiffies + 30);
+	unsigned long left = wait_for_completion_timeout(&cd.done, msecs_to_jiffies(1000));
+	printf("completed: left %lu at %ld\n", left, REL(jiffies));
+	left = wait_for_completion_timeout(&cd.done, 10);
+	printf("nothing to complete: %lu at %ld\n", left, REL(jiffies));
+	cd.regs = ioremap(0xfe000000, 0x100);
+	writel(0x5, cd.regs);
+	int r = request_irq(11, cd_irq, IRQF_SHARED, "kenv", &cd);
+	printf("request_irq %d\n", r);
+	r = dmashim_raise_irq(11);
+	printf("raised: handled %d irqs %d flag %d\n", r, cd.irqs, cd.flag);
+	cd.flag = 0;
+	tasklet_schedule(&cd.tasklet);
+	long w = wait_event_timeout(cd.wq, cd.flag, HZ);
+	printf("wait_event_timeout %ld flag %d\n", w, cd.flag);
+	w = wait_event_timeout(cd.wq, cd.flag == 2, 5);
+	printf("timed out %ld at %ld\n", w, REL(jiffies));
+	free_irq(11, &cd);
+	printf("no handler %d\n", dmashim_raise_irq(11));
+	iounmap(cd.regs);
+	return 0;
+}
+
+static int hung_part(void)
+{
+	init_completion(&cd.done);
+	wait_for_completion(&cd.done);
+	printf("not reached\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *part = argc > 1 ? argv[1] : "";
@@ -262,6 +338,10 @@ int main(int argc, char **argv)
 		return kref_part();
 	if (!strcmp(part, "alloc"))
 		return alloc_part();
+	if (!strcmp(part, "wait"))
+		return wait_part();
+	if (!strcmp(part, "hung"))
+		return hung_part();
 	if (!strcmp(part, "config"))
 		return config_part();
 	return 2;

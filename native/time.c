@@ -159,8 +159,8 @@ void dmashim_run_tasklets(void)
 		struct tasklet_struct *t = list;
 		list = t->next;
 		t->next = NULL;
-		if (atomic_read(&t->count) == 0 &&
-		    !(__atomic_fetch_or(&t->state, 1UL << TASKLET_STATE_RUN, __ATOMIC_ACQUIRE) & (1UL << TASKLET_STATE_RUN))) {
+		unsigned long run = 1UL << TASKLET_STATE_RUN;
+		if (atomic_read(&t->count) == 0 && !(__atomic_fetch_or(&t->state, run, __ATOMIC_ACQUIRE) & run)) {
 			__atomic_fetch_and(&t->state, ~(1UL << TASKLET_STATE_SCHED), __ATOMIC_RELEASE);
 			dmashim_softirq_enter();
 			tasklet_call(t);

@@ -14,6 +14,7 @@
 #include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
+#include <linux/delay.h>
 
 #include "internal.h"
 #include "kenv.h"
@@ -41,6 +42,24 @@ void dmashim_softirq_enter(void)
 {
 	dmashim_softirq_depth++;
 	__dmashim_context(__DMASHIM_CTX_PREEMPT_DISABLE, 0, NULL);
+}
+
+__thread int dmashim_bh_depth;
+
+/*
+ * local_bh_disable()/local_bh_enable(): a preempt_disable() that also holds
+ * softirqs back; enabling runs those now due (tasklets, timers), as the kernel's.
+ */
+void __dmashim_local_bh(int disable)
+{
+	if (disable) {
+		dmashim_bh_depth++;
+		__dmashim_context(__DMASHIM_CTX_PREEMPT_DISABLE, 0, NULL);
+		return;
+	}
+	__dmashim_context(__DMASHIM_CTX_PREEMPT_ENABLE, 0, NULL);
+	if (dmashim_bh_depth > 0 && --dmashim_bh_depth == 0)
+		__dmashim_delay_ns(0);
 }
 
 void dmashim_softirq_exit(void)

@@ -9,6 +9,8 @@
 
 /* Timer callbacks running on this thread (each also counts in dmashim_cctx.preempt). */
 extern __thread int dmashim_softirq_depth;
+/* local_bh_disable() depth on this thread (each also counts in dmashim_cctx.preempt). */
+extern __thread int dmashim_bh_depth;
 void dmashim_softirq_enter(void);
 void dmashim_softirq_exit(void);
 
@@ -17,10 +19,11 @@ static inline int kenv_may_call(void)
 {
 	return dmashim_ready && (dmashim_threads_on || pthread_equal(pthread_self(), dmashim_js_thread));
 }
-/* Softirqs (timers) may run here: interrupts on, not in an interrupt or a timer callback. */
+/* Softirqs (timers, tasklets) may run here: interrupts and softirqs on, not in an interrupt or a callback. */
 static inline int kenv_may_run_timers(void)
 {
-	return kenv_may_call() && dmashim_cctx.irqs_off == 0 && dmashim_cctx.hardirq == 0 && dmashim_softirq_depth == 0;
+	return kenv_may_call() && dmashim_cctx.irqs_off == 0 && dmashim_cctx.hardirq == 0 && dmashim_softirq_depth == 0 &&
+	       dmashim_bh_depth == 0;
 }
 /* Work (process context) may run here: not atomic. */
 static inline int kenv_may_run_work(void)

@@ -31,7 +31,9 @@ int __dmashim_context(int op, int arg, const char *site);
 #define in_serving_softirq() in_softirq()
 #define in_nmi() 0
 #define in_task() (!in_interrupt())
-#define local_bh_disable() preempt_disable()
-#define local_bh_enable() preempt_enable()
+/* Softirqs off: atomic, and timers and tasklets wait for local_bh_enable() (native/context.c). */
+void __dmashim_local_bh(int disable);
+#define local_bh_disable() __dmashim_local_bh(1)
+#define local_bh_enable() __dmashim_local_bh(0)
 
 #endif /* __LINUX_PREEMPT_H */

@@ -32,7 +32,7 @@ describe('kernel environment from C', () => {
     expect(r.status).toBe(0);
   });
 
-  test('timers: in tick order, in softirq, deleted ones never; held back while IRQs are off', (ctx) => {
+  test('timers: in tick order, in softirq, deleted ones never; held back while IRQs or softirqs are off', (ctx) => {
     ctx.skip(!!skip, skip ?? '');
     const r = run('timers');
     expect(r.stdout).toBe(
@@ -46,6 +46,9 @@ describe('kernel environment from C', () => {
         'irqs off, mdelay(20): a=1',
         'timer a at 31 in_softirq=1',
         'irqs on, udelay(1): a=2',
+        'softirqs off, mdelay(20): a=2',
+        'timer a at 36 in_softirq=1',
+        'softirqs on again: a=3',
         '',
       ].join('\n'),
     );

@@ -86,6 +86,13 @@ static int timers_part(void)
 	local_irq_restore(flags);
 	udelay(1);
 	printf("irqs on, udelay(1): a=%d\n", a.fired);
+	static DEFINE_SPINLOCK(lock);
+	mod_timer(&a.timer, jiffies + 1);
+	spin_lock_bh(&lock);
+	mdelay(20);
+	printf("softirqs off, mdelay(20): a=%d\n", a.fired);
+	spin_unlock_bh(&lock);
+	printf("softirqs on again: a=%d\n", a.fired);
 	return 0;
 }
 

@@ -19,7 +19,7 @@ static inline int kenv_may_call(void)
 {
 	return dmashim_ready && (dmashim_threads_on || pthread_equal(pthread_self(), dmashim_js_thread));
 }
-/* Softirqs (timers, tasklets) may run here: interrupts and softirqs on, not in an interrupt or a callback. */
+/* Softirqs (timers, tasklets) may run here: IRQs and softirqs on, not in an interrupt or a callback. */
 static inline int kenv_may_run_timers(void)
 {
 	return kenv_may_call() && dmashim_cctx.irqs_off == 0 && dmashim_cctx.hardirq == 0 && dmashim_softirq_depth == 0 &&

@@ -22,8 +22,8 @@ static inline int kenv_may_call(void)
 /* Softirqs (timers, tasklets) may run here: IRQs and softirqs on, not in an interrupt or a callback. */
 static inline int kenv_may_run_timers(void)
 {
-	return kenv_may_call() && dmashim_cctx.irqs_off == 0 && dmashim_cctx.hardirq == 0 && dmashim_softirq_depth == 0 &&
-	       dmashim_bh_depth == 0;
+	return kenv_may_call() && dmashim_cctx.irqs_off == 0 && dmashim_cctx.hardirq == 0 &&
+	       dmashim_softirq_depth == 0 && dmashim_bh_depth == 0;
 }
 /* Work (process context) may run here: not atomic. */
 static inline int kenv_may_run_work(void)

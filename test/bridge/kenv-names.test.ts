@@ -44,9 +44,13 @@ describe.each(['gcc', 'clang'])('helpers and gfp/mm names with %s', (cc) => {
     try {
       const file = path.join(dir, 'names.c');
       writeFileSync(file, `${src}\n`);
-      const r = spawnSync(cc, ['-std=gnu11', '-Wall', '-Wno-unused-function', '-I', INCLUDE, '-fsyntax-only', file], {
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        cc,
+        ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-Wno-unused-function', '-I', INCLUDE, '-fsyntax-only', file],
+        {
+          encoding: 'utf8',
+        },
+      );
       const lines = src.split('\n');
       const missing = new Set<string>();
       for (const m of (r.stderr ?? '').matchAll(/names\.c:(\d+):\d+: (?:fatal )?error/g)) {

@@ -222,6 +222,8 @@
 #define DMASHIM_DEVMEM_DECLARE 5
 #define DMASHIM_DEVMEM_RELEASE 6
 #define DMASHIM_DEVMEM_NOPAGE 7
+/* IOREMAP's answer for a range that is neither a window nor RAM: C maps plain memory (a register BAR). */
+#define DMASHIM_DEVMEM_NO_WINDOW (-2)
 #define DMASHIM_NOPAGE_VIRT_TO_PAGE 0
 #define DMASHIM_NOPAGE_PAGE_ADDRESS 1
 #define DMASHIM_NOPAGE_SG_SET_BUF 2

@@ -1047,7 +1047,17 @@ export class Bridge extends BridgeCore {
     const fn = op === DEVMEM_OP.NOPAGE ? (NOPAGE_FN[b] ?? 'virt_to_page') : (DEVMEM_FN[op] ?? 'devmem');
     const mark = this.begin(site);
     let r = 0;
-    if (op === DEVMEM_OP.MEMREMAP || op === DEVMEM_OP.IOREMAP || op === DEVMEM_OP.IOREMAP_WC) {
+    if (
+      op !== DEVMEM_OP.MEMREMAP &&
+      (op === DEVMEM_OP.IOREMAP || op === DEVMEM_OP.IOREMAP_WC) &&
+      b > 0 &&
+      m.iomemVirt(a, b) === 0 &&
+      !m.physIsRam(a, 1) &&
+      !m.physIsRam(a + b - 1, 1)
+    ) {
+      // Neither a window nor RAM: a device's registers, which C backs with plain memory.
+      r = DEVMEM_OP.NO_WINDOW;
+    } else if (op === DEVMEM_OP.MEMREMAP || op === DEVMEM_OP.IOREMAP || op === DEVMEM_OP.IOREMAP_WC) {
       const v = op === DEVMEM_OP.MEMREMAP ? memremap(a, b, c, m) : ioremap(a, b, m);
       r = v === 0 ? -1 : v - this.vbase;
     } else if (op === DEVMEM_OP.MEMUNMAP) memunmap(a);

@@ -78,6 +78,7 @@ import {
 } from '../kernel/sched/context.ts';
 import { DmashimError } from '../lib/errors.ts';
 import { dma_addr_ref } from '../include/linux/types.ts';
+import { KunitCases } from '../kunit/cases.ts';
 import { device_dma_read, device_dma_write, device_dma_fill, device_dma_error_count } from '../sim/device_side.ts';
 import {
   SCRATCH_WORDS,
@@ -790,5 +791,15 @@ export class Bridge extends BridgeCore {
   merge_boundary(devId: number): number {
     const dev = this.dev(devId);
     return dev ? dma_get_merge_boundary(dev) : 0;
+  }
+
+  /* ---- KUnit (native/kunit.c, src/kunit/cases.ts) ---- */
+
+  private kunitCases: KunitCases | null = null;
+
+  /* A KUnit case or suite boundary: the sanitizer's findings in between fail the case (src/kunit/cases.ts). */
+  kunit(op: number, name: string): number {
+    this.kunitCases ??= new KunitCases(this.machine);
+    return this.kunitCases.op(op, name);
   }
 }

@@ -248,7 +248,8 @@ void __printf(2, 3) __kunit_log(const char *lvl, const char *fmt, ...);
 void __noreturn __kunit_abort(struct kunit *test);
 
 void __kunit_do_failed_assertion(struct kunit *test, const struct kunit_loc *loc, enum kunit_assert_type type,
-				 const struct kunit_assert *assert, assert_format_t assert_format, const char *fmt, ...);
+				 const struct kunit_assert *assert, assert_format_t assert_format,
+				 const char *fmt, ...);
 
 #define _KUNIT_FAILED(test, assert_type, assert_class, assert_format, INITIALIZER, fmt, ...)      \
 	do {                                                                                       \

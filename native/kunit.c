@@ -473,6 +473,7 @@ static void run_suite(struct kunit_suite *suite, size_t number)
 
 	suite->status_comment[0] = 0;
 	suite->suite_init_err = 0;
+	ts_kunit(DMASHIM_KUNIT_SUITE_START, suite->name);
 	if (suite->suite_init) {
 		suite->suite_init_err = suite->suite_init(suite);
 		if (suite->suite_init_err) {

@@ -155,7 +155,8 @@
 /*
  * kunit ops (native/kunit.c, `dmashim test`): the boundaries of a KUnit case,
  * so that TypeScript fails the case whose sanitizer reports and leftover DMA
- * memory fall between them. `name` is the case's (the suite's for SUITE_END).
+ * memory fall between them. `name` is the case's (the suite's for SUITE_*).
+ *   SUITE_START: before suite_init; what was reported before is not the suite's
  *   CASE_START: what is allocated now is not the case's
  *   CASE_END: print the case's findings as its KTAP diagnostic lines; returns their count
  *   SUITE_END: the same for findings outside any case of the suite (suite_init, suite_exit)
@@ -163,6 +164,7 @@
 #define DMASHIM_KUNIT_CASE_START 0
 #define DMASHIM_KUNIT_CASE_END 1
 #define DMASHIM_KUNIT_SUITE_END 2
+#define DMASHIM_KUNIT_SUITE_START 3
 
 /*
  * The ops: callbacks into TypeScript, in table order.

@@ -17,6 +17,7 @@ import { abi_const } from '../bridge/abi.ts';
 const CASE_START = abi_const('DMASHIM_KUNIT_CASE_START');
 const CASE_END = abi_const('DMASHIM_KUNIT_CASE_END');
 const SUITE_END = abi_const('DMASHIM_KUNIT_SUITE_END');
+const SUITE_START = abi_const('DMASHIM_KUNIT_SUITE_START');
 
 /* KTAP diagnostic lines are indented as the case's own (kunit_err's KUNIT_SUBTEST_INDENT). */
 const INDENT = '    ';
@@ -48,10 +49,15 @@ export class KunitCases {
     log_subscribe((r) => this.collector.add(r));
   }
 
-  /** One kunit op: CASE_START returns 0; CASE_END and SUITE_END print and return the number of findings. */
+  /** One kunit op: the starts return 0; CASE_END and SUITE_END print and return the number of findings. */
   op(op: number, name: string): number {
     this.collector.done();
     const found = this.collector.findings.splice(0).map((f) => f.text);
+    if (op === SUITE_START) {
+      // Only the program's own set-up ran before: nothing to attribute (run()'s report still has it).
+      this.outside = [];
+      return 0;
+    }
     if (op === CASE_START) {
       this.outside.push(...found);
       this.start = this.snapshot();

@@ -128,6 +128,42 @@ describe('dmashim test: results', () => {
   });
 });
 
+describe('dmashim test: suite_init', () => {
+  test('a report in suite_init fails the suite, not its case; a failed suite_init runs no case', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = await run_kunit(['test/kunit/c/suite_init.c'], { cwd: ROOT, quiet: true });
+    expect(r.stdout).toBe(
+      [
+        'KTAP version 1',
+        '1..3',
+        '    KTAP version 1',
+        '    # Subtest: warning_init',
+        '    1..1',
+        '    ok 1 fine',
+        '    # warning_init: ------------[ cut here ]------------',
+        '    WARN_ON(1)',
+        '    WARNING: at test/kunit/c/suite_init.c:12 warning_init()',
+        'not ok 1 warning_init',
+        '    # failed to initialize (-12)',
+        'not ok 2 failing_init',
+        '    KTAP version 1',
+        '    # Subtest: fine',
+        '    1..1',
+        '    ok 1 also_fine',
+        'ok 3 fine',
+        '',
+      ].join('\n'),
+    );
+    expect(r.kunit.suites.map((s) => [s.name, s.status, s.cases.length])).toEqual([
+      ['warning_init', 'fail', 1],
+      ['failing_init', 'fail', 0],
+      ['fine', 'pass', 1],
+    ]);
+    expect(r.kunit.counts).toEqual({ pass: 2, fail: 0, skip: 0, total: 2 });
+    expect(r.status).toBe(3);
+  });
+});
+
 describe('dmashim test: KTAP as the kernel prints it', () => {
   test('the shape: header, plans, subtests, parameters, stats, results', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');

@@ -19,6 +19,7 @@
 #include <kunit/test.h>
 #include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/preempt.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -423,6 +424,28 @@ static void kunit_init_test(struct kunit *test, const char *name)
 	INIT_LIST_HEAD(&test->resources);
 }
 
+/*
+ * An assertion that jumps out of a spinlock or an irq-off section leaves this
+ * thread's simulated context atomic: the case fails, and the context is put
+ * back so that the next case is not blamed for sleeping in it.
+ */
+static void end_atomic(struct kunit *test)
+{
+	struct ctx_state *c = &dmashim_cctx;
+	if (!ctx_atomic())
+		return;
+	kunit_err(test,
+		  "dmashim: the case ended in atomic context (preempt_count %d, irqs %s%s); reset for the next case",
+		  c->preempt, c->irqs_off ? "off" : "on", c->hardirq ? ", in interrupt" : "");
+	kunit_set_failure(test);
+	while (c->hardirq > 0)
+		__dmashim_context(__DMASHIM_CTX_IRQ_EXIT, 0, NULL);
+	if (c->irqs_off)
+		__dmashim_context(__DMASHIM_CTX_IRQ_ENABLE, 0, NULL);
+	while (c->preempt > 0)
+		__dmashim_context(__DMASHIM_CTX_PREEMPT_ENABLE, 0, NULL);
+}
+
 /* One run of a case (one parameter of a parameterised one): init, the case, exit, cleanup, then the sanitizer. */
 static void run_case(struct kunit_suite *suite, struct kunit_case *tc, struct kunit *test)
 {
@@ -446,6 +469,7 @@ static void run_case(struct kunit_suite *suite, struct kunit_case *tc, struct ku
 	while (setjmp(test->try_catch.env) != 0)
 		;
 	kunit_cleanup(test);
+	end_atomic(test);
 	if (ts_kunit(DMASHIM_KUNIT_CASE_END, tc->name) > 0)
 		kunit_set_failure(test);
 }

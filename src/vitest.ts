@@ -8,7 +8,7 @@
 import { test } from 'vitest';
 import { run_kunit, type KunitOptions, type KunitResult } from './kunit/run.ts';
 
-export type { KunitOptions, KunitResult } from './kunit/run.ts';
+export { run_kunit, type KunitOptions, type KunitResult } from './kunit/run.ts';
 export type { KtapResult, KunitCase, KunitSuite, KunitStatus, KunitParam } from './kunit/ktap.ts';
 
 /** A failed KUnit case: its message is the case's diagnostic lines. */

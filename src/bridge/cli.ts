@@ -16,9 +16,10 @@ import { run, pool_cache_off, base_cflags, EXIT_USAGE, POOL_CACHE_DEFAULT, type 
 
 const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program arguments]
        dmashim test suite.c [more.c ...] [--filter 'suite.case*'] [options]
-                            run KUnit suites (<kunit/test.h>): KTAP on stdout,
-                            status 1 when a case fails (docs/kunit.md); takes
-                            the options below but --pools's output and -- args
+                            run the KUnit suites of the files (<kunit/test.h>):
+                            KTAP on stdout, status 1 when a case fails, 3 when
+                            the sanitizer found something (docs/kunit.md); the
+                            options below apply, program arguments do not
        dmashim cflags       the compiler flags for our headers (for a Makefile)
        dmashim --version
 

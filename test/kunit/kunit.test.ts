@@ -164,6 +164,19 @@ describe('dmashim test: suite_init', () => {
   });
 });
 
+describe('dmashim test: atomic context', () => {
+  test('an assertion inside a spinlock fails the case; the next case does not inherit the context', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = await run_kunit(['test/kunit/c/atomic.c'], { cwd: ROOT, quiet: true });
+    expect(statuses(r, 'atomic')).toEqual({ asserts_under_lock: 'fail', sleeps_after: 'pass' });
+    expect(diag(r, 'atomic', 'asserts_under_lock')).toContain(
+      '    # asserts_under_lock: dmashim: the case ended in atomic context (preempt_count 1, irqs on); reset for the next case',
+    );
+    expect(r.findings).toEqual([]);
+    expect(r.status).toBe(1);
+  });
+});
+
 describe('dmashim test: KTAP as the kernel prints it', () => {
   test('the shape: header, plans, subtests, parameters, stats, results', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');

@@ -489,6 +489,11 @@ static void print_stats(const char *indent, const char *name, struct stats s)
 		       s.total);
 }
 
+static const void *next_param(struct kunit_case *tc, struct kunit *test, const void *prev, char *desc)
+{
+	return tc->generate_params ? tc->generate_params(test, prev, desc) : tc->__generate_params_old(prev, desc);
+}
+
 static void run_suite(struct kunit_suite *suite, size_t number)
 {
 	char param_desc[KUNIT_PARAM_DESC_SIZE];
@@ -517,13 +522,13 @@ static void run_suite(struct kunit_suite *suite, size_t number)
 			continue;
 		n++;
 		tc->status = KUNIT_SKIPPED;
-		if (!tc->generate_params) {
+		if (!tc->generate_params && !tc->__generate_params_old) {
 			run_case(suite, tc, &test);
 			tc->status = test.status;
 			stats_add(&param_stats, test.status);
 		} else {
 			param_desc[0] = 0;
-			test.param_value = tc->generate_params(NULL, param_desc);
+			test.param_value = next_param(tc, &test, NULL, param_desc);
 			printf(KUNIT_SUBTEST_INDENT KUNIT_SUBTEST_INDENT "KTAP version 1\n");
 			printf(KUNIT_SUBTEST_INDENT KUNIT_SUBTEST_INDENT "# Subtest: %s\n", tc->name);
 			while (test.param_value) {
@@ -542,7 +547,7 @@ static void run_suite(struct kunit_suite *suite, size_t number)
 						test.status_comment);
 				stats_add(&param_stats, test.status);
 				param_desc[0] = 0;
-				test.param_value = tc->generate_params(test.param_value, param_desc);
+				test.param_value = next_param(tc, &test, test.param_value, param_desc);
 				test.param_index++;
 				test.status = KUNIT_SUCCESS;
 				test.status_comment[0] = 0;

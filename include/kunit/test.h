@@ -83,17 +83,19 @@ struct kunit_attributes {
 	enum kunit_speed speed;
 };
 
-/* One case: a function `void (*)(struct kunit *)`; parameterised when generate_params is set. */
+/* One case: a function `void (*)(struct kunit *)`; parameterised when it has a generator. */
 struct kunit_case {
 	void (*run_case)(struct kunit *test);
 	const char *name;
-	const void *(*generate_params)(const void *prev, char *desc);
+	const void *(*generate_params)(struct kunit *test, const void *prev, char *desc);
 	struct kunit_attributes attr;
 
 	/* private: internal use only. */
 	enum kunit_status status;
 	char *module_name;
 	char *log;
+	/* A generator of the older (prev, desc) form: KUNIT_CASE_PARAM takes either. */
+	const void *(*__generate_params_old)(const void *prev, char *desc);
 };
 
 static inline char *kunit_status_to_ok_not_ok(enum kunit_status status)
@@ -114,11 +116,22 @@ static inline char *kunit_status_to_ok_not_ok(enum kunit_status status)
 
 #define KUNIT_CASE_SLOW(test_name) { .run_case = test_name, .name = #test_name, .attr.speed = KUNIT_SPEED_SLOW }
 
+/*
+ * Generators take (test, prev, desc) in current kernels and (prev, desc) in
+ * older ones; the generator's type picks the field, so test files of either
+ * age compile unchanged.
+ */
+typedef const void *(*__kunit_gen_params_t)(struct kunit *, const void *, char *);
+typedef const void *(*__kunit_gen_params_old_t)(const void *, char *);
+#define __KUNIT_GEN_PARAMS(g)                                                                     \
+	.generate_params = _Generic((g), __kunit_gen_params_t: (g), default: (__kunit_gen_params_t)0), \
+	.__generate_params_old = _Generic((g), __kunit_gen_params_old_t: (g), default: (__kunit_gen_params_old_t)0)
+
 #define KUNIT_CASE_PARAM(test_name, gen_params) \
-	{ .run_case = test_name, .name = #test_name, .generate_params = gen_params }
+	{ .run_case = test_name, .name = #test_name, __KUNIT_GEN_PARAMS(gen_params) }
 
 #define KUNIT_CASE_PARAM_ATTR(test_name, gen_params, attributes) \
-	{ .run_case = test_name, .name = #test_name, .generate_params = gen_params, .attr = attributes }
+	{ .run_case = test_name, .name = #test_name, __KUNIT_GEN_PARAMS(gen_params), .attr = attributes }
 
 /* A suite: its cases (ending with an empty one) and the hooks around them and around each case. */
 struct kunit_suite {
@@ -470,9 +483,10 @@ void __kunit_do_failed_assertion(struct kunit *test, const struct kunit_loc *loc
  * @get_desc(param, desc) names each parameter (NULL: "param-N").
  */
 #define KUNIT_ARRAY_PARAM(name, array, get_desc)                                                \
-	static const void *name##_gen_params(const void *prev, char *desc)                      \
+	static const void *name##_gen_params(struct kunit *test, const void *prev, char *desc)  \
 	{                                                                                       \
 		typeof((array)[0]) *__next = prev ? ((typeof(__next))prev) + 1 : (array);       \
+		(void)test;                                                                     \
 		if (__next - (array) < (long)ARRAY_SIZE((array))) {                             \
 			void (*__get_desc)(typeof(__next), char *) = get_desc;                  \
 			if (__get_desc)                                                         \
@@ -484,9 +498,10 @@ void __kunit_do_failed_assertion(struct kunit *test, const struct kunit_loc *loc
 
 /* KUNIT_ARRAY_PARAM_DESC() - as KUNIT_ARRAY_PARAM(), each parameter named by its @desc_member string. */
 #define KUNIT_ARRAY_PARAM_DESC(name, array, desc_member)                                        \
-	static const void *name##_gen_params(const void *prev, char *desc)                      \
+	static const void *name##_gen_params(struct kunit *test, const void *prev, char *desc)  \
 	{                                                                                       \
 		typeof((array)[0]) *__next = prev ? ((typeof(__next))prev) + 1 : (array);       \
+		(void)test;                                                                     \
 		if (__next - (array) < (long)ARRAY_SIZE((array))) {                             \
 			snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", __next->desc_member);       \
 			return __next;                                                          \

@@ -177,6 +177,20 @@ describe('dmashim test: atomic context', () => {
   });
 });
 
+describe('dmashim test: parameters', () => {
+  test('generators of both ages: (test, prev, desc) and (prev, desc)', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = await run_kunit(['test/kunit/c/params.c'], { cwd: ROOT, quiet: true });
+    const cases = r.kunit.suites[0]!.cases;
+    expect(cases.map((c) => [c.name, c.status, c.params.map((p) => `${p.name}:${p.status}`)])).toEqual([
+      ['positive', 'pass', ['new 1:pass', 'new 2:pass', 'new 3:pass']],
+      ['positive_old', 'pass', ['param-0:pass', 'param-1:pass']],
+    ]);
+    expect(r.stdout).toContain('# Totals: pass:5 fail:0 skip:0 total:5\n');
+    expect(r.status).toBe(0);
+  });
+});
+
 describe('dmashim test: KTAP as the kernel prints it', () => {
   test('the shape: header, plans, subtests, parameters, stats, results', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');

@@ -85,6 +85,7 @@ import {
 } from '../kernel/sched/context.ts';
 import { DmashimError } from '../lib/errors.ts';
 import { dma_addr_ref } from '../include/linux/types.ts';
+import { KunitCases } from '../kunit/cases.ts';
 import { device_dma_read, device_dma_write, device_dma_fill, device_dma_error_count } from '../sim/device_side.ts';
 import {
   SCRATCH_WORDS,
@@ -1067,6 +1068,16 @@ export class Bridge extends BridgeCore {
     else if (op === DEVMEM_OP.NOPAGE) devmem_check_virt(m, fn, a, NOPAGE_RESULT[b] ?? '');
     this.end(fn, site, mark);
     return r;
+  }
+
+  /* ---- KUnit (native/kunit.c, src/kunit/cases.ts) ---- */
+
+  private kunitCases: KunitCases | null = null;
+
+  /* A KUnit case or suite boundary: the sanitizer's findings in between fail the case (src/kunit/cases.ts). */
+  kunit(op: number, name: string): number {
+    this.kunitCases ??= new KunitCases(this.machine);
+    return this.kunitCases.op(op, name);
   }
 }
 

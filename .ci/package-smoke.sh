@@ -102,6 +102,31 @@ EOF
   echo "$out" | grep -q '^poolinfo - 0.1$' || fail "the README's main command printed no pools file"
   echo "$out" | grep -Eq '^ehci_qh +3 +42 +96 +1$' || fail "the README's main command printed another ehci_qh line"
   step "the README's main command (examples/ehci.c): exit 0 (nothing leaked), pools file as documented"
+
+  # KUnit: `dmashim test` on the installed example, and dmashim/vitest turning its cases into vitest tests.
+  for f in package/include/kunit/test.h package/native/kunit.c package/dist/src/vitest.js package/dist/src/vitest.d.ts; do
+    echo "$LIST" | grep -qx "$f" || fail "$f is not in the package"
+  done
+  out="$(npx --no-install dmashim test node_modules/dmashim/examples/kunit-ring.c --quiet)" ||
+    fail "dmashim test examples/kunit-ring.c exited $?"
+  echo "$out" | grep -qx 'ok 1 rx_ring' || fail "dmashim test printed no 'ok 1 rx_ring': $out"
+  step 'dmashim test examples/kunit-ring.c: exit 0, KTAP ok 1 rx_ring'
+  # vitest is the user's own dependency: the checkout's stands in for it (not installed from the registry here).
+  ln -s "$REPO/node_modules/vitest" node_modules/vitest
+  cat >ring.test.mjs <<'EOF2'
+import { kunit } from 'dmashim/vitest';
+await kunit('node_modules/dmashim/examples/kunit-ring.c', { quiet: true });
+EOF2
+  node node_modules/vitest/vitest.mjs run --root . --reporter=json --outputFile=vitest.json ring.test.mjs \
+    >/dev/null 2>"$WORK/vitest.log" || fail "vitest with dmashim/vitest exited $? ($(tail -5 "$WORK/vitest.log"))"
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync("vitest.json", "utf8"));
+    const names = r.testResults.flatMap((f) => f.assertionResults.map((t) => `${t.fullName}:${t.status}`));
+    const want = ["rx_ring.ring_starts_empty:passed", "rx_ring.ring_receives:passed", "rx_ring.ring_fills_and_wraps:passed"];
+    if (JSON.stringify(names) !== JSON.stringify(want)) { console.error(names); process.exit(1); }
+  ' || fail 'dmashim/vitest did not list the three rx_ring cases as passed vitest tests'
+  rm node_modules/vitest
+  step 'dmashim/vitest from the installed package: rx_ring.<case> as three passed vitest tests'
 fi
 
 # --- the ES module API, from plain node ---

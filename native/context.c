@@ -14,8 +14,10 @@
 #include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
+#include <linux/delay.h>
 
 #include "internal.h"
+#include "kenv.h"
 
 /*
  * The simulated context (linux/preempt.h), per thread in C. In synchronous
@@ -28,6 +30,43 @@
 __thread struct ctx_state dmashim_cctx __attribute__((tls_model("local-dynamic")));
 
 static inline int ctx_forward(void) { return !dmashim_threads_on && pthread_equal(pthread_self(), dmashim_js_thread); }
+
+/*
+ * A timer callback runs as a softirq: atomic (it counts as a preempt_disable()
+ * here and in the core, so a sleeping call is reported), in_softirq() and
+ * in_interrupt() true, SOFTIRQ_OFFSET in preempt_count().
+ */
+__thread int dmashim_softirq_depth;
+
+void dmashim_softirq_enter(void)
+{
+	dmashim_softirq_depth++;
+	__dmashim_context(__DMASHIM_CTX_PREEMPT_DISABLE, 0, NULL);
+}
+
+__thread int dmashim_bh_depth;
+
+/*
+ * local_bh_disable()/local_bh_enable(): a preempt_disable() that also holds
+ * softirqs back; enabling runs those now due (tasklets, timers), as the kernel's.
+ */
+void __dmashim_local_bh(int disable)
+{
+	if (disable) {
+		dmashim_bh_depth++;
+		__dmashim_context(__DMASHIM_CTX_PREEMPT_DISABLE, 0, NULL);
+		return;
+	}
+	__dmashim_context(__DMASHIM_CTX_PREEMPT_ENABLE, 0, NULL);
+	if (dmashim_bh_depth > 0 && --dmashim_bh_depth == 0)
+		__dmashim_delay_ns(0);
+}
+
+void dmashim_softirq_exit(void)
+{
+	__dmashim_context(__DMASHIM_CTX_PREEMPT_ENABLE, 0, NULL);
+	dmashim_softirq_depth--;
+}
 
 int __dmashim_context(int op, int arg, const char *site)
 {
@@ -77,7 +116,8 @@ int __dmashim_context(int op, int arg, const char *site)
 	case __DMASHIM_CTX_QUERY:
 		return (ctx_atomic() && (c->preempt > 0 || c->hardirq > 0) ? 1 : 0) |
 		       (c->irqs_off > 0 || c->hardirq > 0 ? 2 : 0) | (c->hardirq > 0 ? 4 : 0) |
-		       ((c->preempt + (c->hardirq << 16)) << 8);
+		       (dmashim_softirq_depth > 0 ? 8 : 0) |
+		       ((c->preempt - dmashim_softirq_depth + (dmashim_softirq_depth << 8) + (c->hardirq << 16)) << 8);
 	default:
 		return -EINVAL;
 	}

@@ -56,13 +56,20 @@ void __iomem *__dmashim_ioremap(resource_size_t offset, size_t size, int wc, con
 		return NULL;
 	double off = devmem(wc ? DMASHIM_DEVMEM_IOREMAP_WC : DMASHIM_DEVMEM_IOREMAP, NULL, (double)offset,
 			    (double)size, 0, site);
+	/* No window and not RAM: a register range, plain memory (native/io.c). */
+	if (off == DMASHIM_DEVMEM_NO_WINDOW)
+		return __dmashim_ioremap_plain(offset, size, site);
 	return off < 0 ? NULL : arena_ptr(off);
 }
 
 void __dmashim_iounmap(volatile void __iomem *addr, const char *site)
 {
-	if (enter("iounmap") && addr)
+	if (!enter("iounmap") || !addr)
+		return;
+	if ((uintptr_t)addr - __dmashim_devmem_start < __dmashim_devmem_len)
 		devmem(DMASHIM_DEVMEM_IOUNMAP, NULL, addr_arg(addr), 0, 0, site);
+	else
+		__dmashim_iounmap_plain(addr, site);
 }
 
 int dma_declare_coherent_memory(struct device *dev, phys_addr_t phys_addr, dma_addr_t device_addr, size_t size)

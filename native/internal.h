@@ -69,6 +69,10 @@ struct ctx_state {
 /* local-dynamic, as a static would get: the symbol never leaves this object. */
 extern __thread struct ctx_state dmashim_cctx __attribute__((tls_model("local-dynamic")));
 
+/* io.c: ioremap() of a range no iomem window backs (plain memory), and its iounmap(). */
+void __iomem *__dmashim_ioremap_plain(phys_addr_t offset, size_t size, const char *site);
+void __dmashim_iounmap_plain(volatile void __iomem *addr, const char *site);
+
 #pragma GCC visibility pop
 
 /* Exported for the runner, and called from C when a report stops the program. */

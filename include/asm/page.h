@@ -13,4 +13,16 @@
 #define PAGE_MASK (~(PAGE_SIZE - 1))
 #endif
 
+/* The order of the smallest block of pages holding size bytes. */
+static inline int get_order(unsigned long size)
+{
+	int order = 0;
+	size = (size - 1) >> PAGE_SHIFT;
+	while (size) {
+		order++;
+		size >>= 1;
+	}
+	return order;
+}
+
 #endif /* _ASM_X86_PAGE_H */

@@ -34,9 +34,9 @@
  * Bump on any change to the ops table or the meaning of a bridge call; both
  * sides check it at start-up. 2 added the fast ops and pool_batch, 3 the
  * context op and addr's ksize, 4 device_io and the staging area, 5 bench_noop,
- * 6 max_mapping_size and merge_boundary, 7 dma_api, 8 devmem.
+ * 6 max_mapping_size and merge_boundary, 7 dma_api, 8 devmem, 9 kunit.
  */
-#define DMASHIM_ABI_VERSION 8
+#define DMASHIM_ABI_VERSION 9
 
 /* Scratch: one 64-byte slot per thread that talks to TypeScript; slot 0 is the main thread's. */
 #define DMASHIM_SCRATCH_SLOTS 256
@@ -222,10 +222,26 @@
 #define DMASHIM_DEVMEM_DECLARE 5
 #define DMASHIM_DEVMEM_RELEASE 6
 #define DMASHIM_DEVMEM_NOPAGE 7
+/* IOREMAP's answer for a range that is neither a window nor RAM: C maps plain memory (a register BAR). */
+#define DMASHIM_DEVMEM_NO_WINDOW (-2)
 #define DMASHIM_NOPAGE_VIRT_TO_PAGE 0
 #define DMASHIM_NOPAGE_PAGE_ADDRESS 1
 #define DMASHIM_NOPAGE_SG_SET_BUF 2
 #define DMASHIM_NOPAGE_SG_SET_PAGE 3
+
+/*
+ * kunit ops (native/kunit.c, `dmashim test`): the boundaries of a KUnit case,
+ * so that TypeScript fails the case whose sanitizer reports and leftover DMA
+ * memory fall between them. `name` is the case's (the suite's for SUITE_*).
+ *   SUITE_START: before suite_init; what was reported before is not the suite's
+ *   CASE_START: what is allocated now is not the case's
+ *   CASE_END: print the case's findings as its KTAP diagnostic lines; returns their count
+ *   SUITE_END: the same for findings outside any case of the suite (suite_init, suite_exit)
+ */
+#define DMASHIM_KUNIT_CASE_START 0
+#define DMASHIM_KUNIT_CASE_END 1
+#define DMASHIM_KUNIT_SUITE_END 2
+#define DMASHIM_KUNIT_SUITE_START 3
 
 /*
  * The ops: callbacks into TypeScript, in table order.
@@ -299,6 +315,8 @@
 	OP(double, dma_api, (int32_t op, int32_t dev, double a, double b, double c, double d,	\
 			     double attrs, int32_t slot, double site))	\
 	/* device memory: memremap/ioremap, dma_declare_coherent_memory, pageless misuse */	\
-	OP(double, devmem, (int32_t op, int32_t dev, double a, double b, double c, double site))
+	OP(double, devmem, (int32_t op, int32_t dev, double a, double b, double c, double site))	\
+	/* KUnit case boundaries (native/kunit.c) */						\
+	OP(int32_t, kunit, (int32_t op, const char *name))
 
 #endif /* _DMASHIM_ABI_H */

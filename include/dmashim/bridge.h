@@ -91,4 +91,22 @@ int dmashim_threaded(void);
  */
 void dmashim_bench_noop(void);
 
+/*
+ * The kernel environment (docs/kernel-env.md): the simulated clock moves only
+ * when the program sleeps or delays, or when a test calls these. Advancing
+ * runs each timer whose tick is passed, at that tick, in softirq context, and
+ * the work queued by then, in process context (when called outside atomic
+ * context).
+ */
+void dmashim_advance_ms(unsigned int ms);
+void dmashim_advance_ns(u64 ns);
+/* Timers armed and not yet run. */
+unsigned int dmashim_timers_pending(void);
+/*
+ * Raise interrupt line irq: each handler request_irq() put there runs in
+ * interrupt context (irq_enter, IRQs off). Returns how many handled it,
+ * -ENOENT when the line has no handler.
+ */
+int dmashim_raise_irq(unsigned int irq);
+
 #endif /* _DMASHIM_BRIDGE_H */

@@ -53,10 +53,31 @@ __noreturn void __dmashim_bug(const char *file, int line, const char *func, cons
 		__dmashim_bug(__FILE__, __LINE__, __func__, "BUG_ON(" #condition ")"); \
 } while (0)
 
-/* Compile-time checks: a negative array size when the condition holds. */
+/*
+ * Compile-time checks, as the kernel's: BUILD_BUG_ON(cond) calls a function
+ * declared with the error attribute when cond holds, so the build fails only if
+ * that call survives: in a branch the compiler removes (a constant condition,
+ * `if (sizeof(long) == 4) BUILD_BUG();`) it compiles. dmashim builds at -O2, as
+ * the kernel does; at -O0 a condition that only becomes constant after inlining
+ * or constant propagation (a static inline's argument, a static const) fails
+ * where the kernel's would not, since nothing is inlined (the kernel cannot be
+ * built at -O0 either). BUILD_BUG_ON_ZERO stays an integer constant
+ * expression (a negative bit-field width), as it must be usable in sizeof.
+ */
+#define __dmashim_compiletime_assert(condition, msg, prefix, suffix)		\
+	do {									\
+		__noreturn extern void prefix##suffix(void)			\
+			__attribute__((__error__(msg)));			\
+		if (!(condition))						\
+			prefix##suffix();					\
+	} while (0)
+#define __dmashim_compiletime_assert_n(condition, msg, n) \
+	__dmashim_compiletime_assert(condition, msg, __compiletime_assert_, n)
+#define compiletime_assert(condition, msg) __dmashim_compiletime_assert_n(condition, msg, __COUNTER__)
 #define BUILD_BUG_ON_ZERO(e) ((int)(sizeof(struct { int : (-!!(e)); })))
-#define BUILD_BUG_ON(condition) ((void)sizeof(char[1 - 2 * !!(condition)]))
-#define BUILD_BUG_ON_MSG(cond, msg) BUILD_BUG_ON(cond)
-#define BUILD_BUG() BUILD_BUG_ON(1)
+#define BUILD_BUG_ON_MSG(cond, msg) compiletime_assert(!(cond), msg)
+#define BUILD_BUG_ON(condition) BUILD_BUG_ON_MSG(condition, "BUILD_BUG_ON failed: " #condition)
+#define BUILD_BUG_ON_NOT_POWER_OF_2(n) BUILD_BUG_ON((n) == 0 || (((n) & ((n) - 1)) != 0))
+#define BUILD_BUG() BUILD_BUG_ON_MSG(1, "BUILD_BUG failed")
 
 #endif /* _LINUX_BUG_H */

@@ -7,6 +7,9 @@
 #ifndef __LINUX_COMPILER_H
 #define __LINUX_COMPILER_H
 
+/* The kernel's build force-includes linux/kconfig.h; every dmashim header reaches this one. */
+#include <linux/kconfig.h>
+
 #ifndef __iomem
 #define __iomem
 #endif

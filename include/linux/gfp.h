@@ -74,6 +74,11 @@ void free_pages(unsigned long addr, unsigned int order);
 
 #define alloc_pages(gfp_mask, order) ((struct page *)__get_free_pages(gfp_mask, order))
 #define alloc_page(gfp_mask) alloc_pages(gfp_mask, 0)
+/* One node here: the node is checked by nothing and the pages come from the machine's RAM. */
+#define alloc_pages_node(nid, gfp_mask, order) ((void)(nid), alloc_pages(gfp_mask, order))
+#define __alloc_pages_node(nid, gfp_mask, order) alloc_pages_node(nid, gfp_mask, order)
+#define alloc_pages_exact(size, gfp_mask) ((void *)__get_free_pages(gfp_mask, get_order(size)))
+#define free_pages_exact(virt, size) free_pages((unsigned long)(virt), get_order(size))
 #define __free_pages(page, order) free_pages((unsigned long)(page), order)
 #define __free_page(page) __free_pages((page), 0)
 

@@ -8,6 +8,7 @@
 #ifndef _LINUX_IO_H
 #define _LINUX_IO_H
 
+#include <string.h>
 #include <linux/types.h>
 #include <linux/compiler.h>
 #include <dmashim/abi.h>
@@ -27,6 +28,12 @@ static inline void writeb(u8 val, volatile void __iomem *addr) { *(volatile u8 *
 static inline void writew(u16 val, volatile void __iomem *addr) { *(volatile u16 *)addr = val; }
 static inline void writel(u32 val, volatile void __iomem *addr) { *(volatile u32 *)addr = val; }
 static inline void writeq(u64 val, volatile void __iomem *addr) { *(volatile u64 *)addr = val; }
+static inline u8 ioread8(const volatile void __iomem *addr) { return readb(addr); }
+static inline u16 ioread16(const volatile void __iomem *addr) { return readw(addr); }
+static inline u32 ioread32(const volatile void __iomem *addr) { return readl(addr); }
+static inline void iowrite8(u8 val, volatile void __iomem *addr) { writeb(val, addr); }
+static inline void iowrite16(u16 val, volatile void __iomem *addr) { writew(val, addr); }
+static inline void iowrite32(u32 val, volatile void __iomem *addr) { writel(val, addr); }
 #define readl_relaxed readl
 #define writel_relaxed writel
 #define wmb() __asm__ __volatile__("" : : : "memory")
@@ -38,8 +45,12 @@ static inline void writeq(u64 val, volatile void __iomem *addr) { *(volatile u64
 /*
  * Device memory: the machine's iomem windows (dmashim run --iomem SIZE@PHYS),
  * CPU-reachable memory that is not RAM and has no struct page. memremap() and
- * ioremap() give their CPU address (NULL for what no window backs; ioremap of
- * RAM is refused with the kernel's WARN). virt_to_phys() works on it;
+ * ioremap() give their CPU address; ioremap of RAM is refused with the
+ * kernel's WARN. ioremap() of a range no window backs (a device's register
+ * BAR) gives plain memory instead, zeroed when first mapped and shared by
+ * every mapping of the same physical range, so a test plays the device by
+ * writing it (native/io.c); memremap() of such a range is NULL, logged.
+ * virt_to_phys() works on window memory;
  * virt_to_page(), page_address(), sg_set_buf() and sg_set_page() on it are
  * reported by the sanitizer at the caller's line (native/devmem.c).
  */
@@ -64,6 +75,8 @@ void __dmashim_iounmap(volatile void __iomem *addr, const char *site);
 #define ioremap_wc(offset, size) __dmashim_ioremap(offset, size, 1, DMASHIM_SITE)
 #define ioremap_uc(offset, size) __dmashim_ioremap(offset, size, 0, DMASHIM_SITE)
 #define ioremap_cache(offset, size) __dmashim_ioremap(offset, size, 0, DMASHIM_SITE)
+#define ioremap_nocache(offset, size) __dmashim_ioremap(offset, size, 0, DMASHIM_SITE)
+#define ioremap_wt(offset, size) __dmashim_ioremap(offset, size, 0, DMASHIM_SITE)
 #define iounmap(addr) __dmashim_iounmap(addr, DMASHIM_SITE)
 
 static inline void memcpy_toio(volatile void __iomem *dst, const void *src, size_t n)

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include <linux/compiler.h>
+#include <linux/linkage.h>
+#include <linux/errno.h>
 #include <linux/bits.h>
 #include <linux/bug.h>
 #include <linux/err.h>
@@ -79,6 +81,8 @@
 /* Reported in atomic context (a spinlock held, IRQs off, an interrupt handler): see linux/preempt.h. */
 #define might_sleep() ((void)__dmashim_context(__DMASHIM_CTX_MIGHT_SLEEP, 0, DMASHIM_SITE))
 #define might_sleep_if(cond) do { if (cond) might_sleep(); } while (0)
-#define cpu_relax() barrier()
+/* A PAUSE on the simulated clock: 50 ns pass, so polling until a jiffies deadline ends (native/time.c). */
+void __dmashim_cpu_relax(void);
+#define cpu_relax() __dmashim_cpu_relax()
 
 #endif /* _LINUX_KERNEL_H */

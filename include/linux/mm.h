@@ -8,8 +8,15 @@
 #define _LINUX_MM_H
 
 #include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/errno.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/mm_types.h>
+#include <linux/overflow.h>
+#include <linux/sizes.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 #include <asm/page.h>
 
 #define PAGE_ALIGN(addr) (((addr) + PAGE_SIZE - 1) & PAGE_MASK)
@@ -24,20 +31,20 @@ static inline struct page *virt_to_page(const volatile void *addr)
 static inline phys_addr_t page_to_phys(const struct page *page) { return virt_to_phys((void *)page); }
 static inline struct page *phys_to_page(phys_addr_t phys) { return (struct page *)phys_to_virt(phys & PAGE_MASK); }
 #define lowmem_page_address page_address
+static inline unsigned long page_to_pfn(const struct page *page)
+{
+	return (unsigned long)(page_to_phys(page) >> PAGE_SHIFT);
+}
+static inline struct page *pfn_to_page(unsigned long pfn) { return phys_to_page((phys_addr_t)pfn << PAGE_SHIFT); }
+#define virt_to_pfn(kaddr) (virt_to_phys(kaddr) >> PAGE_SHIFT)
+#define pfn_to_virt(pfn) phys_to_virt((phys_addr_t)(pfn) << PAGE_SHIFT)
+#define page_to_virt(page) page_address(page)
+#define virt_addr_valid(kaddr) (virt_to_phys((void *)(kaddr)) != ~(phys_addr_t)0)
+#define nth_page(page, n) ((struct page *)((char *)(page) + ((unsigned long)(n) << PAGE_SHIFT)))
+
 /* Device memory (linux/io.h's iomem windows) has no struct page: reported at the caller's line. */
 #define virt_to_page(addr) \
 	((struct page *)__dmashim_devmem_check(virt_to_page(addr), DMASHIM_NOPAGE_VIRT_TO_PAGE, DMASHIM_SITE))
 #define page_address(page) __dmashim_devmem_check(page_address(page), DMASHIM_NOPAGE_PAGE_ADDRESS, DMASHIM_SITE)
-
-static inline int get_order(unsigned long size)
-{
-	int order = 0;
-	size = (size - 1) >> PAGE_SHIFT;
-	while (size) {
-		order++;
-		size >>= 1;
-	}
-	return order;
-}
 
 #endif /* _LINUX_MM_H */

@@ -7,6 +7,8 @@
 #define _LINUX_MODULE_H
 
 #include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/jiffies.h>
 #include <linux/init.h>
 #include <linux/export.h>
 #include <linux/moduleparam.h>

@@ -14,6 +14,21 @@
 #ifndef LINUX_PCI_H
 #define LINUX_PCI_H
 
+/* Declared by the kernel's pci.h through its includes; old drivers declare hooks with them (kenv block). */
+struct file;
+struct inode;
+struct vm_area_struct;
+struct poll_table_struct;
+struct seq_file;
+struct kobject;
+struct module;
+struct resource;
+struct irq_affinity;
+struct msix_entry;
+struct pci_bus;
+struct pci_slot;
+struct pci_ops;
+
 #include <linux/types.h>
 #include <linux/kernel.h>
 #include <linux/device.h>

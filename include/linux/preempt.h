@@ -23,11 +23,17 @@ int __dmashim_context(int op, int arg, const char *site);
 #define preempt_enable_no_resched() preempt_enable()
 #define preempt_count() (__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) >> 8)
 #define in_atomic() ((__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) & 1) != 0)
-#define in_interrupt() ((__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) & 4) != 0)
-#define in_irq() in_interrupt()
-#define in_hardirq() in_interrupt()
+/* A timer callback runs as a softirq (linux/timer.h): in_softirq(), in_interrupt(), SOFTIRQ_OFFSET counted. */
+#define in_interrupt() ((__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) & 12) != 0)
+#define in_irq() ((__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) & 4) != 0)
+#define in_hardirq() in_irq()
+#define in_softirq() ((__dmashim_context(__DMASHIM_CTX_QUERY, 0, NULL) & 8) != 0)
+#define in_serving_softirq() in_softirq()
+#define in_nmi() 0
 #define in_task() (!in_interrupt())
-#define local_bh_disable() preempt_disable()
-#define local_bh_enable() preempt_enable()
+/* Softirqs off: atomic, and timers and tasklets wait for local_bh_enable() (native/context.c). */
+void __dmashim_local_bh(int disable);
+#define local_bh_disable() __dmashim_local_bh(1)
+#define local_bh_enable() __dmashim_local_bh(0)
 
 #endif /* __LINUX_PREEMPT_H */

@@ -202,6 +202,7 @@ export const DEVMEM_OP = codes('DMASHIM_DEVMEM_', [
   'DECLARE',
   'RELEASE',
   'NOPAGE',
+  'NO_WINDOW',
 ] as const);
 export const NOPAGE_CALL = codes('DMASHIM_NOPAGE_', [
   'VIRT_TO_PAGE',

@@ -12,6 +12,7 @@ import { DmashimError } from '../lib/errors.ts';
 import { readFileSync } from 'node:fs';
 import { PACKAGE_ROOT } from './paths.ts';
 import { kernel_cflags, parse_kernel_version } from '../include/linux/version.ts';
+import { run_kunit } from '../kunit/run.ts';
 import {
   run,
   pool_cache_off,
@@ -24,6 +25,11 @@ import {
 import type { IomemWindow } from '../arch/sim/machine.ts';
 
 const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program arguments]
+       dmashim test suite.c [more.c ...] [--filter 'suite.case*'] [options]
+                            run the KUnit suites of the files (<kunit/test.h>):
+                            KTAP on stdout, status 1 when a case fails, 3 when
+                            the sanitizer found something (docs/kunit.md); the
+                            options below apply, program arguments do not
        dmashim cflags [--kernel V]  the compiler flags for our headers (for a Makefile)
        dmashim --version
 
@@ -340,7 +346,48 @@ function cflags_era(args: string[]): string[] {
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
-const COMMANDS = ['run', 'cflags', 'help', '--version'];
+const COMMANDS = ['run', 'test', 'cflags', 'help', '--version'];
+
+/* `dmashim test`: run()'s flags (parse_run_args) plus --filter; the KTAP streams to stdout as it is printed. */
+async function test_main(argv: string[]): Promise<number> {
+  let filter: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--filter') {
+      if (i + 1 >= argv.length) usage_error("--filter needs a value (--filter 'suite_glob[.case_glob]')");
+      filter = argv[++i]!;
+    } else if (a.startsWith('--filter=')) filter = a.slice('--filter='.length);
+    else rest.push(a);
+  }
+  if (rest.includes('--')) usage_error('dmashim test takes no program arguments (nothing after --)');
+  const parsed = parse_run_args(rest);
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (parsed.sources.length === 0) usage_error('no KUnit source given (dmashim test suite.c [more.c ...] [options])');
+  const stop = new AbortController();
+  const handlers = STOP_SIGNALS.map((sig) => {
+    const h = (): void => stop.abort(sig);
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  try {
+    const r = await run_kunit(parsed.sources, {
+      ...parsed.options,
+      ...(filter !== undefined ? { filter } : {}),
+      stdio: 'pipe',
+      tee: true,
+      signal: stop.signal,
+    });
+    if (r.ended.how === 'exit' && r.kunit.incomplete)
+      process.stderr.write('dmashim: test: the KTAP output is incomplete\n');
+    return r.status !== 0 ? r.status : r.kunit.counts.fail > 0 || r.kunit.incomplete ? 1 : 0;
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   const cmd = argv[0];
@@ -366,8 +413,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${flags.map((f) => (/\s/.test(f) ? JSON.stringify(f) : f)).join(' ')}\n`);
     return 0;
   }
+  if (cmd === 'test') {
+    try {
+      return await test_main(argv.slice(1));
+    } catch (e) {
+      if (!(e instanceof UsageError) && !(e instanceof DmashimError)) throw e;
+      process.stderr.write(`dmashim: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+  }
   if (cmd !== 'run') {
-    const near = closest(cmd.replace(/^-+/, ''), ['run', 'cflags', 'help', 'version']);
+    const near = closest(cmd.replace(/^-+/, ''), ['run', 'test', 'cflags', 'help', 'version']);
     process.stderr.write(
       `dmashim: unknown command ${cmd}${near ? ` (did you mean ${near === 'version' ? '--version' : near}?)` : ''}; commands: ${COMMANDS.join(', ')}\n`,
     );

@@ -85,6 +85,7 @@ import {
 } from '../kernel/sched/context.ts';
 import { DmashimError } from '../lib/errors.ts';
 import { dma_addr_ref } from '../include/linux/types.ts';
+import { KunitCases } from '../kunit/cases.ts';
 import { device_dma_read, device_dma_write, device_dma_fill, device_dma_error_count } from '../sim/device_side.ts';
 import {
   SCRATCH_WORDS,
@@ -1047,7 +1048,17 @@ export class Bridge extends BridgeCore {
     const fn = op === DEVMEM_OP.NOPAGE ? (NOPAGE_FN[b] ?? 'virt_to_page') : (DEVMEM_FN[op] ?? 'devmem');
     const mark = this.begin(site);
     let r = 0;
-    if (op === DEVMEM_OP.MEMREMAP || op === DEVMEM_OP.IOREMAP || op === DEVMEM_OP.IOREMAP_WC) {
+    if (
+      op !== DEVMEM_OP.MEMREMAP &&
+      (op === DEVMEM_OP.IOREMAP || op === DEVMEM_OP.IOREMAP_WC) &&
+      b > 0 &&
+      m.iomemVirt(a, b) === 0 &&
+      !m.physIsRam(a, 1) &&
+      !m.physIsRam(a + b - 1, 1)
+    ) {
+      // Neither a window nor RAM: a device's registers, which C backs with plain memory.
+      r = DEVMEM_OP.NO_WINDOW;
+    } else if (op === DEVMEM_OP.MEMREMAP || op === DEVMEM_OP.IOREMAP || op === DEVMEM_OP.IOREMAP_WC) {
       const v = op === DEVMEM_OP.MEMREMAP ? memremap(a, b, c, m) : ioremap(a, b, m);
       r = v === 0 ? -1 : v - this.vbase;
     } else if (op === DEVMEM_OP.MEMUNMAP) memunmap(a);
@@ -1057,6 +1068,16 @@ export class Bridge extends BridgeCore {
     else if (op === DEVMEM_OP.NOPAGE) devmem_check_virt(m, fn, a, NOPAGE_RESULT[b] ?? '');
     this.end(fn, site, mark);
     return r;
+  }
+
+  /* ---- KUnit (native/kunit.c, src/kunit/cases.ts) ---- */
+
+  private kunitCases: KunitCases | null = null;
+
+  /* A KUnit case or suite boundary: the sanitizer's findings in between fail the case (src/kunit/cases.ts). */
+  kunit(op: number, name: string): number {
+    this.kunitCases ??= new KunitCases(this.machine);
+    return this.kunitCases.op(op, name);
   }
 }
 

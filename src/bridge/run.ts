@@ -69,6 +69,8 @@ export interface RunOptions {
   cwd?: string;
   /** 'pipe' (default): stdout and stderr are collected into the result. 'inherit': they go to ours. */
   stdio?: 'pipe' | 'inherit';
+  /** With stdio 'pipe': also pass the output on to ours as it comes (`dmashim test` streams its KTAP and reads it). */
+  tee?: boolean;
   /** Stops the run: the signal named by the abort reason (default SIGTERM) goes to the program's process group. */
   signal?: AbortSignal;
   threads?: boolean;
@@ -311,12 +313,14 @@ class Output {
   stdout = '';
   stderr = '';
   readonly inherit: boolean;
-  constructor(inherit: boolean) {
+  readonly tee: boolean;
+  constructor(inherit: boolean, tee: boolean) {
     this.inherit = inherit;
+    this.tee = tee;
   }
   err(s: string): void {
-    if (this.inherit) process.stderr.write(s);
-    else this.stderr += s;
+    if (this.inherit || this.tee) process.stderr.write(s);
+    if (!this.inherit) this.stderr += s;
   }
 }
 
@@ -467,7 +471,7 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
   if (options === null || typeof options !== 'object') invalidOption('run() options must be an object');
   const cwd = options.cwd ?? process.cwd();
   const p = plan(sources, options, cwd);
-  const out = new Output(options.stdio === 'inherit');
+  const out = new Output(options.stdio === 'inherit', !!options.tee);
   const failOnFindings = options.fail_on_findings !== false;
   const base: Omit<RunReport, 'ended'> = {
     version: 1,
@@ -573,6 +577,7 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
     });
     child.stdout?.on('data', (b: Buffer) => {
       out.stdout += b.toString('utf8');
+      if (out.tee) process.stdout.write(b);
     });
     child.stderr?.on('data', (b: Buffer) => out.err(b.toString('utf8')));
     let timedOut = false;

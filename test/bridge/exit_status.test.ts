@@ -204,7 +204,7 @@ describe('the command line', () => {
     expect([c.stdout, c.status]).toEqual([`-std=gnu11 -pthread -I ${path.join(ROOT, 'include')}\n`, 0]);
     const typo = cli(['rnu', F]);
     expect([typo.stderr, typo.status]).toEqual([
-      'dmashim: unknown command rnu (did you mean run?); commands: run, cflags, help, --version\n',
+      'dmashim: unknown command rnu (did you mean run?); commands: run, test, cflags, help, --version\n',
       2,
     ]);
     const flag = cli(['run', F, '--leak']);

@@ -1,4 +1,7 @@
-/* Device memory without --iomem: nothing backs the SRAM's address, so nothing maps or declares it. */
+/*
+ * Device memory without --iomem: nothing backs the SRAM's address, so memremap and
+ * dma_declare_coherent_memory refuse it; ioremap of it is a register range (plain memory).
+ */
 #include <linux/kernel.h>
 #include <linux/pci.h>
 #include <linux/io.h>

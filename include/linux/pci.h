@@ -34,6 +34,7 @@ struct pci_ops;
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmapool.h>
+#include <dmashim/era.h>
 #include <linux/errno.h>
 #include <linux/slab.h>
 
@@ -123,7 +124,8 @@ static inline void pci_release_regions(struct pci_dev *pdev) { (void)pdev; }
 /* &pdev->dev, with NULL for NULL (the compat macros accepted a NULL pci_dev). */
 static inline struct device *__dmashim_pci_devp(struct pci_dev *pdev) { return pdev ? &pdev->dev : NULL; }
 
-/* ---- pci_pool: the dma_pool API under its PCI names ---- */
+/* ---- pci_pool: the dma_pool API under its PCI names (until 5.16) ---- */
+#if DMASHIM_HAS_UNTIL(5, 16, 0)
 #define pci_pool dma_pool
 
 #define __DMASHIM_NARGS_(_1, _2, _3, _4, _5, _6, _7, _8, N, ...) N
@@ -131,18 +133,31 @@ static inline struct device *__dmashim_pci_devp(struct pci_dev *pdev) { return p
 #define __DMASHIM_CAT_(a, b) a##b
 #define __DMASHIM_CAT(a, b) __DMASHIM_CAT_(a, b)
 
+/* 2.4 takes the SLAB_* flags, 2.6 on five arguments; with no --kernel both (chosen by count). */
+#if DMASHIM_SHAPE_BEFORE(2, 6, 0)
+#define pci_pool_create(name, pdev, size, align, allocation, flags) \
+	__dmashim_pci_pool_create_6(name, pdev, size, align, allocation, flags)
+#elif defined(DMASHIM_KERNEL)
+#define pci_pool_create(name, pdev, size, align, allocation) \
+	__dmashim_pci_pool_create_5(name, pdev, size, align, allocation)
+#else
 #define pci_pool_create(...) __DMASHIM_CAT(__dmashim_pci_pool_create_, __DMASHIM_NARGS(__VA_ARGS__))(__VA_ARGS__)
+#endif
 #define __dmashim_pci_pool_create_5(name, pdev, size, align, allocation) \
 	__dmashim_dma_pool_create(name, __dmashim_pci_devp(pdev), size, align, allocation, -1, 0, DMASHIM_SITE)
 #define __dmashim_pci_pool_create_6(name, pdev, size, align, allocation, flags) \
 	__dmashim_dma_pool_create(name, __dmashim_pci_devp(pdev), size, align, allocation, -1, \
 				  ((unsigned int)(flags) & SLAB_POISON) ? __DMASHIM_POOL_POISON : 0u, DMASHIM_SITE)
-#define pci_pool_destroy(pool) dma_pool_destroy(pool)
-#define pci_pool_alloc(pool, flags, handle) dma_pool_alloc(pool, flags, handle)
-#define pci_pool_zalloc(pool, flags, handle) dma_pool_zalloc(pool, flags, handle)
-#define pci_pool_free(pool, vaddr, addr) dma_pool_free(pool, vaddr, addr)
+#define pci_pool_destroy(pool) __dmashim_dma_pool_destroy(pool, 0, DMASHIM_SITE)
+#define pci_pool_alloc(pool, flags, handle) __dmashim_dma_pool_alloc(pool, flags, handle, DMASHIM_SITE)
+#if DMASHIM_HAS_SINCE(4, 3, 0)
+#define pci_pool_zalloc(pool, flags, handle) __dmashim_dma_pool_alloc(pool, (flags) | __GFP_ZERO, handle, DMASHIM_SITE)
+#endif
+#define pci_pool_free(pool, vaddr, addr) __dmashim_dma_pool_free(pool, vaddr, addr, DMASHIM_SITE)
+#endif /* pci_pool */
 
 /* The device's DMA segment limits (pci_dev->dev.dma_parms): 0, or -EIO without dma_parms. */
+#if DMASHIM_HAS_SINCE(2, 6, 24)
 static inline int pci_set_dma_max_seg_size(struct pci_dev *dev, unsigned int size)
 {
 	return dma_set_max_seg_size(&dev->dev, size);
@@ -151,6 +166,7 @@ static inline int pci_set_dma_seg_boundary(struct pci_dev *dev, unsigned long ma
 {
 	return dma_set_seg_boundary(&dev->dev, mask);
 }
+#endif
 
 #include <linux/pci-dma-compat.h>
 

@@ -131,6 +131,13 @@ const GATES: Array<[string, string[], string, Array<string | null>, Array<string
     ['2.4.31', '2.6.10', null],
     ['2.6.11', '2.6.12'],
   ],
+  [
+    'linux/config.h gives the CONFIG_* options',
+    ['linux/config.h'],
+    '_Static_assert(CONFIG_PCI == 1, "pci")',
+    ['2.4.31', '2.6.18'],
+    [],
+  ],
   ['linux/config.h (gone in 2.6.19)', ['linux/config.h'], '(void)0', ['2.4.31', '2.6.18', null], ['2.6.19', '6.16']],
   ['asm/scatterlist.h (gone in 4.3)', ['asm/scatterlist.h'], '(void)0', ['2.4.31', '4.2', null], ['4.3', '6.16']],
 ];

@@ -167,3 +167,17 @@ export const DEVIO_OP = codes('DMASHIM_DEVIO_', [
   'OP_MASK',
   'SLOT_SHIFT',
 ] as const);
+/* The driver model (devmodel op). */
+export const DM_OP = codes('DMASHIM_DM_', [
+  'RELEASE',
+  'KOBJ',
+  'DEVRES_POP',
+  'KMALLOC',
+  'KFREE',
+  'ADD_ACTION',
+  'REMOVE_ACTION',
+  'RELEASE_ACTION',
+  'DEVRES_ALLOC',
+  'DEVRES_ADD',
+  'DEVRES_FREE',
+] as const);

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * devres from C: devm_kmalloc & co., devm_add_action, devres_alloc/add/free.
+ * TypeScript keeps every managed resource of a device in one list (the dmam_*
+ * pools and buffers too), so all are released newest first; a C resource on it
+ * names a C function, which C calls when dmashim_devres_drain() takes it off.
+ */
+#include <linux/kernel.h>
+#include <linux/device.h>
+#include <linux/slab.h>
+#include <linux/dma-mapping.h>
+
+#include "internal.h"
+
+#pragma GCC visibility push(hidden)
+void dmashim_devres_drain(struct device *dev);
+#pragma GCC visibility pop
+
+static double dm(int op, struct device *dev, double a, double b, double c, const char *site)
+{
+	return dmashim_ts.devmodel(op, dev ? dmashim_devid(dev) : 0, a, b, c, my_slot(), site_arg(site));
+}
+
+/* Takes the newest resource off dev's list until none is left, calling the C ones. */
+void dmashim_devres_drain(struct device *dev)
+{
+	int id = dmashim_devid(dev);
+	int slot = my_slot();
+	for (;;) {
+		double k = dmashim_ts.devmodel(DMASHIM_DM_DEVRES_POP, id, 0, 0, 0, slot, 0);
+		if (k < 0)
+			break;
+		if (k == 0)
+			continue;
+		uintptr_t fn = (uintptr_t)scratch_get(slot, 0);
+		void *data = (void *)(uintptr_t)scratch_get(slot, 1);
+		if (k == 1) {
+			((void (*)(void *))fn)(data);
+		} else {
+			((dr_release_t)fn)(dev, data);
+			dmashim_ts.devmodel(DMASHIM_DM_DEVRES_FREE, 0, addr_arg(data), 0, 0, slot, 0);
+		}
+	}
+}
+
+void *devm_kmalloc(struct device *dev, size_t size, gfp_t gfp)
+{
+	if (!enter("devm_kmalloc") || !dev || size == 0)
+		return NULL;
+	double off = dm(DMASHIM_DM_KMALLOC, dev, (double)size, gfp, 0, NULL);
+	return off < 0 ? NULL : arena_ptr(off);
+}
+
+void devm_kfree(struct device *dev, const void *p)
+{
+	if (!enter("devm_kfree") || !dev || ZERO_OR_NULL_PTR(p))
+		return;
+	dm(DMASHIM_DM_KFREE, dev, addr_arg(p), 0, 0, NULL);
+}
+
+int devm_add_action(struct device *dev, void (*action)(void *), void *data)
+{
+	if (!enter("devm_add_action") || !dev || !action)
+		return -ENOMEM;
+	return (int)dm(DMASHIM_DM_ADD_ACTION, dev, (double)(uintptr_t)action, addr_arg(data), 0, NULL);
+}
+
+void devm_remove_action(struct device *dev, void (*action)(void *), void *data)
+{
+	if (!enter("devm_remove_action") || !dev)
+		return;
+	dm(DMASHIM_DM_REMOVE_ACTION, dev, (double)(uintptr_t)action, addr_arg(data), 0, NULL);
+}
+
+void devm_release_action(struct device *dev, void (*action)(void *), void *data)
+{
+	if (!enter("devm_release_action") || !dev)
+		return;
+	if (dm(DMASHIM_DM_RELEASE_ACTION, dev, (double)(uintptr_t)action, addr_arg(data), 0, NULL) == 1)
+		action(data);
+}
+
+void *devres_alloc(dr_release_t release, size_t size, gfp_t gfp)
+{
+	if (!enter("devres_alloc"))
+		return NULL;
+	double off = dm(DMASHIM_DM_DEVRES_ALLOC, NULL, (double)(uintptr_t)release, (double)size, gfp, NULL);
+	return off < 0 ? NULL : arena_ptr(off);
+}
+
+void devres_add(struct device *dev, void *res)
+{
+	if (!enter("devres_add") || !dev || !res)
+		return;
+	dm(DMASHIM_DM_DEVRES_ADD, dev, addr_arg(res), 0, 0, NULL);
+}
+
+void devres_free(void *res)
+{
+	if (!enter("devres_free") || !res)
+		return;
+	dm(DMASHIM_DM_DEVRES_FREE, NULL, addr_arg(res), 0, 0, NULL);
+}
+
+void *(dmam_alloc_attrs)(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp, unsigned long attrs)
+{
+	return __dmashim_dma_alloc_attrs(dev, size, dma_handle, gfp, attrs, 1, NULL);
+}

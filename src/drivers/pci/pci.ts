@@ -94,9 +94,11 @@ function cfg_write(pdev: pci_dev, fn: string, where: number, size: number, val: 
 export function pci_read_config_byte(pdev: pci_dev, where: number, val: config_ref): number {
   return cfg_read(pdev, 'pci_read_config_byte', where, 1, val);
 }
+/** pci_read_config_word(): as pci_read_config_byte, 16 bits at an even offset. */
 export function pci_read_config_word(pdev: pci_dev, where: number, val: config_ref): number {
   return cfg_read(pdev, 'pci_read_config_word', where, 2, val);
 }
+/** pci_read_config_dword(): as pci_read_config_byte, 32 bits at a multiple of 4. */
 export function pci_read_config_dword(pdev: pci_dev, where: number, val: config_ref): number {
   return cfg_read(pdev, 'pci_read_config_dword', where, 4, val);
 }
@@ -109,9 +111,11 @@ export function pci_read_config_dword(pdev: pci_dev, where: number, val: config_
 export function pci_write_config_byte(pdev: pci_dev, where: number, val: number): number {
   return cfg_write(pdev, 'pci_write_config_byte', where, 1, val);
 }
+/** pci_write_config_word(): as pci_write_config_byte, 16 bits at an even offset. */
 export function pci_write_config_word(pdev: pci_dev, where: number, val: number): number {
   return cfg_write(pdev, 'pci_write_config_word', where, 2, val);
 }
+/** pci_write_config_dword(): as pci_write_config_byte, 32 bits at a multiple of 4. */
 export function pci_write_config_dword(pdev: pci_dev, where: number, val: number): number {
   return cfg_write(pdev, 'pci_write_config_dword', where, 4, val);
 }

@@ -139,7 +139,8 @@ int main(void)
 				       .subsystem_vendor = 0x1af4, .subsystem_device = 0x1100 };
 	pci_setup_device(&pdev);
 	dmashim_pci_set_resource(&pdev, 0, 0xfebc0000, 0x20000, IORESOURCE_MEM);
-	dmashim_pci_set_resource(&pdev, 2, 0xe0000000, 0x100000, IORESOURCE_MEM | IORESOURCE_MEM_64 | IORESOURCE_PREFETCH);
+	dmashim_pci_set_resource(&pdev, 2, 0xe0000000, 0x100000,
+				 IORESOURCE_MEM | IORESOURCE_MEM_64 | IORESOURCE_PREFETCH);
 	dmashim_pci_set_resource(&pdev, 4, 0xe000, 0x20, IORESOURCE_IO);
 	u8 cap = 0x40;
 	dmashim_pci_config_set(&pdev, PCI_CAPABILITY_LIST, &cap, 1);
@@ -194,7 +195,8 @@ int main(void)
 	pci_read_config_word(&pdev, PCI_COMMAND, &w);
 	printf("disabled cmd %04x busmaster %d enabled %d\n", w, pdev.is_busmaster, pci_is_enabled(&pdev));
 	pci_set_drvdata(&pdev, &pdev);
-	printf("pci drvdata %s name %s to_pci_dev %s\n", pci_get_drvdata(&pdev) == &pdev ? "ok" : "BAD", pci_name(&pdev),
+	printf("pci drvdata %s name %s to_pci_dev %s\n", pci_get_drvdata(&pdev) == &pdev ? "ok" : "BAD",
+	       pci_name(&pdev),
 	       to_pci_dev(&pdev.dev) == &pdev ? "ok" : "BAD");
 	device_unregister(&pdev.dev);
 	return 0;

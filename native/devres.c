@@ -43,63 +43,120 @@ void dmashim_devres_drain(struct device *dev)
 	}
 }
 
-void *devm_kmalloc(struct device *dev, size_t size, gfp_t gfp)
+void *__dmashim_devm_kmalloc(struct device *dev, size_t size, gfp_t gfp, const char *site)
 {
 	if (!enter("devm_kmalloc") || !dev || size == 0)
 		return NULL;
-	double off = dm(DMASHIM_DM_KMALLOC, dev, (double)size, gfp, 0, NULL);
+	double off = dm(DMASHIM_DM_KMALLOC, dev, (double)size, gfp, 0, site);
 	return off < 0 ? NULL : arena_ptr(off);
 }
 
-void devm_kfree(struct device *dev, const void *p)
+void *__dmashim_devm_kmalloc_array(struct device *dev, size_t n, size_t size, gfp_t flags, const char *site)
+{
+	size_t bytes;
+	if (check_mul_overflow(n, size, &bytes))
+		return NULL;
+	return __dmashim_devm_kmalloc(dev, bytes, flags, site);
+}
+
+void __dmashim_devm_kfree(struct device *dev, const void *p, const char *site)
 {
 	if (!enter("devm_kfree") || !dev || ZERO_OR_NULL_PTR(p))
 		return;
-	dm(DMASHIM_DM_KFREE, dev, addr_arg(p), 0, 0, NULL);
+	dm(DMASHIM_DM_KFREE, dev, addr_arg(p), 0, 0, site);
 }
 
-int devm_add_action(struct device *dev, void (*action)(void *), void *data)
+int __dmashim_devm_add_action(struct device *dev, void (*action)(void *), void *data, int reset, const char *site)
 {
-	if (!enter("devm_add_action") || !dev || !action)
-		return -ENOMEM;
-	return (int)dm(DMASHIM_DM_ADD_ACTION, dev, (double)(uintptr_t)action, addr_arg(data), 0, NULL);
+	int rc = -ENOMEM;
+	if (enter("devm_add_action") && dev && action)
+		rc = (int)dm(DMASHIM_DM_ADD_ACTION, dev, (double)(uintptr_t)action, addr_arg(data), 0, site);
+	if (rc && reset && action)
+		action(data);
+	return rc;
 }
 
-void devm_remove_action(struct device *dev, void (*action)(void *), void *data)
+void __dmashim_devm_remove_action(struct device *dev, void (*action)(void *), void *data, int release,
+				  const char *site)
 {
-	if (!enter("devm_remove_action") || !dev)
+	if (!enter(release ? "devm_release_action" : "devm_remove_action") || !dev)
 		return;
-	dm(DMASHIM_DM_REMOVE_ACTION, dev, (double)(uintptr_t)action, addr_arg(data), 0, NULL);
-}
-
-void devm_release_action(struct device *dev, void (*action)(void *), void *data)
-{
-	if (!enter("devm_release_action") || !dev)
-		return;
-	if (dm(DMASHIM_DM_RELEASE_ACTION, dev, (double)(uintptr_t)action, addr_arg(data), 0, NULL) == 1)
+	double r = dm(release ? DMASHIM_DM_RELEASE_ACTION : DMASHIM_DM_REMOVE_ACTION, dev, (double)(uintptr_t)action,
+		      addr_arg(data), 0, site);
+	if (release && r == 1)
 		action(data);
 }
 
-void *devres_alloc(dr_release_t release, size_t size, gfp_t gfp)
+void *__dmashim_devres_alloc(dr_release_t release, size_t size, gfp_t gfp, const char *site)
 {
 	if (!enter("devres_alloc"))
 		return NULL;
-	double off = dm(DMASHIM_DM_DEVRES_ALLOC, NULL, (double)(uintptr_t)release, (double)size, gfp, NULL);
+	double off = dm(DMASHIM_DM_DEVRES_ALLOC, NULL, (double)(uintptr_t)release, (double)size, gfp, site);
 	return off < 0 ? NULL : arena_ptr(off);
 }
 
-void devres_add(struct device *dev, void *res)
+void __dmashim_devres_add(struct device *dev, void *res, const char *site)
 {
 	if (!enter("devres_add") || !dev || !res)
 		return;
-	dm(DMASHIM_DM_DEVRES_ADD, dev, addr_arg(res), 0, 0, NULL);
+	dm(DMASHIM_DM_DEVRES_ADD, dev, addr_arg(res), 0, 0, site);
 }
 
-void devres_free(void *res)
+void __dmashim_devres_free(void *res, const char *site)
 {
 	if (!enter("devres_free") || !res)
 		return;
-	dm(DMASHIM_DM_DEVRES_FREE, NULL, addr_arg(res), 0, 0, NULL);
+	dm(DMASHIM_DM_DEVRES_FREE, NULL, addr_arg(res), 0, 0, site);
+}
+
+/* The real functions, for code that takes their address. */
+void *(devm_kmalloc)(struct device *dev, size_t size, gfp_t gfp)
+{
+	return __dmashim_devm_kmalloc(dev, size, gfp, NULL);
+}
+void *(devm_kzalloc)(struct device *dev, size_t size, gfp_t gfp)
+{
+	return __dmashim_devm_kmalloc(dev, size, gfp | __GFP_ZERO, NULL);
+}
+void *(devm_kmalloc_array)(struct device *dev, size_t n, size_t size, gfp_t flags)
+{
+	return __dmashim_devm_kmalloc_array(dev, n, size, flags, NULL);
+}
+void *(devm_kcalloc)(struct device *dev, size_t n, size_t size, gfp_t flags)
+{
+	return __dmashim_devm_kmalloc_array(dev, n, size, flags | __GFP_ZERO, NULL);
+}
+void (devm_kfree)(struct device *dev, const void *p)
+{
+	__dmashim_devm_kfree(dev, p, NULL);
+}
+int (devm_add_action)(struct device *dev, void (*action)(void *), void *data)
+{
+	return __dmashim_devm_add_action(dev, action, data, 0, NULL);
+}
+int (devm_add_action_or_reset)(struct device *dev, void (*action)(void *), void *data)
+{
+	return __dmashim_devm_add_action(dev, action, data, 1, NULL);
+}
+void (devm_remove_action)(struct device *dev, void (*action)(void *), void *data)
+{
+	__dmashim_devm_remove_action(dev, action, data, 0, NULL);
+}
+void (devm_release_action)(struct device *dev, void (*action)(void *), void *data)
+{
+	__dmashim_devm_remove_action(dev, action, data, 1, NULL);
+}
+void *(devres_alloc)(dr_release_t release, size_t size, gfp_t gfp)
+{
+	return __dmashim_devres_alloc(release, size, gfp, NULL);
+}
+void (devres_add)(struct device *dev, void *res)
+{
+	__dmashim_devres_add(dev, res, NULL);
+}
+void (devres_free)(void *res)
+{
+	__dmashim_devres_free(res, NULL);
 }
 
 void *(dmam_alloc_attrs)(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp, unsigned long attrs)

@@ -60,6 +60,9 @@ describe.skipIf(skip !== null)('the driver model from C', () => {
       expect(r.stderr).toContain(
         `dmashim: child0: ${fn}() on a device that was already released (its last reference was dropped): the kernel would use freed memory; nothing was allocated`,
       );
+    // Each report names the C line of the call.
+    expect(r.stderr).toMatch(/devm_kmalloc\(\) called from test\/bridge\/c\/devmodel-core\.c:\d+/);
+    expect(r.stderr).toMatch(/dmam_alloc_coherent\(\) called from test\/bridge\/c\/devmodel-core\.c:\d+/);
     // The buffer taken after device_del was freed at the last put: nothing leaks.
     expect(r.stderr).toContain('leak report (bridge): clean');
   });

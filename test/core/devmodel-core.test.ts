@@ -387,6 +387,26 @@ describe('PCI device', () => {
   });
 });
 
+describe('bad arguments', () => {
+  it('a NULL device or pci_dev is the typed EFAULT before anything is done', () => {
+    const nd = null as unknown as device;
+    const np = null as unknown as pci_dev;
+    for (const f of [
+      () => get_device({} as unknown as device),
+      () => dev_set_drvdata(nd, 1),
+      () => devm_kmalloc(nd, 8, GFP_KERNEL),
+      () => pci_resource_len(np, 0),
+      () => pci_read_config_word(np, 0, { value: 0 }),
+      () => pci_enable_device(np),
+    ]) {
+      expect(f).toThrow(DmashimError);
+    }
+    expect(() => pci_resource_start(np, 0)).toThrow(/pci_resource_start: NULL device/);
+    expect(get_device(null)).toBe(null);
+    expect(() => put_device(null)).not.toThrow();
+  });
+});
+
 function pci_write_config_dword_ok(p: pci_dev): number {
   const v = { value: 0 };
   pci_config_set(p, 0x100, [0xef, 0xbe, 0xad, 0xde]);

@@ -416,21 +416,25 @@ export function device_release(dev: device, release: ((dev: device) => void) | n
 
 /** dev_get_drvdata(): what dev_set_drvdata stored (null at first). */
 export function dev_get_drvdata(dev: device): unknown {
+  dev_check(dev, 'dev_get_drvdata');
   return dev.driver_data;
 }
 
 /** dev_set_drvdata(): store the driver's private data on the device. */
 export function dev_set_drvdata(dev: device, data: unknown): void {
+  dev_check(dev, 'dev_set_drvdata');
   dev.driver_data = data;
 }
 
 /** dev_to_node(): the device's NUMA node, NUMA_NO_NODE (-1) until set_dev_node. */
 export function dev_to_node(dev: device): number {
+  dev_check(dev, 'dev_to_node');
   return dev.numa_node;
 }
 
 /** set_dev_node(): place the device on a NUMA node (the simulated machine has one; the value is kept). */
 export function set_dev_node(dev: device, node: number): void {
+  dev_check(dev, 'set_dev_node');
   dev.numa_node = node;
 }
 

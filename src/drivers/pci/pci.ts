@@ -136,7 +136,8 @@ export function pci_config_set(pdev: pci_dev, where: number, bytes: ArrayLike<nu
   for (let i = 0; i < bytes.length; i++) pdev.config[where + i] = Number(bytes[i]) & 0xff;
 }
 
-function bar_check(pdev: pci_dev, bar: number): resource | null {
+function bar_check(pdev: pci_dev, bar: number, fn: string): resource | null {
+  dev_check(pdev?.dev, fn);
   if (!Number.isInteger(bar) || bar < 0 || bar >= PCI_NUM_RESOURCES) return null;
   return pdev.resource[bar] ?? null;
 }
@@ -150,7 +151,7 @@ function bar_check(pdev: pci_dev, bar: number): resource | null {
  */
 export function pci_set_resource(pdev: pci_dev, bar: number, start: number, size: number, flags = 0): void {
   dev_check(pdev?.dev, 'pci_set_resource');
-  const r = bar_check(pdev, bar);
+  const r = bar_check(pdev, bar, 'pci_set_resource');
   if (!r)
     throw new DmashimError('EINVALOPT', `pci_set_resource: BAR ${String(bar)} is not 0..${PCI_NUM_RESOURCES - 1}`);
   if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(size) || size < 0 || start + size > 2 ** 53) {
@@ -181,22 +182,22 @@ export function pci_set_resource(pdev: pci_dev, bar: number, start: number, size
 
 /** pci_resource_start(): BAR `bar`'s first address (0 when empty or out of range). */
 export function pci_resource_start(pdev: pci_dev, bar: number): number {
-  return bar_check(pdev, bar)?.start ?? 0;
+  return bar_check(pdev, bar, 'pci_resource_start')?.start ?? 0;
 }
 
 /** pci_resource_end(): BAR `bar`'s last address (0 when empty). */
 export function pci_resource_end(pdev: pci_dev, bar: number): number {
-  return bar_check(pdev, bar)?.end ?? 0;
+  return bar_check(pdev, bar, 'pci_resource_end')?.end ?? 0;
 }
 
 /** pci_resource_flags(): BAR `bar`'s IORESOURCE_* flags. */
 export function pci_resource_flags(pdev: pci_dev, bar: number): number {
-  return bar_check(pdev, bar)?.flags ?? 0;
+  return bar_check(pdev, bar, 'pci_resource_flags')?.flags ?? 0;
 }
 
 /** pci_resource_len(): BAR `bar`'s size in bytes, 0 when it has none (end 0). */
 export function pci_resource_len(pdev: pci_dev, bar: number): number {
-  const r = bar_check(pdev, bar);
+  const r = bar_check(pdev, bar, 'pci_resource_len');
   return r && r.end !== 0 ? r.end - r.start + 1 : 0;
 }
 
@@ -311,7 +312,7 @@ function fmt_resource(r: resource): string {
  */
 export function pci_request_region(pdev: pci_dev, bar: number, name: string): number {
   dev_check(pdev?.dev, 'pci_request_region');
-  const r = bar_check(pdev, bar);
+  const r = bar_check(pdev, bar, 'pci_request_region');
   if (!r) return -22;
   if (r.end === 0) return 0;
   if (pdev.regions & (1 << bar)) {
@@ -326,7 +327,7 @@ export function pci_request_region(pdev: pci_dev, bar: number, name: string): nu
 /** pci_release_region(): give BAR `bar` back; one never reserved gets the kernel's "Trying to free nonexistent resource". */
 export function pci_release_region(pdev: pci_dev, bar: number): void {
   dev_check(pdev?.dev, 'pci_release_region');
-  const r = bar_check(pdev, bar);
+  const r = bar_check(pdev, bar, 'pci_release_region');
   if (!r || r.end === 0) return;
   if (!(pdev.regions & (1 << bar))) {
     const pa = (v: number) => `0x${v.toString(16).padStart(16, '0')}`;
@@ -356,10 +357,12 @@ export function pci_release_regions(pdev: pci_dev): void {
 
 /** pci_get_drvdata(): the driver's data on &pdev->dev. */
 export function pci_get_drvdata(pdev: pci_dev): unknown {
+  dev_check(pdev?.dev, 'pci_get_drvdata');
   return pdev.dev.driver_data;
 }
 
 /** pci_set_drvdata(): store the driver's data on &pdev->dev. */
 export function pci_set_drvdata(pdev: pci_dev, data: unknown): void {
+  dev_check(pdev?.dev, 'pci_set_drvdata');
   pdev.dev.driver_data = data;
 }

@@ -34,10 +34,18 @@ EXPORT void dmashim_log_deliver(int32_t level, const char *line)
 		log_hook(level, line);
 }
 
+/* native/device.c */
+__attribute__((visibility("hidden"))) int dmashim_dev_attr_read(struct device *dev, const char *name, char *buf,
+							    size_t size);
+
 int dmashim_sysfs_read(struct device *dev, const char *attr, char *buf, size_t size)
 {
 	if (!enter("dmashim_sysfs_read") || !dev)
 		return -ENOENT;
+	/* A file of the program's own (device_create_file), else one of the core's. */
+	int own = dmashim_dev_attr_read(dev, attr, buf, size);
+	if (own != -1)
+		return own;
 	dmashim_pool_cache_drain_all();
 	pthread_mutex_lock(&strbuf_lock);
 	int n = dmashim_ts.sysfs_read(dmashim_devid(dev), attr);

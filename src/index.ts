@@ -15,6 +15,7 @@ export { PAGE_POISON, page_poisoning_enabled, page_poisoning_set } from './mm/pa
 export * from './mm/dmapool.ts';
 export * from './drivers/base/core.ts';
 export * from './drivers/base/devres.ts';
+export * from './drivers/pci/pci.ts';
 export * from './kernel/dma/mapping.ts';
 export * from './include/linux/dma-map-ops.ts';
 export { phys_to_dma, dma_to_phys } from './kernel/dma/direct.ts';

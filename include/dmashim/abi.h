@@ -34,9 +34,9 @@
  * Bump on any change to the ops table or the meaning of a bridge call; both
  * sides check it at start-up. 2 added the fast ops and pool_batch, 3 the
  * context op and addr's ksize, 4 device_io and the staging area, 5 bench_noop,
- * 6 max_mapping_size and merge_boundary, 7 dma_api, 8 devmem, 9 kunit.
+ * 6 max_mapping_size and merge_boundary, 7 dma_api, 8 devmem, 9 kunit, 10 devmodel.
  */
-#define DMASHIM_ABI_VERSION 9
+#define DMASHIM_ABI_VERSION 10
 
 /* Scratch: one 64-byte slot per thread that talks to TypeScript; slot 0 is the main thread's. */
 #define DMASHIM_SCRATCH_SLOTS 256
@@ -244,6 +244,37 @@
 #define DMASHIM_KUNIT_SUITE_START 3
 
 /*
+ * The driver model (devmodel op: native/device.c, native/devres.c). C keeps a
+ * device's reference count in dev->kobj; TypeScript keeps its managed
+ * resources, C ones included, so that all are released in one order:
+ *   RELEASE: the last reference is gone; a = 1 when C will call a release
+ *     itself (else the kernel's WARN). Releases what TypeScript still holds.
+ *   KOBJ: log the kobject layer's complaint number a (KOBJ_* of
+ *     drivers/base/core.ts)
+ *   DEVRES_POP: take the newest resource: -1 none left, 0 released in
+ *     TypeScript, 1 a C action, 2 a devres_alloc'd one; for 1 and 2 the
+ *     function is in scratch word 0 and the data pointer in word 1
+ *   KMALLOC (a size, b gfp): devm_kmalloc, an arena offset or -1
+ *   KFREE (a vaddr): devm_kfree
+ *   ADD_ACTION (a fn, b data): devm_add_action, 0 or -ENOMEM
+ *   REMOVE_ACTION (a fn, b data): devm_remove_action, 0 (or WARN and -ENOENT)
+ *   RELEASE_ACTION (a fn, b data): devm_release_action, 1 when C calls it now
+ *   DEVRES_ALLOC (a fn, b size, c gfp): devres_alloc, an arena offset or -1
+ *   DEVRES_ADD (a vaddr), DEVRES_FREE (a vaddr)
+ */
+#define DMASHIM_DM_RELEASE 0
+#define DMASHIM_DM_KOBJ 1
+#define DMASHIM_DM_DEVRES_POP 2
+#define DMASHIM_DM_KMALLOC 3
+#define DMASHIM_DM_KFREE 4
+#define DMASHIM_DM_ADD_ACTION 5
+#define DMASHIM_DM_REMOVE_ACTION 6
+#define DMASHIM_DM_RELEASE_ACTION 7
+#define DMASHIM_DM_DEVRES_ALLOC 8
+#define DMASHIM_DM_DEVRES_ADD 9
+#define DMASHIM_DM_DEVRES_FREE 10
+
+/*
  * The ops: callbacks into TypeScript, in table order.
  * pool_alloc_fast / pool_free_fast are the synchronous hot path (not
  * --threads): their arguments and results go through the fast area, so the
@@ -317,6 +348,9 @@
 	/* device memory: memremap/ioremap, dma_declare_coherent_memory, pageless misuse */	\
 	OP(double, devmem, (int32_t op, int32_t dev, double a, double b, double c, double site))	\
 	/* KUnit case boundaries (native/kunit.c) */						\
-	OP(int32_t, kunit, (int32_t op, const char *name))
+	OP(int32_t, kunit, (int32_t op, const char *name))	\
+	/* the driver model: references, release, devres (DMASHIM_DM_*) */			\
+	OP(double, devmodel, (int32_t op, int32_t dev, double a, double b, double c,		\
+			      int32_t slot, double site))
 
 #endif /* _DMASHIM_ABI_H */

@@ -109,4 +109,17 @@ unsigned int dmashim_timers_pending(void);
  */
 int dmashim_raise_irq(unsigned int irq);
 
+/*
+ * Playing the PCI firmware and hardware (native/pci.c). Call after
+ * pci_setup_device(). dmashim_pci_set_resource() gives BAR `bar` (0..
+ * PCI_NUM_RESOURCES-1) `size` bytes at `start` with IORESOURCE_* `flags`
+ * (IORESOURCE_MEM when none of IO/MEM is given), writes the BAR register of the
+ * config space as the firmware would, and size 0 empties it; it backs the BAR
+ * with nothing. dmashim_pci_config_set() writes config bytes, read-only
+ * registers included. Both return 0 or -EINVAL (bad BAR, range or pointer).
+ */
+struct pci_dev;
+int dmashim_pci_set_resource(struct pci_dev *pdev, int bar, u64 start, u64 size, unsigned long flags);
+int dmashim_pci_config_set(struct pci_dev *pdev, int where, const void *buf, size_t len);
+
 #endif /* _DMASHIM_BRIDGE_H */

@@ -15,6 +15,14 @@
  * A device is obtained the kernel way: give it a name with dev_set_name(), then
  * device_register(). Set dev->driver to a struct device_driver for the
  * "<driver> <device>: " prefix of dev_err() and friends.
+ *
+ * Reference counts are the kernel's, in dev->kobj.kref: device_initialize()
+ * (and so device_register()) starts at 1, get_device()/put_device() count,
+ * device_unregister() is device_del() + put_device(), and the last put
+ * releases what devres still holds and then calls dev->release (or the type's
+ * or class's release) exactly once; a device without one gets the kernel's
+ * WARN "Device '...' does not have a release() function". A static device
+ * needs an empty release function, as in the kernel.
  */
 #ifndef _DEVICE_H_
 #define _DEVICE_H_
@@ -28,9 +36,15 @@
 #include <linux/atomic.h>
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
+#include <linux/kobject.h>
 
 struct device;
 struct dma_pool;
+struct dma_map_ops;
+struct attribute;
+
+/* As linux/types.h has it (a repeated identical typedef is valid C11). */
+typedef unsigned short umode_t;
 
 struct bus_type {
 	const char *name;
@@ -40,6 +54,41 @@ struct device_driver {
 	const char *name;
 	const struct bus_type *bus;
 };
+
+/* A release for every device of a type, used when dev->release is NULL. */
+struct device_type {
+	const char *name;
+	void (*release)(struct device *dev);
+};
+
+/* A class's release of its devices, used when neither the device nor its type has one. */
+struct class {
+	const char *name;
+	void (*dev_release)(struct device *dev);
+};
+
+struct attribute {
+	const char *name;
+	umode_t mode;
+};
+
+/* A sysfs file of a device: show() fills buf (a page), dmashim_sysfs_read() reads it. */
+struct device_attribute {
+	struct attribute attr;
+	ssize_t (*show)(struct device *dev, struct device_attribute *attr, char *buf);
+	ssize_t (*store)(struct device *dev, struct device_attribute *attr, const char *buf, size_t count);
+};
+
+#define __ATTR(_name, _mode, _show, _store) \
+	{ .attr = { .name = #_name, .mode = (_mode) }, .show = _show, .store = _store }
+#define __ATTR_RO(_name) __ATTR(_name, 0444, _name##_show, NULL)
+#define __ATTR_WO(_name) __ATTR(_name, 0200, NULL, _name##_store)
+#define __ATTR_RW(_name) __ATTR(_name, 0644, _name##_show, _name##_store)
+#define DEVICE_ATTR(_name, _mode, _show, _store) \
+	struct device_attribute dev_attr_##_name = __ATTR(_name, _mode, _show, _store)
+#define DEVICE_ATTR_RO(_name) struct device_attribute dev_attr_##_name = __ATTR_RO(_name)
+#define DEVICE_ATTR_WO(_name) struct device_attribute dev_attr_##_name = __ATTR_WO(_name)
+#define DEVICE_ATTR_RW(_name) struct device_attribute dev_attr_##_name = __ATTR_RW(_name)
 
 struct device_dma_parameters {
 	unsigned int max_segment_size;
@@ -51,18 +100,21 @@ struct device_dma_parameters {
 struct dmashim_device_state {
 	int id;			/* TypeScript device id, 0 = not seen yet */
 	int registered;
+	int released;		/* the last reference was dropped */
 	const void *bus;	/* the C fields as last sent to TypeScript */
 	const void *driver;
 	const u64 *dma_mask_ptr;
 	u64 dma_mask;
 	u64 coherent_dma_mask;
 	u64 bus_dma_limit;
-	char *name;		/* dev_set_name()'s string (malloc'd) */
+	void *attrs;		/* device_create_file()'s files */
 };
 
 struct device {
+	struct kobject kobj;
 	struct device *parent;
 	const char *init_name;
+	const struct device_type *type;
 	const struct bus_type *bus;
 	struct device_driver *driver;
 	void *platform_data;
@@ -71,6 +123,12 @@ struct device {
 	u64 coherent_dma_mask;
 	u64 bus_dma_limit;
 	struct device_dma_parameters *dma_parms;
+	/* The DMA layer's: set_dma_ops (linux/dma-map-ops.h). */
+	const struct dma_map_ops *dma_ops;
+	/* The kernel's list of the device's pools; dmashim keeps them in the core (the "pools" file lists them). */
+	struct list_head dma_pools;
+	int numa_node;		/* NUMA_NO_NODE (-1) from device_initialize() */
+	const struct class *class;
 	void (*release)(struct device *dev);
 	struct dmashim_device_state __dmashim;
 };
@@ -81,18 +139,26 @@ void device_unregister(struct device *dev);
 void device_initialize(struct device *dev);
 int device_add(struct device *dev);
 void device_del(struct device *dev);
+struct device *get_device(struct device *dev);
+void put_device(struct device *dev);
+int device_create_file(struct device *dev, const struct device_attribute *attr);
+void device_remove_file(struct device *dev, const struct device_attribute *attr);
 
-/* Reference counts: the C program owns its struct device; these are no-ops. */
-static inline struct device *get_device(struct device *dev) { return dev; }
-static inline void put_device(struct device *dev) { (void)dev; }
+#define kobj_to_dev(__kobj) container_of(__kobj, struct device, kobj)
 
 static inline const char *dev_name(const struct device *dev)
 {
 	/* The init name until device_add() turns it into the real name, as the kernel. */
 	if (dev->init_name)
 		return dev->init_name;
-	return dev->__dmashim.name;
+	return kobject_name(&dev->kobj);
 }
+
+#ifndef NUMA_NO_NODE
+#define NUMA_NO_NODE (-1)
+#endif
+static inline int dev_to_node(struct device *dev) { return dev->numa_node; }
+static inline void set_dev_node(struct device *dev, int node) { dev->numa_node = node; }
 
 static inline const char *dev_driver_string(const struct device *dev)
 {
@@ -104,6 +170,8 @@ static inline const char *dev_driver_string(const struct device *dev)
 static inline void *dev_get_drvdata(const struct device *dev) { return dev->driver_data; }
 static inline void dev_set_drvdata(struct device *dev, void *data) { dev->driver_data = data; }
 static inline void *dev_get_platdata(const struct device *dev) { return dev->platform_data; }
+
+#include <linux/device/devres.h>
 
 /* dev_printk: "<driver> <device>: message" into the kernel log. */
 __printf(3, 4) void __dmashim_dev_printk(int level, const struct device *dev, const char *fmt, ...);

@@ -7,9 +7,23 @@
  * poisoning for that pool, the others are accepted and ignored), chosen by count.
  *
  * A pci_dev is set up the way the kernel's PCI core does it (pci_setup_device()
- * in drivers/pci/probe.c): bus "pci", dev.dma_mask pointing at pdev->dma_mask,
- * and 32-bit streaming and coherent masks. Call pci_setup_device(&pdev) on a
- * static struct pci_dev, then dev_set_name() and device_register() its .dev.
+ * and pci_device_add() in drivers/pci/probe.c): bus "pci", dev.dma_mask
+ * pointing at pdev->dma_mask, 32-bit streaming and coherent masks, the PCI
+ * core's release (pci_release_dev, unless the harness set one), and a config
+ * space (256 bytes, or 4096 when the harness set cfg_size to
+ * PCI_CFG_SPACE_EXP_SIZE) whose header holds the struct's vendor, device,
+ * revision, class and subsystem ids at their standard offsets. Call
+ * pci_setup_device(&pdev) on a static struct pci_dev, then dev_set_name() and
+ * device_register() its .dev.
+ *
+ * The test plays the firmware and the hardware: dmashim_pci_set_resource()
+ * gives a BAR its address, size and flags (pdev->resource[], read by
+ * pci_resource_start() and friends), dmashim_pci_config_set() sets config
+ * bytes (dmashim/bridge.h). pci_read_config_*() and pci_write_config_*() read
+ * and write the config space (the identification registers ignore writes, as
+ * in hardware); pci_enable_device() turns on decoding for the BARs present,
+ * pci_set_master() bus mastering, pci_request_regions() reserves the BARs.
+ * No interrupt is ever delivered: pci_alloc_irq_vectors() says so in the log.
  */
 #ifndef LINUX_PCI_H
 #define LINUX_PCI_H
@@ -37,6 +51,12 @@ struct pci_ops;
 #include <dmashim/era.h>
 #include <linux/errno.h>
 #include <linux/slab.h>
+#include <linux/ioport.h>
+#include <linux/pci_regs.h>
+
+/* The old code's forward declarations: prototypes that name them must not see new types. */
+struct file;
+struct vm_area_struct;
 
 #define PCI_ANY_ID (~0)
 
@@ -61,6 +81,36 @@ struct pci_device_id {
 
 struct pci_driver;
 
+/* Six BARs, the ROM and four bridge windows (no SR-IOV). */
+#define PCI_ROM_RESOURCE 6
+#define PCI_BRIDGE_RESOURCES 7
+#define PCI_NUM_RESOURCES 11
+#define DEVICE_COUNT_RESOURCE PCI_NUM_RESOURCES
+
+/* The config accessors' return values (positive, not errnos). */
+#define PCIBIOS_SUCCESSFUL		0x00
+#define PCIBIOS_FUNC_NOT_SUPPORTED	0x81
+#define PCIBIOS_BAD_VENDOR_ID		0x83
+#define PCIBIOS_DEVICE_NOT_FOUND	0x86
+#define PCIBIOS_BAD_REGISTER_NUMBER	0x87
+#define PCIBIOS_SET_FAILED		0x88
+#define PCIBIOS_BUFFER_TOO_SMALL	0x89
+
+/* pci_alloc_irq_vectors() flags. */
+#define PCI_IRQ_INTX		(1 << 0)
+#define PCI_IRQ_LEGACY		PCI_IRQ_INTX
+#define PCI_IRQ_MSI		(1 << 1)
+#define PCI_IRQ_MSIX		(1 << 2)
+#define PCI_IRQ_AFFINITY	(1 << 3)
+#define PCI_IRQ_ALL_TYPES	(PCI_IRQ_INTX | PCI_IRQ_MSI | PCI_IRQ_MSIX)
+
+/* Bridge-private PCI state; do not touch. */
+struct dmashim_pci_state {
+	u32 regions;		/* BARs reserved by pci_request_region(s) */
+	int nvecs;		/* pci_alloc_irq_vectors()'s count */
+	u8 config[PCI_CFG_SPACE_EXP_SIZE];
+};
+
 struct pci_dev {
 	struct device dev;
 	unsigned int devfn;
@@ -71,10 +121,20 @@ struct pci_dev {
 	unsigned int class;
 	u8 revision;
 	u8 hdr_type;
+	u8 pin;
 	int irq;
+	int cfg_size;		/* PCI_CFG_SPACE_SIZE, or PCI_CFG_SPACE_EXP_SIZE for PCIe */
 	u64 dma_mask;		/* what dev.dma_mask points at (pci_setup_device) */
+	struct device_dma_parameters dma_parms;
 	struct pci_driver *driver;
+	struct resource resource[DEVICE_COUNT_RESOURCE];
+	atomic_t enable_cnt;
+	unsigned int is_busmaster:1;
+	unsigned int is_managed:1;
+	unsigned int msi_enabled:1;
+	unsigned int msix_enabled:1;
 	struct pci_dev *__dmashim_next;	/* bridge-private: the bus's device list */
+	struct dmashim_pci_state __dmashim_pci;
 };
 
 struct pci_driver {
@@ -91,13 +151,23 @@ extern const struct bus_type pci_bus_type;
 #define to_pci_dev(n) container_of(n, struct pci_dev, dev)
 #define to_pci_driver(drv) container_of(drv, struct pci_driver, driver)
 
-/* The PCI core's device setup: bus, mask storage and the 32-bit default masks. Returns 0. */
+void pci_release_dev(struct device *dev);
+/* Fills the config header from the struct's ids (pci_setup_device). */
+void __dmashim_pci_config_init(struct pci_dev *pdev);
+
+/*
+ * The PCI core's device setup: bus, mask storage, the 32-bit default masks,
+ * the PCI core's release and the config space header. Returns 0.
+ */
 static inline int pci_setup_device(struct pci_dev *pdev)
 {
 	pdev->dev.bus = &pci_bus_type;
 	pdev->dma_mask = 0xffffffffULL;
 	pdev->dev.dma_mask = &pdev->dma_mask;
 	pdev->dev.coherent_dma_mask = 0xffffffffULL;
+	if (!pdev->dev.release)
+		pdev->dev.release = pci_release_dev;
+	__dmashim_pci_config_init(pdev);
 	return 0;
 }
 
@@ -113,13 +183,53 @@ const struct pci_device_id *pci_match_id(const struct pci_device_id *ids, struct
 static inline const char *pci_name(const struct pci_dev *pdev) { return dev_name(&pdev->dev); }
 static inline void *pci_get_drvdata(struct pci_dev *pdev) { return dev_get_drvdata(&pdev->dev); }
 static inline void pci_set_drvdata(struct pci_dev *pdev, void *data) { dev_set_drvdata(&pdev->dev, data); }
-/* No config space or BARs here: enabling and bus mastering always succeed. */
-static inline int pci_enable_device(struct pci_dev *pdev) { (void)pdev; return 0; }
-static inline void pci_disable_device(struct pci_dev *pdev) { (void)pdev; }
-static inline void pci_set_master(struct pci_dev *pdev) { (void)pdev; }
-static inline void pci_clear_master(struct pci_dev *pdev) { (void)pdev; }
-static inline int pci_request_regions(struct pci_dev *pdev, const char *name) { (void)pdev; (void)name; return 0; }
-static inline void pci_release_regions(struct pci_dev *pdev) { (void)pdev; }
+static inline struct pci_dev *pci_dev_get(struct pci_dev *pdev)
+{
+	if (pdev)
+		get_device(&pdev->dev);
+	return pdev;
+}
+static inline void pci_dev_put(struct pci_dev *pdev)
+{
+	if (pdev)
+		put_device(&pdev->dev);
+}
+
+/* BAR resources, as the firmware (the test: dmashim_pci_set_resource) left them. */
+#define pci_resource_n(dev, bar) (&(dev)->resource[(bar)])
+#define pci_resource_start(dev, bar) ((dev)->resource[(bar)].start)
+#define pci_resource_end(dev, bar) ((dev)->resource[(bar)].end)
+#define pci_resource_flags(dev, bar) ((dev)->resource[(bar)].flags)
+#define pci_resource_len(dev, bar) \
+	((pci_resource_end((dev), (bar)) == 0) ? 0 : \
+	 (pci_resource_end((dev), (bar)) - pci_resource_start((dev), (bar)) + 1))
+
+/* Config space: PCIBIOS_SUCCESSFUL, PCIBIOS_BAD_REGISTER_NUMBER (misaligned) or -EINVAL (beyond it; *val all ones). */
+int pci_read_config_byte(const struct pci_dev *dev, int where, u8 *val);
+int pci_read_config_word(const struct pci_dev *dev, int where, u16 *val);
+int pci_read_config_dword(const struct pci_dev *dev, int where, u32 *val);
+int pci_write_config_byte(const struct pci_dev *dev, int where, u8 val);
+int pci_write_config_word(const struct pci_dev *dev, int where, u16 val);
+int pci_write_config_dword(const struct pci_dev *dev, int where, u32 val);
+
+/* Enabling counts; the first enables decoding for the BARs present, the last disable turns bus mastering off. */
+int pci_enable_device(struct pci_dev *dev);
+int pci_enable_device_mem(struct pci_dev *dev);
+/* Managed pci_enable_device: disabled again when the driver detaches. */
+int pcim_enable_device(struct pci_dev *dev);
+void pci_disable_device(struct pci_dev *dev);
+static inline int pci_is_enabled(struct pci_dev *pdev) { return atomic_read(&pdev->enable_cnt) > 0; }
+void pci_set_master(struct pci_dev *dev);
+void pci_clear_master(struct pci_dev *dev);
+int pci_request_region(struct pci_dev *dev, int bar, const char *name);
+void pci_release_region(struct pci_dev *dev, int bar);
+int pci_request_regions(struct pci_dev *dev, const char *name);
+void pci_release_regions(struct pci_dev *dev);
+
+/* Interrupt vectors are numbered but never delivered (no interrupts are simulated); said in the log. */
+int pci_alloc_irq_vectors(struct pci_dev *dev, unsigned int min_vecs, unsigned int max_vecs, unsigned int flags);
+void pci_free_irq_vectors(struct pci_dev *dev);
+int pci_irq_vector(struct pci_dev *dev, unsigned int nr);
 
 /* &pdev->dev, with NULL for NULL (the compat macros accepted a NULL pci_dev). */
 static inline struct device *__dmashim_pci_devp(struct pci_dev *pdev) { return pdev ? &pdev->dev : NULL; }

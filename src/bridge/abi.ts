@@ -210,3 +210,17 @@ export const NOPAGE_CALL = codes('DMASHIM_NOPAGE_', [
   'SG_SET_BUF',
   'SG_SET_PAGE',
 ] as const);
+/* The driver model (devmodel op). */
+export const DM_OP = codes('DMASHIM_DM_', [
+  'RELEASE',
+  'KOBJ',
+  'DEVRES_POP',
+  'KMALLOC',
+  'KFREE',
+  'ADD_ACTION',
+  'REMOVE_ACTION',
+  'RELEASE_ACTION',
+  'DEVRES_ALLOC',
+  'DEVRES_ADD',
+  'DEVRES_FREE',
+] as const);

@@ -15,11 +15,24 @@ import {
   pci_dev,
   dev_prefix,
   dev_set_name,
-  device_register,
-  device_unregister,
+  device_add,
+  device_del,
+  device_release,
+  kobject_complain,
   sysfs_read,
 } from '../drivers/base/core.ts';
-import { devres_release_all } from '../drivers/base/devres.ts';
+import {
+  devres_release_all,
+  devres_pop,
+  devm_kmalloc,
+  devm_kfree,
+  c_devres_add,
+  c_devres_take,
+  C_DEVRES_ACTION,
+  C_DEVRES_ALLOC,
+} from '../drivers/base/devres.ts';
+import { WARN_ON, BUG } from '../kernel/panic.ts';
+import { __GFP_ZERO } from '../include/linux/gfp.ts';
 import {
   dma_pool_create_node,
   dma_pool_alloc,
@@ -37,6 +50,7 @@ import {
   dma_get_required_mask,
   dma_alloc_attrs,
   dma_free_attrs,
+  dmam_alloc_coherent,
   dmam_free_coherent,
 } from '../kernel/dma/mapping.ts';
 import {
@@ -69,7 +83,7 @@ import {
 } from '../mm/page.ts';
 import { kmalloc, kfree, ksize } from '../mm/slab.ts';
 import { readb, readl, writeb, writel, mem_bytes } from '../arch/sim/io.ts';
-import { printk_level, dmesg_mark, dmesg_records, log_subscribe, KERN_WARNING } from '../kernel/printk.ts';
+import { printk_level, dmesg_mark, dmesg_records, log_subscribe, KERN_WARNING, KERN_ERR } from '../kernel/printk.ts';
 import { stackdepot, set_c_site } from '../lib/stackdepot.ts';
 import {
   preempt_disable,
@@ -106,6 +120,7 @@ import {
   DMAAPI_OP,
   DEVMEM_OP,
   NOPAGE_CALL,
+  DM_OP,
 } from './abi.ts';
 import { memremap, memunmap, ioremap, iounmap } from '../arch/sim/io.ts';
 import { dma_declare_coherent_memory, dma_release_coherent_memory } from '../kernel/dma/coherent.ts';
@@ -338,6 +353,9 @@ export class BridgeCore {
  * test/bridge/abi.test.ts can hold this class to the table.
  */
 export class Bridge extends BridgeCore {
+  /* devres_alloc'd C resources by data address: the C release function and whether it is on a device's list. */
+  private readonly cDevres = new Map<number, { fn: number; added: boolean }>();
+
   dev_new(addr: number, is_pci: number): number {
     const dev = is_pci ? new pci_dev({ machine: this.machine }).dev : new device(this.machine);
     if (this.iommu) sim_iommu_attach(dev);
@@ -372,14 +390,22 @@ export class Bridge extends BridgeCore {
     return dev ? dev_set_name(dev, name) : -22;
   }
 
+  /* C's device_add: C counts the references (dev->kobj), so the TypeScript device is only marked initialized. */
   dev_register(id: number): number {
     const dev = this.dev(id);
-    return dev ? device_register(dev) : -22;
+    if (!dev) return -22;
+    if (dev.released || !dev.kobj.state_initialized) {
+      dev.kobj.state_initialized = true;
+      dev.kobj.kref.refcount = 1;
+      dev.released = false;
+    }
+    return device_add(dev);
   }
 
+  /* C's device_del (device_unregister's put_device is C's). */
   dev_unregister(id: number): void {
     const dev = this.dev(id);
-    if (dev) device_unregister(dev);
+    if (dev) device_del(dev);
   }
 
   dev_release_driver(id: number): void {
@@ -609,7 +635,9 @@ export class Bridge extends BridgeCore {
     if (!dev) return -1;
     const mark = this.begin(site);
     const v = managed
-      ? dmam_alloc_attrs(dev, size, this.ref, gfp, attrs)
+      ? attrs
+        ? dmam_alloc_attrs(dev, size, this.ref, gfp, attrs)
+        : dmam_alloc_coherent(dev, size, this.ref, gfp)
       : dma_alloc_attrs(dev, size, this.ref, gfp, attrs);
     this.end(managed ? 'dmam_alloc_coherent' : 'dma_alloc_coherent', site, mark);
     if (v === 0) return -1;
@@ -1079,6 +1107,122 @@ export class Bridge extends BridgeCore {
     this.kunitCases ??= new KunitCases(this.machine);
     return this.kunitCases.op(op, name);
   }
+
+  /* ---- the driver model (native/device.c, native/devres.c): references, release, devres ---- */
+
+  devmodel(op: number, devId: number, a: number, b: number, c: number, slot: number, site: number): number {
+    const dev = this.dev(devId);
+    if (op === DM_OP.DEVRES_ALLOC || op === DM_OP.DEVRES_FREE) {
+      const mark = this.begin(site);
+      const v = devres_mem(this.cDevres, this.machine, op, a, b, c);
+      this.end(op === DM_OP.DEVRES_ALLOC ? 'devres_alloc' : 'devres_free', site, mark);
+      return v > 0 ? v - this.vbase : v;
+    }
+    if (!dev) return -1;
+    switch (op) {
+      case DM_OP.RELEASE:
+        device_release(dev, null, a !== 0);
+        return 0;
+      case DM_OP.KOBJ:
+        kobject_complain(dev, a);
+        return 0;
+      case DM_OP.DEVRES_POP: {
+        const e = devres_pop(dev);
+        if (e === undefined) return -1;
+        if (e === null) return 0;
+        if (e.kind === C_DEVRES_ALLOC) this.cDevres.set(e.data, { fn: e.fn, added: false });
+        this.put_u64(slot, 0, e.fn);
+        this.put_u64(slot, 1, e.data);
+        return e.kind;
+      }
+      case DM_OP.KMALLOC: {
+        const mark = this.begin(site);
+        const v = devm_kmalloc(dev, a, b);
+        this.end('devm_kmalloc', site, mark);
+        return v ? v - this.vbase : -1;
+      }
+      case DM_OP.KFREE: {
+        const mark = this.begin(site);
+        devm_kfree(dev, a);
+        this.end('devm_kfree', site, mark);
+        return 0;
+      }
+      case DM_OP.ADD_ACTION: {
+        const mark = this.begin(site);
+        const ok = c_devres_add(dev, { kind: C_DEVRES_ACTION, fn: a, data: b }, 'devm_add_action');
+        this.end('devm_add_action', site, mark);
+        return ok ? 0 : -12;
+      }
+      case DM_OP.REMOVE_ACTION:
+      case DM_OP.RELEASE_ACTION: {
+        const fn = op === DM_OP.REMOVE_ACTION ? 'devm_remove_action' : 'devm_release_action';
+        const mark = this.begin(site);
+        const e = c_devres_take(dev, C_DEVRES_ACTION, a, b);
+        WARN_ON(
+          e === null,
+          `drivers/base/devres.c ${fn}`,
+          `WARN_ON(${fn === 'devm_remove_action' ? 'devres_destroy' : 'devres_release'}(...))`,
+        );
+        this.end(fn, site, mark);
+        return e === null ? -2 : op === DM_OP.RELEASE_ACTION ? 1 : 0;
+      }
+      case DM_OP.DEVRES_ADD: {
+        const r = this.cDevres.get(a);
+        const mark = this.begin(site);
+        let rc = 0;
+        if (!r || r.added) {
+          printk_level(
+            KERN_ERR,
+            `dmashim: ${dev_prefix(dev)}devres_add() of ${r ? 'a resource already added' : 'memory devres_alloc() did not return'}: nothing was added`,
+          );
+          rc = -22;
+        } else if (c_devres_add(dev, { kind: C_DEVRES_ALLOC, fn: r.fn, data: a }, 'devres_add')) {
+          r.added = true;
+        } else {
+          rc = -12;
+        }
+        this.end('devres_add', site, mark);
+        return rc;
+      }
+      default:
+        return -22;
+    }
+  }
+}
+
+/*
+ * devres_alloc (returns the vaddr, or -1) and devres_free (returns 0) of the
+ * devmodel op: the data lives in kmalloc memory, known in `known` until freed.
+ */
+function devres_mem(
+  known: Map<number, { fn: number; added: boolean }>,
+  m: Machine,
+  op: number,
+  a: number,
+  b: number,
+  c: number,
+): number {
+  if (op === DM_OP.DEVRES_ALLOC) {
+    if (!Number.isSafeInteger(b) || b < 0) return -1;
+    const v = kmalloc(Math.max(b, 1), (c | __GFP_ZERO) >>> 0, m);
+    if (!v) return -1;
+    known.set(v, { fn: a, added: false });
+    return v;
+  }
+  const r = known.get(a);
+  try {
+    if (!r) {
+      printk_level(KERN_ERR, 'dmashim: devres_free() of memory devres_alloc() did not return: nothing was freed');
+    } else if (r.added) {
+      BUG('drivers/base/devres.c devres_free', 'BUG_ON(!list_empty(&dr->node.entry)): the resource is still added');
+    } else {
+      known.delete(a);
+      kfree(a);
+    }
+  } catch (e) {
+    if (!(e instanceof DmashimError)) throw e;
+  }
+  return 0;
 }
 
 /* Device memory: the C names of the devmem ops, for the "called from" line. */

@@ -32,9 +32,14 @@ import * as path from 'node:path';
 const CACHE_ENTRIES = 128;
 
 interface Entry {
+  /** The shared object's file name in the entry's directory. */
+  so: string;
   /** Every file the preprocessor read, with the sha256 of its contents when built. */
   deps: [string, string][];
 }
+
+/* A shared object replaced by a newer build is removed after this long: a run that found it has loaded it by then. */
+const STALE_SO_MS = 60_000;
 
 function hash_file(file: string): string | null {
   try {
@@ -81,14 +86,15 @@ export function program_key(cacheDir: string, cc: string, args: string[], inputs
 
 /** The cached shared object if the entry exists and every header it read is unchanged; else null. */
 export function program_lookup(dir: string): string | null {
-  const so = path.join(dir, 'prog.so');
   let entry: Entry;
   try {
     entry = JSON.parse(readFileSync(path.join(dir, 'entry.json'), 'utf8')) as Entry;
   } catch {
     return null;
   }
+  if (typeof entry.so !== 'string' || !Array.isArray(entry.deps)) return null;
   for (const [file, sum] of entry.deps) if (hash_file(file) !== sum) return null;
+  const so = path.join(dir, entry.so);
   if (!existsSync(so)) return null;
   try {
     // Most recently used: pruning takes the oldest.
@@ -126,10 +132,15 @@ export function parse_make_deps(text: string): string[] {
 
 /**
  * Store a built program: `deps` from `cc -M` (relative to cwd). Best effort: a
- * cache that cannot be written only costs the next run a compile.
+ * cache that cannot be written only costs the next run a compile. Runs of the
+ * same program may store at once and others may be loading it: each build gets
+ * its own file, entry.json is replaced atomically, and a replaced build stays
+ * until it is surely loaded.
  */
 export function program_store(dir: string, so: string, deps: string[], cwd: string): void {
-  const tmp = `${dir}.${process.pid}.tmp`;
+  const name = `${process.pid}-${Date.now()}.so`;
+  const tmpSo = path.join(dir, `${name}.tmp`);
+  const tmpEntry = path.join(dir, `entry.json.${process.pid}.tmp`);
   try {
     const list: [string, string][] = [];
     for (const d of deps) {
@@ -138,15 +149,19 @@ export function program_store(dir: string, so: string, deps: string[], cwd: stri
       if (sum === null) return;
       list.push([file, sum]);
     }
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
-    copyFileSync(so, path.join(tmp, 'prog.so'));
-    writeFileSync(path.join(tmp, 'entry.json'), JSON.stringify({ deps: list } satisfies Entry));
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(so, tmpSo);
+    renameSync(tmpSo, path.join(dir, name));
+    writeFileSync(tmpEntry, JSON.stringify({ so: name, deps: list } satisfies Entry));
+    renameSync(tmpEntry, path.join(dir, 'entry.json'));
+    const now = Date.now();
+    for (const f of readdirSync(dir))
+      if (f.endsWith('.so') && f !== name && now - statSync(path.join(dir, f)).mtimeMs > STALE_SO_MS)
+        rmSync(path.join(dir, f), { force: true });
     prune(path.dirname(dir));
   } catch {
-    rmSync(tmp, { recursive: true, force: true });
+    rmSync(tmpSo, { force: true });
+    rmSync(tmpEntry, { force: true });
   }
 }
 

@@ -55,7 +55,7 @@ import {
   null_deref,
   type device,
 } from '../drivers/base/core.ts';
-import { devres_add, devres_release } from '../drivers/base/devres.ts';
+import { devres_add, devres_dev_alive, devres_release } from '../drivers/base/devres.ts';
 import { dma_alloc_coherent, dma_free_coherent } from '../kernel/dma/mapping.ts';
 import { printk_level, KERN_ERR } from '../kernel/printk.ts';
 import { WARN_ON } from '../kernel/panic.ts';
@@ -874,6 +874,7 @@ export function dmam_pool_create(
   align: number,
   allocation: number,
 ): dma_pool | null {
+  if (dev?.released && !devres_dev_alive(dev, 'dmam_pool_create')) return null;
   const pool = dma_pool_create(name, dev, size, align, allocation);
   if (pool && dev) devres_add(dev, { name: DMAM_POOL_RELEASE, data: pool, release: () => dma_pool_destroy(pool) });
   return pool;

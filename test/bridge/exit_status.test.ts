@@ -115,11 +115,15 @@ describe('exit status and --report', () => {
     ctx.skip(skip !== null, skip ?? '');
     const env = { ...process.env };
     delete env['VITEST'];
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'dmashim.js'), 'run', F, '--verbose', '--', 'loop'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'dmashim.js'), 'run', F, '--verbose', '--no-cache', '--', 'loop'],
+      {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => {

@@ -24,6 +24,8 @@ import {
   dev_set_name,
   device_register,
   device_unregister,
+  get_device,
+  put_device,
   dma_set_mask,
   dma_set_coherent_mask,
   dma_set_mask_and_coherent,
@@ -633,21 +635,38 @@ export const ts_scenarios: TsScenario[] = [
     id: 'ts-dmam-after-release',
     surface: 'ts-api',
     does: 'dmam_alloc_coherent on a device after device_unregister',
-    expect: { returns: 0 },
-    known:
-      'the kernel frees the struct device at device_unregister, so this is a use after free there; dmashim keeps the device usable and devres takes the allocation but never releases it (refusing it is a design decision for devres.ts)',
+    expect: {
+      returns: 0,
+      log: /dmashim: drv dev1: dmam_alloc_coherent\(\) on a device that was already released .*nothing was allocated/,
+      unchanged: true,
+    },
     act: (w) => {
       device_unregister(w.dev2);
       return dmam_alloc_coherent(w.dev2, 4096, dma_addr(), GFP_KERNEL);
     },
   },
   {
+    id: 'ts-dmam-after-del',
+    surface: 'ts-api',
+    does: 'dmam_alloc_coherent on a device that is deleted but still held, then the last put_device',
+    expect: { returns: 'nonzero', quiet: true, unchanged: true },
+    act: (w) => {
+      get_device(w.dev2);
+      device_unregister(w.dev2);
+      const v = dmam_alloc_coherent(w.dev2, 4096, dma_addr(), GFP_KERNEL);
+      put_device(w.dev2);
+      return v;
+    },
+  },
+  {
     id: 'ts-dmam-pool-after-release',
     surface: 'ts-api',
     does: 'dmam_pool_create on a device after device_unregister',
-    expect: { returns: null },
-    known:
-      'the kernel frees the struct device at device_unregister, so this is a use after free there; dmashim keeps the device usable and devres takes the allocation but never releases it (refusing it is a design decision for devres.ts)',
+    expect: {
+      returns: null,
+      log: /dmashim: drv dev1: dmam_pool_create\(\) on a device that was already released .*nothing was allocated/,
+      unchanged: true,
+    },
     act: (w) => {
       device_unregister(w.dev2);
       return dmam_pool_create('late', w.dev2, 64, 8, 0);

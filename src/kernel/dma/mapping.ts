@@ -22,7 +22,7 @@ import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, type gfp_t } from '.
 import { EIO } from '../../include/linux/errno.ts';
 import { dma_addr_ref, type dma_addr_t } from '../../include/linux/types.ts';
 import { dev_check, null_deref, type device } from '../../drivers/base/core.ts';
-import { devres_add, devres_find, devres_release } from '../../drivers/base/devres.ts';
+import { devres_add, devres_dev_alive, devres_find, devres_release } from '../../drivers/base/devres.ts';
 import { WARN, WARN_ON, WARN_ON_ONCE } from '../panic.ts';
 import {
   dma_direct_alloc,
@@ -286,12 +286,11 @@ interface dmam_coherent {
 }
 const DMAM_RELEASE = 'dmam_release';
 
-/**
- * dmam_alloc_attrs(): managed dma_alloc_attrs, freed (with the same attrs) when
- * the driver detaches or the device is unregistered. Returns the CPU address or 0.
- */
-export function dmam_alloc_attrs(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t, attrs: number): number {
-  if (dev) dev_check(dev, 'dmam_alloc_attrs');
+function dmam_alloc(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t, attrs: number, fn: string): number {
+  if (dev) {
+    dev_check(dev, fn);
+    if (!devres_dev_alive(dev, fn)) return 0;
+  }
   const vaddr = dma_alloc_attrs(dev, size, handle, gfp, attrs);
   if (!vaddr) return 0;
   const dr: dmam_coherent = { vaddr, dma: handle.value, size };
@@ -303,9 +302,18 @@ export function dmam_alloc_attrs(dev: device, size: number, handle: dma_addr_ref
   return vaddr;
 }
 
-/** dmam_alloc_coherent(): managed dma_alloc_coherent, freed at device_unregister. */
+/**
+ * dmam_alloc_attrs(): managed dma_alloc_attrs, freed when the driver detaches
+ * (device_del) or, if added after that, at the last put_device. NULL (0) for a
+ * device already released (reported, nothing allocated).
+ */
+export function dmam_alloc_attrs(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t, attrs: number): number {
+  return dmam_alloc(dev, size, handle, gfp, attrs, 'dmam_alloc_attrs');
+}
+
+/** dmam_alloc_coherent(): dmam_alloc_attrs with no attributes. */
 export function dmam_alloc_coherent(dev: device, size: number, handle: dma_addr_ref, gfp: gfp_t): number {
-  return dmam_alloc_attrs(dev, size, handle, gfp, 0);
+  return dmam_alloc(dev, size, handle, gfp, 0, 'dmam_alloc_coherent');
 }
 
 /** dmam_free_coherent(): free a managed buffer now; WARNs when it was not managed (and then frees nothing). */

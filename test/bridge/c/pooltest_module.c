@@ -13,6 +13,12 @@
 
 struct pair { void *v; dma_addr_t dma; };
 static struct device test_dev;
+
+/* A static device needs a release, even an empty one (the kernel WARNs at the last put without). */
+static void test_dev_release(struct device *d)
+{
+	(void)d;
+}
 static u64 dma_mask;
 
 static int run_one(size_t size, size_t align, size_t boundary)
@@ -49,6 +55,7 @@ fail:
 static int __init dmapool_checks(void)
 {
 	int ret;
+	test_dev.release = test_dev_release;
 	dev_set_name(&test_dev, "dmapool-test");
 	ret = device_register(&test_dev);
 	if (ret) { printk(KERN_ERR "%s: register failed:%d\n", __func__, ret); return ret; }

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux/pci_regs.h for dmashim: the standard config space header's offsets and
+ * bits (the kernel's values), as linux/pci.h pulls them in.
+ */
+#ifndef LINUX_PCI_REGS_H
+#define LINUX_PCI_REGS_H
+
+#define PCI_CFG_SPACE_SIZE	256
+#define PCI_CFG_SPACE_EXP_SIZE	4096
+
+#define PCI_STD_HEADER_SIZEOF	64
+#define PCI_STD_NUM_BARS	6
+#define PCI_VENDOR_ID		0x00
+#define PCI_DEVICE_ID		0x02
+#define PCI_COMMAND		0x04
+#define  PCI_COMMAND_IO		0x1
+#define  PCI_COMMAND_MEMORY	0x2
+#define  PCI_COMMAND_MASTER	0x4
+#define  PCI_COMMAND_SPECIAL	0x8
+#define  PCI_COMMAND_INVALIDATE	0x10
+#define  PCI_COMMAND_VGA_PALETTE 0x20
+#define  PCI_COMMAND_PARITY	0x40
+#define  PCI_COMMAND_WAIT	0x80
+#define  PCI_COMMAND_SERR	0x100
+#define  PCI_COMMAND_FAST_BACK	0x200
+#define  PCI_COMMAND_INTX_DISABLE 0x400
+#define PCI_STATUS		0x06
+#define  PCI_STATUS_CAP_LIST	0x10
+#define PCI_CLASS_REVISION	0x08
+#define PCI_REVISION_ID		0x08
+#define PCI_CLASS_PROG		0x09
+#define PCI_CLASS_DEVICE	0x0a
+#define PCI_CACHE_LINE_SIZE	0x0c
+#define PCI_LATENCY_TIMER	0x0d
+#define PCI_HEADER_TYPE		0x0e
+#define  PCI_HEADER_TYPE_MASK	0x7f
+#define  PCI_HEADER_TYPE_NORMAL	0
+#define PCI_BIST		0x0f
+#define PCI_BASE_ADDRESS_0	0x10
+#define PCI_BASE_ADDRESS_1	0x14
+#define PCI_BASE_ADDRESS_2	0x18
+#define PCI_BASE_ADDRESS_3	0x1c
+#define PCI_BASE_ADDRESS_4	0x20
+#define PCI_BASE_ADDRESS_5	0x24
+#define  PCI_BASE_ADDRESS_SPACE		0x01
+#define  PCI_BASE_ADDRESS_SPACE_IO	0x01
+#define  PCI_BASE_ADDRESS_SPACE_MEMORY	0x00
+#define  PCI_BASE_ADDRESS_MEM_TYPE_MASK	0x06
+#define  PCI_BASE_ADDRESS_MEM_TYPE_32	0x00
+#define  PCI_BASE_ADDRESS_MEM_TYPE_64	0x04
+#define  PCI_BASE_ADDRESS_MEM_PREFETCH	0x08
+#define  PCI_BASE_ADDRESS_MEM_MASK	(~0x0fUL)
+#define  PCI_BASE_ADDRESS_IO_MASK	(~0x03UL)
+#define PCI_CARDBUS_CIS		0x28
+#define PCI_SUBSYSTEM_VENDOR_ID	0x2c
+#define PCI_SUBSYSTEM_ID	0x2e
+#define PCI_ROM_ADDRESS		0x30
+#define PCI_CAPABILITY_LIST	0x34
+#define PCI_INTERRUPT_LINE	0x3c
+#define PCI_INTERRUPT_PIN	0x3d
+#define PCI_MIN_GNT		0x3e
+#define PCI_MAX_LAT		0x3f
+
+#endif /* LINUX_PCI_REGS_H */

@@ -204,6 +204,38 @@ static inline void pci_dev_put(struct pci_dev *pdev)
 	((pci_resource_end((dev), (bar)) == 0) ? 0 : \
 	 (pci_resource_end((dev), (bar)) - pci_resource_start((dev), (bar)) + 1))
 
+/*
+ * pci_iomap(): the CPU address of BAR `bar`'s first maxlen bytes (all when 0):
+ * ioremap() of its range, so a test plays the device's registers by writing
+ * them, and an --iomem window there is that memory (linux/io.h). NULL for an
+ * empty BAR, as the kernel; an I/O-port BAR is NULL too, said so in the log:
+ * port I/O is not simulated.
+ */
+static inline void __iomem *pci_iomap(struct pci_dev *dev, int bar, unsigned long maxlen)
+{
+	resource_size_t start, len;
+
+	if (!dev || bar < 0 || bar >= PCI_NUM_RESOURCES)
+		return NULL;
+	start = pci_resource_start(dev, bar);
+	len = pci_resource_len(dev, bar);
+	if (!len || !start)
+		return NULL;
+	if (pci_resource_flags(dev, bar) & IORESOURCE_IO) {
+		pr_err("pci_iomap: %s BAR %d is an I/O port range: port I/O is not simulated\n", pci_name(dev), bar);
+		return NULL;
+	}
+	if (maxlen && len > maxlen)
+		len = maxlen;
+	return ioremap(start, len);
+}
+
+static inline void pci_iounmap(struct pci_dev *dev, void __iomem *addr)
+{
+	(void)dev;
+	iounmap(addr);
+}
+
 /* Config space: PCIBIOS_SUCCESSFUL, PCIBIOS_BAD_REGISTER_NUMBER (misaligned) or -EINVAL (beyond it; *val all ones). */
 int pci_read_config_byte(const struct pci_dev *dev, int where, u8 *val);
 int pci_read_config_word(const struct pci_dev *dev, int where, u16 *val);

@@ -4,7 +4,7 @@
  * bus mastering, BAR resources and their reservation. The config space is
  * memory the test sets (pci_config_set) and the driver reads and writes; the
  * resources are what the test gives each BAR (pci_set_resource). No BAR is
- * backed by memory here (pci_iomap is not part of this file).
+ * backed by memory here: pci_iomap (linux/pci.h) is ioremap of the BAR's range.
  */
 import { type pci_dev, type resource, PCI_NUM_RESOURCES, dev_check, dev_prefix } from '../base/core.ts';
 import { devres_add } from '../base/devres.ts';

@@ -22,7 +22,9 @@
  * bytes (dmashim/bridge.h). pci_read_config_*() and pci_write_config_*() read
  * and write the config space (the identification registers ignore writes, as
  * in hardware); pci_enable_device() turns on decoding for the BARs present,
- * pci_set_master() bus mastering, pci_request_regions() reserves the BARs.
+ * pci_set_master() bus mastering, pci_request_regions() reserves the BARs,
+ * pci_iomap() maps one (device memory when an iomem window backs it:
+ * dmashim_pci_set_resource_iomem()).
  * No interrupt is ever delivered: pci_alloc_irq_vectors() says so in the log.
  */
 #ifndef LINUX_PCI_H
@@ -51,6 +53,7 @@ struct pci_ops;
 #include <linux/errno.h>
 #include <linux/slab.h>
 #include <linux/ioport.h>
+#include <linux/io.h>
 #include <linux/pci_regs.h>
 
 /* The old code's forward declarations: prototypes that name them must not see new types. */
@@ -202,6 +205,26 @@ static inline void pci_dev_put(struct pci_dev *pdev)
 #define pci_resource_len(dev, bar) \
 	((pci_resource_end((dev), (bar)) == 0) ? 0 : \
 	 (pci_resource_end((dev), (bar)) - pci_resource_start((dev), (bar)) + 1))
+
+/*
+ * Mapping a BAR (lib/pci_iomap.c, x86's lib/iomap.c). A memory BAR maps as
+ * ioremap() maps its range: the window's CPU address when an iomem window
+ * backs it (dmashim_pci_set_resource_iomem, dmashim run --iomem), else plain
+ * memory standing for the device's registers. An I/O BAR gives the port cookie
+ * (port + 0x10000) that ioread*()/iowrite*() turn into port I/O; the _wc
+ * variants give NULL for it, as the kernel. NULL too for a BAR number out of
+ * range, an empty BAR, start 0 or an offset at or past its end. maxlen 0 maps
+ * the whole BAR (from offset). pci_iounmap() ends either kind; these are never
+ * managed, even after pcim_enable_device(), as in the kernel.
+ */
+void __iomem *__dmashim_pci_iomap(struct pci_dev *dev, int bar, unsigned long offset, unsigned long maxlen, int wc,
+				  const char *site);
+void __dmashim_pci_iounmap(struct pci_dev *dev, void __iomem *addr, const char *site);
+#define pci_iomap(dev, bar, maxlen) __dmashim_pci_iomap(dev, bar, 0, maxlen, 0, DMASHIM_SITE)
+#define pci_iomap_wc(dev, bar, maxlen) __dmashim_pci_iomap(dev, bar, 0, maxlen, 1, DMASHIM_SITE)
+#define pci_iomap_range(dev, bar, offset, maxlen) __dmashim_pci_iomap(dev, bar, offset, maxlen, 0, DMASHIM_SITE)
+#define pci_iomap_wc_range(dev, bar, offset, maxlen) __dmashim_pci_iomap(dev, bar, offset, maxlen, 1, DMASHIM_SITE)
+#define pci_iounmap(dev, addr) __dmashim_pci_iounmap(dev, addr, DMASHIM_SITE)
 
 /* Config space: PCIBIOS_SUCCESSFUL, PCIBIOS_BAD_REGISTER_NUMBER (misaligned) or -EINVAL (beyond it; *val all ones). */
 int pci_read_config_byte(const struct pci_dev *dev, int where, u8 *val);

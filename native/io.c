@@ -88,13 +88,22 @@ void __dmashim_iounmap_plain(volatile void __iomem *addr, const char *site)
 /* The port space behind inb()..outl() and port cookies; 3 spare bytes let inl(0xffff) stay inside it. */
 u8 __dmashim_ioport_space[0x10000 + 3];
 
-void __dmashim_bad_io_access(unsigned long port, const char *access)
+/* The kernel's WARN of lib/iomap.c, placed at the driver's line when the macro gave it ("file:line"). */
+void __dmashim_bad_io_access(unsigned long port, const char *access, const char *fn, const char *site)
 {
 	static int count = 10;
-	if (count > 0) {
-		count--;
-		WARN(1, "Bad IO access at port 0x%lx (%s)\n", port, access);
+	if (count <= 0)
+		return;
+	count--;
+	char file[400] = "lib/iomap.c";
+	int line = 0;
+	const char *colon = site ? strrchr(site, ':') : NULL;
+	if (colon && (size_t)(colon - site) < sizeof(file)) {
+		memcpy(file, site, (size_t)(colon - site));
+		file[colon - site] = 0;
+		line = atoi(colon + 1);
 	}
+	__dmashim_warn(file, line, fn, "Bad IO access at port 0x%lx (%s)\n", port, access);
 }
 
 struct irqaction {

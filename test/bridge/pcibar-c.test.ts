@@ -30,6 +30,7 @@ describe('PCI BARs and pci_iomap from C', () => {
       'pci_iomap_wc BAR 4: (nil)',
       'empty BAR: (nil), BAR 11: (nil), BAR -1: (nil), offset past the end: (nil), maxlen 16 ok 1',
       'ioread32(NULL): 0xffffffff',
+      'through pointers: 0x600dcafe 0x12345678',
       'declare: 0, alloc bus 0x40000000 phys 0x7f00000000, in the BAR mapping 1',
       'done',
     ]);
@@ -37,7 +38,10 @@ describe('PCI BARs and pci_iomap from C', () => {
       'dmashim: dmashim_pci_set_resource_iomem(): BAR 1 [mem 0x7f00100000-0x7f00100fff] of 0000:00:1b.0: ' +
         'no iomem window of the machine holds it (dmashim run --iomem SIZE@PHYS[:NAME]); the BAR is left as it was',
     );
-    expect(r.stderr).toContain('Bad IO access at port 0x0 (return inl(port))');
+    expect(r.stderr).toContain(
+      'Bad IO access at port 0x0 (return inl(port))\n' +
+        `WARNING: at test/bridge/c/${FILE}:${mark_line(FILE, 'bad_io')} ioread32()\n`,
+    );
     expect(r.stderr).toMatch(
       new RegExp(
         'dmashim: virt_to_page\\(\\) of device memory: address \\S+ \\(phys 0x7f00000000\\) is in iomem window sram ' +

@@ -84,6 +84,11 @@ int main(void)
 	       pci_iomap(&pdev, 3, 0), pci_iomap(&pdev, 11, 0), pci_iomap(&pdev, -1, 0),
 	       pci_iomap_range(&pdev, 0, 1 << 20, 0), pci_iomap(&pdev, 0, 16) == sram);
 	printf("ioread32(NULL): %#x\n", ioread32(NULL)); /* MARK bad_io */
+	/* Drivers keep accessors in tables: the kernel's prototypes, the same behaviour. */
+	unsigned int (*rd)(const void __iomem *) = ioread32;
+	void (*wr)(u32, void __iomem *) = iowrite32;
+	wr(0x600dcafe, (u8 __iomem *)io + 12);
+	printf("through pointers: %#x %#x\n", rd((u8 __iomem *)io + 12), rd((u8 __iomem *)sram + 0x10));
 
 	/* dma_declare_coherent_memory on the BAR, found through its resource. */
 	int rc = dma_declare_coherent_memory(dev, pci_resource_start(&pdev, 0), BUS, pci_resource_len(&pdev, 0));

@@ -3,12 +3,13 @@
  * A sound card whose DMA ring lives in its own on-board SRAM, not in system
  * RAM: the case of device memory that is usable for DMA, sits at one address
  * for the CPU (physical 0x7f00000000) and another for the device (bus
- * 0x40000000), and has no struct page behind it. Run it with the SRAM as an
- * iomem window of the machine:
+ * 0x40000000), and has no struct page behind it. The SRAM is the card's PCI
+ * BAR 0; run it with that range as an iomem window of the machine:
  *
  *     npx dmashim run examples/sram-ring.c --iomem 1M@0x7f00000000:sram
  *
- * The driver declares the SRAM as the card's coherent memory, so its ring and
+ * The driver finds the SRAM through its BAR (pci_resource_start, pci_iomap)
+ * and declares it as the card's coherent memory, so its ring and
  * its descriptor pool come from there; the card (played by main()) fills the
  * ring; user space maps the ring through dma_mmap_coherent() and reads the
  * samples. Then the driver does what such drivers must not: it asks for the
@@ -55,17 +56,26 @@ struct snd_card {
 static struct pci_dev pdev;
 static struct snd_card card;
 
-static int snd_probe(struct snd_card *c, struct device *dev)
+static int snd_probe(struct snd_card *c, struct pci_dev *pci)
 {
+	struct device *dev = &pci->dev;
 	int rc;
 
 	c->dev = dev;
-	if (dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32)))
-		return -EIO;
-	rc = dma_declare_coherent_memory(dev, SRAM_PHYS, SRAM_BUS, SRAM_SIZE);
+	rc = pci_enable_device(pci);
 	if (rc)
 		return rc;
-	c->regs = ioremap(SRAM_PHYS + CARD_REGS, 4096);
+	rc = pci_request_regions(pci, "snd-sram");
+	if (rc)
+		return rc;
+	pci_set_master(pci);
+	if (dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32)))
+		return -EIO;
+	/* The SRAM is BAR 0: the CPU's address from the resource, the card's from its datasheet. */
+	rc = dma_declare_coherent_memory(dev, pci_resource_start(pci, 0), SRAM_BUS, pci_resource_len(pci, 0));
+	if (rc)
+		return rc;
+	c->regs = pci_iomap_range(pci, 0, CARD_REGS, 4096);
 	if (!c->regs)
 		return -ENOMEM;
 	c->ring = dma_alloc_coherent(dev, RING_BYTES, &c->ring_dma, GFP_KERNEL);
@@ -83,7 +93,7 @@ static int snd_probe(struct snd_card *c, struct device *dev)
 	}
 	for (int i = 0; i < 4; i++)
 		c->desc[i]->next = (u32)c->desc_dma[(i + 1) % 4];
-	writel((u32)c->desc_dma[0], c->regs);
+	iowrite32((u32)c->desc_dma[0], c->regs);
 	return 0;
 }
 
@@ -112,17 +122,20 @@ int main(void)
 	u8 period[PERIOD_BYTES];
 	int rc;
 
+	/* The firmware's part: BAR 0 is the card's 1 MiB of SRAM, device memory (an iomem window). */
 	pci_setup_device(&pdev);
+	if (dmashim_pci_set_resource_iomem(&pdev, 0, SRAM_PHYS, SRAM_SIZE, IORESOURCE_MEM | IORESOURCE_PREFETCH))
+		return 1;
 	dev_set_name(dev, "0000:00:1b.0");
 	if (device_register(dev))
 		return 1;
-	rc = snd_probe(&card, dev);
+	rc = snd_probe(&card, &pdev);
 	printf("probe: %d\n", rc);
 	if (rc)
 		return 1;
 	printf("ring: bus %#llx, phys %#llx\n", (unsigned long long)card.ring_dma,
 	       (unsigned long long)virt_to_phys(card.ring));
-	printf("desc0: bus %#llx, mailbox %#x\n", (unsigned long long)card.desc_dma[0], readl(card.regs));
+	printf("desc0: bus %#llx, mailbox %#x\n", (unsigned long long)card.desc_dma[0], ioread32(card.regs));
 
 	/* The card plays period 1 into the ring at its bus address. */
 	for (int i = 0; i < PERIOD_BYTES; i++)
@@ -147,8 +160,10 @@ int main(void)
 	dma_pool_destroy(card.desc_pool);
 	dma_free_coherent(dev, RING_BYTES, card.ring, card.ring_dma);
 	printf("munmap: %d\n", dmashim_vma_munmap(&vma));
-	iounmap(card.regs);
+	pci_iounmap(&pdev, card.regs);
 	dma_release_coherent_memory(dev);
+	pci_release_regions(&pdev);
+	pci_disable_device(&pdev);
 	device_unregister(dev);
 	return 0;
 }

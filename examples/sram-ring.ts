@@ -1,10 +1,12 @@
 /*
  * A sound card whose DMA ring lives in its own on-board SRAM, not in system
  * RAM: 1 MiB that the CPU sees at physical 0x7f00000000 and the card's DMA
- * engine at bus 0x40000000, with no struct page behind it. The same driver as
- * examples/sram-ring.c, in TypeScript. Run: npx tsx examples/sram-ring.ts
+ * engine at bus 0x40000000, with no struct page behind it: the card's PCI BAR
+ * 0, an iomem window of the machine. The same driver as examples/sram-ring.c,
+ * in TypeScript. Run: npx tsx examples/sram-ring.ts
  *
- * The driver declares the SRAM as the card's coherent memory, so its ring and
+ * The driver finds the SRAM through its BAR (pci_resource_start, pci_iomap)
+ * and declares it as the card's coherent memory, so its ring and
  * its descriptor pool come from there; the card (played by the script) fills
  * the ring; user space maps the ring through dma_mmap_coherent() and reads the
  * samples. Then the driver does what such drivers must not: it asks for the
@@ -30,9 +32,20 @@ import {
   dma_mmap_coherent,
   dma_map_sg,
   dma_addr,
-  ioremap,
-  iounmap,
-  readl,
+  pci_set_resource,
+  pci_resource_start,
+  pci_resource_len,
+  pci_enable_device,
+  pci_disable_device,
+  pci_request_regions,
+  pci_release_regions,
+  pci_set_master,
+  pci_iomap_range,
+  pci_iounmap,
+  ioread32,
+  iowrite32,
+  IORESOURCE_MEM,
+  IORESOURCE_PREFETCH,
   writel,
   readb,
   virt_to_phys,
@@ -67,13 +80,17 @@ const machine = create_machine({
 });
 const pdev = new pci_dev({ vendor: 0x8086, device: 0x293e, machine });
 const dev = pdev.dev;
+// The firmware's part: BAR 0 is the card's SRAM, device memory (the window above).
+pci_set_resource(pdev, 0, SRAM_PHYS, SRAM_SIZE, IORESOURCE_MEM | IORESOURCE_PREFETCH, { iomem: true });
 dev_set_name(dev, '0000:00:1b.0');
 if (device_register(dev) !== 0) throw new Error('device_register failed');
 
-// probe: the SRAM becomes the card's coherent memory; ring and descriptors come from it.
+// probe: BAR 0's SRAM becomes the card's coherent memory; ring and descriptors come from it.
+if (pci_enable_device(pdev) !== 0 || pci_request_regions(pdev, 'snd-sram') !== 0) throw new Error('probe: no BARs');
+pci_set_master(pdev);
 if (dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32)) !== 0) throw new Error('no usable DMA configuration');
-say(`probe: ${dma_declare_coherent_memory(dev, SRAM_PHYS, SRAM_BUS, SRAM_SIZE)}`);
-const regs = ioremap(SRAM_PHYS + CARD_REGS, 4096, machine);
+say(`probe: ${dma_declare_coherent_memory(dev, pci_resource_start(pdev, 0), SRAM_BUS, pci_resource_len(pdev, 0))}`);
+const regs = pci_iomap_range(pdev, 0, CARD_REGS, 4096);
 const ring_dma = dma_addr();
 const ring = dma_alloc_coherent(dev, RING_BYTES, ring_dma, GFP_KERNEL);
 const desc_pool = dma_pool_create('snd-desc', dev, DESC_SIZE, 16, 0);
@@ -88,9 +105,9 @@ for (let i = 0; i < 4; i++) {
   descs.push({ v, dma: d.value });
 }
 for (let i = 0; i < 4; i++) writel(descs[(i + 1) % 4]!.dma, descs[i]!.v + 12);
-writel(descs[0]!.dma, regs);
+iowrite32(descs[0]!.dma, regs);
 say(`ring: bus ${hex(ring_dma.value)}, phys ${hex(virt_to_phys(ring))}`);
-say(`desc0: bus ${hex(descs[0]!.dma)}, mailbox ${hex(readl(regs))}`);
+say(`desc0: bus ${hex(descs[0]!.dma)}, mailbox ${hex(ioread32(regs))}`);
 
 // The card plays period 1 into the ring at its bus address.
 const period = Uint8Array.from({ length: PERIOD_BYTES }, (_, i) => (i * 3) & 0xff);
@@ -116,6 +133,8 @@ for (const d of descs) dma_pool_free(desc_pool, d.v, d.dma);
 dma_pool_destroy(desc_pool);
 dma_free_coherent(dev, RING_BYTES, ring, ring_dma.value);
 say(`munmap: ${vma_munmap(vma)}`);
-iounmap(regs);
+pci_iounmap(pdev, regs);
 dma_release_coherent_memory(dev);
+pci_release_regions(pdev);
+pci_disable_device(pdev);
 device_unregister(dev);

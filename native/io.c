@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ioremap() of what no iomem window backs, and interrupt lines (linux/io.h,
- * linux/interrupt.h): device registers are plain memory, one window per
- * physical range; an IRQ
+ * ioremap() of what no iomem window backs, port I/O, and interrupt lines
+ * (linux/io.h, linux/interrupt.h): device registers are plain memory, one
+ * window per physical range; the port space is 64 KiB of plain memory; an IRQ
  * line is a list of handlers a test raises with dmashim_raise_irq().
  */
 #define _GNU_SOURCE
@@ -83,6 +83,27 @@ void __dmashim_iounmap_plain(volatile void __iomem *addr, const char *site)
 	if (!w)
 		WARN(1, "iounmap: bad address %p (at %s)\n", (void *)addr, site ? site : "?");
 	/* The window stays: the device's registers outlive a mapping of them. */
+}
+
+/* The port space behind inb()..outl() and port cookies; 3 spare bytes let inl(0xffff) stay inside it. */
+u8 __dmashim_ioport_space[0x10000 + 3];
+
+/* The kernel's WARN of lib/iomap.c, placed at the driver's line when the macro gave it ("file:line"). */
+void __dmashim_bad_io_access(unsigned long port, const char *access, const char *fn, const char *site)
+{
+	static int count = 10;
+	if (count <= 0)
+		return;
+	count--;
+	char file[400] = "lib/iomap.c";
+	int line = 0;
+	const char *colon = site ? strrchr(site, ':') : NULL;
+	if (colon && (size_t)(colon - site) < sizeof(file)) {
+		memcpy(file, site, (size_t)(colon - site));
+		file[colon - site] = 0;
+		line = atoi(colon + 1);
+	}
+	__dmashim_warn(file, line, fn, "Bad IO access at port 0x%lx (%s)\n", port, access);
 }
 
 struct irqaction {

@@ -300,3 +300,65 @@ int dmashim_pci_config_set(struct pci_dev *pdev, int where, const void *buf, siz
 	memcpy(pdev->__dmashim_pci.config + where, buf, len);
 	return 0;
 }
+
+/*
+ * 1 when one iomem window holds all of [start, start+size): RAM at neither end
+ * (windows never overlap RAM), and ioremap finds a window.
+ */
+static int iomem_backs(u64 start, u64 size)
+{
+	if (dmashim_ts.addr(DMASHIM_ADDR_PHYS_TO_VIRT, (double)start) >= 0 ||
+	    dmashim_ts.addr(DMASHIM_ADDR_PHYS_TO_VIRT, (double)(start + size - 1)) >= 0)
+		return 0;
+	return dmashim_ts.devmem(DMASHIM_DEVMEM_IOREMAP, dmashim_devid(NULL), (double)start, (double)size, 0, 0) >= 0;
+}
+
+int dmashim_pci_set_resource_iomem(struct pci_dev *pdev, int bar, u64 start, u64 size, unsigned long flags)
+{
+	if (!pdev || bar < 0 || bar >= PCI_NUM_RESOURCES || !size || start + size - 1 < start ||
+	    (flags & IORESOURCE_IO))
+		return -EINVAL;
+	if (!enter("dmashim_pci_set_resource_iomem"))
+		return -EINVAL;
+	if (!iomem_backs(start, size)) {
+		pr_err("dmashim: dmashim_pci_set_resource_iomem(): BAR %d [mem %#llx-%#llx] of %s: no iomem window of "
+		       "the machine holds it (dmashim run --iomem SIZE@PHYS[:NAME]); the BAR is left as it was\n",
+		       bar, (unsigned long long)start, (unsigned long long)(start + size - 1), dev_name(&pdev->dev));
+		return -ENODEV;
+	}
+	return dmashim_pci_set_resource(pdev, bar, start, size, flags);
+}
+
+/* ---- BAR mappings (linux/pci.h's pci_iomap family) ---- */
+
+void __iomem *__dmashim_pci_iomap(struct pci_dev *dev, int bar, unsigned long offset, unsigned long maxlen, int wc,
+				  const char *site)
+{
+	if (!dev || bar < 0 || bar >= PCI_NUM_RESOURCES)
+		return NULL;
+	resource_size_t start = pci_resource_start(dev, bar), len = pci_resource_len(dev, bar);
+	unsigned long flags = pci_resource_flags(dev, bar);
+	if (len <= offset || !start)
+		return NULL;
+	if (wc && (flags & IORESOURCE_IO))
+		return NULL;
+	len -= offset;
+	start += offset;
+	if (maxlen && len > maxlen)
+		len = maxlen;
+	if (flags & IORESOURCE_IO)
+		return ioport_map(start, (unsigned int)len);
+	if (flags & IORESOURCE_MEM)
+		return __dmashim_ioremap(start, len, wc, site);
+	return NULL;
+}
+
+void __dmashim_pci_iounmap(struct pci_dev *dev, void __iomem *addr, const char *site)
+{
+	(void)dev;
+	unsigned long port = (unsigned long)addr;
+	/* A port cookie: ioport_unmap() has nothing to undo. */
+	if (port > __DMASHIM_PIO_OFFSET && port < __DMASHIM_PIO_RESERVED)
+		return;
+	__dmashim_iounmap(addr, site);
+}

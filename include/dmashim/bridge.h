@@ -115,11 +115,24 @@ int dmashim_raise_irq(unsigned int irq);
  * PCI_NUM_RESOURCES-1) `size` bytes at `start` with IORESOURCE_* `flags`
  * (IORESOURCE_MEM when none of IO/MEM is given), writes the BAR register of the
  * config space as the firmware would, and size 0 empties it; it backs the BAR
- * with nothing. dmashim_pci_config_set() writes config bytes, read-only
+ * with nothing (pci_iomap() of it gives plain register memory; see
+ * dmashim_pci_set_resource_iomem() for device memory). dmashim_pci_config_set() writes config bytes, read-only
  * registers included. Both return 0 or -EINVAL (bad BAR, range or pointer).
  */
 struct pci_dev;
 int dmashim_pci_set_resource(struct pci_dev *pdev, int bar, u64 start, u64 size, unsigned long flags);
 int dmashim_pci_config_set(struct pci_dev *pdev, int where, const void *buf, size_t len);
+
+/*
+ * A memory BAR that is device memory (a sound card's SRAM, a frame buffer):
+ * dmashim_pci_set_resource() after checking that one iomem window of the
+ * machine holds all of [start, start+size), so pci_iomap() gives the window's
+ * CPU address and dma_declare_coherent_memory() accepts the BAR. Windows exist
+ * from the start of the run (the arena is reserved before main()): give one
+ * with dmashim run --iomem SIZE@PHYS[:NAME]. Returns 0; -ENODEV (logged) when
+ * no window holds the range; -EINVAL for a bad BAR, size 0, a wrapping range
+ * or IORESOURCE_IO in flags.
+ */
+int dmashim_pci_set_resource_iomem(struct pci_dev *pdev, int bar, u64 start, u64 size, unsigned long flags);
 
 #endif /* _DMASHIM_BRIDGE_H */

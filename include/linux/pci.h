@@ -22,7 +22,9 @@
  * bytes (dmashim/bridge.h). pci_read_config_*() and pci_write_config_*() read
  * and write the config space (the identification registers ignore writes, as
  * in hardware); pci_enable_device() turns on decoding for the BARs present,
- * pci_set_master() bus mastering, pci_request_regions() reserves the BARs.
+ * pci_set_master() bus mastering, pci_request_regions() reserves the BARs,
+ * pci_iomap() maps one (device memory when an iomem window backs it:
+ * dmashim_pci_set_resource_iomem()).
  * No interrupt is ever delivered: pci_alloc_irq_vectors() says so in the log.
  */
 #ifndef LINUX_PCI_H
@@ -52,6 +54,7 @@ struct pci_ops;
 #include <linux/errno.h>
 #include <linux/slab.h>
 #include <linux/ioport.h>
+#include <linux/io.h>
 #include <linux/pci_regs.h>
 
 /* The old code's forward declarations: prototypes that name them must not see new types. */
@@ -205,36 +208,24 @@ static inline void pci_dev_put(struct pci_dev *pdev)
 	 (pci_resource_end((dev), (bar)) - pci_resource_start((dev), (bar)) + 1))
 
 /*
- * pci_iomap(): the CPU address of BAR `bar`'s first maxlen bytes (all when 0):
- * ioremap() of its range, so a test plays the device's registers by writing
- * them, and an --iomem window there is that memory (linux/io.h). NULL for an
- * empty BAR, as the kernel; an I/O-port BAR is NULL too, said so in the log:
- * port I/O is not simulated.
+ * Mapping a BAR (lib/pci_iomap.c, x86's lib/iomap.c). A memory BAR maps as
+ * ioremap() maps its range: the window's CPU address when an iomem window
+ * backs it (dmashim_pci_set_resource_iomem, dmashim run --iomem), else plain
+ * memory standing for the device's registers. An I/O BAR gives the port cookie
+ * (port + 0x10000) that ioread*()/iowrite*() turn into port I/O; the _wc
+ * variants give NULL for it, as the kernel. NULL too for a BAR number out of
+ * range, an empty BAR, start 0 or an offset at or past its end. maxlen 0 maps
+ * the whole BAR (from offset). pci_iounmap() ends either kind; these are never
+ * managed, even after pcim_enable_device(), as in the kernel.
  */
-static inline void __iomem *pci_iomap(struct pci_dev *dev, int bar, unsigned long maxlen)
-{
-	resource_size_t start, len;
-
-	if (!dev || bar < 0 || bar >= PCI_NUM_RESOURCES)
-		return NULL;
-	start = pci_resource_start(dev, bar);
-	len = pci_resource_len(dev, bar);
-	if (!len || !start)
-		return NULL;
-	if (pci_resource_flags(dev, bar) & IORESOURCE_IO) {
-		pr_err("pci_iomap: %s BAR %d is an I/O port range: port I/O is not simulated\n", pci_name(dev), bar);
-		return NULL;
-	}
-	if (maxlen && len > maxlen)
-		len = maxlen;
-	return ioremap(start, len);
-}
-
-static inline void pci_iounmap(struct pci_dev *dev, void __iomem *addr)
-{
-	(void)dev;
-	iounmap(addr);
-}
+void __iomem *__dmashim_pci_iomap(struct pci_dev *dev, int bar, unsigned long offset, unsigned long maxlen, int wc,
+				  const char *site);
+void __dmashim_pci_iounmap(struct pci_dev *dev, void __iomem *addr, const char *site);
+#define pci_iomap(dev, bar, maxlen) __dmashim_pci_iomap(dev, bar, 0, maxlen, 0, DMASHIM_SITE)
+#define pci_iomap_wc(dev, bar, maxlen) __dmashim_pci_iomap(dev, bar, 0, maxlen, 1, DMASHIM_SITE)
+#define pci_iomap_range(dev, bar, offset, maxlen) __dmashim_pci_iomap(dev, bar, offset, maxlen, 0, DMASHIM_SITE)
+#define pci_iomap_wc_range(dev, bar, offset, maxlen) __dmashim_pci_iomap(dev, bar, offset, maxlen, 1, DMASHIM_SITE)
+#define pci_iounmap(dev, addr) __dmashim_pci_iounmap(dev, addr, DMASHIM_SITE)
 
 /* Config space: PCIBIOS_SUCCESSFUL, PCIBIOS_BAD_REGISTER_NUMBER (misaligned) or -EINVAL (beyond it; *val all ones). */
 int pci_read_config_byte(const struct pci_dev *dev, int where, u8 *val);

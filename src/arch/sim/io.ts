@@ -204,3 +204,113 @@ export function iounmap(addr: number): void {
   if (m === undefined || m.iomemAtVirt(addr) === undefined)
     WARN('arch/x86/mm/ioremap.c iounmap', `iounmap: bad address ${Number.isFinite(addr) ? fmt_p(addr) : String(addr)}`);
 }
+
+/* ---- port I/O and iomap cookies (x86's lib/iomap.c) ---- */
+
+/* A port cookie is port + PIO_OFFSET; addresses from PIO_RESERVED up are MMIO. */
+export const PIO_OFFSET = 0x10000;
+export const PIO_MASK = 0xffff;
+export const PIO_RESERVED = 0x40000;
+
+/* The 64 KiB port space, plain memory shared by every machine (x86 has one); 3 spare bytes for inl(0xffff). */
+const ports = new Uint8Array(PIO_MASK + 4);
+const portView = new DataView(ports.buffer);
+let badIoLeft = 10;
+
+function bad_io_access(port: number, access: string): void {
+  if (badIoLeft <= 0) return;
+  badIoLeft--;
+  WARN('lib/iomap.c bad_io_access', `Bad IO access at port 0x${port.toString(16)} (${access})`);
+}
+
+/** inb(): a byte of the simulated port space (plain memory a test fills with outb..outl, playing the device). */
+export function inb(port: number): number {
+  return ports[port & PIO_MASK]!;
+}
+/** inw(): 16 bits of the port space, little-endian. */
+export function inw(port: number): number {
+  return portView.getUint16(port & PIO_MASK, true);
+}
+/** inl(): 32 bits of the port space, little-endian. */
+export function inl(port: number): number {
+  return portView.getUint32(port & PIO_MASK, true);
+}
+/** outb(): write a byte of the port space. */
+export function outb(val: number, port: number): void {
+  ports[port & PIO_MASK] = val;
+}
+/** outw(): write 16 bits of the port space. */
+export function outw(val: number, port: number): void {
+  portView.setUint16(port & PIO_MASK, val, true);
+}
+/** outl(): write 32 bits of the port space. */
+export function outl(val: number, port: number): void {
+  portView.setUint32(port & PIO_MASK, val >>> 0, true);
+}
+
+/** ioport_map(): the cookie of ports [port, port+nr) for ioread*()/iowrite*(); NULL (0) beyond the 64 KiB space. */
+export function ioport_map(port: number, nr: number): number {
+  void nr;
+  return Number.isInteger(port) && port >= 0 && port <= PIO_MASK ? port + PIO_OFFSET : 0;
+}
+
+/** ioport_unmap(): nothing to undo. */
+export function ioport_unmap(addr: number): void {
+  void addr;
+}
+
+/* lib/iomap.c's IO_COND: 0 MMIO, 1 a port cookie, 2 a bad access (NULL, a low address). */
+function io_kind(addr: number): number {
+  if (addr >= PIO_RESERVED) return 0;
+  return addr > PIO_OFFSET ? 1 : 2;
+}
+
+/**
+ * ioread8/16/32(): read an iomap cookie: MMIO (readb..readl) from 0x40000 up,
+ * port I/O for a port cookie (ioport_map, pci_iomap of an I/O BAR), else the
+ * kernel's WARN "Bad IO access at port ..." (ten at most) and all ones.
+ */
+export function ioread8(addr: number): number {
+  const k = io_kind(addr);
+  if (k === 0) return readb(addr);
+  if (k === 1) return inb(addr);
+  bad_io_access(addr, 'return inb(port)');
+  return 0xff;
+}
+/** ioread16(): as ioread8, 16 bits. */
+export function ioread16(addr: number): number {
+  const k = io_kind(addr);
+  if (k === 0) return readw(addr);
+  if (k === 1) return inw(addr);
+  bad_io_access(addr, 'return inw(port)');
+  return 0xffff;
+}
+/** ioread32(): as ioread8, 32 bits. */
+export function ioread32(addr: number): number {
+  const k = io_kind(addr);
+  if (k === 0) return readl(addr);
+  if (k === 1) return inl(addr);
+  bad_io_access(addr, 'return inl(port)');
+  return 0xffffffff;
+}
+/** iowrite8(): write an iomap cookie (MMIO, port I/O, or the kernel's WARN and nothing). */
+export function iowrite8(val: number, addr: number): void {
+  const k = io_kind(addr);
+  if (k === 0) writeb(val, addr);
+  else if (k === 1) outb(val, addr);
+  else bad_io_access(addr, 'outb(val,port)');
+}
+/** iowrite16(): as iowrite8, 16 bits. */
+export function iowrite16(val: number, addr: number): void {
+  const k = io_kind(addr);
+  if (k === 0) writew(val, addr);
+  else if (k === 1) outw(val, addr);
+  else bad_io_access(addr, 'outw(val,port)');
+}
+/** iowrite32(): as iowrite8, 32 bits. */
+export function iowrite32(val: number, addr: number): void {
+  const k = io_kind(addr);
+  if (k === 0) writel(val, addr);
+  else if (k === 1) outl(val, addr);
+  else bad_io_access(addr, 'outl(val,port)');
+}

@@ -3,14 +3,16 @@
  * driver DMA code sits next to: config space reads and writes, enabling,
  * bus mastering, BAR resources and their reservation. The config space is
  * memory the test sets (pci_config_set) and the driver reads and writes; the
- * resources are what the test gives each BAR (pci_set_resource). No BAR is
- * backed by memory here: pci_iomap (linux/pci.h) is ioremap of the BAR's range.
+ * resources are what the test gives each BAR (pci_set_resource), and
+ * pci_iomap maps them (lib/pci_iomap.c): a memory BAR through ioremap (an
+ * iomem window of the machine when one backs it), an I/O BAR as a port cookie.
  */
 import { type pci_dev, type resource, PCI_NUM_RESOURCES, dev_check, dev_prefix } from '../base/core.ts';
 import { devres_add } from '../base/devres.ts';
 import { printk_level, KERN_INFO, KERN_WARNING, KERN_DEBUG } from '../../kernel/printk.ts';
 import { WARN } from '../../kernel/panic.ts';
 import { DmashimError } from '../../lib/errors.ts';
+import { ioremap, ioremap_wc, iounmap, ioport_map, PIO_OFFSET, PIO_RESERVED } from '../../arch/sim/io.ts';
 
 /* include/linux/pci.h's return codes of the config accessors (positive, not errnos). */
 export const PCIBIOS_SUCCESSFUL = 0x00;
@@ -142,14 +144,35 @@ function bar_check(pdev: pci_dev, bar: number, fn: string): resource | null {
   return pdev.resource[bar] ?? null;
 }
 
+/** What else pci_set_resource() says about a BAR. */
+export interface pci_resource_options {
+  /**
+   * The BAR is device memory (on-board SRAM, a frame buffer): one iomem window
+   * of the device's machine must hold all of it (create_machine({ iomem })),
+   * so pci_iomap() gives the window's CPU address and
+   * dma_declare_coherent_memory() accepts the BAR's range.
+   */
+  iomem?: boolean;
+}
+
 /**
  * Give BAR `bar` a resource: `size` bytes at physical address `start` with
  * IORESOURCE_* `flags` (IORESOURCE_MEM when 0), and write its base address
  * into the BAR register of the config space as the firmware would. size 0
- * empties it. Our API: throws DmashimError EINVALOPT for a bad bar, start,
- * size or flags.
+ * empties it. With `{ iomem: true }` the BAR is device memory and must lie in
+ * one iomem window of the device's machine (windows are made with the machine).
+ * Our API: throws DmashimError EINVALOPT for a bad bar, start, size or flags,
+ * and for an iomem BAR that is empty, an I/O BAR or held by no window (the BAR
+ * is left as it was).
  */
-export function pci_set_resource(pdev: pci_dev, bar: number, start: number, size: number, flags = 0): void {
+export function pci_set_resource(
+  pdev: pci_dev,
+  bar: number,
+  start: number,
+  size: number,
+  flags = 0,
+  opts: pci_resource_options = {},
+): void {
   dev_check(pdev?.dev, 'pci_set_resource');
   const r = bar_check(pdev, bar, 'pci_set_resource');
   if (!r)
@@ -163,6 +186,10 @@ export function pci_set_resource(pdev: pci_dev, bar: number, start: number, size
   if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) {
     throw new DmashimError('EINVALOPT', `pci_set_resource: flags ${String(flags)} are not IORESOURCE_* bits`);
   }
+  if (opts === null || typeof opts !== 'object') {
+    throw new DmashimError('EINVALOPT', 'pci_set_resource: options must be an object such as { iomem: true }');
+  }
+  if (opts.iomem === true) iomem_bar_check(pdev, bar, start, size, flags);
   const f = size === 0 ? 0 : flags & (IORESOURCE_IO | IORESOURCE_MEM) ? flags : flags | IORESOURCE_MEM;
   r.start = size === 0 ? 0 : start;
   r.end = size === 0 ? 0 : start + size - 1;
@@ -177,6 +204,20 @@ export function pci_set_resource(pdev: pci_dev, bar: number, start: number, size
     if (!io && f & IORESOURCE_MEM_64 && bar + 1 < PCI_STD_NUM_BARS) {
       v.setUint32(PCI_BASE_ADDRESS_0 + 4 * (bar + 1), Math.floor(r.start / 2 ** 32), true);
     }
+  }
+}
+
+function iomem_bar_check(pdev: pci_dev, bar: number, start: number, size: number, flags: number): void {
+  const at = `pci_set_resource: BAR ${bar} of ${pdev.dev.name || 'the device'}`;
+  if (size === 0 || flags & IORESOURCE_IO)
+    throw new DmashimError('EINVALOPT', `${at}: an iomem BAR is a memory BAR with a size`);
+  const m = pdev.dev.machine;
+  if (m.iomemAtPhys(start, size) === undefined) {
+    throw new DmashimError(
+      'EINVALOPT',
+      `${at}: [mem 0x${start.toString(16)}-0x${(start + size - 1).toString(16)}] is not inside one iomem window of ` +
+        `machine ${m.name} (create_machine({ iomem: [{ phys, size, name }] }))`,
+    );
   }
 }
 
@@ -365,4 +406,60 @@ export function pci_get_drvdata(pdev: pci_dev): unknown {
 export function pci_set_drvdata(pdev: pci_dev, data: unknown): void {
   dev_check(pdev?.dev, 'pci_set_drvdata');
   pdev.dev.driver_data = data;
+}
+
+/* ---- mapping a BAR (lib/pci_iomap.c, lib/iomap.c) ---- */
+
+function iomap(pdev: pci_dev, fn: string, bar: number, offset: number, maxlen: number, wc: boolean): number {
+  dev_check(pdev?.dev, fn);
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(maxlen) || maxlen < 0) return 0;
+  const r = bar_check(pdev, bar, fn);
+  if (!r) return 0;
+  let len = r.end !== 0 ? r.end - r.start + 1 : 0;
+  let start = r.start;
+  if (len <= offset || start === 0) return 0;
+  if (wc && r.flags & IORESOURCE_IO) return 0;
+  len -= offset;
+  start += offset;
+  if (maxlen && len > maxlen) len = maxlen;
+  if (r.flags & IORESOURCE_IO) return ioport_map(start, len);
+  if (r.flags & IORESOURCE_MEM)
+    return wc ? ioremap_wc(start, len, pdev.dev.machine) : ioremap(start, len, pdev.dev.machine);
+  return 0;
+}
+
+/**
+ * pci_iomap_range(): a cookie for BAR `bar` from `offset`, at most `maxlen`
+ * bytes (0: to the BAR's end), for ioread*()/iowrite*(). A memory BAR maps as
+ * ioremap() does: the iomem window's CPU address when one backs it. An I/O BAR
+ * gives the port cookie (port + 0x10000). NULL (0) for a BAR number out of
+ * range, an empty BAR, start 0 or an offset at or past the BAR's end. Differs:
+ * a memory BAR no window backs is NULL here (logged by ioremap; TypeScript has
+ * no memory outside the machine), where from C it maps plain register memory.
+ * Never managed, as in the kernel.
+ */
+export function pci_iomap_range(pdev: pci_dev, bar: number, offset: number, maxlen: number): number {
+  return iomap(pdev, 'pci_iomap_range', bar, offset, maxlen, false);
+}
+
+/** pci_iomap(): pci_iomap_range() from offset 0. */
+export function pci_iomap(pdev: pci_dev, bar: number, maxlen: number): number {
+  return iomap(pdev, 'pci_iomap', bar, 0, maxlen, false);
+}
+
+/** pci_iomap_wc_range(): pci_iomap_range() with write combining; NULL for an I/O BAR, as the kernel. */
+export function pci_iomap_wc_range(pdev: pci_dev, bar: number, offset: number, maxlen: number): number {
+  return iomap(pdev, 'pci_iomap_wc_range', bar, offset, maxlen, true);
+}
+
+/** pci_iomap_wc(): pci_iomap_wc_range() from offset 0. */
+export function pci_iomap_wc(pdev: pci_dev, bar: number, maxlen: number): number {
+  return iomap(pdev, 'pci_iomap_wc', bar, 0, maxlen, true);
+}
+
+/** pci_iounmap(): end a pci_iomap(): nothing for a port cookie or NULL, iounmap() for memory. */
+export function pci_iounmap(pdev: pci_dev, addr: number): void {
+  dev_check(pdev?.dev, 'pci_iounmap');
+  if (addr === 0 || (addr > PIO_OFFSET && addr < PIO_RESERVED)) return;
+  iounmap(addr);
 }

@@ -3,7 +3,7 @@
  * the package root, and the runner beside this file. This code runs from
  * src/bridge/ (a checkout, through tsx) or from dist/src/bridge/ (the package).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,8 +25,19 @@ export const NATIVE_DIR = path.join(PACKAGE_ROOT, 'native');
 const RUNNER_EXT = path.extname(HERE);
 const RUNNER = path.join(path.dirname(HERE), `runner${RUNNER_EXT}`);
 const RUNNER_LOADER: string[] = RUNNER_EXT === '.ts' ? ['--import', import.meta.resolve('tsx')] : [];
+/* The build's one-file runner (scripts/bundle-runner.mjs) starts faster; a tsc-only rebuild leaves it older than runner.js. */
+const BUNDLE = path.join(path.dirname(HERE), 'runner-bundle.js');
+
+function bundle_fresh(): boolean {
+  if (RUNNER_EXT !== '.js') return false;
+  try {
+    return statSync(BUNDLE).mtimeMs >= statSync(RUNNER).mtimeMs;
+  } catch {
+    return false;
+  }
+}
 
 /** How node starts the runner. */
 export function runner_node_args(): string[] {
-  return [...RUNNER_LOADER, RUNNER];
+  return bundle_fresh() ? [BUNDLE] : [...RUNNER_LOADER, RUNNER];
 }

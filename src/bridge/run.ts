@@ -83,7 +83,11 @@ export interface RunOptions {
   leaks?: boolean;
   /** Seconds (0 = none). */
   timeout?: number | string;
-  /** true = the default capacity (128). */
+  /**
+   * The C-side pool block cache: blocks per pool (2..256), true = the default capacity (128), false = off
+   * (`--no-pool-cache`). Default: on with the default capacity wherever it is exact (not with threads,
+   * poisoning, sites or fault injection).
+   */
   pool_cache?: number | string | boolean;
   /** C compiler. Default 'cc' (the CLI passes $CC). */
   cc?: string;
@@ -268,9 +272,13 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
   if (o.device_filter !== undefined) cfg.device_filter = o.device_filter;
   cfg.leaks = o.leaks === false ? 'off' : o.leaks === true ? 'print' : 'check';
   if (o.fault !== undefined) cfg.fault = o.fault;
-  if (o.pool_cache !== undefined && o.pool_cache !== false) {
-    const n = o.pool_cache === true ? POOL_CACHE_DEFAULT : int('--pool-cache', o.pool_cache, 2, 256)!;
-    // The cache is exact only where the core's hot path would run (the CLI says why it is off otherwise).
+  if (o.pool_cache !== false) {
+    // On by default: it is invisible to the program wherever it applies (docs/bridge.md), and crossings cost 10x.
+    const n =
+      o.pool_cache === undefined || o.pool_cache === true
+        ? POOL_CACHE_DEFAULT
+        : int('--pool-cache', o.pool_cache, 2, 256)!;
+    // The cache is exact only where the core's hot path would run (the CLI says why when it was asked for).
     if (!pool_cache_off(o)) cfg.pool_cache = n;
   }
   if (o.quiet) cfg.quiet = true;

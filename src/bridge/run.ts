@@ -28,7 +28,7 @@ import type { FaultOptions } from '../lib/fault-inject.ts';
 import { DmashimError, invalidOption } from '../lib/errors.ts';
 import type { LeakReport } from '../sim/sanitizer.ts';
 import { crash_report, type CrashFrame } from './crash.ts';
-import { INCLUDE_DIR, NATIVE_DIR, runner_node_args } from './paths.ts';
+import { INCLUDE_DIR, NATIVE_DIR, runner_configure, runner_env, runner_node_args, runner_take } from './paths.ts';
 import { parse_make_deps, program_key, program_lookup, program_store } from './progcache.ts';
 import {
   FindingCollector,
@@ -439,9 +439,7 @@ function cache_dir(): string {
 
 /* The child's environment: ours without what would change a run behind the options' back. */
 function child_env(cfg: RunConfig): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith('VITEST') && !k.startsWith('DMASHIM_') && k !== 'NODE_OPTIONS') env[k] = v;
+  const env = runner_env();
   env['DMASHIM_RUN'] = JSON.stringify(cfg);
   return env;
 }
@@ -585,13 +583,18 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
     const nodeArgs = runner_node_args();
     if (options.verbose)
       out.err(`dmashim: ${process.execPath} ${nodeArgs.join(' ')}  (DMASHIM_RUN=${JSON.stringify(cfg)})\n`);
-    const child = spawn(process.execPath, nodeArgs, {
-      cwd,
-      env: child_env(cfg),
-      // Its own process group: a stop reaches whatever the program started too.
-      detached: true,
-      stdio: ['inherit', out.inherit ? 'inherit' : 'pipe', out.inherit ? 'inherit' : 'pipe'],
-    });
+    // The CLI started one already (paths.ts); it is started the same way, and run() takes it only when it fits.
+    const pre = options.verbose ? null : runner_take(out.inherit ? 'inherit' : 'pipe', cwd);
+    if (pre) runner_configure(pre, JSON.stringify(cfg));
+    const child =
+      pre ??
+      spawn(process.execPath, nodeArgs, {
+        cwd,
+        env: child_env(cfg),
+        // Its own process group: a stop reaches whatever the program started too.
+        detached: true,
+        stdio: ['inherit', out.inherit ? 'inherit' : 'pipe', out.inherit ? 'inherit' : 'pipe'],
+      });
     child.stdout?.on('data', (b: Buffer) => {
       out.stdout += b.toString('utf8');
       if (out.tee) process.stdout.write(b);

@@ -18,7 +18,7 @@ if (!existsSync(cli)) {
 
 /* `run` and `test` start a C program's runner now, so that its start overlaps ours (dist/src/bridge/paths.js). */
 const command = process.argv[2];
-if (command === 'run' || command === 'test') {
+if ((command === 'run' || command === 'test') && !process.argv.some((a) => a === '--help' || a === '-h')) {
   const { runner_prestart } = await import(new URL('dist/src/bridge/paths.js', root).href);
   runner_prestart(command === 'run' ? 'inherit' : 'pipe');
 }

@@ -82,10 +82,18 @@ export function runner_prestart(stdio: 'inherit' | 'pipe'): void {
   child.on('error', () => {
     p.failed = true;
   });
-  // Not taken, it must not keep us alive: it goes when fd 3 closes at our exit.
+  // Not taken, it must not keep us alive, nor spend a core finishing its start after we are gone (a bad option).
   child.unref();
   for (const s of child.stdio) (s as { unref?: () => void } | null)?.unref?.();
+  process.on('exit', () => {
+    if (prestarted === p) discard(p);
+  });
   prestarted = p;
+}
+
+function discard(p: Prestarted): void {
+  p.child.stdio[3]?.destroy();
+  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
 }
 
 /**
@@ -95,10 +103,10 @@ export function runner_prestart(stdio: 'inherit' | 'pipe'): void {
  */
 export function runner_take(stdio: 'inherit' | 'pipe', cwd: string): ChildProcess | null {
   const p = prestarted;
-  prestarted = null;
   if (!p) return null;
+  prestarted = null;
   if (p.failed || p.child.exitCode !== null || p.child.signalCode !== null || p.stdio !== stdio || p.cwd !== cwd) {
-    p.child.stdio[3]?.destroy();
+    discard(p);
     return null;
   }
   p.child.ref();

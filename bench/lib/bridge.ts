@@ -142,8 +142,11 @@ export function runBridge(reps: number, rounds: number, timeoutMs: number, opts:
       reason: `bridge not available (${command} exited ${r.status ?? r.signal}: ${why.slice(0, 400)})`,
     };
   }
-  // A cache row that did not use the cache (refused, or an old bridge) would silently measure the uncached path.
-  if (cache.length && samples.some((s) => s.cached !== 1)) {
+  // A cache row that did not use the cache (refused, or an old bridge) would silently measure the uncached path,
+  // and an uncached row that did would measure the cache.
+  const wantCache = opts.poolCache !== false;
+  if (samples.some((s) => (s.cached === 1) !== wantCache)) {
+    if (!wantCache) return { ok: false, reason: `pool cache in use despite --no-pool-cache (${command})` };
     return { ok: false, reason: `pool cache not in use (${command}: ${(r.stderr || '').trim().split('\n')[0] ?? ''})` };
   }
   return { ok: true, samples, command };

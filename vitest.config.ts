@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,6 +8,9 @@ export default defineConfig({
     globalSetup: ['test/build-dist.ts'],
     // Native code (koffi) is safest in child processes: a crash cannot take other files down.
     pool: 'forks',
+    // Vitest's default (cores - 1) is one worker on a 2-core machine; most files wait on C programs
+    // running in child processes, so one worker per core keeps both busy.
+    maxWorkers: Math.max(2, availableParallelism()),
     testTimeout: 60_000,
     env: { DMASHIM_QUIET: '1' },
   },

@@ -177,7 +177,7 @@ function bridgeLines(r: BenchResults, j: Judged): string[] {
   if (bridgeCache.ok) {
     out.push(
       '',
-      `bridge + pool cache (c'), same blocks in the same order (${bridgeCache.command}):`,
+      `bridge by default, with the pool cache (c'), same blocks in the same order (${bridgeCache.command}):`,
       table(
         ['size/align/bdry', 'alloc ns', 'free ns', 'per op', 'x C ref', 'x bridge'],
         rows.map((x) => [
@@ -233,7 +233,16 @@ function otherLines(r: BenchResults): string[] {
         r.destroy.map((d) => `${d.pages} pages ${fmtSpread(d.nsPerPage)}`).join(';  '),
     );
   }
-  const { sg } = r;
+  const { sg, startup } = r;
+  out.push(
+    '',
+    startup.ok
+      ? `start-up, wall seconds over ${startup.reps} interleaved reps, median [min–max]: ` +
+          `warm dmashim run hello.c ${fmtSpread(startup.run)}; cc -O0 hello.c && ./a.out ${fmtSpread(startup.cc)} ` +
+          `(ratio of medians ${fmt(startup.run.median / startup.cc.median)}, of minimums ` +
+          `${fmt(startup.run.min / startup.cc.min)}); dmashim test bench/c/kunit20.c (20 cases) ${fmtSpread(startup.kunit)}`
+      : `start-up: skipped: ${startup.reason}`,
+  );
   out.push(
     '',
     sg.ok
@@ -343,6 +352,7 @@ function resultsJson(r: BenchResults, j: Judged, info: RunInfo, stamp: string) {
     metadata: r.scale.metadata,
     destroy: r.destroy,
     sg: r.sg.ok ? r.sg.points : { skipped: r.sg.reason },
+    startup: r.startup.ok ? r.startup : { skipped: r.startup.reason },
     targets: j.targets,
     floors: {
       // This run's own floor (5th percentile; not a running minimum, so the floor cannot ratchet down over runs).

@@ -10,7 +10,7 @@
  * and stores bench/results/<timestamp>.json and latest.json (git-ignored); a
  * progress line goes to stderr.
  *
- * usage: npm run bench [-- --reps N] [--quick] [--only core,thing,poison,koffi,bridge,scale,destroy,sg]
+ * usage: npm run bench [-- --reps N] [--quick] [--only core,thing,poison,koffi,bridge,scale,destroy,sg,startup]
  */
 import { parseArgs } from 'node:util';
 import { log_configure } from '../src/index.ts';
@@ -25,6 +25,7 @@ import { runKoffiSection, runBridgeSection, notRun } from './sections/bridge.ts'
 import { runScaleSection } from './sections/scale.ts';
 import { runDestroySection } from './sections/destroy.ts';
 import { runSgSection } from './sections/sg.ts';
+import { runStartupSection } from './sections/startup.ts';
 import { judge, type BenchResults } from './judge.ts';
 import { report, LATEST_PATH } from './report.ts';
 
@@ -86,7 +87,8 @@ const scale = has('scale')
   : { scale: [], scalePaired: [], metadata: null };
 const destroy = has('destroy') ? runDestroySection(opts.quick) : [];
 const sg = has('sg') ? await runSgSection(opts.quick, floorSoFar()) : notRun;
+const startup = has('startup') ? runStartupSection(opts.quick) : notRun;
 progressDone();
 
-const results: BenchResults = { opts, prevFloor, core, poison, thing, koffi, ...bridges, scale, destroy, sg };
+const results: BenchResults = { opts, prevFloor, core, poison, thing, koffi, ...bridges, scale, destroy, sg, startup };
 report(results, judge(results));

@@ -16,6 +16,13 @@ if (!existsSync(cli)) {
   process.exit(2);
 }
 
+/* `run` and `test` start a C program's runner now, so that its start overlaps ours (dist/src/bridge/paths.js). */
+const command = process.argv[2];
+if ((command === 'run' || command === 'test') && !process.argv.some((a) => a === '--help' || a === '-h')) {
+  const { runner_prestart } = await import(new URL('dist/src/bridge/paths.js', root).href);
+  runner_prestart(command === 'run' ? 'inherit' : 'pipe');
+}
+
 /* Only a checkout has src/: warn when it was edited after the last build, since dist/ is what runs. */
 const src = fileURLToPath(new URL('src/', root));
 if (existsSync(src)) {

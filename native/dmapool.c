@@ -153,6 +153,18 @@ void dmashim_pool_cache_forget_dev(const struct device *dev)
 			cache_off(p);
 }
 
+/*
+ * A log hook may allocate from or free to a pool from inside that pool's own
+ * refill, where the cache would have to be bypassed and the block order could
+ * differ from an uncached run: with a hook set, no pool caches, now or later.
+ */
+void dmashim_pool_cache_off_all(void)
+{
+	pool_cache_cap = 0;
+	for (struct dma_pool *p = cached_pools; p; p = p->next_cached)
+		cache_off(p);
+}
+
 /* Everything the runner prints after main (--pools, --leaks) sees the core's exact state. */
 EXPORT void dmashim_pool_cache_drain(void)
 {

@@ -23,6 +23,8 @@ void dmashim_set_log_hook(void (*hook)(int level, const char *line))
 {
 	if (!enter("dmashim_set_log_hook"))
 		return;
+	if (hook)
+		dmashim_pool_cache_off_all();
 	log_hook = hook;
 	dmashim_ts.log_hook(hook != NULL);
 }

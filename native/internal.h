@@ -58,6 +58,7 @@ void dmashim_emit(int level, int dev, const char *text, int is_cont);
 /* dmapool.c: the block cache; calls that read pool state empty it first. */
 void dmashim_pool_cache_drain_all(void);
 void dmashim_pool_cache_forget_dev(const struct device *dev);
+void dmashim_pool_cache_off_all(void);
 
 /* context.c: the simulated execution context, per thread (linux/preempt.h). */
 struct ctx_state {

@@ -23,6 +23,7 @@ export default function setup(): void {
   if (existsSync(STAMP) && statSync(STAMP).mtimeMs >= Math.max(...inputs.map(newest))) return;
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle-runner.mjs')], { cwd: ROOT, stdio: 'inherit' });
   // Type errors still emit: the typecheck step reports them; only a missing build is fatal.
   if (!existsSync(STAMP)) throw new Error(`build of dist/ failed (tsc exited with ${r.status ?? r.signal})`);
 }

@@ -6,8 +6,9 @@
  * dmashim), and reads the "BENCH {json}" lines it prints. When the runner, the
  * headers or koffi are missing the row is skipped with the reason.
  *
- * Row (c'): the same program with `--pool-cache`, the C-side per-pool block
- * cache that batches crossings (docs/bridge.md); same blocks in the same order.
+ * Row (c) runs with `--no-pool-cache`. Row (c'): the same program as a user
+ * runs it, with the C-side per-pool block cache that batches crossings (on by
+ * default, docs/bridge.md); same blocks in the same order.
  *
  * Each line also carries the row's yardstick, `noop_ns`: one bare koffi
  * callback (dmashim_bench_noop) timed in the same child process, round by round
@@ -90,8 +91,9 @@ function workloadMean(v: readonly number[], per: readonly (readonly number[])[],
 
 export interface BridgeOptions {
   /**
-   * Row (c'): run with `--pool-cache[=N]` (true = the default capacity). The C
-   * program checks that the cache was really used and says so in `cached`.
+   * false: row (c), `--no-pool-cache`. Absent or true: row (c'), the default
+   * (the cache on); a number: `--pool-cache=N`. The C program checks whether
+   * the cache was really used and says so in `cached`.
    */
   poolCache?: boolean | number;
 }
@@ -110,10 +112,13 @@ export function runBridge(reps: number, rounds: number, timeoutMs: number, opts:
   const bin = bridgeRunner();
   if (!bin) return { ok: false, reason: 'bridge not available (no bin/dmashim.js or src/bridge/)' };
   const src = join(NATIVE_BENCH, 'dmapool_bridge_bench.c');
+  // The cache is on by default: row (c) asks for it off, row (c') runs as a user's program does.
   const cache =
-    opts.poolCache === undefined || opts.poolCache === false
-      ? []
-      : [opts.poolCache === true ? '--pool-cache' : `--pool-cache=${opts.poolCache}`];
+    opts.poolCache === false
+      ? ['--no-pool-cache']
+      : opts.poolCache === undefined || opts.poolCache === true
+        ? []
+        : [`--pool-cache=${opts.poolCache}`];
   const args = [bin, 'run', src, '--quiet', '--cflags=-O2', ...cache];
   const r = spawnSync(process.execPath, args, {
     cwd: ROOT,
@@ -137,8 +142,11 @@ export function runBridge(reps: number, rounds: number, timeoutMs: number, opts:
       reason: `bridge not available (${command} exited ${r.status ?? r.signal}: ${why.slice(0, 400)})`,
     };
   }
-  // A cache row that did not use the cache (refused, or an old bridge) would silently measure the uncached path.
-  if (cache.length && samples.some((s) => s.cached !== 1)) {
+  // A cache row that did not use the cache (refused, or an old bridge) would silently measure the uncached path,
+  // and an uncached row that did would measure the cache.
+  const wantCache = opts.poolCache !== false;
+  if (samples.some((s) => (s.cached === 1) !== wantCache)) {
+    if (!wantCache) return { ok: false, reason: `pool cache in use despite --no-pool-cache (${command})` };
     return { ok: false, reason: `pool cache not in use (${command}: ${(r.stderr || '').trim().split('\n')[0] ?? ''})` };
   }
   return { ok: true, samples, command };

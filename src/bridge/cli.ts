@@ -51,8 +51,9 @@ program:
   --report FILE          write a JSON report: findings, leaks, pools files, how the run ended
   --no-fail-on-findings  exit with main's status even when something was found
   --pool-cache[=N]       keep up to N (default 128, 2..256) free blocks per pool in C, batching
-                         crossings; same blocks, order and reports (docs/bridge.md); off with
-                         --threads, --poison, --sites and fault injection
+                         crossings; same blocks, order and reports (docs/bridge.md); on by
+                         default, off with --threads, --poison, --sites and fault injection
+  --no-pool-cache        every dma_pool_alloc and dma_pool_free goes to the core
 build:
   --cc CMD               C compiler (default: $CC or cc)
   --cflags "FLAGS"       extra compiler flags (repeatable)
@@ -108,6 +109,7 @@ const OPTIONS = {
   'no-fail-on-findings': { type: 'boolean' },
   'no-leaks': { type: 'boolean' },
   'no-cache': { type: 'boolean' },
+  'no-pool-cache': { type: 'boolean' },
   cc: { type: 'string' },
   cflags: { type: 'string', multiple: true },
   kernel: { type: 'string' },
@@ -291,6 +293,7 @@ export function parse_run_args(argv: string[]): { sources: string[]; options: Ru
   set('driver_filter', o['driver-filter']);
   set('device_filter', o['device-filter']);
   set('pool_cache', o['pool-cache']);
+  if (o['no-pool-cache']) options.pool_cache = false;
   const int = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = v.trim() === '' ? Number.NaN : Number(v);
@@ -447,7 +450,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write('dmashim: no C source given (dmashim run prog.c [more.c ...] [options])\n');
     return EXIT_USAGE;
   }
-  if (options.pool_cache !== undefined) {
+  if (options.pool_cache !== undefined && options.pool_cache !== false) {
     const off = pool_cache_off(options);
     if (off) process.stderr.write(`dmashim: --pool-cache is off with ${off} (every alloc and free goes to the core)\n`);
   }

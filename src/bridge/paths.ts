@@ -3,7 +3,8 @@
  * the package root, and the runner beside this file. This code runs from
  * src/bridge/ (a checkout, through tsx) or from dist/src/bridge/ (the package).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,8 +26,96 @@ export const NATIVE_DIR = path.join(PACKAGE_ROOT, 'native');
 const RUNNER_EXT = path.extname(HERE);
 const RUNNER = path.join(path.dirname(HERE), `runner${RUNNER_EXT}`);
 const RUNNER_LOADER: string[] = RUNNER_EXT === '.ts' ? ['--import', import.meta.resolve('tsx')] : [];
+/* The build's one-file runner (scripts/bundle-runner.mjs) starts faster; a tsc-only rebuild leaves it older than runner.js. */
+const BUNDLE = path.join(path.dirname(HERE), 'runner-bundle.js');
+
+function bundle_fresh(): boolean {
+  if (RUNNER_EXT !== '.js') return false;
+  try {
+    return statSync(BUNDLE).mtimeMs >= statSync(RUNNER).mtimeMs;
+  } catch {
+    return false;
+  }
+}
 
 /** How node starts the runner. */
 export function runner_node_args(): string[] {
-  return [...RUNNER_LOADER, RUNNER];
+  return bundle_fresh() ? [BUNDLE] : [...RUNNER_LOADER, RUNNER];
+}
+
+/** The runner's environment: ours without what would change a run behind the options' back. */
+export function runner_env(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('VITEST') && !k.startsWith('DMASHIM_') && k !== 'NODE_OPTIONS') env[k] = v;
+  return env;
+}
+
+/*
+ * A runner started before the CLI has even loaded (bin/dmashim.js, for `run`
+ * and `test`): node's start, the runner's modules and koffi load while the CLI
+ * parses, finds the cached build and hashes its inputs, on the other core. It
+ * waits for its configuration on fd 3; run() takes it when the run's stdio and
+ * working directory are the ones it was started with, and a runner nobody takes
+ * reads end-of-file when we exit and exits silently.
+ */
+interface Prestarted {
+  child: ChildProcess;
+  stdio: 'inherit' | 'pipe';
+  cwd: string;
+  failed: boolean;
+}
+let prestarted: Prestarted | null = null;
+
+/** Start a runner that waits for its configuration (see above). */
+export function runner_prestart(stdio: 'inherit' | 'pipe'): void {
+  if (prestarted || !bundle_fresh()) return;
+  const cwd = process.cwd();
+  const child = spawn(process.execPath, [BUNDLE], {
+    cwd,
+    env: { ...runner_env(), DMASHIM_RUN_FD: '3' },
+    // Its own process group, as run() starts it: a stop reaches whatever the program started too.
+    detached: true,
+    stdio: ['inherit', stdio, stdio, 'pipe'],
+  });
+  const p: Prestarted = { child, stdio, cwd, failed: false };
+  child.on('error', () => {
+    p.failed = true;
+  });
+  // Not taken, it must not keep us alive, nor spend a core finishing its start after we are gone (a bad option).
+  child.unref();
+  for (const s of child.stdio) (s as { unref?: () => void } | null)?.unref?.();
+  process.on('exit', () => {
+    if (prestarted === p) discard(p);
+  });
+  prestarted = p;
+}
+
+function discard(p: Prestarted): void {
+  p.child.stdio[3]?.destroy();
+  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+}
+
+/**
+ * The prestarted runner when it fits a run with this stdio and working
+ * directory (once), or null; the caller sends the configuration with
+ * runner_configure.
+ */
+export function runner_take(stdio: 'inherit' | 'pipe', cwd: string): ChildProcess | null {
+  const p = prestarted;
+  if (!p) return null;
+  prestarted = null;
+  if (p.failed || p.child.exitCode !== null || p.child.signalCode !== null || p.stdio !== stdio || p.cwd !== cwd) {
+    discard(p);
+    return null;
+  }
+  p.child.ref();
+  for (const s of p.child.stdio) (s as { ref?: () => void } | null)?.ref?.();
+  return p.child;
+}
+
+/** Hand a taken runner its configuration (the JSON DMASHIM_RUN would carry). */
+export function runner_configure(child: ChildProcess, config: string): void {
+  const fd3 = child.stdio[3] as NodeJS.WritableStream | null | undefined;
+  fd3?.end(config);
 }

@@ -29,7 +29,7 @@ import { DmashimError, invalidOption } from '../lib/errors.ts';
 import { kernel_cflags, kernel_version_string, parse_kernel_version } from '../include/linux/version.ts';
 import type { LeakReport } from '../sim/sanitizer.ts';
 import { crash_report, type CrashFrame } from './crash.ts';
-import { INCLUDE_DIR, NATIVE_DIR, runner_node_args } from './paths.ts';
+import { INCLUDE_DIR, NATIVE_DIR, runner_configure, runner_env, runner_node_args, runner_take } from './paths.ts';
 import { parse_make_deps, program_key, program_lookup, program_store } from './progcache.ts';
 import {
   FindingCollector,
@@ -84,7 +84,11 @@ export interface RunOptions {
   leaks?: boolean;
   /** Seconds (0 = none). */
   timeout?: number | string;
-  /** true = the default capacity (128). */
+  /**
+   * The C-side pool block cache: blocks per pool (2..256), true = the default capacity (128), false = off
+   * (`--no-pool-cache`). Default: on with the default capacity wherever it is exact (not with threads,
+   * poisoning, sites or fault injection).
+   */
   pool_cache?: number | string | boolean;
   /** C compiler. Default 'cc' (the CLI passes $CC). */
   cc?: string;
@@ -283,9 +287,13 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
   if (o.device_filter !== undefined) cfg.device_filter = o.device_filter;
   cfg.leaks = o.leaks === false ? 'off' : o.leaks === true ? 'print' : 'check';
   if (o.fault !== undefined) cfg.fault = o.fault;
-  if (o.pool_cache !== undefined && o.pool_cache !== false) {
-    const n = o.pool_cache === true ? POOL_CACHE_DEFAULT : int('--pool-cache', o.pool_cache, 2, 256)!;
-    // The cache is exact only where the core's hot path would run (the CLI says why it is off otherwise).
+  if (o.pool_cache !== false) {
+    // On by default: it is invisible to the program wherever it applies (docs/bridge.md), and crossings cost 10x.
+    const n =
+      o.pool_cache === undefined || o.pool_cache === true
+        ? POOL_CACHE_DEFAULT
+        : int('--pool-cache', o.pool_cache, 2, 256)!;
+    // The cache is exact only where the core's hot path would run (the CLI says why when it was asked for).
     if (!pool_cache_off(o)) cfg.pool_cache = n;
   }
   if (o.quiet) cfg.quiet = true;
@@ -390,8 +398,32 @@ async function bridge_objects(cc: string, flags: string[], out: Output, verbose:
     }
   };
   walk(INCLUDE_DIR);
-  for (const f of files) h.update(f).update(readFileSync(f));
-  const dir = path.join(cache_dir(), `bridge-${h.digest('hex').slice(0, 16)}`);
+  // Hashing ~100 files' contents is a good part of a warm run's start: a memo keyed by their stats names the result.
+  const st = createHash('sha256');
+  st.update(JSON.stringify([cc, flags]));
+  for (const f of files) {
+    const s = statSync(f);
+    st.update(`${f}\0${s.size}\0${s.mtimeMs}\0${s.ino}\0`);
+  }
+  const memo = path.join(cache_dir(), `bridge-stat-${st.digest('hex').slice(0, 24)}`);
+  let key: string | null = null;
+  try {
+    key = readFileSync(memo, 'utf8');
+  } catch {
+    // Not seen with these stats: hash the contents.
+  }
+  if (key === null || !/^[0-9a-f]{16}$/.test(key)) {
+    for (const f of files) h.update(f).update(readFileSync(f));
+    key = h.digest('hex').slice(0, 16);
+    try {
+      mkdirSync(cache_dir(), { recursive: true });
+      writeFileSync(`${memo}.${process.pid}`, key);
+      renameSync(`${memo}.${process.pid}`, memo);
+    } catch {
+      // Only a lost shortcut.
+    }
+  }
+  const dir = path.join(cache_dir(), `bridge-${key}`);
   const objs = sources.map((s) => path.join(dir, `${path.basename(s, '.c')}.o`));
   if (existsSync(dir)) return objs;
   const tmp = `${dir}.${process.pid}.tmp`;
@@ -422,9 +454,7 @@ function cache_dir(): string {
 
 /* The child's environment: ours without what would change a run behind the options' back. */
 function child_env(cfg: RunConfig): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith('VITEST') && !k.startsWith('DMASHIM_') && k !== 'NODE_OPTIONS') env[k] = v;
+  const env = runner_env();
   env['DMASHIM_RUN'] = JSON.stringify(cfg);
   return env;
 }
@@ -568,13 +598,18 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
     const nodeArgs = runner_node_args();
     if (options.verbose)
       out.err(`dmashim: ${process.execPath} ${nodeArgs.join(' ')}  (DMASHIM_RUN=${JSON.stringify(cfg)})\n`);
-    const child = spawn(process.execPath, nodeArgs, {
-      cwd,
-      env: child_env(cfg),
-      // Its own process group: a stop reaches whatever the program started too.
-      detached: true,
-      stdio: ['inherit', out.inherit ? 'inherit' : 'pipe', out.inherit ? 'inherit' : 'pipe'],
-    });
+    // The CLI started one already (paths.ts); it is started the same way, and run() takes it only when it fits.
+    const pre = options.verbose ? null : runner_take(out.inherit ? 'inherit' : 'pipe', cwd);
+    if (pre) runner_configure(pre, JSON.stringify(cfg));
+    const child =
+      pre ??
+      spawn(process.execPath, nodeArgs, {
+        cwd,
+        env: child_env(cfg),
+        // Its own process group: a stop reaches whatever the program started too.
+        detached: true,
+        stdio: ['inherit', out.inherit ? 'inherit' : 'pipe', out.inherit ? 'inherit' : 'pipe'],
+      });
     child.stdout?.on('data', (b: Buffer) => {
       out.stdout += b.toString('utf8');
       if (out.tee) process.stdout.write(b);

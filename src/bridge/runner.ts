@@ -11,7 +11,7 @@
  * status, the leak report and the pools files ("end"). A bad option is one
  * line on stderr and status 2 ("error").
  */
-import { openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import {
   Machine,
   DEFAULT_RAM,
@@ -450,12 +450,43 @@ export function run(cfg: RunConfig): void {
   });
 }
 
-if (process.env['DMASHIM_RUN']) {
+/* All of a descriptor until end-of-file, blocking (a non-blocking one is waited on in 1 ms steps). */
+function read_all(fd: number): string {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(1 << 16);
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(nap, 0, 0, 1);
+      continue;
+    }
+    if (n === 0) return Buffer.concat(chunks).toString('utf8');
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+}
+
+function start(json: string): void {
   let cfg: RunConfig;
   try {
-    cfg = JSON.parse(process.env['DMASHIM_RUN']) as RunConfig;
+    cfg = JSON.parse(json) as RunConfig;
   } catch {
     fail('bad DMASHIM_RUN configuration');
   }
   run(cfg);
+}
+
+if (process.env['DMASHIM_RUN']) {
+  start(process.env['DMASHIM_RUN']);
+} else if (process.env['DMASHIM_RUN_FD'] === '3') {
+  // Started ahead of its configuration (paths.ts, runner_prestart): load koffi while the CLI gets there.
+  try_load_koffi();
+  const json = read_all(3);
+  closeSync(3);
+  // Nobody took this runner: the CLI has exited or chose another.
+  if (json === '') process.exit(0);
+  start(json);
 }

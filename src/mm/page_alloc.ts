@@ -93,15 +93,22 @@ export class BuddyAllocator {
   readonly allocOrder: Int8Array;
   /* PG_OWNER_* of an allocated block head. */
   private readonly owner: Uint8Array;
-  /* segment index+1 of each page, 0 for pages that are not RAM or are reserved. */
-  private readonly seg: Int16Array;
   /* heads[zone * NR_ORDERS + order] */
   private readonly heads: Int32Array;
+  /*
+   * The boot-time MAX_ORDER blocks of each zone that no one has taken yet, in the
+   * order boot freed them: they sit behind the linked part of their free list
+   * (later frees go in front), the last one first. Linking 512 blocks of a
+   * 2 GiB machine would touch a page of each per-page array per block, which
+   * costs a small program's start more than everything it runs; a MAX_ORDER
+   * block never merges, so nothing needs to find one of these by its page.
+   */
+  private readonly boot: Int32Array[] = [];
+  private readonly bootTop: Int32Array;
   private readonly nrFree: Float64Array;
   private readonly present: Float64Array;
   private readonly freeBlocks: Int32Array;
   private readonly stat = { allocs: [0, 0, 0], frees: [0, 0, 0], failures: [0, 0, 0] };
-  private readonly pfnOf: (page: number) => number;
   /**
    * Called after a block is handed out / before it goes back: post_alloc_hook's
    * and free_pages_prepare's debug steps. One slot each, set once at boot by
@@ -119,18 +126,13 @@ export class BuddyAllocator {
     this.freeOrder = new Int8Array(nPages);
     this.allocOrder = new Int8Array(nPages);
     this.owner = new Uint8Array(nPages);
-    this.seg = new Int16Array(nPages);
     this.heads = new Int32Array(MAX_NR_ZONES * NR_ORDERS).fill(-1);
     this.nrFree = new Float64Array(MAX_NR_ZONES);
     this.present = new Float64Array(MAX_NR_ZONES);
     this.freeBlocks = new Int32Array(MAX_NR_ZONES * NR_ORDERS);
-    const segs = segments;
-    this.pfnOf = (page: number): number => {
-      const s = segs[this.seg[page]! - 1]!;
-      return s.pfn0 + (page - s.first);
-    };
-    segments.forEach((s, si) => {
-      this.seg.fill(si + 1, s.first, s.end);
+    this.bootTop = new Int32Array(MAX_NR_ZONES);
+    const boot: number[][] = [[], [], []];
+    for (const s of segments) {
       this.present[s.zone]! += s.end - s.first;
       // Free the segment as the largest naturally aligned blocks that fit.
       let p = s.first;
@@ -138,10 +140,28 @@ export class BuddyAllocator {
         const pfn = s.pfn0 + (p - s.first);
         let o = MAX_ORDER;
         while (o > 0 && ((pfn & ((1 << o) - 1)) !== 0 || p + (1 << o) > s.end)) o--;
-        this.pushFree(s.zone, p, o);
+        if (o === MAX_ORDER) {
+          boot[s.zone]!.push(p);
+          this.nrFree[s.zone]! += 1 << o;
+          this.freeBlocks[s.zone * NR_ORDERS + o]!++;
+        } else this.pushFree(s.zone, p, o);
         p += 1 << o;
       }
-    });
+    }
+    for (let z = 0; z < MAX_NR_ZONES; z++) {
+      this.boot.push(Int32Array.from(boot[z]!));
+      this.bootTop[z] = boot[z]!.length;
+    }
+  }
+
+  /* Index+1 of the segment holding `page`, 0 for pages that are not RAM or are reserved (a machine has a few). */
+  private segOf(page: number): number {
+    const segs = this.segments;
+    for (let i = 0; i < segs.length; i++) {
+      const s = segs[i]!;
+      if (page >= s.first && page < s.end) return i + 1;
+    }
+    return 0;
   }
 
   private pushFree(zone: number, page: number, order: number): void {
@@ -170,11 +190,20 @@ export class BuddyAllocator {
 
   /** Allocate 2^order pages from exactly this zone; arena page index or -1. */
   allocFromZone(zone: number, order: number, owner = PG_OWNER_PAGES): number {
+    if (!(order <= MAX_ORDER)) return -1;
     let o = order;
-    while (o <= MAX_ORDER && this.heads[zone * NR_ORDERS + o]! < 0) o++;
-    if (o > MAX_ORDER) return -1;
+    while (o < MAX_ORDER && this.heads[zone * NR_ORDERS + o]! < 0) o++;
     let page = this.heads[zone * NR_ORDERS + o]!;
-    this.unlinkFree(zone, page, o);
+    if (page >= 0) this.unlinkFree(zone, page, o);
+    else {
+      // Only MAX_ORDER can be empty here: its list goes on with the blocks boot freed.
+      const top = this.bootTop[zone]!;
+      if (top === 0) return -1;
+      this.bootTop[zone] = top - 1;
+      page = this.boot[zone]![top - 1]!;
+      this.nrFree[zone]! -= 1 << o;
+      this.freeBlocks[zone * NR_ORDERS + o]!--;
+    }
     while (o > order) {
       o--;
       const upper = page + (1 << o);
@@ -220,10 +249,9 @@ export class BuddyAllocator {
     if (this.allocOrder[page] !== order + 1 || this.owner[page] !== owner) return false;
     if (this.onFree) this.onFree(page, order);
     this.allocOrder[page] = 0;
-    const si = this.seg[page]!;
-    const s = this.segments[si - 1]!;
+    const s = this.segments[this.segOf(page) - 1]!;
     this.stat.frees[s.zone]!++;
-    let pfn = this.pfnOf(page);
+    let pfn = s.pfn0 + (page - s.first);
     let o = order;
     while (o < MAX_ORDER) {
       const buddyPfn = pfn ^ (1 << o);
@@ -252,7 +280,7 @@ export class BuddyAllocator {
   }
 
   zoneOf(page: number): number {
-    const si = this.seg[page];
+    const si = this.segOf(page);
     return si ? this.segments[si - 1]!.zone : -1;
   }
 

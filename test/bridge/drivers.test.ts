@@ -77,7 +77,7 @@ describe('driver-style C programs run unmodified', () => {
   test('NIC descriptor rings: map/unmap, syncs, barriers, IRQ handler under the ring lock (harness plays the device, also --iommu)', (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     // The harness plays the NIC with dmashim_device_*, so it works behind the IOMMU too.
-    for (const opts of [[], ['--force-bounce'], ['--pool-cache'], ['--iommu'], ['--iommu', '--force-bounce']]) {
+    for (const opts of [[], ['--force-bounce'], ['--no-pool-cache'], ['--iommu'], ['--iommu', '--force-bounce']]) {
       const r = runClean('net_ring.c', opts);
       expect(okLines(r.stdout), opts.join(' ')).toEqual([
         'ok tx 30 packets, head 30 tail 30, doorbell 14',
@@ -137,7 +137,8 @@ describe('driver-style C programs run unmodified', () => {
     const file = `${DIR}/misuse.c`.split(path.sep).join('/');
     const at = (m: string): string => `${file}:${mark('misuse.c', m)}`;
     let first: string | null = null;
-    for (const opts of [[], ['--pool-cache']]) {
+    // The pool cache is on by default.
+    for (const opts of [[], ['--no-pool-cache']]) {
       const r = dmashim_run([F('misuse.c')], ['--all-errors', '--leaks', ...opts]);
       // Each planted bug is a finding: the run fails with status 3 (it exited 0 before findings counted).
       expect(r.status, r.stderr).toBe(3);

@@ -53,6 +53,29 @@ export function dmashim_run(
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** dmashim_run without blocking: several programs of one test run at once (the machine's cores are the limit). */
+export function dmashim_run_async(
+  files: string[],
+  options: string[] = [],
+  args: string[] = [],
+  timeoutMs = 60_000,
+): Promise<RunResult> {
+  const { env, argv } = run_command(files, options, args);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const kill = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(kill);
+      resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
 /**
  * dmashim_run with a slow reader: nothing is read from the program's stdout and
  * stderr for `stallMs`, so its pipes fill up, then everything is read.

@@ -1,11 +1,12 @@
 /*
- * dmashim run --pool-cache: the C-side block cache must be invisible. The same
- * program, with and without it, hands out the same blocks in the same order and
- * prints the same pools files and reports (with their C lines); only
- * dmashim_pool_cached() tells the runs apart.
+ * dmashim run's pool cache (on by default, --pool-cache[=N], --no-pool-cache):
+ * the C-side block cache must be invisible. The same program, with and without
+ * it, hands out the same blocks in the same order and prints the same pools
+ * files and reports (with their C lines); only dmashim_pool_cached() tells the
+ * runs apart.
  */
 import { describe, test, expect } from 'vitest';
-import { bridge_skip_reason, dmashim_run, mark_line } from './helpers.ts';
+import { bridge_skip_reason, dmashim_run, dmashim_run_async, mark_line } from './helpers.ts';
 
 const skip = bridge_skip_reason();
 const F = 'test/bridge/c/pool_cache.c';
@@ -14,24 +15,31 @@ const norm = (s: string): string => s.replace(/\b0000[0-9a-f]{12}\b/g, 'VADDR');
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('--pool-cache', () => {
-  test('same blocks, order, pools files, counters and reports as without the cache', (ctx) => {
+  test('same blocks, order, pools files, counters and reports as without the cache', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const off = dmashim_run(['pool_cache.c'], ['--leaks']);
-    const on = dmashim_run(['pool_cache.c'], ['--leaks', '--pool-cache']);
-    const small = dmashim_run(['pool_cache.c'], ['--leaks', '--pool-cache=2']);
+    const [off, on, small, dflt] = await Promise.all([
+      dmashim_run_async(['pool_cache.c'], ['--leaks', '--no-pool-cache']),
+      dmashim_run_async(['pool_cache.c'], ['--leaks', '--pool-cache']),
+      dmashim_run_async(['pool_cache.c'], ['--leaks', '--pool-cache=2']),
+      dmashim_run_async(['pool_cache.c'], ['--leaks']),
+    ]);
     // The planted double frees and bad frees are findings, with the cache as without.
     expect(off.status).toBe(3);
     expect(on.status).toBe(3);
     expect(small.status).toBe(3);
-    // The cache was really in use in the cached runs, and not in the other.
+    expect(dflt.status).toBe(3);
+    // The cache was really in use in the cached runs (the default is one), and not in the other.
     expect(off.stdout).toContain('cached-nonzero=0\n');
     expect(on.stdout).toContain('cached-nonzero=1\n');
     expect(small.stdout).toContain('cached-nonzero=1\n');
+    expect(dflt.stdout).toContain('cached-nonzero=1\n');
     const same = (s: string) => norm(s.replace(/cached-nonzero=\d/, ''));
     expect(same(on.stdout)).toBe(same(off.stdout));
     expect(same(small.stdout)).toBe(same(off.stdout));
+    expect(same(dflt.stdout)).toBe(same(off.stdout));
     expect(norm(on.stderr)).toBe(norm(off.stderr));
     expect(norm(small.stderr)).toBe(norm(off.stderr));
+    expect(norm(dflt.stderr)).toBe(norm(off.stderr));
     expect(on.stdout).toMatch(/live \d+ duplicates 0\n/);
     // pools read mid-run are exact: the cached blocks are counted as free.
     expect(on.stdout).toMatch(
@@ -43,7 +51,7 @@ describe('--pool-cache', () => {
 
   test('a double free of a block in the cache is reported at once, with the kernel text and the C line', (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const r = dmashim_run(['pool_cache.c'], ['--pool-cache']);
+    const r = dmashim_run(['pool_cache.c']);
     const at = (mark: string) => esc(`dma_pool_free() called from ${F}:${mark_line('pool_cache.c', mark)}\n`);
     expect(r.stderr).toMatch(
       new RegExp(`dma_pool_free cache-64, dma 0x[0-9a-f]{16} already free\\n${at('cached-double-free')}`),
@@ -79,19 +87,26 @@ describe('--pool-cache', () => {
     expect(r.stderr).toContain(`${inUse} blocks in pool cache-4k`);
   });
 
-  test('is off (and says so) with --threads, --poison, --sites and fault injection; threaded runs still work', (ctx) => {
+  test('is off (and says so) with --threads, --poison, --sites and fault injection; threaded runs still work', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     const r = dmashim_run(['threads.c'], ['--threads', '--pool-cache']);
     expect(r.stderr).toBe('dmashim: --pool-cache is off with --threads (every alloc and free goes to the core)\n');
     expect(r.stdout).toMatch(/^threaded=1 errors=0\npoolinfo - 0\.1\nthreads-64 {10}0 +\d+ {3}64 +\d+\n$/);
     expect(r.status).toBe(0);
-    for (const opt of ['--poison', '--sites', '--fail-nth=100000']) {
-      const p = dmashim_run(['pool_cache.c'], ['--pool-cache', opt]);
-      expect(p.stdout).toContain('cached-nonzero=0\n');
-      expect(p.stderr).toContain(
+    const opts = ['--poison', '--sites', '--fail-nth=100000'];
+    const [asked, dflt] = await Promise.all([
+      Promise.all(opts.map((opt) => dmashim_run_async(['pool_cache.c'], ['--pool-cache', opt]))),
+      Promise.all(opts.map((opt) => dmashim_run_async(['pool_cache.c'], [opt]))),
+    ]);
+    opts.forEach((opt, i) => {
+      expect(asked[i]!.stdout).toContain('cached-nonzero=0\n');
+      expect(asked[i]!.stderr).toContain(
         `dmashim: --pool-cache is off with ${opt === '--fail-nth=100000' ? 'fault injection' : opt}`,
       );
-    }
+      // By default the cache is off there too, silently: nobody asked for it.
+      expect(dflt[i]!.stdout).toContain('cached-nonzero=0\n');
+      expect(dflt[i]!.stderr).not.toContain('--pool-cache');
+    });
     const bad = dmashim_run(['pool_cache.c'], ['--pool-cache=1']);
     expect(bad.stderr).toContain('--pool-cache must be an integer in 2..256, got 1');
     expect(bad.status).toBe(2);
@@ -99,8 +114,18 @@ describe('--pool-cache', () => {
 
   test('without --threads, a second thread is still refused with the cache on', (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const r = dmashim_run(['threads.c'], ['--pool-cache', '--timeout', '30']);
+    const r = dmashim_run(['threads.c'], ['--timeout', '30']);
     expect(r.stderr).toContain('called from a second thread');
     expect(r.status).not.toBe(0);
+  });
+
+  test('a log hook switches every cache off, for the pools to come too', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['pool_cache_hook.c']);
+    expect(r.stdout).toMatch(/^before-hook=[1-9]\d*\nhook-set=0\nafter-hook=0,0\n$/);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const off = dmashim_run(['pool_cache_hook.c'], ['--no-pool-cache']);
+    expect(off.stdout).toBe('before-hook=0\nhook-set=0\nafter-hook=0,0\n');
   });
 });

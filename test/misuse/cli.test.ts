@@ -5,7 +5,7 @@
  * whole process group and a SIGHUP to the command alone reach the program, the
  * status is 128 + N, and nothing is left behind (the program, the build directory).
  */
-import { describe, test, expect } from 'vitest';
+import { afterAll, beforeAll, describe, test, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
@@ -39,10 +39,21 @@ function alive(pid: number): boolean {
 }
 
 describe('misuse of the CLI: bad flags and values', () => {
+  /*
+   * One TMPDIR for the scenarios, which run one after another: each must leave
+   * it as it found it, and they share the bridge objects' cache in it (a fresh
+   * TMPDIR per scenario compiled native/ again for every one that gets that far).
+   */
+  let tmp = '';
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'dmashim-misuse-'));
+  });
+  afterAll(() => {
+    rmSync(tmp, { recursive: true, force: true });
+  });
   for (const s of cli_scenarios) {
     const t = s.known ? test.fails : test;
     t(`${s.id}: ${s.does}`, () => {
-      const tmp = mkdtempSync(path.join(os.tmpdir(), 'dmashim-misuse-'));
       try {
         const r = spawnSync(process.execPath, [BIN, ...s.argv], {
           cwd: ROOT,
@@ -58,7 +69,8 @@ describe('misuse of the CLI: bad flags and values', () => {
         expect(r.stderr).not.toMatch(/^\s+at /m);
         expect(left_behind(tmp)).toEqual([]);
       } finally {
-        rmSync(tmp, { recursive: true, force: true });
+        // What a failing scenario left must not fail the next one too.
+        for (const f of left_behind(tmp)) rmSync(path.join(tmp, f), { recursive: true, force: true });
       }
     });
   }

@@ -49,8 +49,8 @@ describe('the compile cache', () => {
       expect(edited.stdout).toBe(`${tag} 2\n`);
       expect((await go()).stderr).toContain(HIT);
 
-      // Other flags are another program.
-      const flagged = await go({ cflags: ['-DVALUE_UNUSED=1'] });
+      // Other flags are another program (a linker flag: a compiler flag would also rebuild the bridge objects).
+      const flagged = await go({ ldflags: [`-L${dir}`] });
       expect(flagged.stderr).not.toContain(HIT);
 
       // --no-cache compiles even when nothing changed.

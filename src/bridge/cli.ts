@@ -349,6 +349,21 @@ function cflags_era(args: string[]): string[] {
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
+/* A stop sent to us (a supervisor, child.kill(), ^C) goes to the program, which we then wait for and clean up after. */
+async function forwarding_stops<T>(body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const stop = new AbortController();
+  const handlers = STOP_SIGNALS.map((sig) => {
+    const h = (): void => stop.abort(sig);
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  try {
+    return await body(stop.signal);
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
+}
+
 const COMMANDS = ['run', 'test', 'cflags', 'help', '--version'];
 
 /* `dmashim test`: run()'s flags (parse_run_args) plus --filter; the KTAP streams to stdout as it is printed. */
@@ -370,26 +385,18 @@ async function test_main(argv: string[]): Promise<number> {
     return 0;
   }
   if (parsed.sources.length === 0) usage_error('no KUnit source given (dmashim test suite.c [more.c ...] [options])');
-  const stop = new AbortController();
-  const handlers = STOP_SIGNALS.map((sig) => {
-    const h = (): void => stop.abort(sig);
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
-  try {
+  return forwarding_stops(async (signal) => {
     const r = await run_kunit(parsed.sources, {
       ...parsed.options,
       ...(filter !== undefined ? { filter } : {}),
       stdio: 'pipe',
       tee: true,
-      signal: stop.signal,
+      signal,
     });
     if (r.ended.how === 'exit' && r.kunit.incomplete)
       process.stderr.write('dmashim: test: the KTAP output is incomplete\n');
     return r.status !== 0 ? r.status : r.kunit.counts.fail > 0 || r.kunit.incomplete ? 1 : 0;
-  } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
-  }
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -454,22 +461,12 @@ export async function main(argv: string[]): Promise<number> {
     const off = pool_cache_off(options);
     if (off) process.stderr.write(`dmashim: --pool-cache is off with ${off} (every alloc and free goes to the core)\n`);
   }
-  // A stop sent to us (a supervisor, child.kill(), ^C) goes to the program, which we then wait for and clean up after.
-  const stop = new AbortController();
-  const handlers = STOP_SIGNALS.map((sig) => {
-    const h = (): void => stop.abort(sig);
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
   try {
-    const r = await run(sources, { ...options, signal: stop.signal });
-    return r.status;
+    return await forwarding_stops(async (signal) => (await run(sources, { ...options, signal })).status);
   } catch (e) {
     if (!(e instanceof DmashimError)) throw e;
     process.stderr.write(`dmashim: ${e.message}\n`);
     return EXIT_USAGE;
-  } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
   }
 }
 

@@ -2,6 +2,12 @@
 export * from './include/linux/gfp.ts';
 export * from './include/linux/errno.ts';
 export * from './include/linux/dma-direction.ts';
+export {
+  KERNEL_VERSION,
+  parse_kernel_version,
+  kernel_version_string,
+  machine_kernel,
+} from './include/linux/version.ts';
 export * from './include/linux/types.ts';
 export * from './lib/errors.ts';
 export * from './lib/cstruct.ts';

@@ -1021,26 +1021,12 @@ export class Bridge extends BridgeCore {
               ? 'dma_map_resource'
               : 'dma_map_single';
         if (area) debug_dma_map_illegal_area(dev, a, b, area === MAP_FLAG.AREA_STACK ? 'stack' : 'text');
-        const type =
-          kind === MAP_KIND.PAGE
-            ? dma_debug_page
-            : kind === MAP_KIND.NONCOHERENT
-              ? dma_debug_noncoherent
-              : kind === MAP_KIND.RESOURCE
-                ? dma_debug_resource
-                : dma_debug_single;
+        const type = debug_type_of(kind);
         debug_dma_map_phys(dev, type === dma_debug_resource ? -1 : this.phys_of(a), b, c & 0xff, d, attrs, a, type);
         break;
       }
       case DMAAPI_OP.DEBUG_UNMAP: {
-        const type =
-          d === MAP_KIND.PAGE
-            ? dma_debug_page
-            : d === MAP_KIND.NONCOHERENT
-              ? dma_debug_noncoherent
-              : d === MAP_KIND.RESOURCE
-                ? dma_debug_resource
-                : dma_debug_single;
+        const type = debug_type_of(d);
         fn =
           type === dma_debug_noncoherent
             ? 'dma_free_pages'
@@ -1223,6 +1209,17 @@ function devres_mem(
     if (!(e instanceof DmashimError)) throw e;
   }
   return 0;
+}
+
+/* dma-debug's entry type for a C map kind (__DMASHIM_MAP_*). */
+function debug_type_of(kind: number): number {
+  return kind === MAP_KIND.PAGE
+    ? dma_debug_page
+    : kind === MAP_KIND.NONCOHERENT
+      ? dma_debug_noncoherent
+      : kind === MAP_KIND.RESOURCE
+        ? dma_debug_resource
+        : dma_debug_single;
 }
 
 /* Device memory: the C names of the devmem ops, for the "called from" line. */

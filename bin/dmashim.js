@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /*
- * The `dmashim` command: the compiled CLI (dist/src/bridge/cli.js) on plain
- * node, in this process. The package ships dist/ only; a checkout builds it on
- * `npm ci` (prepare) and `npm run build`, and vitest rebuilds it when stale.
+ * The `dmashim` command: the compiled CLI (dist/src/bridge/cli.js, or the
+ * build's one-file cli-bundle.js when it is not older) on plain node, in this
+ * process. The package ships dist/ only; a checkout builds it on `npm ci`
+ * (prepare) and `npm run build`, and vitest rebuilds it when stale.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,9 +17,9 @@ if (!existsSync(cli)) {
   process.exit(2);
 }
 
-/* `run` and `test` start a C program's runner now, so that its start overlaps ours (dist/src/bridge/paths.js). */
+/* `test` starts a C program's runner now, so that its start overlaps ours (dist/src/bridge/paths.js); `run` runs it here. */
 const command = process.argv[2];
-if ((command === 'run' || command === 'test') && !process.argv.some((a) => a === '--help' || a === '-h')) {
+if (command === 'test' && !process.argv.some((a) => a === '--help' || a === '-h')) {
   const { runner_prestart } = await import(new URL('dist/src/bridge/paths.js', root).href);
   runner_prestart(command === 'run' ? 'inherit' : 'pipe');
 }
@@ -35,5 +36,7 @@ if (existsSync(src)) {
   if (newer(src)) process.stderr.write('dmashim: src/ is newer than dist/; run `npm run build` to run your changes\n');
 }
 
-const { main } = await import(cli.href);
+const bundle = new URL('dist/src/bridge/cli-bundle.js', root);
+const fresh = existsSync(bundle) && statSync(bundle).mtimeMs >= statSync(cli).mtimeMs;
+const { main } = await import((fresh ? bundle : cli).href);
 process.exitCode = await main(process.argv.slice(2));

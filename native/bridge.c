@@ -133,6 +133,10 @@ EXPORT int32_t dmashim_bridge_init(const struct dmashim_ops *o, uint32_t abi, in
 		int fl = fcntl(fd, F_GETFL);
 		if (fl >= 0 && (fl & O_NONBLOCK))
 			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+		/* Node marks them close-on-exec; a program that execs (or our crash aftermath) must pass them on. */
+		int fdf = fcntl(fd, F_GETFD);
+		if (fdf >= 0 && (fdf & FD_CLOEXEC))
+			fcntl(fd, F_SETFD, fdf & ~FD_CLOEXEC);
 	}
 	dmashim_ready = 1;
 	return 0;

@@ -9,6 +9,9 @@
  * crash.ts) resolves the frames with addr2line after the child is gone:
  * nothing here may allocate, lock or format with stdio.
  *
+ * A run in the CLI's own process has no parent: there the handler execs the
+ * aftermath instead (see dmashim_crash_aftermath).
+ *
  * Record (text, one item a line, numbers in hex):
  *   signal <signo> <si_code> <si_addr> <pc>
  *   frame <address> <exact> <object base> <object path>
@@ -16,10 +19,13 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <execinfo.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -111,6 +117,60 @@ static void default_and_raise(int sig)
 	raise(sig);
 }
 
+/*
+ * The aftermath of a run in the CLI's own process (run.ts, run_here): nobody
+ * waits on this process to read the record, so once it is written the process
+ * execs node on aftermath.js (same pid, same stdio), which judges the run as a
+ * parent would have, reports the crash and exits 128 + N. Stop signals and the
+ * --timeout alarm end the run the same way, each with its own kind.
+ */
+static char *after_argv[6];
+static char after_signo[16];
+static volatile sig_atomic_t leaving;
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void aftermath(int sig, const char *kind)
+{
+	if (!after_argv[0])
+		return;
+	char tmp[16];
+	int n = 0;
+	unsigned v = (unsigned)sig;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (int i = 0; i < n; i++)
+		after_signo[i] = tmp[n - 1 - i];
+	after_signo[n] = '\0';
+	after_argv[3] = after_signo;
+	after_argv[4] = (char *)kind;
+	after_argv[5] = NULL;
+	/* Our stdio goes on to the aftermath, whatever node set on it since dmashim_bridge_init. */
+	for (int fd = 0; fd <= 2; fd++) {
+		int fdf = fcntl(fd, F_GETFD);
+		if (fdf >= 0 && (fdf & FD_CLOEXEC))
+			fcntl(fd, F_SETFD, fdf & ~FD_CLOEXEC);
+	}
+	/* The new image keeps this thread's mask: it must not start with the signal blocked. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(after_argv[0], after_argv, environ);
+}
+
+static void stop_handler(int sig)
+{
+	if (leaving)
+		return;
+	leaving = 1;
+	aftermath(sig, sig == SIGALRM ? "timeout" : "stop");
+	/* No aftermath (the exec failed): end as the signal would have. */
+	if (sig == SIGALRM)
+		sig = SIGKILL;
+	default_and_raise(sig);
+}
+
 static void crash_handler(int sig, siginfo_t *si, void *uc)
 {
 	if (crashing || crash_fd < 0) {
@@ -148,6 +208,10 @@ static void crash_handler(int sig, siginfo_t *si, void *uc)
 		for (int i = first; i < n; i++)
 			frame(&l, (uintptr_t)frames[i], i == first);
 	}
+	if (!leaving) {
+		leaving = 1;
+		aftermath(sig, "crash");
+	}
 	default_and_raise(sig);
 }
 
@@ -177,4 +241,68 @@ EXPORT int32_t dmashim_crash_arm(int32_t fd)
 		if (sigaction(crash_signals[i], &sa, NULL) != 0)
 			return -1;
 	return 0;
+}
+
+static char *copy(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *c = malloc(n);
+	if (c)
+		memcpy(c, s, n);
+	return c;
+}
+
+/*
+ * Called by a runner in the CLI's own process, after dmashim_crash_arm: what
+ * to exec after a crash, a stop or the timeout (timeout_ms, 0 = none), as
+ * argv "node script job signo kind". Returns 0, or -1 when a handler or the
+ * timer could not be set.
+ */
+EXPORT int32_t dmashim_crash_aftermath(const char *node, const char *script, const char *job, int32_t timeout_ms)
+{
+	if (!node || !script || !job || timeout_ms < 0)
+		return -1;
+	after_argv[0] = copy(node);
+	after_argv[1] = copy(script);
+	after_argv[2] = copy(job);
+	if (!after_argv[0] || !after_argv[1] || !after_argv[2]) {
+		after_argv[0] = NULL;
+		return -1;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stop_handler;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		if (sigaction(stop_signals[i], &sa, NULL) != 0)
+			return -1;
+	if (timeout_ms > 0) {
+		if (sigaction(SIGALRM, &sa, NULL) != 0)
+			return -1;
+		struct itimerval t;
+		memset(&t, 0, sizeof(t));
+		t.it_value.tv_sec = timeout_ms / 1000;
+		t.it_value.tv_usec = (timeout_ms % 1000) * 1000;
+		if (setitimer(ITIMER_REAL, &t, NULL) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The program is over and the runner judges the run itself: stops and the timer get their defaults back. */
+EXPORT void dmashim_crash_aftermath_off(void)
+{
+	struct itimerval t;
+	memset(&t, 0, sizeof(t));
+	setitimer(ITIMER_REAL, &t, NULL);
+	leaving = 1;
+	after_argv[0] = NULL;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 }

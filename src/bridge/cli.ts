@@ -10,11 +10,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DmashimError } from '../lib/errors.ts';
 import { readFileSync } from 'node:fs';
-import { PACKAGE_ROOT } from './paths.ts';
+import { COMPILED, PACKAGE_ROOT } from './paths.ts';
 import { kernel_cflags, parse_kernel_version } from '../include/linux/version.ts';
 import { run_kunit } from '../kunit/run.ts';
 import {
   run,
+  run_here,
   pool_cache_off,
   base_cflags,
   parse_size,
@@ -462,6 +463,8 @@ export async function main(argv: string[]): Promise<number> {
     if (off) process.stderr.write(`dmashim: --pool-cache is off with ${off} (every alloc and free goes to the core)\n`);
   }
   try {
+    // The compiled CLI runs the program in this process (one node start, not two); a crash still gets its report.
+    if (COMPILED) return await run_here(sources, options);
     return await forwarding_stops(async (signal) => (await run(sources, { ...options, signal })).status);
   } catch (e) {
     if (!(e instanceof DmashimError)) throw e;

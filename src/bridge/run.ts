@@ -21,37 +21,35 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { constants as osConstants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { RamBank } from '../arch/sim/machine.ts';
 import type { FaultOptions } from '../lib/fault-inject.ts';
 import { DmashimError, invalidOption } from '../lib/errors.ts';
 import { kernel_cflags, kernel_version_string, parse_kernel_version } from '../include/linux/version.ts';
 import type { LeakReport } from '../sim/sanitizer.ts';
-import { crash_report, type CrashFrame } from './crash.ts';
-import { INCLUDE_DIR, NATIVE_DIR, runner_configure, runner_env, runner_node_args, runner_take } from './paths.ts';
-import { parse_make_deps, program_key, program_lookup, program_store } from './progcache.ts';
+import type { CrashFrame } from './crash.ts';
 import {
-  FindingCollector,
-  count_findings,
-  describe_counts,
-  total_findings,
-  type Finding,
-  type FindingCounts,
-} from './report.ts';
-import type { BridgeMachineOptions, PoolsFile, RunConfig, RunEvent } from './runner.ts';
+  AFTERMATH,
+  INCLUDE_DIR,
+  NATIVE_DIR,
+  runner_configure,
+  runner_env,
+  runner_node_args,
+  runner_take,
+} from './paths.ts';
+import { EXIT_USAGE, Output, finish_run, judge, report_base, signal_number, type Job } from './judge.ts';
+import { parse_make_deps, program_key, program_lookup, program_store } from './progcache.ts';
+import type { FindingCounts, Finding } from './report.ts';
+import type { BridgeMachineOptions, PoolsFile, RunConfig } from './runner.ts';
 
 export type { CrashFrame } from './crash.ts';
 export type { Finding, FindingCounts, FindingKind } from './report.ts';
 export type { PoolsFile } from './runner.ts';
 
 /** Exit statuses of `dmashim run` besides main's own (docs/bridge.md, "Exit status"). */
-export const EXIT_USAGE = 2;
-export const EXIT_FINDINGS = 3;
+export { EXIT_USAGE, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_TIMEOUT, EXIT_SIGNAL_BASE } from './judge.ts';
 export const EXIT_BUILD = 4;
-export const EXIT_INTERNAL = 70;
-export const EXIT_TIMEOUT = 124;
-export const EXIT_SIGNAL_BASE = 128;
 
 /** What C needs to compile against our headers (`dmashim cflags` prints it). A function: cli.ts and this module import each other. */
 export function base_cflags(): string[] {
@@ -316,22 +314,6 @@ export function pool_cache_off(o: RunOptions): string | null {
   return o.threads ? '--threads' : o.poison ? '--poison' : o.sites ? '--sites' : o.fault ? 'fault injection' : null;
 }
 
-/* Where our messages and the children's output go. */
-class Output {
-  stdout = '';
-  stderr = '';
-  readonly inherit: boolean;
-  readonly tee: boolean;
-  constructor(inherit: boolean, tee: boolean) {
-    this.inherit = inherit;
-    this.tee = tee;
-  }
-  err(s: string): void {
-    if (this.inherit || this.tee) process.stderr.write(s);
-    if (!this.inherit) this.stderr += s;
-  }
-}
-
 interface Exec {
   status: number | null;
   signal: NodeJS.Signals | null;
@@ -459,25 +441,6 @@ function child_env(cfg: RunConfig): NodeJS.ProcessEnv {
   return env;
 }
 
-function signal_number(sig: string): number {
-  return osConstants.signals[sig as keyof typeof osConstants.signals] ?? 0;
-}
-
-function signal_description(sig: string): string {
-  const names: Record<string, string> = {
-    SIGSEGV: 'segmentation fault',
-    SIGBUS: 'bus error',
-    SIGABRT: 'aborted',
-    SIGFPE: 'floating point exception',
-    SIGILL: 'illegal instruction',
-    SIGKILL: 'killed',
-    SIGTERM: 'terminated',
-    SIGINT: 'interrupted',
-    SIGHUP: 'hangup',
-  };
-  return names[sig] ?? sig;
-}
-
 function kill_group(pid: number | undefined, sig: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
@@ -490,58 +453,47 @@ function kill_group(pid: number | undefined, sig: NodeJS.Signals): void {
 /* How long a forwarded stop may take before the group gets SIGKILL. */
 const STOP_GRACE_MS = 3000;
 
-/**
- * Compile and run a C program on the TypeScript core, as `dmashim run` does.
- * Resolves with main's status, the findings, leaks and pools files, and (with
- * stdio 'pipe') the output; throws a DmashimError (EINVALOPT) for a bad option
- * before anything runs. Values the machine refuses (RAM layout, swiotlb size)
- * come back as ended.how 'bad-option' with status 2.
- */
-export async function run(sources: string[], options: RunOptions = {}): Promise<RunResult> {
+/* A run up to its start: the options checked, the build folder made, the program built. */
+interface Prepared {
+  p: Plan;
+  job: Job;
+  out: Output;
+}
+
+/* The build folder and the build; a run that cannot start comes back judged (build-failed). */
+async function prepare(sources: string[], options: RunOptions): Promise<Prepared | RunResult> {
   if (options === null || typeof options !== 'object') invalidOption('run() options must be an object');
   const cwd = options.cwd ?? process.cwd();
   const p = plan(sources, options, cwd);
   const out = new Output(options.stdio === 'inherit', !!options.tee);
-  const failOnFindings = options.fail_on_findings !== false;
-  const base: Omit<RunReport, 'ended'> = {
-    version: 1,
-    program: [...sources],
-    argv: p.cfg.argv,
-    fail_on_findings: failOnFindings,
-    counts: count_findings([]),
-    findings: [],
-    leaks: null,
-    pools: null,
-  };
   let buildDir = '';
-  const cleanup = (): void => {
-    if (buildDir === '') return;
-    if (!options.keep) rmSync(buildDir, { recursive: true, force: true });
-    else out.err(`dmashim: build kept in ${buildDir}\n`);
-    buildDir = '';
-  };
-  const finish = (report: RunReport): RunResult => {
-    cleanup();
-    if (options.report !== undefined) {
-      try {
-        writeFileSync(path.resolve(cwd, options.report), JSON.stringify(report, null, 2) + '\n');
-      } catch (e) {
-        out.err(`dmashim: --report ${options.report}: ${e instanceof Error ? e.message : String(e)}\n`);
-      }
-    }
-    return { ...report, status: report.ended.status, stdout: out.stdout, stderr: out.stderr };
-  };
-  const stopped = (how: RunEnded['how'], status: number, message: string): RunResult => {
-    out.err(`dmashim: ${message}\n`);
-    return finish({ ...base, ended: { how, status, main_status: null, signal: null, message } });
-  };
-
   try {
     buildDir = mkdtempSync(path.join(tmpdir(), 'dmashim-'));
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     invalidOption(`cannot make a build directory in ${tmpdir()} (TMPDIR must be a writable directory): ${why}`);
   }
+  const job: Job = {
+    sources: [...sources],
+    cwd,
+    argv: p.cfg.argv,
+    so: '',
+    events: path.join(buildDir, 'events.jsonl'),
+    crash: path.join(buildDir, 'crash.txt'),
+    build_dir: buildDir,
+    keep: !!options.keep,
+    report: options.report !== undefined ? path.resolve(cwd, options.report) : null,
+    fail_on_findings: options.fail_on_findings !== false,
+    leak_check: options.leaks !== false,
+    timeout_ms: p.timeoutMs,
+    inherit: out.inherit,
+    tee: out.tee,
+  };
+  const stopped = (message: string): RunResult => {
+    out.err(`dmashim: ${message}\n`);
+    const ended: RunEnded = { how: 'build-failed', status: EXIT_BUILD, main_status: null, signal: null, message };
+    return finish_run(job, { ...report_base(job), ended }, out);
+  };
   try {
     // Build: one shared object holding the program and the bridge.
     let so = path.join(buildDir, path.basename(sources[0]!).replace(/\.c$/, '') + '.so');
@@ -553,12 +505,7 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
       objs = null;
       out.err(`dmashim: ${e instanceof Error ? e.message : String(e)}\n`);
     }
-    if (!objs)
-      return stopped(
-        'build-failed',
-        EXIT_BUILD,
-        `the C bridge (native/*.c) does not compile with ${p.cc} ${p.cflags.join(' ')}`,
-      );
+    if (!objs) return stopped(`the C bridge (native/*.c) does not compile with ${p.cc} ${p.cflags.join(' ')}`);
     // A source without the .c suffix is still C (cc would take it for a linker script).
     const srcArgs = sources.flatMap((s) => (/\.(c|o|a|so)$/.test(s) ? [s] : ['-x', 'c', s, '-x', 'none']));
     // An undeclared or undefined function would only fail at load time, far from its line: make it a compile error.
@@ -574,14 +521,9 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
       const ccArgs = [...flags, '-o', so, ...inputArgs];
       if (options.verbose) out.err(`dmashim: ${[p.cc, ...ccArgs].join(' ')}\n`);
       const compile = await exec(p.cc, ccArgs, cwd, out);
-      if (compile.error)
-        return stopped('build-failed', EXIT_BUILD, `cannot run the C compiler "${p.cc}": ${compile.error.message}`);
+      if (compile.error) return stopped(`cannot run the C compiler "${p.cc}": ${compile.error.message}`);
       if (compile.status !== 0)
-        return stopped(
-          'build-failed',
-          EXIT_BUILD,
-          `compilation failed (${p.cc} exited with status ${compile.status ?? compile.signal})`,
-        );
+        return stopped(`compilation failed (${p.cc} exited with status ${compile.status ?? compile.signal})`);
       if (entry !== null) {
         // The headers each C source read, so that a later hit can check them.
         const cArgs = sources
@@ -591,20 +533,37 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
         if (deps !== null) program_store(entry, so, parse_make_deps(deps), cwd);
       }
     }
+    job.so = so;
+    return { p, job, out };
+  } catch (e) {
+    if (!job.keep) rmSync(buildDir, { recursive: true, force: true });
+    throw e;
+  }
+}
 
-    const events = path.join(buildDir, 'events.jsonl');
-    const crashRecord = path.join(buildDir, 'crash.txt');
-    const cfg: RunConfig = { ...p.cfg, so, events, crash: crashRecord, parent: process.pid };
+/**
+ * Compile and run a C program on the TypeScript core, as `dmashim run` does.
+ * Resolves with main's status, the findings, leaks and pools files, and (with
+ * stdio 'pipe') the output; throws a DmashimError (EINVALOPT) for a bad option
+ * before anything runs. Values the machine refuses (RAM layout, swiotlb size)
+ * come back as ended.how 'bad-option' with status 2.
+ */
+export async function run(sources: string[], options: RunOptions = {}): Promise<RunResult> {
+  const prep = await prepare(sources, options);
+  if (!('job' in prep)) return prep;
+  const { p, job, out } = prep;
+  try {
+    const cfg: RunConfig = { ...p.cfg, so: job.so, events: job.events, crash: job.crash, parent: process.pid };
     const nodeArgs = runner_node_args();
     if (options.verbose)
       out.err(`dmashim: ${process.execPath} ${nodeArgs.join(' ')}  (DMASHIM_RUN=${JSON.stringify(cfg)})\n`);
     // The CLI started one already (paths.ts); it is started the same way, and run() takes it only when it fits.
-    const pre = options.verbose ? null : runner_take(out.inherit ? 'inherit' : 'pipe', cwd);
+    const pre = options.verbose ? null : runner_take(out.inherit ? 'inherit' : 'pipe', job.cwd);
     if (pre) runner_configure(pre, JSON.stringify(cfg));
     const child =
       pre ??
       spawn(process.execPath, nodeArgs, {
-        cwd,
+        cwd: job.cwd,
         env: child_env(cfg),
         // Its own process group: a stop reaches whatever the program started too.
         detached: true,
@@ -645,85 +604,42 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
     options.signal?.removeEventListener('abort', onAbort);
     // Whatever the program left in its group goes with it.
     kill_group(child.pid, 'SIGKILL');
-    if (ran.error) return stopped('runner-error', EXIT_USAGE, `cannot start the runner: ${ran.error.message}`);
-
-    // What the runner saw.
-    const collector = new FindingCollector();
-    let end: Extract<RunEvent, { t: 'end' }> | null = null;
-    let error: string | null = null;
-    const text = existsSync(events) ? readFileSync(events, 'utf8') : '';
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      let e: RunEvent;
-      try {
-        e = JSON.parse(line) as RunEvent;
-      } catch {
-        continue; // a line cut short by a crash
-      }
-      if (e.t === 'log') collector.add({ seq: 0, level: e.level, text: e.text });
-      else if (e.t === 'info') collector.done();
-      else if (e.t === 'error') error = e.message;
-      else end = e;
+    if (ran.error) {
+      const message = `cannot start the runner: ${ran.error.message}`;
+      out.err(`dmashim: ${message}\n`);
+      const ended: RunEnded = { how: 'runner-error', status: EXIT_USAGE, main_status: null, signal: null, message };
+      return finish_run(job, { ...report_base(job), ended }, out);
     }
-    collector.done();
-    const findings = collector.findings;
-    if (end && options.leaks !== false && !end.leaks.clean) {
-      findings.push({
-        kind: 'leak',
-        text: end.leaks.text.split('\n'),
-        site: null,
-        allocated: end.leaks.groups.find((g) => /:\d+$/.test(g.site))?.site ?? null,
-      });
-    }
-    const counts = count_findings(findings, end?.dma_debug_errors ?? 0);
-    const total = total_findings(counts);
-    const prog = sources.join(' ');
-    let ended: RunEnded;
-    if (timedOut) {
-      out.err(`dmashim: ${prog}: timed out after ${p.timeoutMs / 1000} s and was killed\n`);
-      ended = { how: 'timeout', status: EXIT_TIMEOUT, main_status: null, signal: 'SIGKILL', message: null };
-    } else if (ran.signal) {
-      // Before the build folder goes: the record and the shared object are in it.
-      const crash = stopSignal
-        ? null
-        : crash_report(crashRecord, ran.signal, signal_number(ran.signal), so, sources, cwd);
-      if (crash) out.err(crash.lines.map((l) => `${l}\n`).join(''));
-      const verb = stopSignal ? `stopped by ${stopSignal} (forwarded)` : `killed by signal ${ran.signal}`;
-      out.err(`dmashim: ${prog}: ${verb} (${signal_description(ran.signal)})\n`);
-      const status = EXIT_SIGNAL_BASE + signal_number(ran.signal);
-      ended = { how: 'signal', status, main_status: null, signal: ran.signal, message: null };
-      if (crash) ended.backtrace = crash.backtrace;
-    } else if (end) {
-      const status = total > 0 && failOnFindings ? EXIT_FINDINGS : end.status;
-      ended = { how: 'exit', status, main_status: end.main_status, signal: null, message: null };
-    } else if (error !== null) {
-      ended = { how: 'bad-option', status: EXIT_USAGE, main_status: null, signal: null, message: error };
-    } else {
-      const status = ran.status ?? EXIT_INTERNAL;
-      ended = { how: 'runner-error', status, main_status: null, signal: null, message: null };
-    }
-    // One line even with --quiet: a CI log must show why the run failed.
-    if (total > 0) {
-      const what = `${total} finding${total === 1 ? '' : 's'} (${describe_counts(counts)})`;
-      const tail =
-        ended.how !== 'exit'
-          ? ''
-          : failOnFindings
-            ? `; exit status ${EXIT_FINDINGS} (main returned ${end!.main_status}; --no-fail-on-findings keeps main's status)`
-            : `; not failing the run (--no-fail-on-findings); main returned ${end!.main_status}`;
-      out.err(`dmashim: ${prog}: ${what}${tail}\n`);
-    }
-    return finish({
-      ...base,
-      ended,
-      counts,
-      findings,
-      leaks: end?.leaks ?? null,
-      pools: end?.pools ?? null,
-    });
+    return judge(job, { ...ran, timed_out: timedOut, stop: stopSignal, forwarded: true }, out);
   } finally {
-    cleanup();
+    if (!job.keep) rmSync(job.build_dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `dmashim run` without a second process: the program runs in this one, and
+ * this process exits with the run's status (the promise only settles when the
+ * run could not start). A crash, a stop signal or the timeout makes the C half
+ * exec aftermath.js in this process's place (same pid, same stdio), which
+ * judges the run from its job file as run() would. The CLI's path; run()
+ * keeps the program in a child because its caller must survive the program.
+ */
+export async function run_here(sources: string[], options: RunOptions = {}): Promise<number> {
+  const prep = await prepare(sources, { ...options, stdio: 'inherit', tee: false });
+  if (!('job' in prep)) return prep.status;
+  const { p, job, out } = prep;
+  const jobFile = path.join(job.build_dir, 'job.json');
+  writeFileSync(jobFile, JSON.stringify(job));
+  const cfg: RunConfig = { ...p.cfg, so: job.so, events: job.events, crash: job.crash };
+  if (options.verbose) out.err(`dmashim: running in this process (${JSON.stringify(cfg)})\n`);
+  const { run_runner } = await import('./runner.ts');
+  run_runner(cfg, {
+    judge: (status) => judge(job, { status, signal: null, timed_out: false, stop: null, forwarded: false }, out).status,
+    aftermath: [process.execPath, AFTERMATH, jobFile],
+    timeout_ms: p.timeoutMs,
+  });
+  // --threads: main runs on koffi's thread and the runner exits when it returns.
+  return new Promise<number>(() => {});
 }
 
 export { DmashimError };

@@ -1,8 +1,12 @@
 /*
- * The child process of `dmashim run`: maps the arena, builds the machine on it,
- * loads the program's shared object with koffi, fills the C ops table, calls
- * main(argc, argv) and exits with its status. The parent (cli.ts) compiles and
- * reports crashes; a crash here takes only this process down.
+ * The run of a C program: maps the arena, builds the machine on it, loads the
+ * program's shared object with koffi, fills the C ops table, calls
+ * main(argc, argv) and exits with its status. It runs in a child process
+ * (runner-main.ts) that run() compiled for and waits on, so that a crash takes
+ * only the child down; or, for the CLI, in the CLI's own process (run.ts,
+ * run_here), where what a child's parent would do after the program (judge the
+ * run, report a crash) is done by the `Here` hooks and by the process that the
+ * C half execs after a crash (native/crash.c, aftermath.ts).
  *
  * Its configuration arrives as JSON in DMASHIM_RUN (see RunConfig). What the
  * parent needs to judge the run goes to the events file, one JSON object a
@@ -11,7 +15,7 @@
  * status, the leak report and the pools files ("end"). A bad option is one
  * line on stderr and status 2 ("error").
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import {
   Machine,
   DEFAULT_RAM,
@@ -115,10 +119,27 @@ const MAP_PRIVATE = 0x02;
 const MAP_ANONYMOUS = 0x20;
 const MAP_NORESERVE = 0x4000;
 
+/** A run in the CLI's own process (run.ts, run_here). */
+export interface Here {
+  /** The run's status from the runner's own (main's, or 1 or 2 when it could not run): judged, reported, cleaned up. */
+  judge(status: number): number;
+  /** What the C half execs after a crash, a stop signal or the timeout: node, aftermath.js and the job file. */
+  aftermath: [string, string, string];
+  /** --timeout in ms, 0 = none. */
+  timeout_ms: number;
+}
+
+let here: Here | null = null;
+
+/* The runner's end: in a child its status goes to run(), here it is judged first. */
+function exit(status: number): never {
+  process.exit(here ? here.judge(status) : status);
+}
+
 function fail(msg: string, code = 2): never {
   process.stderr.write(`dmashim: ${msg}\n`);
   if (code === 2) event({ t: 'error', message: msg });
-  process.exit(code);
+  exit(code);
 }
 
 /* Our own API refuses a bad machine, swiotlb or sanitizer option with a DmashimError: one line, status 2. */
@@ -146,7 +167,9 @@ function guarded(bridge: Bridge, name: string, f: (...a: never[]) => unknown): (
   };
 }
 
-export function run(cfg: RunConfig): void {
+/** Run the program `cfg` describes, in a runner child, or with `inside` in the CLI's process; exits the process. */
+export function run_runner(cfg: RunConfig, inside?: Here): void {
+  here = inside ?? null;
   if (cfg.events) eventsFd = openSync(cfg.events, 'a');
   const koffi: Koffi | null = try_load_koffi();
   if (!koffi) fail(koffi_unavailable_reason() ?? 'koffi is not available', 1);
@@ -235,6 +258,7 @@ export function run(cfg: RunConfig): void {
   );
 
   let lib: KoffiLibrary;
+  let aftermathOff: KoffiFunction | null = null;
   try {
     lib = koffi.load(cfg.so);
   } catch (e) {
@@ -361,6 +385,15 @@ export function run(cfg: RunConfig): void {
     // After init: only the C program's run (and what follows) is covered, not the runner's start.
     const arm = fn('int32_t dmashim_crash_arm(int32_t fd)');
     if (!arm || num(arm(openSync(cfg.crash, 'w'))) !== 0) fail('the C bridge cannot catch crashes (sigaction failed)');
+    if (here) {
+      // Nobody waits on this process: after a crash, a stop or the timeout it becomes the judge (aftermath.ts).
+      const after = fn(
+        'int32_t dmashim_crash_aftermath(const char *node, const char *script, const char *job, int32_t timeout_ms)',
+      );
+      if (!after || num(after(...here.aftermath, here.timeout_ms)) !== 0)
+        fail('the C bridge cannot catch stop signals (sigaction failed)');
+      aftermathOff = fn('void dmashim_crash_aftermath_off(void)');
+    }
   }
   if (cfg.pool_cache && !cfg.threads) {
     if (num(fn('int32_t dmashim_pool_cache_config(int32_t cap)')!(cfg.pool_cache)) !== 0)
@@ -369,6 +402,8 @@ export function run(cfg: RunConfig): void {
 
   // The end of the run, when main returns or the program calls exit(): the status to exit with.
   const end = (main_status: number): number => {
+    // The program is over: a stop or the timeout from now on ends this process as it would end any other.
+    aftermathOff?.();
     // Blocks still in the C cache go back to the core first: the pools files and the leak report count them.
     cacheDrain();
     logFlush();
@@ -403,13 +438,12 @@ export function run(cfg: RunConfig): void {
     });
     return status;
   };
-  const finish = (main_status: number): never => {
-    process.exit(end(main_status));
-  };
+  const finish = (main_status: number): never => exit(end(main_status));
   const exitHookType = koffi.pointer(koffi.proto('int32_t dmashim_exit_hook(int32_t status)'));
   const exitHook = koffi.register((st: number) => {
     try {
-      return end(st);
+      const status = end(st);
+      return here ? here.judge(status) : status;
     } catch (e) {
       return bridge.oops('exit', e);
     }
@@ -448,45 +482,4 @@ export function run(cfg: RunConfig): void {
     if (rc !== 0 || !modExit) finish(rc < 0 ? 1 : rc);
     else call(modExit, () => finish(0));
   });
-}
-
-/* All of a descriptor until end-of-file, blocking (a non-blocking one is waited on in 1 ms steps). */
-function read_all(fd: number): string {
-  const chunks: Buffer[] = [];
-  const buf = Buffer.alloc(1 << 16);
-  const nap = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(fd, buf, 0, buf.length, null);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      Atomics.wait(nap, 0, 0, 1);
-      continue;
-    }
-    if (n === 0) return Buffer.concat(chunks).toString('utf8');
-    chunks.push(Buffer.from(buf.subarray(0, n)));
-  }
-}
-
-function start(json: string): void {
-  let cfg: RunConfig;
-  try {
-    cfg = JSON.parse(json) as RunConfig;
-  } catch {
-    fail('bad DMASHIM_RUN configuration');
-  }
-  run(cfg);
-}
-
-if (process.env['DMASHIM_RUN']) {
-  start(process.env['DMASHIM_RUN']);
-} else if (process.env['DMASHIM_RUN_FD'] === '3') {
-  // Started ahead of its configuration (paths.ts, runner_prestart): load koffi while the CLI gets there.
-  try_load_koffi();
-  const json = read_all(3);
-  closeSync(3);
-  // Nobody took this runner: the CLI has exited or chose another.
-  if (json === '') process.exit(0);
-  start(json);
 }

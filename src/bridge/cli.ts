@@ -464,7 +464,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     // The compiled CLI runs the program in this process (one node start, not two); a crash still gets its report.
-    if (COMPILED) return await run_here(sources, options);
+    if (COMPILED) return await forwarding_stops((signal) => run_here(sources, { ...options, signal }));
     return await forwarding_stops(async (signal) => (await run(sources, { ...options, signal })).status);
   } catch (e) {
     if (!(e instanceof DmashimError)) throw e;

@@ -321,11 +321,12 @@ interface Exec {
 }
 
 /* A compiler run: its messages go where the program's would. */
-function exec(cmd: string, args: string[], cwd: string, out: Output): Promise<Exec> {
+function exec(cmd: string, args: string[], cwd: string, out: Output, stop?: AbortSignal): Promise<Exec> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd,
       stdio: ['ignore', out.inherit ? 'inherit' : 'pipe', out.inherit ? 'inherit' : 'pipe'],
+      ...(stop ? { signal: stop } : {}),
     });
     child.stdout?.on('data', (b: Buffer) => out.err(b.toString('utf8')));
     child.stderr?.on('data', (b: Buffer) => out.err(b.toString('utf8')));
@@ -450,6 +451,13 @@ function kill_group(pid: number | undefined, sig: NodeJS.Signals): void {
   }
 }
 
+/* The signal an aborted run stops with: the abort reason when it names one, else SIGTERM; null while not aborted. */
+function stop_signal(signal: AbortSignal | undefined): NodeJS.Signals | null {
+  if (!signal?.aborted) return null;
+  const r: unknown = signal.reason;
+  return typeof r === 'string' && signal_number(r) > 0 ? (r as NodeJS.Signals) : 'SIGTERM';
+}
+
 /* How long a forwarded stop may take before the group gets SIGKILL. */
 const STOP_GRACE_MS = 3000;
 
@@ -489,6 +497,11 @@ async function prepare(sources: string[], options: RunOptions): Promise<Prepared
     inherit: out.inherit,
     tee: out.tee,
   };
+  // A stop before the program started: the run ends as a stopped program's would.
+  const halted = (): RunResult => {
+    const sig = stop_signal(options.signal)!;
+    return judge(job, { status: null, signal: sig, timed_out: false, stop: sig, forwarded: false }, out);
+  };
   const stopped = (message: string): RunResult => {
     out.err(`dmashim: ${message}\n`);
     const ended: RunEnded = { how: 'build-failed', status: EXIT_BUILD, main_status: null, signal: null, message };
@@ -520,7 +533,8 @@ async function prepare(sources: string[], options: RunOptions): Promise<Prepared
     } else {
       const ccArgs = [...flags, '-o', so, ...inputArgs];
       if (options.verbose) out.err(`dmashim: ${[p.cc, ...ccArgs].join(' ')}\n`);
-      const compile = await exec(p.cc, ccArgs, cwd, out);
+      const compile = await exec(p.cc, ccArgs, cwd, out, options.signal);
+      if (stop_signal(options.signal)) return halted();
       if (compile.error) return stopped(`cannot run the C compiler "${p.cc}": ${compile.error.message}`);
       if (compile.status !== 0)
         return stopped(`compilation failed (${p.cc} exited with status ${compile.status ?? compile.signal})`);
@@ -534,6 +548,7 @@ async function prepare(sources: string[], options: RunOptions): Promise<Prepared
       }
     }
     job.so = so;
+    if (stop_signal(options.signal)) return halted();
     return { p, job, out };
   } catch (e) {
     if (!job.keep) rmSync(buildDir, { recursive: true, force: true });
@@ -585,8 +600,7 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
           }, p.timeoutMs)
         : undefined;
     const onAbort = (): void => {
-      const r: unknown = options.signal?.reason;
-      stopSignal = typeof r === 'string' && signal_number(r) > 0 ? (r as NodeJS.Signals) : 'SIGTERM';
+      stopSignal = stop_signal(options.signal) ?? 'SIGTERM';
       kill_group(child.pid, stopSignal);
       grace = setTimeout(() => kill_group(child.pid, 'SIGKILL'), STOP_GRACE_MS);
     };
@@ -637,6 +651,7 @@ export async function run_here(sources: string[], options: RunOptions = {}): Pro
     judge: (status) => judge(job, { status, signal: null, timed_out: false, stop: null, forwarded: false }, out).status,
     aftermath: [process.execPath, AFTERMATH, jobFile],
     timeout_ms: p.timeoutMs,
+    stopped: () => stop_signal(options.signal),
   });
   // --threads: main runs on koffi's thread and the runner exits when it returns.
   return new Promise<number>(() => {});

@@ -127,6 +127,8 @@ export interface Here {
   aftermath: [string, string, string];
   /** --timeout in ms, 0 = none. */
   timeout_ms: number;
+  /** A stop signal that reached the CLI before the C half caught them, or null. */
+  stopped(): NodeJS.Signals | null;
 }
 
 let here: Here | null = null;
@@ -393,6 +395,9 @@ export function run_runner(cfg: RunConfig, inside?: Here): void {
       if (!after || num(after(...here.aftermath, here.timeout_ms)) !== 0)
         fail('the C bridge cannot catch stop signals (sigaction failed)');
       aftermathOff = fn('void dmashim_crash_aftermath_off(void)');
+      // A stop that came while we started: the C half's handler ends the run as it would have.
+      const early = here.stopped();
+      if (early) process.kill(process.pid, early);
     }
   }
   if (cfg.pool_cache && !cfg.threads) {

@@ -1,0 +1,24 @@
+/* `dmashim run` runs the program in its own process: what that must not change for the program. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(mode, "pid")) {
+		printf("pid=%d\n", (int)getpid());
+		return 0;
+	}
+	if (!strcmp(mode, "children")) {
+		/* A child started by the program writes to the program's stdout and stderr. */
+		fflush(stdout);
+		int rc = system("echo child-out; echo child-err >&2");
+		printf("system=%d\n", rc);
+		return rc == 0 ? 0 : 1;
+	}
+	fprintf(stderr, "usage: inproc pid|children\n");
+	return 2;
+}

@@ -16,6 +16,7 @@ import type { ThingSamples } from './sections/thing.ts';
 import type { ScaleRuns } from './sections/scale.ts';
 import type { DestroyPoint } from './sections/destroy.ts';
 import type { StartupResult } from './sections/startup.ts';
+import type { SuiteResult } from './sections/suite.ts';
 
 /** Everything one invocation measured, as the sections returned it. */
 export interface BenchResults {
@@ -32,6 +33,7 @@ export interface BenchResults {
   destroy: DestroyPoint[];
   sg: SgResult;
   startup: StartupResult;
+  suite: SuiteResult;
 }
 
 export interface RowResult {
@@ -431,6 +433,16 @@ function targetsOf(r: BenchResults, rows: RowResult[], c: Judged['core'], b: Jud
       pass: startup.kunit.median < 1,
     });
   }
+  const { suite } = r;
+  targets.push(
+    suite.ok
+      ? {
+          name: '`npm test` < 60 s wall',
+          value: `${fmt(suite.wall)} s wall, ${fmt(suite.cpu)} s CPU (${fmt(suite.cpu / suite.wall)} cores busy)`,
+          pass: suite.wall < 60,
+        }
+      : { name: '`npm test` < 60 s wall', value: `skipped: ${suite.reason}`, pass: null },
+  );
   return targets;
 }
 

@@ -1,6 +1,17 @@
 /* What one `npm run bench` invocation runs: the sections and how many repetitions. */
 
-export const SECTIONS = ['core', 'thing', 'poison', 'koffi', 'bridge', 'scale', 'destroy', 'sg', 'startup'] as const;
+export const SECTIONS = [
+  'core',
+  'thing',
+  'poison',
+  'koffi',
+  'bridge',
+  'scale',
+  'destroy',
+  'sg',
+  'startup',
+  'suite',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

@@ -353,6 +353,7 @@ function resultsJson(r: BenchResults, j: Judged, info: RunInfo, stamp: string) {
     destroy: r.destroy,
     sg: r.sg.ok ? r.sg.points : { skipped: r.sg.reason },
     startup: r.startup.ok ? r.startup : { skipped: r.startup.reason },
+    suite: r.suite.ok ? r.suite : { skipped: r.suite.reason },
     targets: j.targets,
     floors: {
       // This run's own floor (5th percentile; not a running minimum, so the floor cannot ratchet down over runs).

@@ -10,7 +10,7 @@
  * and stores bench/results/<timestamp>.json and latest.json (git-ignored); a
  * progress line goes to stderr.
  *
- * usage: npm run bench [-- --reps N] [--quick] [--only core,thing,poison,koffi,bridge,scale,destroy,sg,startup]
+ * usage: npm run bench [-- --reps N] [--quick] [--only core,thing,poison,koffi,bridge,scale,destroy,sg,startup,suite]
  */
 import { parseArgs } from 'node:util';
 import { log_configure } from '../src/index.ts';
@@ -26,6 +26,7 @@ import { runScaleSection } from './sections/scale.ts';
 import { runDestroySection } from './sections/destroy.ts';
 import { runSgSection } from './sections/sg.ts';
 import { runStartupSection } from './sections/startup.ts';
+import { runSuiteSection } from './sections/suite.ts';
 import { judge, type BenchResults } from './judge.ts';
 import { report, LATEST_PATH } from './report.ts';
 
@@ -88,7 +89,22 @@ const scale = has('scale')
 const destroy = has('destroy') ? runDestroySection(opts.quick) : [];
 const sg = has('sg') ? await runSgSection(opts.quick, floorSoFar()) : notRun;
 const startup = has('startup') ? runStartupSection(opts.quick) : notRun;
+// Last: it runs the whole test suite, which would load the machine for whatever came after.
+const suite = has('suite') ? runSuiteSection(opts.quick) : notRun;
 progressDone();
 
-const results: BenchResults = { opts, prevFloor, core, poison, thing, koffi, ...bridges, scale, destroy, sg, startup };
+const results: BenchResults = {
+  opts,
+  prevFloor,
+  core,
+  poison,
+  thing,
+  koffi,
+  ...bridges,
+  scale,
+  destroy,
+  sg,
+  startup,
+  suite,
+};
 report(results, judge(results));

@@ -59,7 +59,7 @@ describe('dmashim run runs the program in its own process', () => {
       `#!/bin/sh\ncase " $* " in *" -shared "*) sleep 2 ;; esac\nexec ${JSON.stringify(real)} "$@"\n`,
     );
     chmodSync(path.join(bin, 'cc'), 0o755);
-    const env = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` };
     delete env['VITEST'];
     delete env['CC'];
     const child = spawn(

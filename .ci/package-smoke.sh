@@ -20,7 +20,7 @@ TGZ="$(ls "$WORK"/dmashim-*.tgz)"
 LIST="$(tar -tzf "$TGZ")"
 step "packed $(basename "$TGZ"): $(du -k "$TGZ" | cut -f1) KiB, $(echo "$LIST" | wc -l) files"
 for f in package/LICENSE package/README.md package/bin/dmashim.js package/dist/src/index.js package/dist/src/index.d.ts \
-  package/dist/src/bridge/cli.js package/dist/src/bridge/runner.js package/dist/src/bridge/run.js package/dist/compat/index.js package/cjs/require.cjs \
+  package/dist/src/bridge/cli.js package/dist/src/bridge/cli-bundle.js package/dist/src/bridge/aftermath.js package/dist/src/bridge/runner.js package/dist/src/bridge/run.js package/dist/compat/index.js package/cjs/require.cjs \
   package/include/linux/dmapool.h package/native/bridge.c package/examples/ehci.c package/docs/bridge.md; do
   echo "$LIST" | grep -qx "$f" || fail "$f is not in the package"
 done
@@ -95,6 +95,19 @@ EOF
     if (!f || !/double\.c:\d+/.test(f.site ?? "")) { console.error(JSON.stringify(r.findings)); process.exit(1); }
   ' || fail "report.json does not name the double free with its C line"
   step 'dmashim run double.c: exit 3, report.json names the double free and its C line'
+
+  # A crash: the program runs in the CLI's process, which execs the installed aftermath.js to report it.
+  printf '#include <stdio.h>\nint main(void) { volatile int *p = 0; puts("before"); fflush(stdout); return *p; }\n' >segv.c
+  status=0
+  npx --no-install dmashim run segv.c --report segv.json >"$WORK/segv.out" 2>"$WORK/segv.log" || status=$?
+  [ "$status" = 139 ] || fail "dmashim run segv.c exited $status, not 139 (SIGSEGV): $(cat "$WORK/segv.log")"
+  grep -q '^BUG: kernel NULL pointer dereference' "$WORK/segv.log" || fail "no oops for segv.c: $(cat "$WORK/segv.log")"
+  grep -q '^dmashim: segv.c: killed by signal SIGSEGV' "$WORK/segv.log" || fail 'no signal line for segv.c'
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync("segv.json", "utf8"));
+    if (r.ended.how !== "signal" || r.ended.signal !== "SIGSEGV") { console.error(JSON.stringify(r.ended)); process.exit(1); }
+  ' || fail 'segv.json does not say the run ended by SIGSEGV'
+  step 'dmashim run segv.c: the oops, exit 139, segv.json says SIGSEGV'
 
   # The README's main command, from the installed package.
   out="$(npx --no-install dmashim run node_modules/dmashim/examples/ehci.c 2>"$WORK/ehci.log")" ||

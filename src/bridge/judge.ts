@@ -46,10 +46,11 @@ export interface Job {
 /** How the program's process ended. */
 export interface Ended {
   status: number | null;
-  signal: NodeJS.Signals | null;
+  /** A signal's name (SIGSEGV): plain strings, since the published types must not need @types/node. */
+  signal: string | null;
   timed_out: boolean;
   /** The stop that ended it (a signal sent to us, or run()'s AbortSignal), not a crash. */
-  stop: NodeJS.Signals | null;
+  stop: string | null;
   /** The stop reached the program through us (a runner process) rather than directly. */
   forwarded: boolean;
 }
@@ -74,8 +75,8 @@ export function signal_number(sig: string): number {
   return osConstants.signals[sig as keyof typeof osConstants.signals] ?? 0;
 }
 
-export function signal_name(signo: number): NodeJS.Signals | null {
-  for (const [name, n] of Object.entries(osConstants.signals)) if (n === signo) return name as NodeJS.Signals;
+export function signal_name(signo: number): string | null {
+  for (const [name, n] of Object.entries(osConstants.signals)) if (n === signo) return name;
   return null;
 }
 

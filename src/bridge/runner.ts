@@ -128,7 +128,7 @@ export interface Here {
   /** --timeout in ms, 0 = none. */
   timeout_ms: number;
   /** A stop signal that reached the CLI before the C half caught them, or null. */
-  stopped(): NodeJS.Signals | null;
+  stopped(): string | null;
 }
 
 let here: Here | null = null;

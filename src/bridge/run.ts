@@ -531,7 +531,10 @@ async function prepare(sources: string[], options: RunOptions): Promise<Prepared
       if (options.verbose) out.err(`dmashim: unchanged since the last build: ${cached}\n`);
       so = cached;
     } else {
-      const ccArgs = [...flags, '-o', so, ...inputArgs];
+      const cSources = sources.filter((s) => !/\.(o|a|so)$/.test(s));
+      // One C source: the compile itself lists the headers it read (-MD), without a second preprocessing pass.
+      const depFile = entry !== null && cSources.length === 1 ? path.join(buildDir, 'deps.d') : null;
+      const ccArgs = [...flags, ...(depFile ? ['-MD', '-MF', depFile] : []), '-o', so, ...inputArgs];
       if (options.verbose) out.err(`dmashim: ${[p.cc, ...ccArgs].join(' ')}\n`);
       const compile = await exec(p.cc, ccArgs, cwd, out, options.signal);
       if (stop_signal(options.signal)) return halted();
@@ -540,10 +543,18 @@ async function prepare(sources: string[], options: RunOptions): Promise<Prepared
         return stopped(`compilation failed (${p.cc} exited with status ${compile.status ?? compile.signal})`);
       if (entry !== null) {
         // The headers each C source read, so that a later hit can check them.
-        const cArgs = sources
-          .filter((s) => !/\.(o|a|so)$/.test(s))
-          .flatMap((c) => (/\.c$/.test(c) ? [c] : ['-x', 'c', c, '-x', 'none']));
-        const deps = await capture(p.cc, [...common, ...p.eraflags, '-M', ...cArgs], cwd);
+        let deps: string | null = null;
+        if (depFile) {
+          try {
+            deps = readFileSync(depFile, 'utf8');
+          } catch {
+            // A compiler without -MD: ask it with -M below.
+          }
+        }
+        if (deps === null) {
+          const cArgs = cSources.flatMap((c) => (/\.c$/.test(c) ? [c] : ['-x', 'c', c, '-x', 'none']));
+          deps = await capture(p.cc, [...common, ...p.eraflags, '-M', ...cArgs], cwd);
+        }
         if (deps !== null) program_store(entry, so, parse_make_deps(deps), cwd);
       }
     }

@@ -132,10 +132,18 @@ export interface Here {
 }
 
 let here: Here | null = null;
+let judged = false;
+
+/* In the CLI's process the run is judged once, whichever way it ends (main, exit(), a failure, an oops). */
+function judge_once(status: number): number {
+  if (!here || judged) return status;
+  judged = true;
+  return here.judge(status);
+}
 
 /* The runner's end: in a child its status goes to run(), here it is judged first. */
 function exit(status: number): never {
-  process.exit(here ? here.judge(status) : status);
+  process.exit(judge_once(status));
 }
 
 function fail(msg: string, code = 2): never {
@@ -172,6 +180,8 @@ function guarded(bridge: Bridge, name: string, f: (...a: never[]) => unknown): (
 /** Run the program `cfg` describes, in a runner child, or with `inside` in the CLI's process; exits the process. */
 export function run_runner(cfg: RunConfig, inside?: Here): void {
   here = inside ?? null;
+  // What exits without passing exit() (the core's oops, status 70) is judged on the way out too.
+  if (here) process.on('exit', (code) => (process.exitCode = judge_once(code)));
   if (cfg.events) eventsFd = openSync(cfg.events, 'a');
   const koffi: Koffi | null = try_load_koffi();
   if (!koffi) fail(koffi_unavailable_reason() ?? 'koffi is not available', 1);
@@ -447,8 +457,7 @@ export function run_runner(cfg: RunConfig, inside?: Here): void {
   const exitHookType = koffi.pointer(koffi.proto('int32_t dmashim_exit_hook(int32_t status)'));
   const exitHook = koffi.register((st: number) => {
     try {
-      const status = end(st);
-      return here ? here.judge(status) : status;
+      return judge_once(end(st));
     } catch (e) {
       return bridge.oops('exit', e);
     }

@@ -8,10 +8,11 @@
  * test/misuse/cli.test.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import type { RunReport } from '../../src/bridge/run.ts';
 import { bridge_skip_reason, dmashim_run_async } from './helpers.ts';
 
 const skip = bridge_skip_reason();
@@ -45,6 +46,23 @@ describe('dmashim run runs the program in its own process', () => {
     expect(r.stderr).toContain('child-err\n');
     expect(r.stdout).toBe('child-out\nsystem=0\n');
     expect(r.status).toBe(0);
+  });
+
+  test("the core's oops (status 70) is judged too: --report says runner-error, the build folder goes", async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const report = path.join(dir, 'oops.json');
+    const r = await dmashim_run_async(
+      ['misuse_suite.c'],
+      ['--verbose', '--no-fail-on-findings', '--report', report],
+      ['bug'],
+    );
+    expect(r.status).toBe(70);
+    expect(r.stderr).toMatch(/kernel BUG at kernel\/dma\/mapping\.c/);
+    const rep = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
+    expect(rep.ended.how).toBe('runner-error');
+    expect(rep.ended.status).toBe(70);
+    const events = /"events":"([^"]+)"/.exec(r.stderr)![1]!;
+    expect(existsSync(path.dirname(events))).toBe(false);
   });
 
   test('a stop while the program is being compiled: status 128+15, one line, no build folder left', async (ctx) => {

@@ -25,7 +25,8 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/time.h>
+#include <pthread.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -164,11 +165,30 @@ static void stop_handler(int sig)
 	if (leaving)
 		return;
 	leaving = 1;
-	aftermath(sig, sig == SIGALRM ? "timeout" : "stop");
+	aftermath(sig, "stop");
 	/* No aftermath (the exec failed): end as the signal would have. */
-	if (sig == SIGALRM)
-		sig = SIGKILL;
 	default_and_raise(sig);
+}
+
+/*
+ * --timeout: a thread that sleeps, not SIGALRM, which the program may use for
+ * itself (alarm(), setitimer()).
+ */
+static struct timespec watchdog_delay;
+
+static void *watchdog(void *arg)
+{
+	(void)arg;
+	struct timespec left = watchdog_delay;
+	while (nanosleep(&left, &left) != 0)
+		;
+	if (leaving)
+		return NULL;
+	leaving = 1;
+	aftermath(SIGKILL, "timeout");
+	/* No aftermath (the exec failed): a hung program still ends. */
+	raise(SIGKILL);
+	return NULL;
 }
 
 static void crash_handler(int sig, siginfo_t *si, void *uc)
@@ -278,24 +298,29 @@ EXPORT int32_t dmashim_crash_aftermath(const char *node, const char *script, con
 		if (sigaction(stop_signals[i], &sa, NULL) != 0)
 			return -1;
 	if (timeout_ms > 0) {
-		if (sigaction(SIGALRM, &sa, NULL) != 0)
-			return -1;
-		struct itimerval t;
-		memset(&t, 0, sizeof(t));
-		t.it_value.tv_sec = timeout_ms / 1000;
-		t.it_value.tv_usec = (timeout_ms % 1000) * 1000;
-		if (setitimer(ITIMER_REAL, &t, NULL) != 0)
+		watchdog_delay.tv_sec = timeout_ms / 1000;
+		watchdog_delay.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+		pthread_t t;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 64 * 1024);
+		/* The watchdog must not take the program's signals. */
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		int rc = pthread_create(&t, &attr, watchdog, NULL);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_attr_destroy(&attr);
+		if (rc != 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* The program is over and the runner judges the run itself: stops and the timer get their defaults back. */
+/* The program is over and the runner judges the run itself: stops get their defaults back, the watchdog stands down. */
 EXPORT void dmashim_crash_aftermath_off(void)
 {
-	struct itimerval t;
-	memset(&t, 0, sizeof(t));
-	setitimer(ITIMER_REAL, &t, NULL);
 	leaving = 1;
 	after_argv[0] = NULL;
 	struct sigaction sa;
@@ -304,5 +329,4 @@ EXPORT void dmashim_crash_aftermath_off(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
 		sigaction(stop_signals[i], &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
 }

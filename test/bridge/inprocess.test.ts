@@ -48,6 +48,14 @@ describe('dmashim run runs the program in its own process', () => {
     expect(r.status).toBe(0);
   });
 
+  test("with --timeout, the program's own alarm() is its own and the timeout still ends a hang", async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = await dmashim_run_async(['inproc.c'], ['--timeout', '2.5'], ['alarm'], 30_000);
+    expect(r.stdout).toBe('alarm rang\n');
+    expect(r.stderr).toContain('dmashim: test/bridge/c/inproc.c: timed out after 2.5 s and was killed\n');
+    expect(r.status).toBe(124);
+  });
+
   test("the core's oops (status 70) is judged too: --report says runner-error, the build folder goes", async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     const report = path.join(dir, 'oops.json');

@@ -1,8 +1,17 @@
 /* `dmashim run` runs the program in its own process: what that must not change for the program. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t rang;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	rang = 1;
+}
 
 int main(int argc, char **argv)
 {
@@ -19,6 +28,18 @@ int main(int argc, char **argv)
 		printf("system=%d\n", rc);
 		return rc == 0 ? 0 : 1;
 	}
-	fprintf(stderr, "usage: inproc pid|children\n");
+	if (!strcmp(mode, "alarm")) {
+		/* The program's own SIGALRM is its own, --timeout or not. */
+		signal(SIGALRM, on_alarm);
+		alarm(1);
+		while (!rang)
+			pause();
+		printf("alarm rang\n");
+		fflush(stdout);
+		/* Then hang: --timeout must still end the run. */
+		for (;;)
+			pause();
+	}
+	fprintf(stderr, "usage: inproc pid|children|alarm\n");
 	return 2;
 }

@@ -123,7 +123,7 @@ static void default_and_raise(int sig)
  * waits on this process to read the record, so once it is written the process
  * execs node on aftermath.js (same pid, same stdio), which judges the run as a
  * parent would have, reports the crash and exits 128 + N. Stop signals and the
- * --timeout alarm end the run the same way, each with its own kind.
+ * --timeout watchdog end the run the same way, each with its own kind.
  */
 static char *after_argv[6];
 static char after_signo[16];

@@ -151,7 +151,8 @@ export const SG_OP = codes('DMASHIM_SG_', [
   'ENTS_SHIFT',
 ] as const);
 export const TS_MEM_OP = codes('DMASHIM_TS_', ['READB', 'READL', 'WRITEB', 'WRITEL', 'FNV1A'] as const);
-export const CACHE_OP = codes('DMASHIM_CACHE_', ['REFILL', 'DRAIN', 'BLOCK_SIZE'] as const);
+export const CACHE_OP = codes('DMASHIM_CACHE_', ['REFILL', 'DRAIN', 'BLOCK_SIZE', 'MODE', 'SITES'] as const);
+export const PCACHE_MODE = codes('DMASHIM_PCACHE_', ['POISON', 'SITES', 'OFF'] as const);
 export const CTX_OP = codes('__DMASHIM_CTX_', [
   'PREEMPT_DISABLE',
   'PREEMPT_ENABLE',

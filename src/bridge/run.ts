@@ -87,7 +87,7 @@ export interface RunOptions {
   /**
    * The C-side pool block cache: blocks per pool (2..256), true = the default capacity (128), false = off
    * (`--no-pool-cache`). Default: on with the default capacity wherever it is exact (not with threads,
-   * poisoning, sites or fault injection).
+   * nor for a pool that fault injection may fail).
    */
   pool_cache?: number | string | boolean;
   /** C compiler. Default 'cc' (the CLI passes $CC). */
@@ -311,9 +311,12 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
   return { cfg, sources, cc: o.cc ?? 'cc', cflags: split(o.cflags), ldflags: split(o.ldflags), eraflags, timeoutMs };
 }
 
-/** Why --pool-cache cannot apply with these options, or null. */
+/**
+ * Why --pool-cache cannot apply with these options, or null. Poisoning and sites the cache does as the core
+ * would; a pool that fault injection may fail gets no cache (native/dmapool.c).
+ */
 export function pool_cache_off(o: RunOptions): string | null {
-  return o.threads ? '--threads' : o.poison ? '--poison' : o.sites ? '--sites' : o.fault ? 'fault injection' : null;
+  return o.threads ? '--threads' : null;
 }
 
 /* Where our messages and the children's output go. */

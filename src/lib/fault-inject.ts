@@ -106,6 +106,29 @@ export function fault_inject_stats(m: Machine): { calls: number; injected: numbe
   return { calls: s?.calls ?? 0, injected: s?.injected ?? 0 };
 }
 
+/**
+ * Whether an allocation of this kind, device and pool could be failed at all
+ * (the filters of should_fail that do not depend on the call: the gfp and the
+ * count are left out). Callers that batch allocations past should_fail (the C
+ * pool cache) must not batch those.
+ */
+export function fault_inject_may_target(
+  m: Machine,
+  kind: FaultKind,
+  devName: string,
+  poolName: string | null,
+): boolean {
+  const s = states.get(m);
+  return s !== undefined && targets(s.opts, kind, devName, poolName);
+}
+
+/* The kind, pool and device filters. */
+function targets(o: FaultState['opts'], kind: FaultKind, devName: string, poolName: string | null): boolean {
+  if (!o.kinds.includes(kind)) return false;
+  if (o.pool !== null && (kind !== 'pool' || poolName !== o.pool)) return false;
+  return o.device === null || devName === o.device;
+}
+
 /* mulberry32: small, seedable, good enough to spread failures. */
 function nextRandom(s: FaultState): number {
   s.rng = (s.rng + 0x6d2b79f5) >>> 0;
@@ -130,9 +153,7 @@ export function should_fail(
   const s = states.get(m);
   if (!s) return false;
   const o = s.opts;
-  if (!o.kinds.includes(kind)) return false;
-  if (o.pool !== null && (kind !== 'pool' || poolName !== o.pool)) return false;
-  if (o.device !== null && devName !== o.device) return false;
+  if (!targets(o, kind, devName, poolName)) return false;
   if (o.atomic_only && gfpflags_allow_blocking(gfp)) return false;
   if (o.times >= 0 && s.injected >= o.times) return false;
   s.calls++;

@@ -178,6 +178,12 @@ describe('--pool-cache', () => {
     const rt = await same_with_cache([], 1, true);
     expect(rt.on.stdout).toContain('poison-on a9\n');
     expect(rt.on.stdout).toContain('poison-off a7\n');
+    expect(rt.on.stdout).toContain('slab-poison a9\n');
+    expect(rt.on.stderr).toMatch(
+      new RegExp(
+        `dbg-c, [0-9a-f]{16} \\(corrupted\\)\n00000000: a7 a7 44 a7 .*\n.*\n${esc(`dma_pool_alloc() called from ${at(D, 'slab-poison-alloc')}`)}`,
+      ),
+    );
     expect(rt.on.stderr).toMatch(
       new RegExp(
         `dbg-b, [0-9a-f]{16} \\(corrupted\\)\n00000000: a7 33 a7 .*\n.*\n${esc(`dma_pool_alloc() called from ${at(D, 'poison-on-alloc')}`)}`,

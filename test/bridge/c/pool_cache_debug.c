@@ -11,6 +11,7 @@
 #include <linux/kernel.h>
 #include <linux/pci.h>
 #include <linux/dmapool.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <dmashim/bridge.h>
 #include <stdio.h>
@@ -103,6 +104,16 @@ static void scenarios(void)
 	printf("poison-off %02x\n", p1 ? p1[0] : 0);
 	dma_pool_free(b, p1, x_dma);
 	dmashim_pool_set_poison(b, -1);
+
+	/* A pool created poisoned (2.4's pci_pool_create with SLAB_POISON). */
+	struct dma_pool *c = pci_pool_create("dbg-c", &pdev, 32, 32, 0, SLAB_POISON);
+	u8 *c1 = pci_pool_alloc(c, GFP_KERNEL, &x_dma);
+	printf("slab-poison %02x\n", c1 ? c1[0] : 0);
+	pci_pool_free(c, c1, x_dma);
+	c1[2] = 0x44;
+	c1 = pci_pool_alloc(c, GFP_KERNEL, &x_dma); /* MARK slab-poison-alloc */
+	pci_pool_free(c, c1, x_dma);
+	pci_pool_destroy(c);
 
 	/* Destroyed busy: the report lists the blocks in use, with their lines under --sites. */
 	dma_pool_free(a, s2, y_dma);

@@ -357,6 +357,11 @@ export class BridgeCore {
   /* The drain's records back on the pool's free list; with `sites`, each C free's site as the core's free records it. */
   protected cache_drain(pool: dma_pool, n: number, sites: boolean): void {
     const f = this.fast;
+    // A pool on the core's hot path frees with no poison and no hook: its own free is the same, and faster.
+    if (pool.slow === 0 && !sites) {
+      for (let i = 0; i < n; i++) dma_pool_free(pool, f[FAST_WORDS + 2 * i]!, f[FAST_WORDS + 2 * i + 1]!);
+      return;
+    }
     const after = sites ? dmapool_slow_hooks.after_free : null;
     for (let i = 0; i < n; i++) {
       const vaddr = f[FAST_WORDS + 2 * i]!;
@@ -619,6 +624,15 @@ export class Bridge extends BridgeCore {
     f[FAST_WORDS + 1] = ref.value;
     let k = 1;
     // A log hook may have destroyed the pool during the first alloc: then no more blocks.
+    // On the core's hot path (no poison, no hook) its own alloc takes the block as it is, and faster.
+    if (pool.slow === 0) {
+      while (k < n && pool.top > 0) {
+        f[FAST_WORDS + 2 * k] = dma_pool_alloc(pool, gfp, ref) - this.vbase;
+        f[FAST_WORDS + 2 * k + 1] = ref.value;
+        k++;
+      }
+      return k;
+    }
     while (k < n && pool.top > 0 && !pool.destroyed) {
       const b = pool_block_pop(pool);
       f[FAST_WORDS + 2 * k] = pool.slotVaddr(b) - this.vbase;

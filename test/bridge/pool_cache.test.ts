@@ -32,10 +32,15 @@ interface Pair {
  * pool_cache_debug.c with `opts`, without the cache and with it (default and at its smallest), seed `seed`:
  * the same status, stdout (bar "cached="), stderr and --report, and the cache in use when `cached`.
  */
-async function same_with_cache(opts: string[], seed: number, cached: boolean): Promise<Pair> {
+async function same_with_cache(
+  opts: string[],
+  seed: number,
+  cached: boolean,
+  caps = ['--pool-cache', '--pool-cache=2'],
+): Promise<Pair> {
   const dir = mkdtempSync(path.join(tmpdir(), 'pcache-'));
   try {
-    const runs = ['--no-pool-cache', '--pool-cache', '--pool-cache=2'];
+    const runs = ['--no-pool-cache', ...caps];
     const rs = await Promise.all(
       runs.map((c, i) =>
         dmashim_run_async(
@@ -196,7 +201,7 @@ describe('--pool-cache', () => {
     ctx.skip(skip !== null, skip ?? '');
     const [sites, both] = await Promise.all([
       same_with_cache(['--sites'], 1, true),
-      same_with_cache(['--poison', '--sites'], 2, true),
+      same_with_cache(['--poison', '--sites'], 2, true, ['--pool-cache', '--pool-cache=2', '--pool-cache=256']),
     ]);
     for (const { on, report } of [sites, both]) {
       expect(on.stderr).toContain(
@@ -229,6 +234,17 @@ describe('--pool-cache', () => {
       `pci 0000:00:08.0: use after free: block was written after it was freed at ${at(D, 'uaf-free')}\ndma_pool_alloc() called from ${at(D, 'uaf-alloc')}\n`,
     );
     expect(both.on.stderr).toContain(`freed at ${at(D, 'mix-free')}\n`);
+    // A drain of 256 blocks with their sites, in two batches: each block keeps the line that freed it.
+    for (const [byte, mark] of [
+      ['66', 'big-free-b'],
+      ['55', 'big-free-a'],
+    ]) {
+      expect(both.on.stderr).toMatch(
+        new RegExp(
+          `dbg-d, [0-9a-f]{16} \\(corrupted\\)\n00000000: a7 ${byte} a7 .*\n.*freed at ${esc(at(D, mark!))}\n${esc(`dma_pool_alloc() called from ${at(D, 'big-realloc')}`)}\n`,
+        ),
+      );
+    }
   });
 
   test('a refill in atomic context checks might_alloc once, for the block handed out', (ctx) => {

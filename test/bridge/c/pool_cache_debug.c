@@ -115,6 +115,29 @@ static void scenarios(void)
 	pci_pool_free(c, c1, x_dma);
 	pci_pool_destroy(c);
 
+	/*
+	 * A drain of more blocks than one batch holds with their free sites (--pool-cache=256):
+	 * blocks freed at two lines, the first and the last written after free.
+	 */
+	struct dma_pool *big = dma_pool_create("dbg-d", &pdev.dev, 16, 16, 0);
+	static u8 *bv[256];
+	static dma_addr_t bd[256];
+	for (int i = 0; i < 256; i++)
+		bv[i] = dma_pool_alloc(big, GFP_KERNEL, &bd[i]);
+	for (int i = 0; i < 128; i++)
+		dma_pool_free(big, bv[i], bd[i]); /* MARK big-free-a */
+	for (int i = 128; i < 256; i++)
+		dma_pool_free(big, bv[i], bd[i]); /* MARK big-free-b */
+	bv[0][1] = 0x55;
+	bv[255][1] = 0x66;
+	char text[512];
+	dmashim_sysfs_read(&pdev.dev, "pools", text, sizeof(text));
+	for (int i = 0; i < 256; i++)
+		bv[i] = dma_pool_alloc(big, GFP_KERNEL, &bd[i]); /* MARK big-realloc */
+	for (int i = 0; i < 256; i++)
+		dma_pool_free(big, bv[i], bd[i]);
+	dma_pool_destroy(big);
+
 	/* Destroyed busy: the report lists the blocks in use, with their lines under --sites. */
 	dma_pool_free(a, s2, y_dma);
 	dma_pool_destroy(a); /* MARK destroy-busy */

@@ -244,6 +244,8 @@ static void cache_setup(struct dma_pool *pool)
 	if (!pool->blk || !pool->hlog) {
 		free(pool->blk);
 		free(pool->hlog);
+		pool->blk = NULL;
+		pool->hlog = NULL;
 		return;
 	}
 	pool->size = (size_t)dmashim_ts.pool_batch(DMASHIM_CACHE_BLOCK_SIZE, pool->id, 0, 0, 0);

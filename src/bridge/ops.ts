@@ -373,10 +373,11 @@ export class BridgeCore {
         continue;
       }
       pool_block_push(pool, slot);
+      // -1: the block came from the core's list in a refill, and the core has its free site already.
       const s = after !== null ? f[FAST_WORDS + 2 * n + i]! : -1;
-      if (s >= 0) {
+      if (after !== null && s >= 0) {
         set_c_site(this.site(s));
-        after!(pool, slot, vaddr);
+        after(pool, slot, vaddr);
       }
     }
     if (after !== null) set_c_site('');
@@ -623,7 +624,6 @@ export class Bridge extends BridgeCore {
     f[FAST_WORDS] = first - this.vbase;
     f[FAST_WORDS + 1] = ref.value;
     let k = 1;
-    // A log hook may have destroyed the pool during the first alloc: then no more blocks.
     // On the core's hot path (no poison, no hook) its own alloc takes the block as it is, and faster.
     if (pool.slow === 0) {
       while (k < n && pool.top > 0) {
@@ -633,6 +633,7 @@ export class Bridge extends BridgeCore {
       }
       return k;
     }
+    // A log hook may have destroyed the pool during the first alloc: then no more blocks.
     while (k < n && pool.top > 0 && !pool.destroyed) {
       const b = pool_block_pop(pool);
       f[FAST_WORDS + 2 * k] = pool.slotVaddr(b) - this.vbase;

@@ -51,8 +51,11 @@ EXPORT int32_t dmashim_fast_area_size(void) { return (int32_t)sizeof(fast_area);
  * free sites with the drain) before anything can read them. Refills take
  * blocks as they are and drains give them back as they are, unchecked and not
  * poisoned again: what the device wrote to a free block meanwhile is still
- * there for the check. Fault injection cannot be mirrored (one count and seed
- * for every kind of allocation): a pool it may fail has no cache.
+ * there for the check. Fault injection keeps one count (and seed) for every
+ * kind of allocation: a pool it may fail lets a cached alloc pass while the
+ * injector's budget says it would pass too, counting it for the injector, and
+ * asks the injector otherwise (a pool with a failure probability, where each
+ * call draws, has no cache).
  *
  * Frees are accepted in C only when C can prove TypeScript would accept them:
  * `block_meta` (one entry per 16 arena bytes, the minimum block size, so two
@@ -272,6 +275,27 @@ struct dma_pool *__dmashim_dma_pool_create(const char *name, struct device *dev,
 	return pool;
 }
 
+/*
+ * Fault injection on a block about to be handed out from the cache. Returns 1
+ * to fail the alloc, 2 when it asked the injector (which did might_alloc
+ * first, as the core does), 0 when it passed within the injector's budget.
+ */
+static noinline int cache_fault(struct dma_pool *pool, gfp_t gfp, const char *site)
+{
+	if ((pool->mode & DMASHIM_PCACHE_FAULT_ATOMIC) && gfpflags_allow_blocking(gfp))
+		return 0;
+	double *budget = &fast_area[DMASHIM_FAULT_BUDGET_WORD];
+	if (*budget < 0)
+		return 0;
+	if (*budget > 0) {
+		*budget -= 1;
+		fast_area[DMASHIM_FAULT_PENDING_WORD] += 1;
+		return 0;
+	}
+	int atomic = ctx_atomic() && gfpflags_allow_blocking(gfp);
+	return dmashim_ts.pool_batch(DMASHIM_CACHE_FAULT, pool->id, atomic, gfp, site_arg(site)) ? 1 : 2;
+}
+
 /* The core's check of a block it hands out: every byte still POOL_POISON_FREED. */
 static int poison_intact(const unsigned char *p, size_t n)
 {
@@ -350,8 +374,11 @@ void *__dmashim_dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_
 				cache_drain(pool, pool->n);
 				goto core;
 			}
+			int fault = unlikely(pool->mode & DMASHIM_PCACHE_FAULT) ? cache_fault(pool, mem_flags, site) : 0;
+			if (fault == 1)
+				return NULL;
 			/* The core's might_alloc() check, which a block from the cache would skip. */
-			if (unlikely(ctx_atomic()) && gfpflags_allow_blocking(mem_flags))
+			if (unlikely(ctx_atomic()) && gfpflags_allow_blocking(mem_flags) && fault == 0)
 				dmashim_ts.context(__DMASHIM_CTX_MIGHT_ALLOC, (int32_t)mem_flags, site_arg(site));
 			pool->n--;
 			cached_total--;

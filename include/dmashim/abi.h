@@ -125,10 +125,23 @@
 #define DMASHIM_CACHE_BLOCK_SIZE 2
 #define DMASHIM_CACHE_MODE 3
 #define DMASHIM_CACHE_SITES 4
-/* MODE: poison the blocks and check them on alloc; record allocation and free sites; no cache (fault injection). */
+#define DMASHIM_CACHE_FAULT 5
+/*
+ * MODE: poison the blocks and check them on alloc; record allocation and free
+ * sites; no cache (fault injection draws for every alloc); fault injection may
+ * fail an alloc (FAULT_ATOMIC: only a non-blocking one). Such an alloc from the
+ * cache passes while the budget (fast area word DMASHIM_FAULT_BUDGET_WORD: -1
+ * for all, uncounted) lasts and is counted in DMASHIM_FAULT_PENDING_WORD; else
+ * the FAULT op asks the injector (n = 1: might_alloc first) and returns 1 to
+ * fail it.
+ */
 #define DMASHIM_PCACHE_POISON 1
 #define DMASHIM_PCACHE_SITES 2
 #define DMASHIM_PCACHE_OFF 4
+#define DMASHIM_PCACHE_FAULT 8
+#define DMASHIM_PCACHE_FAULT_ATOMIC 16
+#define DMASHIM_FAULT_BUDGET_WORD 6
+#define DMASHIM_FAULT_PENDING_WORD 7
 
 /*
  * __dmashim_context ops (linux/preempt.h and friends). C keeps the state per

@@ -47,7 +47,7 @@ import {
   type dma_pool,
 } from '../mm/dmapool.ts';
 import { PAGE_SIZE } from '../mm/page_alloc.ts';
-import { fault_inject_may_target } from '../lib/fault-inject.ts';
+import { fault_inject_peer, fault_inject_target, should_fail } from '../lib/fault-inject.ts';
 import {
   dma_set_mask,
   dma_set_coherent_mask,
@@ -121,6 +121,8 @@ import {
   TS_MEM_OP,
   CACHE_OP,
   PCACHE_MODE,
+  FAULT_BUDGET_WORD,
+  FAULT_PENDING_WORD,
   CTX_OP,
   DEVIO_OP,
   DMAAPI_OP,
@@ -383,6 +385,28 @@ export class BridgeCore {
     if (after !== null) set_c_site('');
   }
 
+  /*
+   * What fault injection asks of a pool's cache (DMASHIM_PCACHE_FAULT*). The cache lets allocs pass
+   * within the injector's budget and counts them in the fast area; the injector folds them in.
+   */
+  protected fault_mode(pool: dma_pool): number {
+    const t = fault_inject_target(this.machine, 'pool', pool.dev.name, pool.name);
+    if (t === 'no') return 0;
+    if (t === 'each') return PCACHE_MODE.OFF;
+    const f = this.fast;
+    fault_inject_peer(this.machine, {
+      take: () => {
+        const n = f[FAULT_PENDING_WORD]!;
+        f[FAULT_PENDING_WORD] = 0;
+        return n;
+      },
+      budget: (n) => {
+        f[FAULT_BUDGET_WORD] = n;
+      },
+    });
+    return t === 'counted' ? PCACHE_MODE.FAULT : PCACHE_MODE.FAULT | PCACHE_MODE.FAULT_ATOMIC;
+  }
+
   /* The pool's slot of the block at `vaddr`, or -1 when no block of the pool starts there. */
   protected pool_slot(pool: dma_pool, vaddr: number): number {
     const page = (pool.pageIdxOf[Math.floor((vaddr - this.vbase) / PAGE_SIZE)] ?? 0) - 1;
@@ -593,8 +617,16 @@ export class Bridge extends BridgeCore {
         return (
           (pool.poisoned ? PCACHE_MODE.POISON : 0) |
           (stackdepot.enabled ? PCACHE_MODE.SITES : 0) |
-          (fault_inject_may_target(this.machine, 'pool', pool.dev.name, pool.name) ? PCACHE_MODE.OFF : 0)
+          this.fault_mode(pool)
         );
+      case CACHE_OP.FAULT: {
+        // The core's before_alloc for a cached block: might_alloc (n = 1), then the injector.
+        const mark = this.begin(site);
+        if (n) might_alloc(gfp, 'mm/dmapool.c dma_pool_alloc');
+        const fail = should_fail(this.machine, 'pool', pool.dev.name, pool.name, gfp, `dma_pool_alloc(${pool.name})`);
+        this.end('dma_pool_alloc', site, mark);
+        return fail ? 1 : 0;
+      }
       case CACHE_OP.DRAIN:
         this.cache_drain(pool, n, gfp !== 0);
         return n;

@@ -254,21 +254,27 @@ describe('--pool-cache', () => {
     expect(r.stderr.split('at mm/dmapool.c dma_pool_alloc\n').length).toBe(3);
   });
 
-  test('fault injection: the same failures at the same calls; only the pools it may fail have no cache', async (ctx) => {
+  test('fault injection: the same failures at the same calls, the cache on but with a probability', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     const runs = await Promise.all([
       same_with_cache(['--fail-probability=0.02', '--fail-pool=mix-4k', '--fail-seed=3'], 1, true),
       same_with_cache(['--fail-interval=5', '--fail-kinds=coherent'], 1, true),
       same_with_cache(['--fail-interval=3', '--fail-pool=mix-64', '--fail-atomic-only'], 1, true),
-      // No pool cached: only the default size is worth a run.
-      same_with_cache(['--fail-nth=500'], 1, false, ['--pool-cache']),
+      same_with_cache(['--fail-nth=500'], 1, true),
+      same_with_cache(['--fail-nth=300', '--fail-interval=97', '--fail-times=12'], 2, true),
+      // A probability draws for every alloc: the pools it may fail have no cache.
       same_with_cache(['--poison', '--sites', '--fail-probability=0.01', '--fail-seed=9'], 4, false, ['--pool-cache']),
     ]);
-    // Failures were injected where the cache is on in the other pools.
+    // Failures were injected, in pools with a cache and in those without.
     expect(runs[0]!.on.stdout).toMatch(/step \d+: pool 1 alloc failed\n/);
     expect(runs[0]!.on.stderr).toContain('injected: dma_pool_alloc(mix-4k) on 0000:00:08.0 failed');
     expect(runs[1]!.on.stderr).toContain('injected: dma_alloc_coherent');
+    // Only GFP_ATOMIC allocs of mix-64 count: every third of them fails.
+    expect(runs[2]!.on.stdout).toMatch(/step \d+: pool 0 alloc failed\n/);
+    expect(runs[2]!.on.stdout).not.toMatch(/pool [12] alloc failed/);
     expect(runs[3]!.on.stderr).toContain('failed (call 500)');
+    expect(runs[4]!.on.stderr).toContain('failed (call 300)');
+    expect(runs[4]!.on.stderr.split('FAULT_INJECTION').length).toBe(13);
   });
 
   test('random mixes: the same output with the cache as without, under every option it keeps', async (ctx) => {

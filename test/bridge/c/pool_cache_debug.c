@@ -5,8 +5,8 @@
  * blocks (the "(corrupted)" report on the next alloc, with where the block was
  * freed under --sites), double frees, leaks named by their lines, a busy
  * destroy, might_alloc in atomic context, poisoning switched at run time, then
- * a seeded random mix of all of it (argv[1] is the seed) that goes on when an
- * allocation fails. "cached=" (dmashim_pool_cached) alone tells the runs apart.
+ * a seeded random mix of all of it (argv[1] is the seed; GFP_KERNEL and
+ * GFP_ATOMIC) that goes on when an allocation fails. "cached=" (dmashim_pool_cached) alone tells the runs apart.
  */
 #include <linux/kernel.h>
 #include <linux/pci.h>
@@ -175,8 +175,9 @@ int main(int argc, char **argv)
 		} else if (what < 1 && gone && !live_at(gone)) {
 			dma_pool_free(pool[gone_pool], gone, gone_dma); /* MARK mix-double-free */
 		} else {
-			v[i] = what < 20 ? dma_pool_zalloc(pool[pi], GFP_KERNEL, &d[i])
-					 : dma_pool_alloc(pool[pi], GFP_KERNEL, &d[i]); /* MARK mix-alloc */
+			gfp_t gfp = what & 1 ? GFP_ATOMIC : GFP_KERNEL;
+			v[i] = what < 20 ? dma_pool_zalloc(pool[pi], gfp, &d[i])
+					 : dma_pool_alloc(pool[pi], gfp, &d[i]); /* MARK mix-alloc */
 			if (!v[i]) {
 				printf("step %d: pool %d alloc failed\n", step, pi);
 				fails++;

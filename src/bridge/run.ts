@@ -87,7 +87,7 @@ export interface RunOptions {
   /**
    * The C-side pool block cache: blocks per pool (2..256), true = the default capacity (128), false = off
    * (`--no-pool-cache`). Default: on with the default capacity wherever it is exact (not with threads,
-   * nor for a pool that fault injection may fail).
+   * nor for a pool that a fault injection probability may fail).
    */
   pool_cache?: number | string | boolean;
   /** C compiler. Default 'cc' (the CLI passes $CC). */
@@ -312,8 +312,8 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
 }
 
 /**
- * Why --pool-cache cannot apply with these options, or null. Poisoning and sites the cache does as the core
- * would; a pool that fault injection may fail gets no cache (native/dmapool.c).
+ * Why --pool-cache cannot apply with these options, or null. Poisoning, sites and fault injection the cache
+ * does as the core would; only a pool that a failure probability may fail gets no cache (native/dmapool.c).
  */
 export function pool_cache_off(o: RunOptions): string | null {
   return o.threads ? '--threads' : null;

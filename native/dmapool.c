@@ -43,6 +43,20 @@ EXPORT int32_t dmashim_fast_area_size(void) { return (int32_t)sizeof(fast_area);
  * and pages are allocated at the same calls (a refill never takes a new page
  * after its first block).
  *
+ * With poisoning or sites the cache does at each hand-out and free what the
+ * core would: the might_alloc check, POOL_POISON_FREED on free and the check
+ * then POOL_POISON_ALLOCATED on alloc (a block found corrupted is not handed
+ * out from here: the pool is drained and the core's alloc takes it, reporting
+ * as it does), and the sites, which reach the core in batches (SITES, and the
+ * free sites with the drain) before anything can read them. Refills take
+ * blocks as they are and drains give them back as they are, unchecked and not
+ * poisoned again: what the device wrote to a free block meanwhile is still
+ * there for the check. Fault injection keeps one count (and seed) for every
+ * kind of allocation: a pool it may fail lets a cached alloc pass while the
+ * injector's budget says it would pass too, counting it for the injector, and
+ * asks the injector otherwise (a pool with a failure probability, where each
+ * call draws, has no cache).
+ *
  * Frees are accepted in C only when C can prove TypeScript would accept them:
  * `block_meta` (one entry per 16 arena bytes, the minimum block size, so two
  * block starts never share one) records every block C handed out: pool, dma
@@ -59,27 +73,39 @@ struct dma_pool {
 	int32_t n;
 	/* A refill or drain of this pool is in flight (a nested call from a log hook bypasses the cache). */
 	int32_t busy;
+	/* DMASHIM_PCACHE_* bits: poisoning and sites, as the core has them for this pool. */
+	int32_t mode;
 	/* Block size as the core rounded it: zalloc from the cache zeroes it here. */
 	size_t size;
 	struct dma_pool *next_cached;
 	struct cached_block {
 		void *v;
 		dma_addr_t dma;
+		const char *fsite; /* where the program freed it, or FSITE_CORE: the core's free list gave it */
 	} *blk;
+	/* With sites: blocks handed out from the cache that the core has not been told of, (vaddr, site) each. */
+	double *hlog;
+	int32_t nlog;
 };
+
+#define FSITE_CORE ((const char *)1)
 
 struct block_meta {
 	int32_t pool;
 	uint32_t tag; /* (vaddr & 15) | META_LIVE or META_CACHED; 0 = not handed out by C */
 	uint64_t dma;
 };
+/* include/linux/poison.h */
+#define POOL_POISON_FREED 0xa7
+#define POOL_POISON_ALLOCATED 0xa9
+
 #define META_LIVE 0x10u
 #define META_CACHED 0x20u
 
 static int pool_cache_cap;		 /* --pool-cache: capacity per pool, 0 = off */
 static struct block_meta *block_meta;	 /* arena_size / 16 entries, reserved on first use */
 static struct dma_pool *cached_pools;	 /* every pool with a cache (never freed, like all pools) */
-static long cached_total;		 /* blocks in all caches: the drain-all check is one load */
+static long cached_total;		 /* blocks in all caches and sites not told: the drain-all check is one load */
 
 /* Called by the runner after dmashim_bridge_init: 0 = off. The runner already refused it with --threads. */
 EXPORT int32_t dmashim_pool_cache_config(int32_t cap)
@@ -98,25 +124,54 @@ static inline struct block_meta *meta_of(const void *v)
 
 static inline uint32_t meta_tag(const void *v, uint32_t state) { return ((uint32_t)(uintptr_t)v & 15u) | state; }
 
+/* With sites: tell the core where the blocks handed out since the last time went, in order. */
+static noinline void cache_tell_sites(struct dma_pool *pool)
+{
+	int k = pool->nlog;
+	if (k == 0)
+		return;
+	memcpy(batch_rec, pool->hlog, sizeof(double) * 2 * (size_t)k);
+	pool->nlog = 0;
+	cached_total -= k;
+	pool->busy = 1;
+	dmashim_ts.pool_batch(DMASHIM_CACHE_SITES, pool->id, k, 0, 0);
+	pool->busy = 0;
+}
+
+/* A drain's records with their free sites after them: 3 doubles each. */
+#define DRAIN_SITES_MAX (2 * DMASHIM_BATCH_MAX / 3)
+
 /*
  * Give the oldest k cached blocks back to TypeScript, oldest first (the bottom
- * of the stack goes back on top of TypeScript's list).
+ * of the stack goes back on top of TypeScript's list). The sites of the
+ * hand-outs go first: a block handed out and freed since must be allocated
+ * there before it is freed.
  */
 static noinline void cache_drain(struct dma_pool *pool, int k)
 {
+	cache_tell_sites(pool);
+	int sites = (pool->mode & DMASHIM_PCACHE_SITES) != 0;
+	for (int done = 0; done < k;) {
+		int c = k - done;
+		if (sites && c > DRAIN_SITES_MAX)
+			c = DRAIN_SITES_MAX;
+		for (int i = 0; i < c; i++) {
+			struct cached_block *b = &pool->blk[done + i];
+			struct block_meta *m = meta_of(b->v);
+			m->pool = 0;
+			m->tag = 0;
+			batch_rec[2 * i] = addr_arg(b->v);
+			batch_rec[2 * i + 1] = (double)b->dma;
+			if (sites)
+				batch_rec[2 * c + i] = b->fsite == FSITE_CORE ? -1 : site_arg(b->fsite);
+		}
+		pool->busy = 1;
+		dmashim_ts.pool_batch(DMASHIM_CACHE_DRAIN, pool->id, c, sites, 0);
+		pool->busy = 0;
+		done += c;
+	}
 	if (k <= 0)
 		return;
-	for (int i = 0; i < k; i++) {
-		struct cached_block *b = &pool->blk[i];
-		struct block_meta *m = meta_of(b->v);
-		m->pool = 0;
-		m->tag = 0;
-		batch_rec[2 * i] = addr_arg(b->v);
-		batch_rec[2 * i + 1] = (double)b->dma;
-	}
-	pool->busy = 1;
-	dmashim_ts.pool_batch(DMASHIM_CACHE_DRAIN, pool->id, k, 0, 0);
-	pool->busy = 0;
 	pool->n -= k;
 	cached_total -= k;
 	memmove(pool->blk, pool->blk + k, sizeof(*pool->blk) * (size_t)pool->n);
@@ -127,7 +182,7 @@ void dmashim_pool_cache_drain_all(void)
 	if (likely(cached_total == 0))
 		return;
 	for (struct dma_pool *p = cached_pools; p; p = p->next_cached)
-		if (!p->busy)
+		if (!p->busy && (p->n || p->nlog))
 			cache_drain(p, p->n);
 }
 
@@ -138,7 +193,7 @@ void dmashim_pool_cache_drain_all(void)
  */
 static void cache_off(struct dma_pool *pool)
 {
-	if (!pool->cap)
+	if (!pool->cap && !pool->nlog)
 		return;
 	if (!pool->busy)
 		cache_drain(pool, pool->n);
@@ -172,9 +227,12 @@ EXPORT void dmashim_pool_cache_drain(void)
 		dmashim_pool_cache_drain_all();
 }
 
-static void cache_setup(struct dma_pool *pool, unsigned int flags)
+static void cache_setup(struct dma_pool *pool)
 {
-	if (!pool_cache_cap || (flags & __DMASHIM_POOL_POISON))
+	if (!pool_cache_cap)
+		return;
+	pool->mode = dmashim_ts.pool_batch(DMASHIM_CACHE_MODE, pool->id, 0, 0, 0);
+	if (pool->mode & DMASHIM_PCACHE_OFF)
 		return;
 	if (!block_meta) {
 		void *m = mmap(NULL, dmashim_arena_size, PROT_READ | PROT_WRITE,
@@ -184,8 +242,15 @@ static void cache_setup(struct dma_pool *pool, unsigned int flags)
 		block_meta = m;
 	}
 	pool->blk = calloc((size_t)pool_cache_cap, sizeof(*pool->blk));
-	if (!pool->blk)
+	/* The sites of one full cache's hand-outs, then they are told. */
+	pool->hlog = calloc((size_t)pool_cache_cap, 2 * sizeof(double));
+	if (!pool->blk || !pool->hlog) {
+		free(pool->blk);
+		free(pool->hlog);
+		pool->blk = NULL;
+		pool->hlog = NULL;
 		return;
+	}
 	pool->size = (size_t)dmashim_ts.pool_batch(DMASHIM_CACHE_BLOCK_SIZE, pool->id, 0, 0, 0);
 	pool->cap = pool_cache_cap;
 	pool->next_cached = cached_pools;
@@ -206,14 +271,56 @@ struct dma_pool *__dmashim_dma_pool_create(const char *name, struct device *dev,
 		return NULL;
 	pool->id = id;
 	pool->dev = dev;
-	cache_setup(pool, flags);
+	cache_setup(pool);
 	return pool;
+}
+
+/*
+ * Fault injection on a block about to be handed out from the cache. Returns 1
+ * to fail the alloc, 2 when it asked the injector (which did might_alloc
+ * first, as the core does), 0 when it passed within the injector's budget.
+ */
+static noinline int cache_fault(struct dma_pool *pool, gfp_t gfp, const char *site)
+{
+	if ((pool->mode & DMASHIM_PCACHE_FAULT_ATOMIC) && gfpflags_allow_blocking(gfp))
+		return 0;
+	double *budget = &fast_area[DMASHIM_FAULT_BUDGET_WORD];
+	if (*budget < 0)
+		return 0;
+	if (*budget > 0) {
+		*budget -= 1;
+		fast_area[DMASHIM_FAULT_PENDING_WORD] += 1;
+		return 0;
+	}
+	int atomic = ctx_atomic() && gfpflags_allow_blocking(gfp);
+	return dmashim_ts.pool_batch(DMASHIM_CACHE_FAULT, pool->id, atomic, gfp, site_arg(site)) ? 1 : 2;
+}
+
+/* The core's check of a block it hands out: every byte still POOL_POISON_FREED. */
+static int poison_intact(const unsigned char *p, size_t n)
+{
+	return p[0] == POOL_POISON_FREED && memcmp(p, p + 1, n - 1) == 0;
+}
+
+/* What the core's alloc does with poisoning or sites to a block it hands out (bar the check, done before). */
+static void cache_handout(struct dma_pool *pool, void *v, gfp_t gfp, const char *site)
+{
+	if ((pool->mode & DMASHIM_PCACHE_POISON) && !(gfp & __GFP_ZERO))
+		memset(v, POOL_POISON_ALLOCATED, pool->size);
+	if (pool->mode & DMASHIM_PCACHE_SITES) {
+		pool->hlog[2 * pool->nlog] = addr_arg(v);
+		pool->hlog[2 * pool->nlog + 1] = site_arg(site);
+		cached_total++;
+		if (++pool->nlog == pool->cap)
+			cache_tell_sites(pool);
+	}
 }
 
 /* The cache is empty: take a batch from TypeScript, hand out the first block, keep the rest in pop order. */
 static noinline void *cache_refill(struct dma_pool *pool, gfp_t gfp, dma_addr_t *handle, const char *site)
 {
 	dmashim_devid(pool->dev);
+	cache_tell_sites(pool);
 	pool->busy = 1;
 	int k = dmashim_ts.pool_batch(DMASHIM_CACHE_REFILL, pool->id, pool->cap / 2, gfp & ~__GFP_ZERO, site_arg(site));
 	pool->busy = 0;
@@ -233,6 +340,7 @@ static noinline void *cache_refill(struct dma_pool *pool, gfp_t gfp, dma_addr_t 
 		struct block_meta *m = meta_of(bv);
 		pool->blk[j].v = bv;
 		pool->blk[j].dma = (dma_addr_t)batch_rec[2 * i + 1];
+		pool->blk[j].fsite = FSITE_CORE;
 		m->pool = pool->id;
 		m->tag = meta_tag(bv, META_CACHED);
 		m->dma = pool->blk[j].dma;
@@ -260,12 +368,23 @@ void *__dmashim_dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_
 	}
 	if (pool->cap && !pool->busy) {
 		if (likely(pool->n > 0)) {
+			struct cached_block *b = &pool->blk[pool->n - 1];
+			/* A corrupted block: the core takes it from its own list, and reports as it does. */
+			if (unlikely(pool->mode & DMASHIM_PCACHE_POISON) && !poison_intact(b->v, pool->size)) {
+				cache_drain(pool, pool->n);
+				goto core;
+			}
+			int fault = unlikely(pool->mode & DMASHIM_PCACHE_FAULT) ? cache_fault(pool, mem_flags, site) : 0;
+			if (fault == 1)
+				return NULL;
 			/* The core's might_alloc() check, which a block from the cache would skip. */
-			if (unlikely(ctx_atomic()) && gfpflags_allow_blocking(mem_flags))
+			if (unlikely(ctx_atomic()) && gfpflags_allow_blocking(mem_flags) && fault == 0)
 				dmashim_ts.context(__DMASHIM_CTX_MIGHT_ALLOC, (int32_t)mem_flags, site_arg(site));
-			struct cached_block *b = &pool->blk[--pool->n];
+			pool->n--;
 			cached_total--;
 			meta_of(b->v)->tag = meta_tag(b->v, META_LIVE);
+			if (unlikely(pool->mode))
+				cache_handout(pool, b->v, mem_flags, site);
 			if (mem_flags & __GFP_ZERO)
 				memset(b->v, 0, pool->size);
 			if (likely(handle != NULL))
@@ -274,6 +393,7 @@ void *__dmashim_dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_
 		}
 		return cache_refill(pool, mem_flags, handle, site);
 	}
+core:
 	dmashim_devid(pool->dev);
 	if (likely(!dmashim_threads_on)) {
 		fast_area[0] = pool->id;
@@ -329,8 +449,11 @@ void __dmashim_dma_pool_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma,
 			if (unlikely(pool->n == pool->cap))
 				cache_drain(pool, pool->cap / 2);
 			m->tag = meta_tag(vaddr, META_CACHED);
+			if (unlikely(pool->mode & DMASHIM_PCACHE_POISON))
+				memset(vaddr, POOL_POISON_FREED, pool->size);
 			pool->blk[pool->n].v = vaddr;
 			pool->blk[pool->n].dma = dma;
+			pool->blk[pool->n].fsite = site;
 			pool->n++;
 			cached_total++;
 			return;
@@ -362,10 +485,12 @@ void dmashim_pool_set_poison(struct dma_pool *pool, int on)
 {
 	if (!enter("dmashim_pool_set_poison") || !pool)
 		return;
-	/* Poisoning checks every alloc and free in the core: no cache from now on. */
-	if (on > 0)
-		cache_off(pool);
+	/* The core poisons its free blocks when poisoning comes on: the cached ones go back first. */
+	if (pool->cap && !pool->busy)
+		cache_drain(pool, pool->n);
 	dmashim_ts.pool_set_poison(pool->id, on);
+	if (pool->cap)
+		pool->mode = dmashim_ts.pool_batch(DMASHIM_CACHE_MODE, pool->id, 0, 0, 0);
 }
 
 int dmashim_pool_cached(struct dma_pool *pool)

@@ -111,13 +111,37 @@
 
 /*
  * pool_batch ops (the --pool-cache block cache), records of 2 doubles (vaddr,
- * dma) in the batch area: REFILL allocates up to n blocks, never a new page
+ * dma) in the batch area, the vaddr as an arena offset from REFILL and as the
+ * address to the others: REFILL allocates up to n blocks, never a new page
  * after the first block, and returns the count; DRAIN frees n records in
- * order; BLOCK_SIZE is the pool's block size.
+ * order (with gfp 1, n free sites follow the records: the site of the
+ * program's dma_pool_free, or -1 for a block the core last freed itself);
+ * BLOCK_SIZE is the pool's block size; MODE the DMASHIM_PCACHE_* bits of the
+ * pool; SITES tells the core of n blocks the cache handed out, records
+ * (vaddr, site), in order.
  */
 #define DMASHIM_CACHE_REFILL 0
 #define DMASHIM_CACHE_DRAIN 1
 #define DMASHIM_CACHE_BLOCK_SIZE 2
+#define DMASHIM_CACHE_MODE 3
+#define DMASHIM_CACHE_SITES 4
+#define DMASHIM_CACHE_FAULT 5
+/*
+ * MODE: poison the blocks and check them on alloc; record allocation and free
+ * sites; no cache (fault injection draws for every alloc); fault injection may
+ * fail an alloc (FAULT_ATOMIC: only a non-blocking one). Such an alloc from the
+ * cache passes while the budget (fast area word DMASHIM_FAULT_BUDGET_WORD: -1
+ * for all, uncounted) lasts and is counted in DMASHIM_FAULT_PENDING_WORD; else
+ * the FAULT op asks the injector (n = 1: might_alloc first) and returns 1 to
+ * fail it.
+ */
+#define DMASHIM_PCACHE_POISON 1
+#define DMASHIM_PCACHE_SITES 2
+#define DMASHIM_PCACHE_OFF 4
+#define DMASHIM_PCACHE_FAULT 8
+#define DMASHIM_PCACHE_FAULT_ATOMIC 16
+#define DMASHIM_FAULT_BUDGET_WORD 6
+#define DMASHIM_FAULT_PENDING_WORD 7
 
 /*
  * __dmashim_context ops (linux/preempt.h and friends). C keeps the state per

@@ -151,7 +151,11 @@ export const SG_OP = codes('DMASHIM_SG_', [
   'ENTS_SHIFT',
 ] as const);
 export const TS_MEM_OP = codes('DMASHIM_TS_', ['READB', 'READL', 'WRITEB', 'WRITEL', 'FNV1A'] as const);
-export const CACHE_OP = codes('DMASHIM_CACHE_', ['REFILL', 'DRAIN', 'BLOCK_SIZE'] as const);
+export const CACHE_OP = codes('DMASHIM_CACHE_', ['REFILL', 'DRAIN', 'BLOCK_SIZE', 'MODE', 'SITES', 'FAULT'] as const);
+export const PCACHE_MODE = codes('DMASHIM_PCACHE_', ['POISON', 'SITES', 'OFF', 'FAULT', 'FAULT_ATOMIC'] as const);
+/* Fast area words the pool cache shares with fault injection (see DMASHIM_PCACHE_FAULT). */
+export const FAULT_BUDGET_WORD = abi_const('DMASHIM_FAULT_BUDGET_WORD');
+export const FAULT_PENDING_WORD = abi_const('DMASHIM_FAULT_PENDING_WORD');
 export const CTX_OP = codes('__DMASHIM_CTX_', [
   'PREEMPT_DISABLE',
   'PREEMPT_ENABLE',

@@ -53,7 +53,8 @@ program:
   --no-fail-on-findings  exit with main's status even when something was found
   --pool-cache[=N]       keep up to N (default 128, 2..256) free blocks per pool in C, batching
                          crossings; same blocks, order and reports (docs/bridge.md); on by
-                         default, off with --threads, --poison, --sites and fault injection
+                         default, with --poison, --sites and fault injection too; off with
+                         --threads and for the pools a --fail-probability may fail
   --no-pool-cache        every dma_pool_alloc and dma_pool_free goes to the core
 build:
   --cc CMD               C compiler (default: $CC or cc)

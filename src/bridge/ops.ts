@@ -41,8 +41,13 @@ import {
   dmam_pool_create,
   dmam_pool_destroy,
   dmapool_set_poison,
+  dmapool_slow_hooks,
+  pool_block_pop,
+  pool_block_push,
   type dma_pool,
 } from '../mm/dmapool.ts';
+import { PAGE_SIZE } from '../mm/page_alloc.ts';
+import { fault_inject_peer, fault_inject_target, should_fail } from '../lib/fault-inject.ts';
 import {
   dma_set_mask,
   dma_set_coherent_mask,
@@ -115,6 +120,9 @@ import {
   SG_OP,
   TS_MEM_OP,
   CACHE_OP,
+  PCACHE_MODE,
+  FAULT_BUDGET_WORD,
+  FAULT_PENDING_WORD,
   CTX_OP,
   DEVIO_OP,
   DMAAPI_OP,
@@ -345,6 +353,67 @@ export class BridgeCore {
     const off = this.machine.virtToOff(vaddr);
     return off < 0 ? -1 : this.machine.offToPhys(off);
   }
+
+  /* ---- the C pool cache (--pool-cache) ---- */
+
+  /* The drain's records back on the pool's free list; with `sites`, each C free's site as the core's free records it. */
+  protected cache_drain(pool: dma_pool, n: number, sites: boolean): void {
+    const f = this.fast;
+    // A pool on the core's hot path frees with no poison and no hook: its own free is the same, and faster.
+    if (pool.slow === 0 && !sites) {
+      for (let i = 0; i < n; i++) dma_pool_free(pool, f[FAST_WORDS + 2 * i]!, f[FAST_WORDS + 2 * i + 1]!);
+      return;
+    }
+    const after = sites ? dmapool_slow_hooks.after_free : null;
+    for (let i = 0; i < n; i++) {
+      const vaddr = f[FAST_WORDS + 2 * i]!;
+      const dma = f[FAST_WORDS + 2 * i + 1]!;
+      const slot = this.pool_slot(pool, vaddr);
+      if (slot < 0 || pool.slotFree(slot) || pool.slotDma(slot) !== dma) {
+        // C hands back only blocks it proved live; should one be wrong, the core's own free reports it.
+        dma_pool_free(pool, vaddr, dma);
+        continue;
+      }
+      pool_block_push(pool, slot);
+      // -1: the block came from the core's list in a refill, and the core has its free site already.
+      const s = after !== null ? f[FAST_WORDS + 2 * n + i]! : -1;
+      if (after !== null && s >= 0) {
+        set_c_site(this.site(s));
+        after(pool, slot, vaddr);
+      }
+    }
+    if (after !== null) set_c_site('');
+  }
+
+  /*
+   * What fault injection asks of a pool's cache (DMASHIM_PCACHE_FAULT*). The cache lets allocs pass
+   * within the injector's budget and counts them in the fast area; the injector folds them in.
+   */
+  protected fault_mode(pool: dma_pool): number {
+    const t = fault_inject_target(this.machine, 'pool', pool.dev.name, pool.name);
+    if (t === 'no') return 0;
+    if (t === 'each') return PCACHE_MODE.OFF;
+    const f = this.fast;
+    fault_inject_peer(this.machine, {
+      take: () => {
+        const n = f[FAULT_PENDING_WORD]!;
+        f[FAULT_PENDING_WORD] = 0;
+        return n;
+      },
+      budget: (n) => {
+        f[FAULT_BUDGET_WORD] = n;
+      },
+    });
+    return t === 'counted' ? PCACHE_MODE.FAULT : PCACHE_MODE.FAULT | PCACHE_MODE.FAULT_ATOMIC;
+  }
+
+  /* The pool's slot of the block at `vaddr`, or -1 when no block of the pool starts there. */
+  protected pool_slot(pool: dma_pool, vaddr: number): number {
+    const page = (pool.pageIdxOf[Math.floor((vaddr - this.vbase) / PAGE_SIZE)] ?? 0) - 1;
+    if (page < 0 || page >= pool.nr_pages) return -1;
+    const k = pool.blockAt(vaddr - pool.pages[page << 1]!);
+    return k < 0 ? -1 : (page << pool.sh) | k;
+  }
 }
 
 /**
@@ -528,20 +597,56 @@ export class Bridge extends BridgeCore {
   /*
    * The C block cache's batches (--pool-cache). Refill: the first block as a
    * plain dma_pool_alloc (it may take a new page, and may fail or log as one
-   * would), then only blocks already on the free list, so pages are allocated
-   * at the same calls as without the cache. Records (vaddr offset, dma) in pop
-   * order. Drain: dma_pool_free of each record, in order.
+   * would), then only blocks already on the free list, taken as they are (C
+   * does at each hand-out what the core's alloc would: the might_alloc check,
+   * the poison check and fill, the site), so pages are allocated at the same
+   * calls as without the cache. Records (vaddr offset, dma) in pop order.
+   * Drain: each record back on the free list, in order, with the free's site;
+   * not poisoned again: C did it at the free, and what the device wrote since
+   * must stay for the next alloc's check. Sites: the hand-outs' sites, as the
+   * core's alloc would have recorded them.
    */
   pool_batch(op: number, id: number, n: number, gfp: number, site: number): number {
     const pool = this.pools[id];
     if (pool === undefined) return 0;
     const f = this.fast;
-    if (op === CACHE_OP.BLOCK_SIZE) return pool.size;
-    if (op === CACHE_OP.DRAIN) {
-      const mark = this.begin(0);
-      for (let i = 0; i < n; i++) dma_pool_free(pool, f[FAST_WORDS + 2 * i]!, f[FAST_WORDS + 2 * i + 1]!);
-      this.end('dma_pool_free', 0, mark);
-      return n;
+    switch (op) {
+      case CACHE_OP.BLOCK_SIZE:
+        return pool.size;
+      case CACHE_OP.MODE:
+        return (
+          (pool.poisoned ? PCACHE_MODE.POISON : 0) |
+          (stackdepot.enabled ? PCACHE_MODE.SITES : 0) |
+          this.fault_mode(pool)
+        );
+      case CACHE_OP.FAULT: {
+        // The core's before_alloc for a cached block: might_alloc (n = 1), then the injector.
+        const mark = this.begin(site);
+        if (n) might_alloc(gfp, 'mm/dmapool.c dma_pool_alloc');
+        const fail = should_fail(this.machine, 'pool', pool.dev.name, pool.name, gfp, `dma_pool_alloc(${pool.name})`);
+        this.end('dma_pool_alloc', site, mark);
+        return fail ? 1 : 0;
+      }
+      case CACHE_OP.DRAIN:
+        this.cache_drain(pool, n, gfp !== 0);
+        return n;
+      case CACHE_OP.SITES: {
+        const after = dmapool_slow_hooks.after_alloc;
+        if (after === null) return n;
+        for (let i = 0; i < n; i++) {
+          const vaddr = f[FAST_WORDS + 2 * i]!;
+          const slot = this.pool_slot(pool, vaddr);
+          if (slot < 0) continue;
+          set_c_site(this.site(f[FAST_WORDS + 2 * i + 1]!));
+          after(pool, slot, vaddr);
+        }
+        set_c_site('');
+        return n;
+      }
+      case CACHE_OP.REFILL:
+        break;
+      default:
+        return 0;
     }
     const mark = this.begin(site);
     const ref = this.ref;
@@ -551,12 +656,20 @@ export class Bridge extends BridgeCore {
     f[FAST_WORDS] = first - this.vbase;
     f[FAST_WORDS + 1] = ref.value;
     let k = 1;
+    // On the core's hot path (no poison, no hook) its own alloc takes the block as it is, and faster.
+    if (pool.slow === 0) {
+      while (k < n && pool.top > 0) {
+        f[FAST_WORDS + 2 * k] = dma_pool_alloc(pool, gfp, ref) - this.vbase;
+        f[FAST_WORDS + 2 * k + 1] = ref.value;
+        k++;
+      }
+      return k;
+    }
     // A log hook may have destroyed the pool during the first alloc: then no more blocks.
     while (k < n && pool.top > 0 && !pool.destroyed) {
-      const v = dma_pool_alloc(pool, gfp, ref);
-      if (v === 0) break;
-      f[FAST_WORDS + 2 * k] = v - this.vbase;
-      f[FAST_WORDS + 2 * k + 1] = ref.value;
+      const b = pool_block_pop(pool);
+      f[FAST_WORDS + 2 * k] = pool.slotVaddr(b) - this.vbase;
+      f[FAST_WORDS + 2 * k + 1] = pool.slotDma(b);
       k++;
     }
     return k;
@@ -598,9 +711,10 @@ export class Bridge extends BridgeCore {
         irq_exit();
         return 0;
       case CTX_OP.MIGHT_ALLOC: {
-        const mark = dmesg_mark();
+        // With the site set, as in the core's alloc: the report says where (--sites).
+        const mark = this.begin(site);
         const r = might_alloc(arg, 'mm/dmapool.c dma_pool_alloc') ? 1 : 0;
-        if (dmesg_mark() !== mark && site !== 0) this.called_from('dma_pool_alloc', site, mark);
+        this.end('dma_pool_alloc', site, mark);
         return r;
       }
       default:

@@ -85,7 +85,7 @@ export interface RunOptions {
   /**
    * The C-side pool block cache: blocks per pool (2..256), true = the default capacity (128), false = off
    * (`--no-pool-cache`). Default: on with the default capacity wherever it is exact (not with threads,
-   * poisoning, sites or fault injection).
+   * nor for a pool that a fault injection probability may fail).
    */
   pool_cache?: number | string | boolean;
   /** C compiler. Default 'cc' (the CLI passes $CC). */
@@ -309,9 +309,12 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
   return { cfg, sources, cc: o.cc ?? 'cc', cflags: split(o.cflags), ldflags: split(o.ldflags), eraflags, timeoutMs };
 }
 
-/** Why --pool-cache cannot apply with these options, or null. */
+/**
+ * Why --pool-cache cannot apply with these options, or null. Poisoning, sites and fault injection the cache
+ * does as the core would; only a pool that a failure probability may fail gets no cache (native/dmapool.c).
+ */
 export function pool_cache_off(o: RunOptions): string | null {
-  return o.threads ? '--threads' : o.poison ? '--poison' : o.sites ? '--sites' : o.fault ? 'fault injection' : null;
+  return o.threads ? '--threads' : null;
 }
 
 interface Exec {

@@ -52,6 +52,8 @@ interface FaultState {
 }
 
 const states = new WeakMap<Machine, FaultState>();
+/* Each machine's FaultPeer (fault_inject_peer). */
+const peers = new WeakMap<Machine, FaultPeer>();
 /** Number of machines with fault injection armed: the dma_pool hot path checks it. */
 export const fault_inject_armed = { count: 0 };
 
@@ -93,17 +95,93 @@ export function fault_inject_configure(m: Machine, o: FaultOptions): void {
     injected: 0,
     rng: (o.seed ?? 1) >>> 0,
   });
+  // A peer's calls before now belonged to the old setting.
+  const p = peers.get(m);
+  p?.take();
+  p?.budget(passes(states.get(m)!));
 }
 
 /** Disarm fault injection on a machine. */
 export function fault_inject_reset(m: Machine): void {
   if (states.delete(m)) fault_inject_armed.count--;
+  const p = peers.get(m);
+  p?.take();
+  p?.budget(-1);
 }
 
 /** Counters: eligible calls seen and failures injected. */
 export function fault_inject_stats(m: Machine): { calls: number; injected: number } {
   const s = states.get(m);
+  if (s) fold(m, s);
   return { calls: s?.calls ?? 0, injected: s?.injected ?? 0 };
+}
+
+/**
+ * A caller that lets eligible allocations pass without asking (the C pool
+ * cache): `take` returns (and clears) how many it let pass since it was last
+ * asked, which count as calls that came before the one being decided;
+ * `budget` tells it how many more it may let pass, all of which should_fail
+ * would pass (-1: every one, and they need not be counted: no failure can
+ * come any more). One per machine; null detaches.
+ */
+export interface FaultPeer {
+  take(): number;
+  budget(n: number): void;
+}
+
+export function fault_inject_peer(m: Machine, peer: FaultPeer | null): void {
+  if (peer === null) {
+    peers.delete(m);
+    return;
+  }
+  peers.set(m, peer);
+  const s = states.get(m);
+  peer.budget(s ? passes(s) : -1);
+}
+
+/* The peer's calls into the count, before anything reads it. */
+function fold(m: Machine, s: FaultState): void {
+  const p = peers.get(m);
+  if (p) s.calls += p.take();
+}
+
+/* How many eligible calls from now on surely pass: -1 for all (no failure can come), 0 when each one draws. */
+function passes(s: FaultState): number {
+  const o = s.opts;
+  if (o.times >= 0 && s.injected >= o.times) return -1;
+  if (o.probability) return 0;
+  let n = -1;
+  if (o.nth && s.calls < o.nth) n = o.nth - s.calls - 1;
+  if (o.interval) {
+    const k = o.interval - (s.calls % o.interval) - 1;
+    n = n < 0 ? k : Math.min(n, k);
+  }
+  return n;
+}
+
+/**
+ * Whether an allocation of this kind, device and pool may be failed: 'no'; 'counted' when a
+ * caller may let it pass within its budget (fault_inject_peer), 'counted-atomic' the same for
+ * non-blocking requests only (the others are not eligible); 'each' when each one must be asked
+ * (a probability draws for every call).
+ */
+export function fault_inject_target(
+  m: Machine,
+  kind: FaultKind,
+  devName: string,
+  poolName: string | null,
+): 'no' | 'counted' | 'counted-atomic' | 'each' {
+  const s = states.get(m);
+  if (s === undefined || !targets(s.opts, kind, devName, poolName)) return 'no';
+  if (s.opts.probability) return 'each';
+  return s.opts.atomic_only ? 'counted-atomic' : 'counted';
+}
+
+/* The kind, pool and device filters. */
+function targets(o: FaultState['opts'], kind: FaultKind, devName: string, poolName: string | null): boolean {
+  if (!o.kinds.includes(kind)) return false;
+  if (o.pool !== null && (kind !== 'pool' || poolName !== o.pool)) return false;
+  return o.device === null || devName === o.device;
 }
 
 /* mulberry32: small, seedable, good enough to spread failures. */
@@ -129,10 +207,22 @@ export function should_fail(
 ): boolean {
   const s = states.get(m);
   if (!s) return false;
+  fold(m, s);
+  const fail = decide(s, kind, devName, poolName, gfp, what);
+  peers.get(m)?.budget(passes(s));
+  return fail;
+}
+
+function decide(
+  s: FaultState,
+  kind: FaultKind,
+  devName: string,
+  poolName: string | null,
+  gfp: gfp_t,
+  what: string,
+): boolean {
   const o = s.opts;
-  if (!o.kinds.includes(kind)) return false;
-  if (o.pool !== null && (kind !== 'pool' || poolName !== o.pool)) return false;
-  if (o.device !== null && devName !== o.device) return false;
+  if (!targets(o, kind, devName, poolName)) return false;
   if (o.atomic_only && gfpflags_allow_blocking(gfp)) return false;
   if (o.times >= 0 && s.injected >= o.times) return false;
   s.calls++;

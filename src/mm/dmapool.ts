@@ -457,8 +457,11 @@ function pool_init_page(pool: dma_pool, off: number): void {
  * and dma_pool_free have the same steps written out.
  */
 
-/* pool_block_pop - take the next free block and clear its free bit: its slot, or -1 when none is free. */
-function pool_block_pop(pool: dma_pool): number {
+/**
+ * pool_block_pop - take the next free block and clear its free bit: its slot, or -1 when none is free.
+ * No checks and no hooks: the C pool cache takes its batches with it (src/bridge/ops.ts).
+ */
+export function pool_block_pop(pool: dma_pool): number {
   const t = pool.top - 1;
   if (t < 0) return -1;
   const fl = pool.fl;
@@ -468,11 +471,12 @@ function pool_block_pop(pool: dma_pool): number {
   return b;
 }
 
-/*
+/**
  * pool_block_push - put slot b on top of the free stack and set its free bit.
- * dma_pool_free has it written out, the bit set with its double-free test.
+ * dma_pool_free has it written out, the bit set with its double-free test; the
+ * C pool cache gives blocks back with it, after its own test.
  */
-function pool_block_push(pool: dma_pool, b: number): void {
+export function pool_block_push(pool: dma_pool, b: number): void {
   pool.fl[pool.fbase + (b >>> 4)]! |= 1 << (b & 15);
   const t = pool.top;
   if (t !== pool.fbase) pool.fl[t] = b;

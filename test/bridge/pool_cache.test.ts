@@ -6,13 +6,67 @@
  * runs apart.
  */
 import { describe, test, expect } from 'vitest';
-import { bridge_skip_reason, dmashim_run, dmashim_run_async, mark_line } from './helpers.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { bridge_skip_reason, dmashim_run, dmashim_run_async, mark_line, type RunResult } from './helpers.ts';
 
 const skip = bridge_skip_reason();
 const F = 'test/bridge/c/pool_cache.c';
-/* The arena is mapped anew (ASLR) in every run: CPU addresses (%p, 16 digits) are blanked; bus addresses stay. */
-const norm = (s: string): string => s.replace(/\b0000[0-9a-f]{12}\b/g, 'VADDR');
+const D = 'test/bridge/c/pool_cache_debug.c';
+/*
+ * The arena is mapped anew (ASLR) in every run: CPU addresses (%p, 16 digits) are blanked; bus addresses stay.
+ * So is the pid in might_sleep's report.
+ */
+const norm = (s: string): string => s.replace(/\b0000[0-9a-f]{12}\b/g, 'VADDR').replace(/pid: \d+/g, 'pid: PID');
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const at = (file: string, mark: string): string => `${file}:${mark_line(path.basename(file), mark)}`;
+
+interface Pair {
+  off: RunResult;
+  on: RunResult;
+  report: string;
+}
+
+/*
+ * pool_cache_debug.c with `opts`, without the cache and with it (default and at its smallest), seed `seed`:
+ * the same status, stdout (bar "cached="), stderr and --report, and the cache in use when `cached`.
+ */
+async function same_with_cache(
+  opts: string[],
+  seed: number,
+  cached: boolean,
+  caps = ['--pool-cache', '--pool-cache=2'],
+): Promise<Pair> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pcache-'));
+  try {
+    const runs = ['--no-pool-cache', ...caps];
+    const rs = await Promise.all(
+      runs.map((c, i) =>
+        dmashim_run_async(
+          ['pool_cache_debug.c'],
+          [...opts, c, '--report', path.join(dir, `${i}.json`)],
+          [String(seed)],
+        ),
+      ),
+    );
+    const reports = runs.map((_, i) => norm(readFileSync(path.join(dir, `${i}.json`), 'utf8')));
+    const [off, ...ons] = rs as [RunResult, ...RunResult[]];
+    const label = `${opts.join(' ')} seed ${seed}`;
+    expect(off.stdout, label).toContain('cached=0\n');
+    const same = (x: string) => norm(x.replace(/^cached=\d\n/m, ''));
+    ons.forEach((on, i) => {
+      expect(on.stdout, label).toContain(`cached=${cached ? 1 : 0}\n`);
+      expect(on.status, label).toBe(off.status);
+      expect(same(on.stdout), label).toBe(same(off.stdout));
+      expect(norm(on.stderr), label).toBe(norm(off.stderr));
+      expect(reports[i + 1], label).toBe(reports[0]);
+    });
+    return { off, on: ons[0]!, report: reports[0]! };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('--pool-cache', () => {
   test('same blocks, order, pools files, counters and reports as without the cache', async (ctx) => {
@@ -87,29 +141,154 @@ describe('--pool-cache', () => {
     expect(r.stderr).toContain(`${inUse} blocks in pool cache-4k`);
   });
 
-  test('is off (and says so) with --threads, --poison, --sites and fault injection; threaded runs still work', async (ctx) => {
+  test('is off (and says so) with --threads only; threaded runs still work', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     const r = dmashim_run(['threads.c'], ['--threads', '--pool-cache']);
     expect(r.stderr).toBe('dmashim: --pool-cache is off with --threads (every alloc and free goes to the core)\n');
     expect(r.stdout).toMatch(/^threaded=1 errors=0\npoolinfo - 0\.1\nthreads-64 {10}0 +\d+ {3}64 +\d+\n$/);
     expect(r.status).toBe(0);
-    const opts = ['--poison', '--sites', '--fail-nth=100000'];
-    const [asked, dflt] = await Promise.all([
-      Promise.all(opts.map((opt) => dmashim_run_async(['pool_cache.c'], ['--pool-cache', opt]))),
-      Promise.all(opts.map((opt) => dmashim_run_async(['pool_cache.c'], [opt]))),
-    ]);
+    const opts = ['--poison', '--sites', '--fail-nth=100000 --fail-pool=nothing'];
+    const runs = await Promise.all(opts.map((opt) => dmashim_run_async(['pool_cache.c'], opt.split(' '))));
     opts.forEach((opt, i) => {
-      expect(asked[i]!.stdout).toContain('cached-nonzero=0\n');
-      expect(asked[i]!.stderr).toContain(
-        `dmashim: --pool-cache is off with ${opt === '--fail-nth=100000' ? 'fault injection' : opt}`,
-      );
-      // By default the cache is off there too, silently: nobody asked for it.
-      expect(dflt[i]!.stdout).toContain('cached-nonzero=0\n');
-      expect(dflt[i]!.stderr).not.toContain('--pool-cache');
+      expect(runs[i]!.stdout, opt).toContain('cached-nonzero=1\n');
+      expect(runs[i]!.stderr, opt).not.toContain('--pool-cache');
     });
     const bad = dmashim_run(['pool_cache.c'], ['--pool-cache=1']);
     expect(bad.stderr).toContain('--pool-cache must be an integer in 2..256, got 1');
     expect(bad.status).toBe(2);
+  });
+
+  test('--poison: the cache poisons and checks as the core, with the same "(corrupted)" reports', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const { on } = await same_with_cache(['--poison'], 1, true);
+    // The bytes the program sees: POOL_POISON_ALLOCATED on alloc, POOL_POISON_FREED after free.
+    expect(on.stdout).toMatch(/^fresh a9\nfreed a7\nuaf same=1 a9 a9\ncached-corrupt next=1 00 00\n/);
+    // A write after free, found on the next alloc of the block from the cache, with the dump.
+    expect(on.stderr).toMatch(
+      new RegExp(
+        `dma_pool_alloc dbg-a, [0-9a-f]{16} \\(corrupted\\)\n00000000: a7 a7 a7 a7 a7 11 a7 .*\n(000000[1-3]0: .*\n){3}` +
+          esc(`dma_pool_alloc() called from ${at(D, 'uaf-alloc')}\n`),
+      ),
+    );
+    // A block the cache took in a refill and never handed out, written meanwhile: zalloc reports, then zeroes.
+    expect(on.stderr).toMatch(
+      new RegExp(
+        `\\(corrupted\\)\n00000000: a7 a7 a7 a7 a7 a7 a7 22 .*\n(000000[1-3]0: .*\n){3}` +
+          esc(`dma_pool_alloc() called from ${at(D, 'cached-corrupt')}\n`),
+      ),
+    );
+    // The random mix's writes after free are found too.
+    expect(on.stderr.split('(corrupted)').length).toBeGreaterThan(5);
+    // Switched on at run time for one pool of an unpoisoned run, with the cache as without.
+    const rt = await same_with_cache([], 1, true);
+    expect(rt.on.stdout).toContain('poison-on a9\n');
+    expect(rt.on.stdout).toContain('poison-off a7\n');
+    expect(rt.on.stdout).toContain('slab-poison a9\n');
+    expect(rt.on.stderr).toMatch(
+      new RegExp(
+        `dbg-c, [0-9a-f]{16} \\(corrupted\\)\n00000000: a7 a7 44 a7 .*\n.*\n${esc(`dma_pool_alloc() called from ${at(D, 'slab-poison-alloc')}`)}`,
+      ),
+    );
+    expect(rt.on.stderr).toMatch(
+      new RegExp(
+        `dbg-b, [0-9a-f]{16} \\(corrupted\\)\n00000000: a7 33 a7 .*\n.*\n${esc(`dma_pool_alloc() called from ${at(D, 'poison-on-alloc')}`)}`,
+      ),
+    );
+    expect(rt.on.stderr).not.toMatch(/dbg-a, [0-9a-f]{16} \(corrupted\)/);
+  });
+
+  test('--sites: leaks, double frees, a busy destroy and writes after free name the same lines', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const [sites, both] = await Promise.all([
+      same_with_cache(['--sites'], 1, true),
+      same_with_cache(['--poison', '--sites'], 2, true, ['--pool-cache', '--pool-cache=2', '--pool-cache=256']),
+    ]);
+    for (const { on, report } of [sites, both]) {
+      expect(on.stderr).toContain(
+        `3 blocks in pool dbg-a (192 bytes) on 0000:00:08.0, allocated at ${at(D, 'leak-a')}\n`,
+      );
+      expect(on.stderr).toContain(
+        `2 blocks in pool dbg-a (128 bytes) on 0000:00:08.0, allocated at ${at(D, 'leak-b')}\n`,
+      );
+      expect(on.stderr).toMatch(
+        new RegExp(
+          `blocks in pool mix-64 \\(\\d+ bytes\\) on 0000:00:08\\.0, allocated at ${esc(at(D, 'mix-alloc'))}\n`,
+        ),
+      );
+      expect(on.stderr).toMatch(
+        new RegExp(
+          `dma_pool_destroy dbg-a: 7 blocks \\(448 bytes\\) still in use, 1 page leaked:\n(  block .*\n){2}(  block .* allocated at ${esc(at(D, 'leak-a'))}\n){3}`,
+        ),
+      );
+      expect(on.stderr).toMatch(
+        new RegExp(`already free\n${esc(`dma_pool_free() called from ${at(D, 'df-second')}`)}\n`),
+      );
+      // might_alloc from a block the cache hands out in atomic context says where.
+      expect(on.stderr).toContain(
+        `preempt_count: 1, expected: 0\ncalled at ${at(D, 'atomic-cached')}\ndma_pool_alloc() called from ${at(D, 'atomic-cached')}\n`,
+      );
+      expect(report).toContain(`"site": "${at(D, 'atomic-cached')}"`);
+    }
+    // Poisoned: the block written after free was freed at that line, by the cache.
+    expect(both.on.stderr).toContain(
+      `pci 0000:00:08.0: use after free: block was written after it was freed at ${at(D, 'uaf-free')}\ndma_pool_alloc() called from ${at(D, 'uaf-alloc')}\n`,
+    );
+    expect(both.on.stderr).toContain(`freed at ${at(D, 'mix-free')}\n`);
+    // A drain of 256 blocks with their sites, in two batches: each block keeps the line that freed it.
+    for (const [byte, mark] of [
+      ['66', 'big-free-b'],
+      ['55', 'big-free-a'],
+    ]) {
+      expect(both.on.stderr).toMatch(
+        new RegExp(
+          `dbg-d, [0-9a-f]{16} \\(corrupted\\)\n00000000: a7 ${byte} a7 .*\n.*freed at ${esc(at(D, mark!))}\n${esc(`dma_pool_alloc() called from ${at(D, 'big-realloc')}`)}\n`,
+        ),
+      );
+    }
+  });
+
+  test('a refill in atomic context checks might_alloc once, for the block handed out', (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const r = dmashim_run(['pool_cache_debug.c']);
+    expect(r.stderr.split(`dma_pool_alloc() called from ${at(D, 'atomic-refill')}`).length).toBe(2);
+    expect(r.stderr.split('at mm/dmapool.c dma_pool_alloc\n').length).toBe(3);
+  });
+
+  test('fault injection: the same failures at the same calls, the cache on but with a probability', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const runs = await Promise.all([
+      same_with_cache(['--fail-probability=0.02', '--fail-pool=mix-4k', '--fail-seed=3'], 1, true),
+      same_with_cache(['--fail-interval=5', '--fail-kinds=coherent'], 1, true),
+      same_with_cache(['--fail-interval=3', '--fail-pool=mix-64', '--fail-atomic-only'], 1, true),
+      same_with_cache(['--fail-nth=500'], 1, true),
+      same_with_cache(['--fail-nth=300', '--fail-interval=97', '--fail-times=12'], 2, true),
+      // A probability draws for every alloc: the pools it may fail have no cache.
+      same_with_cache(['--poison', '--sites', '--fail-probability=0.01', '--fail-seed=9'], 4, false, ['--pool-cache']),
+    ]);
+    // Failures were injected, in pools with a cache and in those without.
+    expect(runs[0]!.on.stdout).toMatch(/step \d+: pool 1 alloc failed\n/);
+    expect(runs[0]!.on.stderr).toContain('injected: dma_pool_alloc(mix-4k) on 0000:00:08.0 failed');
+    expect(runs[1]!.on.stderr).toContain('injected: dma_alloc_coherent');
+    // Only GFP_ATOMIC allocs of mix-64 count: every third of them fails.
+    expect(runs[2]!.on.stdout).toMatch(/step \d+: pool 0 alloc failed\n/);
+    expect(runs[2]!.on.stdout).not.toMatch(/pool [12] alloc failed/);
+    expect(runs[3]!.on.stderr).toContain('failed (call 500)');
+    expect(runs[4]!.on.stderr).toContain('failed (call 300)');
+    expect(runs[4]!.on.stderr.split('FAULT_INJECTION').length).toBe(13);
+  });
+
+  test('random mixes: the same output with the cache as without, under every option it keeps', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    // Other seeds than the scenarios' tests (1, 2, 4): other mixes.
+    await Promise.all([
+      same_with_cache(['--poison'], 11, true),
+      same_with_cache(['--sites'], 12, true),
+      same_with_cache(
+        ['--poison', '--sites', '--fail-probability=0.05', '--fail-pool=mix-68', '--fail-seed=13'],
+        13,
+        true,
+      ),
+    ]);
   });
 
   test('without --threads, a second thread is still refused with the cache on', (ctx) => {

@@ -188,7 +188,8 @@ int main(int argc, char **argv)
 			memset(v[i], 0x40 + pi, 4);
 		}
 		if (step % 1000 == 999)
-			cached += dmashim_pool_cached(pool[0]) + dmashim_pool_cached(pool[1]) + dmashim_pool_cached(pool[2]);
+			cached += dmashim_pool_cached(pool[0]) + dmashim_pool_cached(pool[1]) +
+				  dmashim_pool_cached(pool[2]);
 	}
 	printf("mix %016llx fails %d\n", h, fails);
 	printf("cached=%d\n", cached > 0);

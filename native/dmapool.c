@@ -374,7 +374,8 @@ void *__dmashim_dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_
 				cache_drain(pool, pool->n);
 				goto core;
 			}
-			int fault = unlikely(pool->mode & DMASHIM_PCACHE_FAULT) ? cache_fault(pool, mem_flags, site) : 0;
+			int fault = unlikely(pool->mode & DMASHIM_PCACHE_FAULT) ?
+					    cache_fault(pool, mem_flags, site) : 0;
 			if (fault == 1)
 				return NULL;
 			/* The core's might_alloc() check, which a block from the cache would skip. */

@@ -36,7 +36,10 @@ EXPORT int32_t dmashim_fast_area_size(void) { return (int32_t)sizeof(fast_area);
  * The per-pool block cache (dmashim run --pool-cache[=N], synchronous mode
  * only). Free blocks of a pool wait in a C-side LIFO, and TypeScript is asked
  * once per batch (refill: take up to N/2 blocks; drain: give back the oldest
- * N/2). The cache is the top of the pool's free list as TypeScript would have
+ * N/2), DMASHIM_BATCH_MAX blocks a crossing at most. The capacity may be far
+ * larger than a batch (the default holds a ring of 8192 descriptors): a pool
+ * whose blocks come and go in rounds then stops crossing after its first, and
+ * the array grows with what it holds, not with the capacity. The cache is the top of the pool's free list as TypeScript would have
  * it: a refill moves the top of TypeScript's list into C in pop order, a drain
  * pushes the bottom of the cache back bottom first, so the blocks a program
  * gets are exactly those it would get without the cache, in the same order,
@@ -68,9 +71,10 @@ EXPORT int32_t dmashim_fast_area_size(void) { return (int32_t)sizeof(fast_area);
 struct dma_pool {
 	int32_t id;
 	struct device *dev;
-	/* Cache capacity (0 = no cache for this pool) and fill. */
+	/* Cache capacity (0 = no cache for this pool), fill, and the room blk has now (it grows up to cap). */
 	int32_t cap;
 	int32_t n;
+	int32_t room;
 	/* A refill or drain of this pool is in flight (a nested call from a log hook bypasses the cache). */
 	int32_t busy;
 	/* DMASHIM_PCACHE_* bits: poisoning and sites, as the core has them for this pool. */
@@ -86,6 +90,7 @@ struct dma_pool {
 	/* With sites: blocks handed out from the cache that the core has not been told of, (vaddr, site) each. */
 	double *hlog;
 	int32_t nlog;
+	int32_t hcap; /* hlog's entries: one batch */
 };
 
 #define FSITE_CORE ((const char *)1)
@@ -110,7 +115,7 @@ static long cached_total;		 /* blocks in all caches and sites not told: the drai
 /* Called by the runner after dmashim_bridge_init: 0 = off. The runner already refused it with --threads. */
 EXPORT int32_t dmashim_pool_cache_config(int32_t cap)
 {
-	if (cap < 0 || cap > DMASHIM_BATCH_MAX || dmashim_threads_on)
+	if (cap < 0 || cap > DMASHIM_POOL_CACHE_MAX || dmashim_threads_on)
 		return -1;
 	pool_cache_cap = cap >= 2 ? cap : 0;
 	return 0;
@@ -153,6 +158,8 @@ static noinline void cache_drain(struct dma_pool *pool, int k)
 	int sites = (pool->mode & DMASHIM_PCACHE_SITES) != 0;
 	for (int done = 0; done < k;) {
 		int c = k - done;
+		if (c > DMASHIM_BATCH_MAX)
+			c = DMASHIM_BATCH_MAX;
 		if (sites && c > DRAIN_SITES_MAX)
 			c = DRAIN_SITES_MAX;
 		for (int i = 0; i < c; i++) {
@@ -241,9 +248,11 @@ static void cache_setup(struct dma_pool *pool)
 			return; /* no cache then: every call goes to TypeScript */
 		block_meta = m;
 	}
-	pool->blk = calloc((size_t)pool_cache_cap, sizeof(*pool->blk));
-	/* The sites of one full cache's hand-outs, then they are told. */
-	pool->hlog = calloc((size_t)pool_cache_cap, 2 * sizeof(double));
+	pool->room = pool_cache_cap < DMASHIM_BATCH_MAX ? pool_cache_cap : DMASHIM_BATCH_MAX;
+	pool->hcap = pool->room;
+	pool->blk = calloc((size_t)pool->room, sizeof(*pool->blk));
+	/* The sites of one batch of hand-outs, then they are told. */
+	pool->hlog = calloc((size_t)pool->hcap, 2 * sizeof(double));
 	if (!pool->blk || !pool->hlog) {
 		free(pool->blk);
 		free(pool->hlog);
@@ -311,7 +320,7 @@ static void cache_handout(struct dma_pool *pool, void *v, gfp_t gfp, const char 
 		pool->hlog[2 * pool->nlog] = addr_arg(v);
 		pool->hlog[2 * pool->nlog + 1] = site_arg(site);
 		cached_total++;
-		if (++pool->nlog == pool->cap)
+		if (++pool->nlog == pool->hcap)
 			cache_tell_sites(pool);
 	}
 }
@@ -322,7 +331,8 @@ static noinline void *cache_refill(struct dma_pool *pool, gfp_t gfp, dma_addr_t 
 	dmashim_devid(pool->dev);
 	cache_tell_sites(pool);
 	pool->busy = 1;
-	int k = dmashim_ts.pool_batch(DMASHIM_CACHE_REFILL, pool->id, pool->cap / 2, gfp & ~__GFP_ZERO, site_arg(site));
+	int want = pool->cap / 2 < DMASHIM_BATCH_MAX ? pool->cap / 2 : DMASHIM_BATCH_MAX;
+	int k = dmashim_ts.pool_batch(DMASHIM_CACHE_REFILL, pool->id, want, gfp & ~__GFP_ZERO, site_arg(site));
 	pool->busy = 0;
 	if (k <= 0)
 		return NULL;
@@ -417,6 +427,20 @@ core:
 	return arena_ptr(off);
 }
 
+/* The cache is full for its array: double the array, up to the capacity. 0 when it cannot grow. */
+static noinline int cache_grow(struct dma_pool *pool)
+{
+	if (pool->room >= pool->cap)
+		return 0;
+	int room = pool->room > pool->cap / 2 ? pool->cap : 2 * pool->room;
+	struct cached_block *blk = realloc(pool->blk, sizeof(*blk) * (size_t)room);
+	if (!blk)
+		return 0;
+	pool->blk = blk;
+	pool->room = room;
+	return 1;
+}
+
 /* A free the cache cannot prove valid: TypeScript decides on its exact state, and reports with the C line. */
 static noinline void cache_forward_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma, struct block_meta *m,
 					const char *site)
@@ -447,8 +471,8 @@ void __dmashim_dma_pool_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma,
 		struct block_meta *m = meta_of(vaddr);
 		if (likely(m && m->pool == pool->id && m->tag == meta_tag(vaddr, META_LIVE) && m->dma == dma &&
 			   !pool->busy)) {
-			if (unlikely(pool->n == pool->cap))
-				cache_drain(pool, pool->cap / 2);
+			if (unlikely(pool->n == pool->room) && !cache_grow(pool))
+				cache_drain(pool, pool->n / 2);
 			m->tag = meta_tag(vaddr, META_CACHED);
 			if (unlikely(pool->mode & DMASHIM_PCACHE_POISON))
 				memset(vaddr, POOL_POISON_FREED, pool->size);

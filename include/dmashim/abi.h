@@ -45,6 +45,8 @@
 #define DMASHIM_FAST_WORDS 8
 #define DMASHIM_BATCH_MAX 256
 #define DMASHIM_FAST_AREA_WORDS (DMASHIM_FAST_WORDS + 2 * DMASHIM_BATCH_MAX)
+/* The pool cache's largest capacity (--pool-cache=N): it moves blocks DMASHIM_BATCH_MAX at a time. */
+#define DMASHIM_POOL_CACHE_MAX 65536
 /* Device-side staging (device_io): one buffer of DMASHIM_STAGE_SIZE bytes per scratch slot. */
 #define DMASHIM_STAGE_SIZE 4096
 /* Text from TypeScript to C (sysfs files). */

@@ -128,6 +128,7 @@ export const STRBUF_SIZE = abi_const('DMASHIM_STRBUF_SIZE');
 export const FAST_WORDS = abi_const('DMASHIM_FAST_WORDS');
 export const BATCH_MAX = abi_const('DMASHIM_BATCH_MAX');
 export const FAST_AREA_WORDS = FAST_WORDS + 2 * BATCH_MAX;
+export const POOL_CACHE_MAX = abi_const('DMASHIM_POOL_CACHE_MAX');
 /* Device-side staging: one buffer per scratch slot, see the device_io ops. */
 export const STAGE_SIZE = abi_const('DMASHIM_STAGE_SIZE');
 

@@ -51,7 +51,7 @@ program:
   --timeout SECONDS      kill the program after this long
   --report FILE          write a JSON report: findings, leaks, pools files, how the run ended
   --no-fail-on-findings  exit with main's status even when something was found
-  --pool-cache[=N]       keep up to N (default 128, 2..256) free blocks per pool in C, batching
+  --pool-cache[=N]       keep up to N (default 8192, 2..65536) free blocks per pool in C, batching
                          crossings; same blocks, order and reports (docs/bridge.md); on by
                          default, with --poison, --sites and fault injection too; off with
                          --threads and for the pools a --fail-probability may fail

@@ -41,6 +41,7 @@ import {
 import { EXIT_USAGE, Output, finish_run, judge, report_base, signal_number, type Job } from './judge.ts';
 import { parse_make_deps, program_key, program_lookup, program_store } from './progcache.ts';
 import type { FindingCounts, Finding } from './report.ts';
+import { POOL_CACHE_MAX } from './abi.ts';
 import type { BridgeMachineOptions, PoolsFile, RunConfig } from './runner.ts';
 
 export type { CrashFrame } from './crash.ts';
@@ -57,7 +58,7 @@ export function base_cflags(): string[] {
 }
 
 /** --pool-cache without a value: the default capacity. */
-export const POOL_CACHE_DEFAULT = 128;
+export const POOL_CACHE_DEFAULT = 8192;
 
 /** The options of `dmashim run`, one per flag (`--swiotlb-size` is `swiotlb_size`). Sizes may be strings ("4M"). */
 export interface RunOptions {
@@ -83,7 +84,7 @@ export interface RunOptions {
   /** Seconds (0 = none). */
   timeout?: number | string;
   /**
-   * The C-side pool block cache: blocks per pool (2..256), true = the default capacity (128), false = off
+   * The C-side pool block cache: blocks per pool (2..65536), true = the default capacity (8192), false = off
    * (`--no-pool-cache`). Default: on with the default capacity wherever it is exact (not with threads,
    * nor for a pool that a fault injection probability may fail).
    */
@@ -290,7 +291,7 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
     const n =
       o.pool_cache === undefined || o.pool_cache === true
         ? POOL_CACHE_DEFAULT
-        : int('--pool-cache', o.pool_cache, 2, 256)!;
+        : int('--pool-cache', o.pool_cache, 2, POOL_CACHE_MAX)!;
     // The cache is exact only where the core's hot path would run (the CLI says why when it was asked for).
     if (!pool_cache_off(o)) cfg.pool_cache = n;
   }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define N 600
+#define RING 1000
 
 static struct pci_dev pdev;
 static void *v[N];
@@ -107,6 +108,28 @@ int main(void)
 	dma_pool_free(small, u, a);
 	dma_pool_free(big, w, b);
 	pools("after the bad frees");
+
+	/*
+	 * A ring of RING blocks in rounds, more than one batch: freed in order, the
+	 * pools file read with all of them cached (drained a batch at a time), then
+	 * taken again. The order handed out is the same with the cache as without.
+	 */
+	struct dma_pool *ring = dma_pool_create("cache-ring", &pdev.dev, 16, 16, 0);
+	static void *rv[RING];
+	static dma_addr_t rd[RING];
+	unsigned long long rh = 1469598103934665603ull;
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < RING; i++) {
+			rv[i] = dma_pool_alloc(ring, GFP_KERNEL, &rd[i]);
+			rh = (rh ^ rd[i]) * 1099511628211ull;
+		}
+		for (int i = 0; i < RING; i++)
+			dma_pool_free(ring, rv[i], rd[i]);
+		if (round == 1)
+			pools("ring freed");
+	}
+	printf("ring %016llx\n", rh);
+	dma_pool_destroy(ring);
 
 	/* Destroy with two blocks in use and one in the cache: busy, and the report counts two. */
 	void *k1 = dma_pool_alloc(small, GFP_KERNEL, &a);

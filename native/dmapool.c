@@ -40,7 +40,8 @@ EXPORT int32_t dmashim_fast_area_size(void) { return (int32_t)sizeof(fast_area);
  * larger than a batch (the default holds a ring of 8192 descriptors): a pool
  * whose blocks come and go in rounds then stops crossing after its first, and
  * the array grows with what it holds, not with the capacity. The cache is
- * the top of the pool's free list as TypeScript would have it: a refill moves the top of TypeScript's list into C in pop order, a drain
+ * the top of the pool's free list as TypeScript would have it: a refill
+ * moves the top of TypeScript's list into C in pop order, a drain
  * pushes the bottom of the cache back bottom first, so the blocks a program
  * gets are exactly those it would get without the cache, in the same order,
  * and pages are allocated at the same calls (a refill never takes a new page

@@ -12,8 +12,16 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const C_DIR = path.join('test', 'bridge', 'c');
 const BIN = path.join(ROOT, 'bin', 'dmashim.js');
 
+const compilers = new Map<string, boolean>();
+
+/** Whether `cc` runs here (asked once per compiler: many tests ask). */
 export function has_compiler(cc: string): boolean {
-  return spawnSync(cc, ['--version'], { stdio: 'ignore' }).status === 0;
+  let ok = compilers.get(cc);
+  if (ok === undefined) {
+    ok = spawnSync(cc, ['--version'], { stdio: 'ignore' }).status === 0;
+    compilers.set(cc, ok);
+  }
+  return ok;
 }
 
 /** Why the bridge tests cannot run here, or null. */

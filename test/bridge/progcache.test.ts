@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { run } from '../../src/bridge/run.ts';
+import { run } from '../dist.ts';
 import { parse_make_deps } from '../../src/bridge/progcache.ts';
 import { bridge_skip_reason } from './helpers.ts';
 

@@ -1,8 +1,7 @@
 /* run(): `dmashim run` as a function, independent of the caller's environment (this one is vitest's). */
 import { describe, test, expect } from 'vitest';
 import { bridge_skip_reason, ROOT } from './helpers.ts';
-import { run } from '../../src/bridge/run.ts';
-import { DmashimError } from '../../src/lib/errors.ts';
+import { DmashimError, run } from '../dist.ts';
 
 const skip = bridge_skip_reason();
 

@@ -5,7 +5,8 @@
  */
 import { describe, test, expect } from 'vitest';
 import { bridge_skip_reason, ROOT } from '../bridge/helpers.ts';
-import { run_kunit, type KunitResult } from '../../src/kunit/run.ts';
+import type { KunitResult } from '../../src/kunit/run.ts';
+import { run_kunit } from '../dist.ts';
 import { parse_ktap } from '../../src/kunit/ktap.ts';
 
 const skip = bridge_skip_reason();

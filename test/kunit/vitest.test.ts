@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, test, expect } from 'vitest';
 import { bridge_skip_reason, ROOT } from '../bridge/helpers.ts';
-import { kunit } from '../../src/vitest.ts';
+import { kunit } from '../dist.ts';
 
 const skip = bridge_skip_reason();
 

@@ -7,7 +7,7 @@
  */
 import { describe, test, expect, beforeAll } from 'vitest';
 import { bridge_skip_reason, ROOT } from '../bridge/helpers.ts';
-import { run } from '../../src/bridge/run.ts';
+import { run } from '../dist.ts';
 import { c_scenarios } from './scenarios.ts';
 
 const skip = bridge_skip_reason();

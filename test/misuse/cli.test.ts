@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, test, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bridge_skip_reason, ROOT } from '../bridge/helpers.ts';
@@ -24,9 +24,24 @@ function clean_env(tmp: string): NodeJS.ProcessEnv {
   return env;
 }
 
-/* What a run left in TMPDIR, but the compiled bridge objects' cache (kept on purpose, shared by runs). */
+const CACHE = `dmashim-cache-${process.getuid?.() ?? 0}`;
+
+/*
+ * A TMPDIR of the test's own, to see what a run leaves in it; its compile
+ * cache is the usual one (a link to it), or every run in it would compile
+ * native/ and the program again first.
+ */
+function private_tmpdir(): string {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'dmashim-misuse-'));
+  const shared = path.join(os.tmpdir(), CACHE);
+  mkdirSync(shared, { recursive: true });
+  symlinkSync(shared, path.join(tmp, CACHE));
+  return tmp;
+}
+
+/* What a run left in TMPDIR, but the compile cache (kept on purpose, shared by runs). */
 function left_behind(tmp: string): string[] {
-  return readdirSync(tmp).filter((f) => !f.startsWith('dmashim-cache-'));
+  return readdirSync(tmp).filter((f) => f !== CACHE);
 }
 
 function alive(pid: number): boolean {
@@ -39,14 +54,10 @@ function alive(pid: number): boolean {
 }
 
 describe('misuse of the CLI: bad flags and values', () => {
-  /*
-   * One TMPDIR for the scenarios, which run one after another: each must leave
-   * it as it found it, and they share the bridge objects' cache in it (a fresh
-   * TMPDIR per scenario compiled native/ again for every one that gets that far).
-   */
+  /* One TMPDIR for the scenarios, which run one after another: each must leave it as it found it. */
   let tmp = '';
   beforeAll(() => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'dmashim-misuse-'));
+    tmp = private_tmpdir();
   });
   afterAll(() => {
     rmSync(tmp, { recursive: true, force: true });
@@ -82,7 +93,7 @@ describe.skipIf(skip !== null)('misuse of the CLI: signals reach the program and
     ['SIGHUP', false, 129],
   ] as const) {
     test(`${sig} to ${group ? 'the process group (Ctrl-C)' : 'dmashim alone'}: status ${status}, the program gone, no build directory`, async () => {
-      const tmp = mkdtempSync(path.join(os.tmpdir(), 'dmashim-misuse-'));
+      const tmp = private_tmpdir();
       try {
         const child = spawn(process.execPath, [BIN, 'run', 'test/bridge/c/misuse_suite.c', '--', 'loop'], {
           cwd: ROOT,

@@ -1,0 +1,46 @@
+/*
+ * `npm test`: the typecheck and vitest at once (the typecheck takes a core for
+ * its ~10 s while vitest starts, instead of running before it). The
+ * typecheck's output comes after vitest's; the script fails when either does.
+ * Arguments go to vitest (`npm test -- test/bridge`).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const modules = `${root}node_modules/`;
+
+function start(args, stdio) {
+  const child = spawn(process.execPath, args, { cwd: root, stdio });
+  let text = '';
+  child.stdout?.on('data', (b) => {
+    text += b;
+  });
+  child.stderr?.on('data', (b) => {
+    text += b;
+  });
+  return new Promise((resolve) => {
+    child.on('error', (e) => resolve({ status: 1, text: `${e.message}\n` }));
+    child.on('close', (status, signal) => resolve({ status: status ?? (signal ? 128 : 1), text }));
+  });
+}
+
+// Incremental: a run after a small edit checks again what it may have changed, not the whole tree.
+const typecheck = start(
+  [
+    `${modules}typescript/bin/tsc`,
+    '-p',
+    'tsconfig.json',
+    '--noEmit',
+    '--incremental',
+    '--tsBuildInfoFile',
+    `${modules}.cache/dmashim/typecheck.tsbuildinfo`,
+  ],
+  ['ignore', 'pipe', 'pipe'],
+);
+const tests = start([`${modules}vitest/vitest.mjs`, 'run', ...process.argv.slice(2)], 'inherit');
+
+const t = await tests;
+const tc = await typecheck;
+if (tc.status !== 0) process.stdout.write(`\n${tc.text}typecheck (tsc --noEmit) failed\n`);
+process.exitCode = tc.status !== 0 ? 1 : t.status;

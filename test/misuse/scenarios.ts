@@ -1113,7 +1113,7 @@ export const cli_scenarios: CliScenario[] = [
     'cli-pool-cache-1',
     '--pool-cache=1',
     ['run', SRC, '--pool-cache=1'],
-    /^dmashim: --pool-cache must be an integer in 2\.\.256, got 1$/,
+    /^dmashim: --pool-cache must be an integer in 2\.\.65536, got 1$/,
   ),
   bad(
     'cli-swiotlb-size-0',

@@ -10,7 +10,9 @@
  * and native/), and every input's contents. An entry also lists every header
  * the program included (from `cc -M`) with a hash of its contents, checked on
  * each hit, so an edited header of the user's, or an updated system header,
- * rebuilds. Entries live next to the bridge objects, in the per-user cache
+ * rebuilds. A header whose size, inode and change and modification times are
+ * those recorded with its hash is taken as unchanged without reading it: any
+ * write sets its change time, which no tool can set back. Entries live next to the bridge objects, in the per-user cache
  * directory; the oldest go when there are more than CACHE_ENTRIES.
  */
 import { createHash } from 'node:crypto';
@@ -34,12 +36,22 @@ const CACHE_ENTRIES = 128;
 interface Entry {
   /** The shared object's file name in the entry's directory. */
   so: string;
-  /** Every file the preprocessor read, with the sha256 of its contents when built. */
-  deps: [string, string][];
+  /** Every file the preprocessor read, with the sha256 of its contents when built and its stat then (stat_sig). */
+  deps: [string, string, string?][];
 }
 
 /* A shared object replaced by a newer build is removed after this long: a run that found it has loaded it by then. */
 const STALE_SO_MS = 60_000;
+
+/* What a write to a file changes: its size, change and modification times (ns), and which file it is. */
+function stat_sig(file: string): string | null {
+  try {
+    const s = statSync(file, { bigint: true });
+    return `${s.size}:${s.ino}:${s.ctimeNs}:${s.mtimeNs}`;
+  } catch {
+    return null;
+  }
+}
 
 function hash_file(file: string): string | null {
   try {
@@ -93,7 +105,10 @@ export function program_lookup(dir: string): string | null {
     return null;
   }
   if (typeof entry.so !== 'string' || !Array.isArray(entry.deps)) return null;
-  for (const [file, sum] of entry.deps) if (hash_file(file) !== sum) return null;
+  for (const [file, sum, sig] of entry.deps) {
+    if (sig !== undefined && stat_sig(file) === sig) continue;
+    if (hash_file(file) !== sum) return null;
+  }
   const so = path.join(dir, entry.so);
   if (!existsSync(so)) return null;
   try {
@@ -142,12 +157,14 @@ export function program_store(dir: string, so: string, deps: string[], cwd: stri
   const tmpSo = path.join(dir, `${name}.tmp`);
   const tmpEntry = path.join(dir, `entry.json.${process.pid}.tmp`);
   try {
-    const list: [string, string][] = [];
+    const list: [string, string, string?][] = [];
     for (const d of deps) {
       const file = path.resolve(cwd, d);
+      // The stat first: a write between the two leaves a signature that no longer matches, so the next run hashes.
+      const sig = stat_sig(file);
       const sum = hash_file(file);
       if (sum === null) return;
-      list.push([file, sum]);
+      list.push(sig === null ? [file, sum] : [file, sum, sig]);
     }
     mkdirSync(dir, { recursive: true });
     copyFileSync(so, tmpSo);

@@ -21,7 +21,8 @@ const F = 'test/bridge/c/inproc.c';
 const dir = mkdtempSync(path.join(tmpdir(), 'dmashim-inproc-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('dmashim run runs the program in its own process', () => {
+// Independent runs, two of which mostly wait (a slow compiler, a timeout): side by side.
+describe.concurrent('dmashim run runs the program in its own process', () => {
   test('the program is the process the caller started: getpid() is the pid of `dmashim run`', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     const env = { ...process.env };
@@ -50,9 +51,9 @@ describe('dmashim run runs the program in its own process', () => {
 
   test("with --timeout, the program's own alarm() is its own and the timeout still ends a hang", async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const r = await dmashim_run_async(['inproc.c'], ['--timeout', '2.5'], ['alarm'], 30_000);
+    const r = await dmashim_run_async(['inproc.c'], ['--timeout', '1.8'], ['alarm'], 30_000);
     expect(r.stdout).toBe('alarm rang\n');
-    expect(r.stderr).toContain('dmashim: test/bridge/c/inproc.c: timed out after 2.5 s and was killed\n');
+    expect(r.stderr).toContain('dmashim: test/bridge/c/inproc.c: timed out after 1.8 s and was killed\n');
     expect(r.status).toBe(124);
   });
 
@@ -82,7 +83,7 @@ describe('dmashim run runs the program in its own process', () => {
     mkdirSync(bin);
     writeFileSync(
       path.join(bin, 'cc'),
-      `#!/bin/sh\ncase " $* " in *" -shared "*) sleep 2 ;; esac\nexec ${JSON.stringify(real)} "$@"\n`,
+      `#!/bin/sh\ncase " $* " in *" -shared "*) sleep 1 ;; esac\nexec ${JSON.stringify(real)} "$@"\n`,
     );
     chmodSync(path.join(bin, 'cc'), 0o755);
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` };

@@ -20,7 +20,8 @@ export function runSuiteSection(quick: boolean): SuiteResult {
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith('VITEST') && !k.startsWith('DMASHIM_') && k !== 'NODE_OPTIONS') env[k] = v;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('bash', ['-c', 'npm test > "$1" 2>&1; s=$?; times; exit $s', 'suite', '/dev/stderr'], {
+  // Its output goes to stderr (ours is a socket: /dev/stderr cannot be opened); stdout keeps only `times`.
+  const r = spawnSync('bash', ['-c', 'npm test 1>&2; s=$?; times; exit $s'], {
     cwd: ROOT,
     env,
     encoding: 'utf8',

@@ -56,8 +56,8 @@ export function runner_env(): NodeJS.ProcessEnv {
 }
 
 /*
- * A runner started before the CLI has even loaded (bin/dmashim.js, for `run`
- * and `test`): node's start, the runner's modules and koffi load while the CLI
+ * A runner started before the CLI has even loaded (bin/dmashim.js, for
+ * `test`; `run` runs the program in the CLI's own process): node's start, the runner's modules and koffi load while the CLI
  * parses, finds the cached build and hashes its inputs, on the other core. It
  * waits for its configuration on fd 3; run() takes it when the run's stdio and
  * working directory are the ones it was started with, and a runner nobody takes

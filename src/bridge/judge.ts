@@ -38,9 +38,6 @@ export interface Job {
   /** Whether the leak check's findings count (false with --no-leaks). */
   leak_check: boolean;
   timeout_ms: number;
-  /** Our messages go to our stderr as they come (true for the CLI) rather than into the result. */
-  inherit: boolean;
-  tee: boolean;
 }
 
 /** How the program's process ended. */
@@ -123,6 +120,13 @@ export function finish_run(job: Pick<Job, 'build_dir' | 'keep' | 'report'>, repo
     }
   }
   return { ...report, status: report.ended.status, stdout: out.stdout, stderr: out.stderr };
+}
+
+/** A run that ended before its program could run (the build failed, the runner did not start): one line, judged. */
+export function ended_early(job: Job, how: RunEnded['how'], status: number, message: string, out: Output): RunResult {
+  out.err(`dmashim: ${message}\n`);
+  const ended: RunEnded = { how, status, main_status: null, signal: null, message };
+  return finish_run(job, { ...report_base(job), ended }, out);
 }
 
 /** Judge a run whose program has ended: its findings, status and report (written), the build folder gone. */

@@ -38,7 +38,7 @@ import {
   runner_node_args,
   runner_take,
 } from './paths.ts';
-import { EXIT_USAGE, Output, finish_run, judge, report_base, signal_number, type Job } from './judge.ts';
+import { EXIT_USAGE, Output, ended_early, judge, signal_number, type Job } from './judge.ts';
 import { parse_make_deps, program_key, program_lookup, program_store } from './progcache.ts';
 import type { FindingCounts, Finding } from './report.ts';
 import { POOL_CACHE_MAX } from './abi.ts';
@@ -498,19 +498,13 @@ async function prepare(sources: string[], options: RunOptions): Promise<Prepared
     fail_on_findings: options.fail_on_findings !== false,
     leak_check: options.leaks !== false,
     timeout_ms: p.timeoutMs,
-    inherit: out.inherit,
-    tee: out.tee,
   };
   // A stop before the program started: the run ends as a stopped program's would.
   const halted = (): RunResult => {
     const sig = stop_signal(options.signal)!;
     return judge(job, { status: null, signal: sig, timed_out: false, stop: sig, forwarded: false }, out);
   };
-  const stopped = (message: string): RunResult => {
-    out.err(`dmashim: ${message}\n`);
-    const ended: RunEnded = { how: 'build-failed', status: EXIT_BUILD, main_status: null, signal: null, message };
-    return finish_run(job, { ...report_base(job), ended }, out);
-  };
+  const stopped = (message: string): RunResult => ended_early(job, 'build-failed', EXIT_BUILD, message, out);
   try {
     // Build: one shared object holding the program and the bridge.
     let so = path.join(buildDir, path.basename(sources[0]!).replace(/\.c$/, '') + '.so');
@@ -633,12 +627,8 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
     options.signal?.removeEventListener('abort', onAbort);
     // Whatever the program left in its group goes with it.
     kill_group(child.pid, 'SIGKILL');
-    if (ran.error) {
-      const message = `cannot start the runner: ${ran.error.message}`;
-      out.err(`dmashim: ${message}\n`);
-      const ended: RunEnded = { how: 'runner-error', status: EXIT_USAGE, main_status: null, signal: null, message };
-      return finish_run(job, { ...report_base(job), ended }, out);
-    }
+    if (ran.error)
+      return ended_early(job, 'runner-error', EXIT_USAGE, `cannot start the runner: ${ran.error.message}`, out);
     return judge(job, { ...ran, timed_out: timedOut, stop: stopSignal, forwarded: true }, out);
   } finally {
     if (!job.keep) rmSync(job.build_dir, { recursive: true, force: true });

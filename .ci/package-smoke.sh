@@ -19,8 +19,8 @@ pack_flags=()
 TGZ="$(ls "$WORK"/dmashim-*.tgz)"
 LIST="$(tar -tzf "$TGZ")"
 step "packed $(basename "$TGZ"): $(du -k "$TGZ" | cut -f1) KiB, $(echo "$LIST" | wc -l) files"
-for f in package/LICENSE package/README.md package/bin/dmashim.js package/dist/src/index.js package/dist/src/index.d.ts \
-  package/dist/src/bridge/cli.js package/dist/src/bridge/cli-bundle.js package/dist/src/bridge/aftermath.js package/dist/src/bridge/runner.js package/dist/src/bridge/run.js package/dist/compat/index.js package/cjs/require.cjs \
+for f in package/LICENSE package/README.md package/bin/dmashim.js package/bin/package.json package/dist/src/index.js package/dist/src/index.d.ts \
+  package/dist/src/bridge/cli.js package/dist/src/bridge/cli-bundle.cjs package/dist/src/bridge/runner-bundle.cjs package/dist/src/bridge/aftermath.js package/dist/src/bridge/runner.js package/dist/src/bridge/run.js package/dist/compat/index.js package/cjs/require.cjs \
   package/include/linux/dmapool.h package/native/bridge.c package/examples/ehci.c package/docs/bridge.md; do
   echo "$LIST" | grep -qx "$f" || fail "$f is not in the package"
 done

@@ -1,32 +1,31 @@
 #!/usr/bin/env node
 /*
- * The `dmashim` command: the compiled CLI (dist/src/bridge/cli.js, or the
- * build's one-file cli-bundle.js when it is not older) on plain node, in this
- * process. The package ships dist/ only; a checkout builds it on `npm ci`
+ * The `dmashim` command: the compiled CLI (the build's one-file
+ * dist/src/bridge/cli-bundle.cjs, or dist/src/bridge/cli.js when the bundle is
+ * missing or older) on plain node, in this process. This file is CommonJS
+ * (bin/package.json): with the bundle, a start never loads node's ES module
+ * loader. The package ships dist/ only; a checkout builds it on `npm ci`
  * (prepare) and `npm run build`, and vitest rebuilds it when stale.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+'use strict';
+const { existsSync, readdirSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-const root = new URL('../', import.meta.url);
-const cli = new URL('dist/src/bridge/cli.js', root);
+const root = join(__dirname, '..');
+const cli = join(root, 'dist', 'src', 'bridge', 'cli.js');
 
 if (!existsSync(cli)) {
   process.stderr.write('dmashim: dist/ is missing; run `npm run build` in the dmashim checkout\n');
   process.exit(2);
 }
 
-/* `test` starts a C program's runner now, so that its start overlaps ours (dist/src/bridge/paths.js); `run` runs it here. */
-const command = process.argv[2];
-if (command === 'test' && !process.argv.some((a) => a === '--help' || a === '-h')) {
-  const { runner_prestart } = await import(new URL('dist/src/bridge/paths.js', root).href);
-  runner_prestart(command === 'run' ? 'inherit' : 'pipe');
-}
-
-/* Only a checkout has src/: warn when it was edited after the last build, since dist/ is what runs. */
-const src = fileURLToPath(new URL('src/', root));
-if (existsSync(src)) {
+/*
+ * Only a checkout has src/: warn when it was edited after the last build, since dist/ is what runs. The test suite
+ * rebuilds dist/ before it starts (test/build-dist.ts) and says so with DMASHIM_DIST_CHECKED.
+ */
+const src = join(root, 'src');
+if (!process.env.DMASHIM_DIST_CHECKED && existsSync(src)) {
   const built = statSync(cli).mtimeMs;
   const newer = (dir) =>
     readdirSync(dir, { withFileTypes: true }).some((e) => {
@@ -36,7 +35,18 @@ if (existsSync(src)) {
   if (newer(src)) process.stderr.write('dmashim: src/ is newer than dist/; run `npm run build` to run your changes\n');
 }
 
-const bundle = new URL('dist/src/bridge/cli-bundle.js', root);
+const bundle = join(root, 'dist', 'src', 'bridge', 'cli-bundle.cjs');
 const fresh = existsSync(bundle) && statSync(bundle).mtimeMs >= statSync(cli).mtimeMs;
-const { main } = await import((fresh ? bundle : cli).href);
-process.exitCode = await main(process.argv.slice(2));
+const loaded = fresh ? Promise.resolve(require(bundle)) : import(pathToFileURL(cli).href);
+
+loaded
+  .then(async (m) => {
+    /* `test` starts a C program's runner now, so that its start overlaps ours; `run` runs it here. */
+    if (process.argv[2] === 'test' && !process.argv.some((a) => a === '--help' || a === '-h'))
+      m.runner_prestart('pipe');
+    process.exitCode = await m.main(process.argv.slice(2));
+  })
+  .catch((e) => {
+    process.stderr.write(`dmashim: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 70;
+  });

@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { DmashimError } from '../lib/errors.ts';
 import { readFileSync } from 'node:fs';
 import { COMPILED, PACKAGE_ROOT } from './paths.ts';
+
+/* For bin/dmashim.js: the bundle has its own copy of paths.ts, and the runner it prestarts must be that copy's. */
+export { runner_prestart } from './paths.ts';
 import { kernel_cflags, parse_kernel_version } from '../include/linux/version.ts';
 import { run_kunit } from '../kunit/run.ts';
 import {
@@ -476,5 +479,8 @@ export async function main(argv: string[]): Promise<number> {
 
 const entry = process.argv[1] ? path.resolve(process.argv[1]) : '';
 if (entry === fileURLToPath(import.meta.url) || process.env['DMASHIM_CLI'] === '1') {
-  process.exitCode = await main(process.argv.slice(2));
+  // No top-level await: the build also bundles this module as CommonJS (scripts/bundle-runner.mjs).
+  void main(process.argv.slice(2)).then((status) => {
+    process.exitCode = status;
+  });
 }

@@ -22,8 +22,11 @@ function package_root(from: string): string {
 export const PACKAGE_ROOT = package_root(HERE);
 export const INCLUDE_DIR = path.join(PACKAGE_ROOT, 'include');
 export const NATIVE_DIR = path.join(PACKAGE_ROOT, 'native');
-/* The runner's entry is this file's sibling: runner-main.js runs on plain node, runner-main.ts (a checkout) needs tsx. */
-const RUNNER_EXT = path.extname(HERE);
+/*
+ * The runner's entry is this file's sibling: runner-main.js runs on plain node, runner-main.ts (a checkout) needs tsx.
+ * In a bundle (cli-bundle.cjs) this file is the bundle: its siblings are still dist/src/bridge's.
+ */
+const RUNNER_EXT = path.extname(HERE) === '.ts' ? '.ts' : '.js';
 const RUNNER = path.join(path.dirname(HERE), `runner-main${RUNNER_EXT}`);
 /** What a run in the CLI's own process becomes after a crash, a stop or its timeout (run.ts, run_here). */
 export const AFTERMATH = path.join(path.dirname(HERE), 'aftermath.js');
@@ -31,7 +34,7 @@ export const AFTERMATH = path.join(path.dirname(HERE), 'aftermath.js');
 export const COMPILED = RUNNER_EXT === '.js';
 const RUNNER_LOADER: string[] = RUNNER_EXT === '.ts' ? ['--import', import.meta.resolve('tsx')] : [];
 /* The build's one-file runner (scripts/bundle-runner.mjs) starts faster; a tsc-only rebuild leaves it older than runner-main.js. */
-const BUNDLE = path.join(path.dirname(HERE), 'runner-bundle.js');
+const BUNDLE = path.join(path.dirname(HERE), 'runner-bundle.cjs');
 
 function bundle_fresh(): boolean {
   if (RUNNER_EXT !== '.js') return false;

@@ -2,7 +2,7 @@
  * The runner's process (run.ts, run()): its configuration comes as JSON in
  * DMASHIM_RUN, or on fd 3 when bin/dmashim.js started it ahead of the CLI
  * (paths.ts, runner_prestart). The build bundles this file and what it imports
- * into runner-bundle.js (scripts/bundle-runner.mjs).
+ * into runner-bundle.cjs (scripts/bundle-runner.mjs).
  */
 import { closeSync, readSync } from 'node:fs';
 import { try_load_koffi } from './koffi.ts';

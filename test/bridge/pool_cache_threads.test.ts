@@ -22,9 +22,9 @@ const run = (opts: string[], args: string[]): Promise<RunResult> =>
   dmashim_run_async([C], ['--threads', '--timeout', '60', ...opts], args);
 
 describe('the pool cache with --threads', () => {
-  test('reports as without the cache, with the cache on: double free, bad dma, corrupted, leaks', async (ctx) => {
+  test('reports as without the cache, with the cache on: double free, bad dma, corrupted, busy, leaks', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const args = ['mix', 'double', 'leak', 'poison'];
+    const args = ['mix', 'double', 'leak', 'poison', 'destroy'];
     const debug = ['--poison', '--sites'];
     const [off, on, small] = await Promise.all([
       run([...debug, '--no-pool-cache'], args),
@@ -54,7 +54,9 @@ describe('the pool cache with --threads', () => {
     );
     expect(on.stderr).toContain('(corrupted)\n00000000: a7 a7 a7 a7 a7 55 a7');
     expect(on.stderr).toContain(`dma_pool_alloc() called from ${at('corrupted')}\n`);
-    // Blocks in the cache are not leaks; the ones the threads kept are, where they were allocated.
+    // Blocks in the cache are neither busy at destroy nor leaks; the ones the threads kept are, by site.
+    expect(on.stderr).toContain('dma_pool_destroy own-3: 4 blocks (512 bytes) still in use, 1 page leaked:\n');
+    expect(on.stderr).toContain(`dma_pool_destroy() called from ${at('destroy')}\n`);
     expect(on.stderr).toContain('leak report (bridge): 10 blocks in 4 pools');
     for (let i = 0; i < 4; i++)
       expect(on.stderr).toContain(

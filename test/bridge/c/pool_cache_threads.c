@@ -7,6 +7,7 @@
  *            while the others churn their own pools
  *   leak     each thread leaves blocks of its own pool allocated (others in the cache)
  *   poison   (with --poison) thread 1 writes to a block it freed, then allocates
+ *   destroy  main destroys own-3 (busy after leak; its cached blocks are not)
  *   running  main returns while the threads still allocate and free
  *   exit     thread 1 calls exit() while the others still allocate and free
  *   bench N  4 threads, N alloc+free each, in rings of 32, own and shared pools
@@ -258,6 +259,9 @@ int main(int argc, char **argv)
 			on_threads(leak, 0, 1);
 		} else if (!strcmp(s, "poison")) {
 			alone_among_others(poison);
+		} else if (!strcmp(s, "destroy")) {
+			dma_pool_destroy(own[3]); /* MARK destroy */
+			own[3] = NULL;
 		} else if (!strcmp(s, "running")) {
 			pthread_t t;
 			for (long i = 0; i < NTHREADS; i++)

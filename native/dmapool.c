@@ -557,9 +557,9 @@ static void t_core_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma, cons
 }
 
 /*
- * Take the top block under the lock, as the synchronous alloc does (bar the
- * might_alloc check, made after, with no lock held). 0 when the caller must go
- * the slow way: empty, held, its sites log full, or the top block corrupted.
+ * Take the top block under the lock, as the synchronous alloc does. 0 when the
+ * caller must go the slow way: empty, held, its sites log full, or the top
+ * block corrupted.
  */
 static inline int t_pop(struct dma_pool *pool, gfp_t gfp, const char *site, struct cached_block *got)
 {
@@ -589,12 +589,13 @@ static inline int t_pop(struct dma_pool *pool, gfp_t gfp, const char *site, stru
 	return 1;
 }
 
-/* A block popped: what the core's alloc would still do, with no lock held. */
-static void *t_handout(struct dma_pool *pool, const struct cached_block *b, gfp_t gfp, dma_addr_t *handle,
-		       const char *site)
+/*
+ * A block popped, with no lock held. No might_alloc check: with threads the
+ * core's context is not the calling thread's (context.c), so the core's own
+ * alloc reports nothing there either.
+ */
+static void *t_handout(struct dma_pool *pool, const struct cached_block *b, gfp_t gfp, dma_addr_t *handle)
 {
-	if (unlikely(ctx_atomic()) && gfpflags_allow_blocking(gfp))
-		dmashim_ts.context(__DMASHIM_CTX_MIGHT_ALLOC, (int32_t)gfp, site_arg(site));
 	if (gfp & __GFP_ZERO)
 		memset(b->v, 0, pool->size);
 	if (likely(handle != NULL))
@@ -666,7 +667,7 @@ static noinline void *t_alloc(struct dma_pool *pool, gfp_t gfp, dma_addr_t *hand
 	int ok = pool->cap && t_pop(pool, gfp, site, &b);
 	t_unlock(pool);
 	if (likely(ok))
-		return t_handout(pool, &b, gfp, handle, site);
+		return t_handout(pool, &b, gfp, handle);
 	void *v;
 	pthread_mutex_lock(&pool->xlock);
 	for (;;) {
@@ -678,7 +679,7 @@ static noinline void *t_alloc(struct dma_pool *pool, gfp_t gfp, dma_addr_t *hand
 		}
 		if (t_pop(pool, gfp, site, &b)) {
 			t_unlock(pool);
-			v = t_handout(pool, &b, gfp, handle, site);
+			v = t_handout(pool, &b, gfp, handle);
 			break;
 		}
 		int n = pool->n, full = pool->nlog == pool->hcap;

@@ -161,6 +161,13 @@ static void run_exit_hook(int status, void *arg)
 	/* Without --threads only the JS thread may call TypeScript; another thread's exit() skips the hook. */
 	if (!dmashim_threads_on && !pthread_equal(pthread_self(), dmashim_js_thread))
 		return;
+	/*
+	 * With --threads the pool caches are emptied here, on the exiting thread,
+	 * which may wait for other threads' batches in flight; the JS thread must
+	 * not (it serves them), and drains again only what was cached since.
+	 */
+	if (dmashim_threads_on && !pthread_equal(pthread_self(), dmashim_js_thread))
+		dmashim_pool_cache_drain_all();
 	dmashim_log_flush();
 	fflush(NULL);
 	int32_t st = hook(status);

@@ -34,17 +34,23 @@
  * Bump on any change to the ops table or the meaning of a bridge call; both
  * sides check it at start-up. 2 added the fast ops and pool_batch, 3 the
  * context op and addr's ksize, 4 device_io and the staging area, 5 bench_noop,
- * 6 max_mapping_size and merge_boundary, 7 dma_api, 8 devmem, 9 kunit, 10 devmodel.
+ * 6 max_mapping_size and merge_boundary, 7 dma_api, 8 devmem, 9 kunit, 10 devmodel,
+ * 11 the pool cache's batch records per scratch slot (--threads).
  */
-#define DMASHIM_ABI_VERSION 10
+#define DMASHIM_ABI_VERSION 11
 
 /* Scratch: one 64-byte slot per thread that talks to TypeScript; slot 0 is the main thread's. */
 #define DMASHIM_SCRATCH_SLOTS 256
 #define DMASHIM_SCRATCH_WORDS 8
-/* The fast area: DMASHIM_FAST_WORDS doubles of call block, then DMASHIM_BATCH_MAX records of 2 doubles. */
+/*
+ * The fast area: DMASHIM_FAST_WORDS doubles of call block, then for each
+ * scratch slot DMASHIM_BATCH_MAX records of 2 doubles (a thread's pool_batch
+ * uses its slot's: slot 0 in synchronous mode).
+ */
 #define DMASHIM_FAST_WORDS 8
 #define DMASHIM_BATCH_MAX 256
-#define DMASHIM_FAST_AREA_WORDS (DMASHIM_FAST_WORDS + 2 * DMASHIM_BATCH_MAX)
+#define DMASHIM_BATCH_WORDS (2 * DMASHIM_BATCH_MAX)
+#define DMASHIM_FAST_AREA_WORDS (DMASHIM_FAST_WORDS + DMASHIM_BATCH_WORDS * DMASHIM_SCRATCH_SLOTS)
 /* The pool cache's largest capacity (--pool-cache=N): it moves blocks DMASHIM_BATCH_MAX at a time. */
 #define DMASHIM_POOL_CACHE_MAX 65536
 /* Device-side staging (device_io): one buffer of DMASHIM_STAGE_SIZE bytes per scratch slot. */
@@ -120,7 +126,8 @@
  * program's dma_pool_free, or -1 for a block the core last freed itself);
  * BLOCK_SIZE is the pool's block size; MODE the DMASHIM_PCACHE_* bits of the
  * pool; SITES tells the core of n blocks the cache handed out, records
- * (vaddr, site), in order.
+ * (vaddr, site), in order. The op's bits above DMASHIM_CACHE_SLOT_SHIFT are
+ * the caller's scratch slot, whose records the call uses.
  */
 #define DMASHIM_CACHE_REFILL 0
 #define DMASHIM_CACHE_DRAIN 1
@@ -128,6 +135,8 @@
 #define DMASHIM_CACHE_MODE 3
 #define DMASHIM_CACHE_SITES 4
 #define DMASHIM_CACHE_FAULT 5
+#define DMASHIM_CACHE_OP_MASK 0xff
+#define DMASHIM_CACHE_SLOT_SHIFT 8
 /*
  * MODE: poison the blocks and check them on alloc; record allocation and free
  * sites; no cache (fault injection draws for every alloc); fault injection may

@@ -124,10 +124,11 @@ export function op_name(proto: string): string {
 export const SCRATCH_WORDS = abi_const('DMASHIM_SCRATCH_WORDS');
 export const SCRATCH_SLOTS = abi_const('DMASHIM_SCRATCH_SLOTS');
 export const STRBUF_SIZE = abi_const('DMASHIM_STRBUF_SIZE');
-/* The fast area: a call block of FAST_WORDS doubles, then batch records of 2 doubles (DMASHIM_FAST_AREA_WORDS). */
+/* The fast area: a call block of FAST_WORDS doubles, then each scratch slot's batch records (DMASHIM_FAST_AREA_WORDS). */
 export const FAST_WORDS = abi_const('DMASHIM_FAST_WORDS');
 export const BATCH_MAX = abi_const('DMASHIM_BATCH_MAX');
-export const FAST_AREA_WORDS = FAST_WORDS + 2 * BATCH_MAX;
+export const BATCH_WORDS = 2 * BATCH_MAX;
+export const FAST_AREA_WORDS = FAST_WORDS + BATCH_WORDS * SCRATCH_SLOTS;
 export const POOL_CACHE_MAX = abi_const('DMASHIM_POOL_CACHE_MAX');
 /* Device-side staging: one buffer per scratch slot, see the device_io ops. */
 export const STAGE_SIZE = abi_const('DMASHIM_STAGE_SIZE');
@@ -152,7 +153,16 @@ export const SG_OP = codes('DMASHIM_SG_', [
   'ENTS_SHIFT',
 ] as const);
 export const TS_MEM_OP = codes('DMASHIM_TS_', ['READB', 'READL', 'WRITEB', 'WRITEL', 'FNV1A'] as const);
-export const CACHE_OP = codes('DMASHIM_CACHE_', ['REFILL', 'DRAIN', 'BLOCK_SIZE', 'MODE', 'SITES', 'FAULT'] as const);
+export const CACHE_OP = codes('DMASHIM_CACHE_', [
+  'REFILL',
+  'DRAIN',
+  'BLOCK_SIZE',
+  'MODE',
+  'SITES',
+  'FAULT',
+  'OP_MASK',
+  'SLOT_SHIFT',
+] as const);
 export const PCACHE_MODE = codes('DMASHIM_PCACHE_', ['POISON', 'SITES', 'OFF', 'FAULT', 'FAULT_ATOMIC'] as const);
 /* Fast area words the pool cache shares with fault injection (see DMASHIM_PCACHE_FAULT). */
 export const FAULT_BUDGET_WORD = abi_const('DMASHIM_FAULT_BUDGET_WORD');

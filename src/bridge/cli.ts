@@ -16,16 +16,7 @@ import { COMPILED, PACKAGE_ROOT } from './paths.ts';
 export { runner_prestart } from './paths.ts';
 import { kernel_cflags, parse_kernel_version } from '../include/linux/version.ts';
 import { run_kunit } from '../kunit/run.ts';
-import {
-  run,
-  run_here,
-  pool_cache_off,
-  base_cflags,
-  parse_size,
-  EXIT_USAGE,
-  POOL_CACHE_DEFAULT,
-  type RunOptions,
-} from './run.ts';
+import { run, run_here, base_cflags, parse_size, EXIT_USAGE, POOL_CACHE_DEFAULT, type RunOptions } from './run.ts';
 import type { IomemWindow } from '../arch/sim/machine.ts';
 
 const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program arguments]
@@ -56,8 +47,9 @@ program:
   --no-fail-on-findings  exit with main's status even when something was found
   --pool-cache[=N]       keep up to N (default 8192, 2..65536) free blocks per pool in C, batching
                          crossings; same blocks, order and reports (docs/bridge.md); on by
-                         default, with --poison, --sites and fault injection too; off with
-                         --threads and for the pools a --fail-probability may fail
+                         default, with --poison, --sites, --threads and fault injection too;
+                         off for the pools a --fail-probability (with --threads: any --fail-*)
+                         may fail
   --no-pool-cache        every dma_pool_alloc and dma_pool_free goes to the core
 build:
   --cc CMD               C compiler (default: $CC or cc)
@@ -461,10 +453,6 @@ export async function main(argv: string[]): Promise<number> {
   if (sources.length === 0) {
     process.stderr.write('dmashim: no C source given (dmashim run prog.c [more.c ...] [options])\n');
     return EXIT_USAGE;
-  }
-  if (options.pool_cache !== undefined && options.pool_cache !== false) {
-    const off = pool_cache_off(options);
-    if (off) process.stderr.write(`dmashim: --pool-cache is off with ${off} (every alloc and free goes to the core)\n`);
   }
   try {
     // The compiled CLI runs the program in this process (one node start, not two); a crash still gets its report.

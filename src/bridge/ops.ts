@@ -110,6 +110,7 @@ import {
   SCRATCH_WORDS,
   SCRATCH_SLOTS,
   FAST_WORDS,
+  BATCH_WORDS,
   STAGE_SIZE,
   POOL_FLAG,
   MASK_OP,
@@ -357,17 +358,17 @@ export class BridgeCore {
   /* ---- the C pool cache (--pool-cache) ---- */
 
   /* The drain's records back on the pool's free list; with `sites`, each C free's site as the core's free records it. */
-  protected cache_drain(pool: dma_pool, n: number, sites: boolean): void {
+  protected cache_drain(pool: dma_pool, n: number, sites: boolean, base: number): void {
     const f = this.fast;
     // A pool on the core's hot path frees with no poison and no hook: its own free is the same, and faster.
     if (pool.slow === 0 && !sites) {
-      for (let i = 0; i < n; i++) dma_pool_free(pool, f[FAST_WORDS + 2 * i]!, f[FAST_WORDS + 2 * i + 1]!);
+      for (let i = 0; i < n; i++) dma_pool_free(pool, f[base + 2 * i]!, f[base + 2 * i + 1]!);
       return;
     }
     const after = sites ? dmapool_slow_hooks.after_free : null;
     for (let i = 0; i < n; i++) {
-      const vaddr = f[FAST_WORDS + 2 * i]!;
-      const dma = f[FAST_WORDS + 2 * i + 1]!;
+      const vaddr = f[base + 2 * i]!;
+      const dma = f[base + 2 * i + 1]!;
       const slot = this.pool_slot(pool, vaddr);
       if (slot < 0 || pool.slotFree(slot) || pool.slotDma(slot) !== dma) {
         // C hands back only blocks it proved live; should one be wrong, the core's own free reports it.
@@ -376,7 +377,7 @@ export class BridgeCore {
       }
       pool_block_push(pool, slot);
       // -1: the block came from the core's list in a refill, and the core has its free site already.
-      const s = after !== null ? f[FAST_WORDS + 2 * n + i]! : -1;
+      const s = after !== null ? f[base + 2 * n + i]! : -1;
       if (after !== null && s >= 0) {
         set_c_site(this.site(s));
         after(pool, slot, vaddr);
@@ -606,11 +607,13 @@ export class Bridge extends BridgeCore {
    * must stay for the next alloc's check. Sites: the hand-outs' sites, as the
    * core's alloc would have recorded them.
    */
-  pool_batch(op: number, id: number, n: number, gfp: number, site: number): number {
+  pool_batch(opSlot: number, id: number, n: number, gfp: number, site: number): number {
     const pool = this.pools[id];
     if (pool === undefined) return 0;
     const f = this.fast;
-    switch (op) {
+    // The caller's records: its scratch slot's (--threads runs several threads' batches at once).
+    const base = FAST_WORDS + (opSlot >>> CACHE_OP.SLOT_SHIFT) * BATCH_WORDS;
+    switch (opSlot & CACHE_OP.OP_MASK) {
       case CACHE_OP.BLOCK_SIZE:
         return pool.size;
       case CACHE_OP.MODE:
@@ -628,16 +631,16 @@ export class Bridge extends BridgeCore {
         return fail ? 1 : 0;
       }
       case CACHE_OP.DRAIN:
-        this.cache_drain(pool, n, gfp !== 0);
+        this.cache_drain(pool, n, gfp !== 0, base);
         return n;
       case CACHE_OP.SITES: {
         const after = dmapool_slow_hooks.after_alloc;
         if (after === null) return n;
         for (let i = 0; i < n; i++) {
-          const vaddr = f[FAST_WORDS + 2 * i]!;
+          const vaddr = f[base + 2 * i]!;
           const slot = this.pool_slot(pool, vaddr);
           if (slot < 0) continue;
-          set_c_site(this.site(f[FAST_WORDS + 2 * i + 1]!));
+          set_c_site(this.site(f[base + 2 * i + 1]!));
           after(pool, slot, vaddr);
         }
         set_c_site('');
@@ -653,14 +656,14 @@ export class Bridge extends BridgeCore {
     const first = dma_pool_alloc(pool, gfp, ref);
     this.end('dma_pool_alloc', site, mark);
     if (first === 0) return 0;
-    f[FAST_WORDS] = first - this.vbase;
-    f[FAST_WORDS + 1] = ref.value;
+    f[base] = first - this.vbase;
+    f[base + 1] = ref.value;
     let k = 1;
     // On the core's hot path (no poison, no hook) its own alloc takes the block as it is, and faster.
     if (pool.slow === 0) {
       while (k < n && pool.top > 0) {
-        f[FAST_WORDS + 2 * k] = dma_pool_alloc(pool, gfp, ref) - this.vbase;
-        f[FAST_WORDS + 2 * k + 1] = ref.value;
+        f[base + 2 * k] = dma_pool_alloc(pool, gfp, ref) - this.vbase;
+        f[base + 2 * k + 1] = ref.value;
         k++;
       }
       return k;
@@ -668,8 +671,8 @@ export class Bridge extends BridgeCore {
     // A log hook may have destroyed the pool during the first alloc: then no more blocks.
     while (k < n && pool.top > 0 && !pool.destroyed) {
       const b = pool_block_pop(pool);
-      f[FAST_WORDS + 2 * k] = pool.slotVaddr(b) - this.vbase;
-      f[FAST_WORDS + 2 * k + 1] = pool.slotDma(b);
+      f[base + 2 * k] = pool.slotVaddr(b) - this.vbase;
+      f[base + 2 * k + 1] = pool.slotDma(b);
       k++;
     }
     return k;

@@ -85,8 +85,8 @@ export interface RunOptions {
   timeout?: number | string;
   /**
    * The C-side pool block cache: blocks per pool (2..65536), true = the default capacity (8192), false = off
-   * (`--no-pool-cache`). Default: on with the default capacity wherever it is exact (not with threads,
-   * nor for a pool that a fault injection probability may fail).
+   * (`--no-pool-cache`). Default: on with the default capacity wherever it is exact (not for a pool that a
+   * fault injection probability may fail, nor with threads for a pool fault injection may fail at all).
    */
   pool_cache?: number | string | boolean;
   /** C compiler. Default 'cc' (the CLI passes $CC). */
@@ -292,8 +292,7 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
       o.pool_cache === undefined || o.pool_cache === true
         ? POOL_CACHE_DEFAULT
         : int('--pool-cache', o.pool_cache, 2, POOL_CACHE_MAX)!;
-    // The cache is exact only where the core's hot path would run (the CLI says why when it was asked for).
-    if (!pool_cache_off(o)) cfg.pool_cache = n;
+    cfg.pool_cache = n;
   }
   if (o.quiet) cfg.quiet = true;
   if (o.debug) cfg.debug = true;
@@ -308,14 +307,6 @@ function plan(sources: string[], o: RunOptions, cwd: string): Plan {
   }
   const split = (a: string[] | undefined): string[] => (a ?? []).flatMap((f) => f.split(/\s+/).filter(Boolean));
   return { cfg, sources, cc: o.cc ?? 'cc', cflags: split(o.cflags), ldflags: split(o.ldflags), eraflags, timeoutMs };
-}
-
-/**
- * Why --pool-cache cannot apply with these options, or null. Poisoning, sites and fault injection the cache
- * does as the core would; only a pool that a failure probability may fail gets no cache (native/dmapool.c).
- */
-export function pool_cache_off(o: RunOptions): string | null {
-  return o.threads ? '--threads' : null;
 }
 
 interface Exec {

@@ -71,7 +71,7 @@ export interface RunConfig {
   quiet?: boolean;
   debug?: boolean;
   loglevel?: number;
-  /** --pool-cache: C-side free blocks per pool (0/absent = off; the CLI turns it off where it cannot apply). */
+  /** --pool-cache: C-side free blocks per pool (0/absent = off). */
   pool_cache?: number;
   /** Where to write the events (see the header); none when absent. */
   events?: string;
@@ -410,7 +410,7 @@ export function run_runner(cfg: RunConfig, inside?: Here): void {
       if (early) process.kill(process.pid, early);
     }
   }
-  if (cfg.pool_cache && !cfg.threads) {
+  if (cfg.pool_cache) {
     if (num(fn('int32_t dmashim_pool_cache_config(int32_t cap)')!(cfg.pool_cache)) !== 0)
       fail(`the C bridge refused --pool-cache=${cfg.pool_cache}`);
   }

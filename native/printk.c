@@ -248,41 +248,60 @@ static size_t cont_len;
 static int cont_level = -1;
 static int cont_dev;
 
-static void cont_flush(void)
+/*
+ * The lines an emit completes leave cont_buf under the lock and reach
+ * TypeScript after it is released: with --threads a crossing waits for the JS
+ * thread, which takes this lock itself at the end of the run (dmashim_log_flush).
+ */
+struct done_line {
+	int level, dev;
+	char text[sizeof(cont_buf)];
+};
+
+/* The waiting continuation, if any, into *out (lock held). 1 when there was one. */
+static int cont_take(struct done_line *out)
 {
-	if (cont_level >= 0) {
-		cont_buf[cont_len] = 0;
-		dmashim_ts.printk(cont_level, cont_dev, cont_buf);
-		cont_level = -1;
-		cont_len = 0;
-	}
+	if (cont_level < 0)
+		return 0;
+	cont_buf[cont_len] = 0;
+	out->level = cont_level;
+	out->dev = cont_dev;
+	memcpy(out->text, cont_buf, cont_len + 1);
+	cont_level = -1;
+	cont_len = 0;
+	return 1;
 }
 
 /* Emit text (may hold several lines); a missing final newline starts a continuation. */
 void dmashim_emit(int level, int dev, const char *text, int is_cont)
 {
+	struct done_line flushed;
+	int have_flushed = 0, have_cont = 0;
+	char *line = NULL;
+	struct done_line *completed = NULL;
+
+	size_t n = strlen(text);
+	int whole = n && text[n - 1] == '\n';
 	pthread_mutex_lock(&dmashim_state_lock);
 	if (is_cont && cont_level >= 0) {
 		level = cont_level;
 		dev = cont_dev;
 	} else {
-		cont_flush();
+		have_flushed = cont_take(&flushed);
 	}
-	size_t n = strlen(text);
-	if (n && text[n - 1] == '\n') {
+	if (whole) {
 		if (cont_level >= 0) {
 			size_t room = sizeof(cont_buf) - 1 - cont_len;
 			size_t take = n - 1 < room ? n - 1 : room;
 			memcpy(cont_buf + cont_len, text, take);
 			cont_len += take;
-			cont_buf[cont_len] = 0;
-			dmashim_ts.printk(level, dev, cont_buf);
-			cont_level = -1;
-			cont_len = 0;
+			completed = malloc(sizeof(*completed));
+			if (completed)
+				have_cont = cont_take(completed);
+			else
+				cont_level = -1, cont_len = 0;
 		} else {
-			char *line = strndup(text, n - 1);
-			dmashim_ts.printk(level, dev, line ? line : text);
-			free(line);
+			line = strndup(text, n - 1);
 		}
 	} else {
 		size_t room = sizeof(cont_buf) - 1 - cont_len;
@@ -293,15 +312,27 @@ void dmashim_emit(int level, int dev, const char *text, int is_cont)
 		cont_dev = dev;
 	}
 	pthread_mutex_unlock(&dmashim_state_lock);
+
+	if (have_flushed)
+		dmashim_ts.printk(flushed.level, flushed.dev, flushed.text);
+	if (have_cont)
+		dmashim_ts.printk(completed->level, completed->dev, completed->text);
+	else if (whole && !completed)
+		dmashim_ts.printk(level, dev, line ? line : text);
+	free(completed);
+	free(line);
 }
 
 EXPORT void dmashim_log_flush(void)
 {
 	if (!dmashim_ready)
 		return;
+	struct done_line l;
 	pthread_mutex_lock(&dmashim_state_lock);
-	cont_flush();
+	int have = cont_take(&l);
 	pthread_mutex_unlock(&dmashim_state_lock);
+	if (have)
+		dmashim_ts.printk(l.level, l.dev, l.text);
 }
 
 int vprintk(const char *fmt, va_list args)

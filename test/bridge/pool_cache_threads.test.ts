@@ -65,13 +65,17 @@ describe('the pool cache with --threads', () => {
     expect(on.status).toBe(3);
   });
 
-  test('ends without a hang when main returns or a thread exits while others allocate; leaks exact', async (ctx) => {
+  test('ends without a hang when main returns or a thread exits while others allocate or print; leaks exact', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     // --fail-pool: with threads a pool fault injection may fail has no cache (the others keep theirs).
-    const [ret, ex] = await Promise.all([
+    const [ret, ex, printing] = await Promise.all([
       run(['--sites', '--fail-nth=1000000', '--fail-pool=own-2'], ['mix', 'leak', 'running']),
       run(['--sites'], ['leak', 'exit']),
+      // Threads inside printk (waiting for their crossing) while the end of the run flushes the log.
+      run([], ['printing']),
     ]);
+    expect(printing.stdout).toBe('threaded=1\nreturning while printing\n');
+    expect(printing.status, printing.stderr.slice(-500)).toBe(0);
     expect(ret.stdout).toContain('errors=0 cached=b\n');
     expect(ret.stdout).toMatch(/returning\n$/);
     expect(ex.stdout).toMatch(/^threaded=1\nexiting\n$/);

@@ -205,6 +205,16 @@ static void alone_among_others(void *(*fn)(void *))
 			pthread_join(t[i], NULL);
 }
 
+/* Print until the program ends: a thread waits for its printk's crossing while the run's end flushes the log. */
+static void *chatter(void *arg)
+{
+	for (unsigned long i = 0;; i++) {
+		printk(KERN_DEBUG "chatter %ld: %lu", (long)arg, i);
+		printk(KERN_CONT " more\n");
+	}
+	return NULL;
+}
+
 static void *exit_now(void *arg)
 {
 	(void)arg;
@@ -267,6 +277,13 @@ int main(int argc, char **argv)
 			for (long i = 0; i < NTHREADS; i++)
 				pthread_create(&t, NULL, churn, (void *)i);
 			printf("returning\n");
+			return 0;
+		} else if (!strcmp(s, "printing")) {
+			pthread_t t;
+			for (long i = 0; i < NTHREADS; i++)
+				pthread_create(&t, NULL, chatter, (void *)i);
+			usleep(20000);
+			printf("returning while printing\n");
 			return 0;
 		} else if (!strcmp(s, "exit")) {
 			pthread_t t;

@@ -29,6 +29,14 @@ int dmashim_dev_attr_read(struct device *dev, const char *name, char *buf, size_
 
 static const struct kobj_type device_ktype;
 
+/*
+ * One TypeScript device per C device, even when two threads see it first at
+ * once. Held across the dev_new crossing, so it is not dmashim_state_lock:
+ * with --threads the JS thread takes that one (the log flush at the end of the
+ * run) and must never wait for a thread that waits for it.
+ */
+static pthread_mutex_t pairing_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
 /* The TypeScript device paired with a C struct device, created on first sight; C field changes are sent first. */
 int32_t dmashim_devid(const struct device *cdev)
 {
@@ -38,12 +46,12 @@ int32_t dmashim_devid(const struct device *cdev)
 	struct dmashim_device_state *s = &dev->__dmashim;
 	int fresh = 0;
 	if (unlikely(s->id == 0)) {
-		pthread_mutex_lock(&dmashim_state_lock);
+		pthread_mutex_lock(&pairing_lock);
 		if (s->id == 0) {
 			s->id = dmashim_ts.dev_new(addr_arg(dev), dev->bus == &pci_bus_type);
 			fresh = 1;
 		}
-		pthread_mutex_unlock(&dmashim_state_lock);
+		pthread_mutex_unlock(&pairing_lock);
 	}
 	if (unlikely(fresh || s->bus != dev->bus || s->driver != dev->driver || s->dma_mask_ptr != dev->dma_mask ||
 		     (dev->dma_mask && *dev->dma_mask != s->dma_mask) ||

@@ -30,16 +30,71 @@ function frameFile(line: string): string | null {
   return f + ':' + m[2];
 }
 
+/* Whether a frame's file is dmashim's own (src/, compat/) or node's. */
+function ours(file: string): boolean {
+  return file.startsWith(ourRoot + path.sep) || file.startsWith(compatRoot + path.sep) || file.startsWith('node:');
+}
+
+/*
+ * A formatted stack costs what the installed Error.prepareStackTrace costs:
+ * under vitest (and any source-map support) every frame is mapped back to its
+ * source, ~10x a plain stack, at every allocation while sites are on. The raw
+ * frames (V8's CallSites, unformatted) say which frame is the first outside
+ * dmashim and where it is in the code that runs; the formatted answer for that
+ * place is always the same, so it is computed once per call site.
+ */
+const site_of_place = new Map<string, string>();
+const rawFrames = (_e: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
+
+function outside_place(): string | null {
+  const saved = Error.prepareStackTrace;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.prepareStackTrace = rawFrames;
+    // Both views start at outside_frame's caller: the same frames within Error.stackTraceLimit.
+    Error.captureStackTrace(holder, outside_frame);
+    const sites = holder.stack;
+    if (!Array.isArray(sites)) return null;
+    for (const s of sites as NodeJS.CallSite[]) {
+      let file = s.getFileName();
+      if (!file) continue;
+      if (file.startsWith('file://')) file = fileURLToPath(file);
+      if (ours(file)) continue;
+      return `${file}:${s.getLineNumber() ?? 0}:${s.getColumnNumber() ?? 0}`;
+    }
+    return '';
+  } catch {
+    return null;
+  } finally {
+    Error.prepareStackTrace = saved;
+  }
+}
+
 /* The first stack frame outside dmashim's src/ and compat/ as "file:line", or ''. */
 function outside_frame(): string {
-  const stack = new Error().stack ?? '';
+  const place = outside_place();
+  if (place === '') return '';
+  // The site is relative to the working directory, which a program may change.
+  const key = place === null ? null : `${process.cwd()}\0${place}`;
+  if (key !== null) {
+    const known = site_of_place.get(key);
+    if (known !== undefined) return known;
+  }
+  const site = formatted_outside_frame();
+  if (key !== null && site_of_place.size < 65536) site_of_place.set(key, site);
+  return site;
+}
+
+function formatted_outside_frame(): string {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, outside_frame);
+  const stack = holder.stack ?? '';
   const lines = stack.split('\n').slice(1);
   for (const l of lines) {
     const f = frameFile(l);
     if (!f) continue;
     const file = f.slice(0, f.lastIndexOf(':'));
-    if (file.startsWith(ourRoot + path.sep) || file.startsWith(compatRoot + path.sep) || file.startsWith('node:'))
-      continue;
+    if (ours(file)) continue;
     return path.relative(process.cwd(), file) + f.slice(f.lastIndexOf(':'));
   }
   return '';

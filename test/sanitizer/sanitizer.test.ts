@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
 import {
   dma_pool_create,
   dma_pool_alloc,
@@ -63,6 +64,20 @@ describe('allocation sites and leak reports', () => {
     expect(r.blocks).toBe(2);
     expect(r.pools).toBe(1);
     expect(r.bytes).toBe(128);
+  });
+
+  it('each call site is named by its own line, however often it runs (the sites are memoised per place)', () => {
+    const m = small_machine();
+    const dev = test_device(m, 'memo');
+    const p = dma_pool_create('memo', dev, 32, 0, 0)!;
+    const h = dma_addr();
+    for (let i = 0; i < 3; i++) dma_pool_alloc(p, GFP_KERNEL, h); // SITE-A
+    dma_pool_alloc(p, GFP_KERNEL, h); // SITE-B
+    const src = readFileSync(HERE, 'utf8').split('\n');
+    const line = (mark: string): number => src.findIndex((l) => l.endsWith(mark)) + 1;
+    const lines = dma_leak_report(m, false).text.split('\n');
+    expect(lines).toContain(`  3 blocks in pool memo (96 bytes) on memo, allocated at ${HERE}:${line('// SITE-A')}`);
+    expect(lines).toContain(`  1 block in pool memo (32 bytes) on memo, allocated at ${HERE}:${line('// SITE-B')}`);
   });
 
   it('the end-of-run report groups by site; dma_assert_clean throws with it, and passes when clean', () => {

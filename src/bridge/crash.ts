@@ -6,9 +6,9 @@
  * call trace. Frames outside the program (libc, node, koffi) are not resolved:
  * each run of them is one line naming the objects.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
+import { child_process } from './lazy.ts';
 
 /** One frame of a crash's backtrace (`ended.backtrace` of the report), innermost first. */
 export interface CrashFrame {
@@ -97,7 +97,7 @@ interface Sym {
 
 /* The program's functions with their sizes, for name+off/size; empty without nm. */
 function symbols(so: string): Sym[] {
-  const r = spawnSync('nm', ['-S', '--defined-only', so], { encoding: 'utf8' });
+  const r = child_process().spawnSync('nm', ['-S', '--defined-only', so], { encoding: 'utf8' });
   if (r.status !== 0 || typeof r.stdout !== 'string') return [];
   const syms: Sym[] = [];
   for (const line of r.stdout.split('\n')) {
@@ -119,9 +119,13 @@ interface Resolved {
  */
 function addr2line(so: string, addrs: bigint[]): Resolved[][] | null {
   if (addrs.length === 0) return [];
-  const r = spawnSync('addr2line', ['-a', '-f', '-C', '-i', '-e', so, ...addrs.map((a) => `0x${a.toString(16)}`)], {
-    encoding: 'utf8',
-  });
+  const r = child_process().spawnSync(
+    'addr2line',
+    ['-a', '-f', '-C', '-i', '-e', so, ...addrs.map((a) => `0x${a.toString(16)}`)],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0 || typeof r.stdout !== 'string') return null;
   const out: Resolved[][] = [];
   const lines = r.stdout.split('\n');

@@ -3,10 +3,11 @@
  * the package root, and the runner beside this file. This code runs from
  * src/bridge/ (a checkout, through tsx) or from dist/src/bridge/ (the package).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { child_process } from './lazy.ts';
 
 const HERE = fileURLToPath(import.meta.url);
 
@@ -78,7 +79,7 @@ let prestarted: Prestarted | null = null;
 export function runner_prestart(stdio: 'inherit' | 'pipe'): void {
   if (prestarted || !bundle_fresh()) return;
   const cwd = process.cwd();
-  const child = spawn(process.execPath, [BUNDLE], {
+  const child = child_process().spawn(process.execPath, [BUNDLE], {
     cwd,
     env: { ...runner_env(), DMASHIM_RUN_FD: '3' },
     // Its own process group, as run() starts it: a stop reaches whatever the program started too.

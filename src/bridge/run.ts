@@ -8,7 +8,6 @@
  * Nothing is read from the caller's environment: the child gets the options,
  * not VITEST or DMASHIM_QUIET, and the compiler is `cc` unless `cc` says.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -42,6 +41,7 @@ import { EXIT_USAGE, Output, ended_early, judge, signal_number, type Job } from 
 import { parse_make_deps, program_key, program_lookup, program_store } from './progcache.ts';
 import type { FindingCounts, Finding } from './report.ts';
 import { POOL_CACHE_MAX } from './abi.ts';
+import { child_process } from './lazy.ts';
 import type { BridgeMachineOptions, PoolsFile, RunConfig } from './runner.ts';
 
 export type { CrashFrame } from './crash.ts';
@@ -318,7 +318,7 @@ interface Exec {
 /* A compiler run: its messages go where the program's would. */
 function exec(cmd: string, args: string[], cwd: string, out: Output, stop?: AbortSignal): Promise<Exec> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, {
+    const child = child_process().spawn(cmd, args, {
       cwd,
       stdio: ['ignore', out.inherit ? 'inherit' : 'pipe', out.inherit ? 'inherit' : 'pipe'],
       ...(stop ? { signal: stop } : {}),
@@ -336,7 +336,7 @@ function exec(cmd: string, args: string[], cwd: string, out: Output, stop?: Abor
 /* A compiler run whose output we want (cc -M): stdout, or null if it failed. */
 function capture(cmd: string, args: string[], cwd: string): Promise<string | null> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = child_process().spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
     let text = '';
     child.stdout.on('data', (b: Buffer) => {
       text += b.toString('utf8');
@@ -577,7 +577,7 @@ export async function run(sources: string[], options: RunOptions = {}): Promise<
     if (pre) runner_configure(pre, JSON.stringify(cfg));
     const child =
       pre ??
-      spawn(process.execPath, nodeArgs, {
+      child_process().spawn(process.execPath, nodeArgs, {
         cwd: job.cwd,
         env: child_env(cfg),
         // Its own process group: a stop reaches whatever the program started too.

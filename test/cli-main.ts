@@ -12,6 +12,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { with_output_captured } from './bridge/helpers.ts';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'bridge', 'cli.js');
 const { main } = (await import(pathToFileURL(CLI).href)) as typeof import('../src/bridge/cli.ts');
@@ -23,19 +24,6 @@ export interface CliResult {
   status: number;
   stdout: string;
   stderr: string;
-}
-
-function capture(stream: NodeJS.WriteStream, into: string[]): () => void {
-  const write = stream.write;
-  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    const cb = rest.find((r) => typeof r === 'function') as ((e?: Error | null) => void) | undefined;
-    cb?.();
-    return true;
-  }) as typeof stream.write;
-  return () => {
-    stream.write = write;
-  };
 }
 
 function set_env(name: string, value: string | undefined): void {
@@ -54,24 +42,20 @@ export async function cli_refused(argv: string[], tmpdir?: string): Promise<CliR
   const upto = argv.indexOf('--');
   if ((upto < 0 ? argv : argv.slice(0, upto)).some((a) => a === '--cc' || a.startsWith('--cc=')))
     throw new Error(`cli_refused: ${argv.join(' ')}: --cc would let a run past the guard; run it as a process`);
-  const out: string[] = [];
-  const err: string[] = [];
   const saved = { CC: process.env['CC'], TMPDIR: process.env['TMPDIR'] };
   process.env['CC'] = NO_CC;
   if (tmpdir !== undefined) process.env['TMPDIR'] = tmpdir;
-  const restore = [capture(process.stdout, out), capture(process.stderr, err)];
-  let status: number;
+  let r: { value: number; stdout: string; stderr: string };
   try {
-    status = await main(argv);
+    r = await with_output_captured(() => main(argv));
   } finally {
-    for (const r of restore) r();
     set_env('CC', saved.CC);
     set_env('TMPDIR', saved.TMPDIR);
   }
-  const stderr = err.join('');
+  const { value: status, stdout, stderr } = r;
   if (stderr.includes(NO_CC))
     throw new Error(
       `cli_refused: dmashim ${argv.join(' ')} got past its checks (status ${status}: ${stderr.trim()}); a process would have built and run the program`,
     );
-  return { status, stdout: out.join(''), stderr };
+  return { status, stdout, stderr };
 }

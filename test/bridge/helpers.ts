@@ -124,3 +124,37 @@ export function mark_line(file: string, name: string): number {
   if (i < 0) throw new Error(`no MARK ${name} in ${file}`);
   return i + 1;
 }
+
+/**
+ * What `body` writes to process.stdout and process.stderr, kept from them, for
+ * code run in this process that would otherwise need a process of its own. The
+ * writes of anything else running meanwhile are taken too: tests of a file run
+ * one after another.
+ */
+export async function with_output_captured<T>(
+  body: () => Promise<T>,
+): Promise<{ value: T; stdout: string; stderr: string }> {
+  const taken = { stdout: [] as string[], stderr: [] as string[] };
+  const streams = [
+    [process.stdout, taken.stdout],
+    [process.stderr, taken.stderr],
+  ] as const;
+  const writes = streams.map(([stream, into]) => {
+    const write = stream.write;
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+      into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      const cb = rest.find((r) => typeof r === 'function') as ((e?: Error | null) => void) | undefined;
+      cb?.();
+      return true;
+    }) as typeof stream.write;
+    return write;
+  });
+  try {
+    const value = await body();
+    return { value, stdout: taken.stdout.join(''), stderr: taken.stderr.join('') };
+  } finally {
+    streams.forEach(([stream], i) => {
+      stream.write = writes[i]!;
+    });
+  }
+}

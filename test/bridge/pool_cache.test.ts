@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { bridge_skip_reason, dmashim_run, dmashim_run_async, mark_line, type RunResult } from './helpers.ts';
+import { cli_refused } from '../cli-main.ts';
 
 const skip = bridge_skip_reason();
 const F = 'test/bridge/c/pool_cache.c';
@@ -21,6 +22,19 @@ const D = 'test/bridge/c/pool_cache_debug.c';
 const norm = (s: string): string => s.replace(/\b0000[0-9a-f]{12}\b/g, 'VADDR').replace(/pid: \d+/g, 'pid: PID');
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const at = (file: string, mark: string): string => `${file}:${mark_line(path.basename(file), mark)}`;
+
+/* A run (or runs) two tests look at: started by the first one that asks, once. */
+function once<T>(start: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    p ??= start();
+    return p;
+  };
+}
+
+/* One capacity per option set where a family of sets covers both (the equivalence test covers more). */
+const DEFAULT_CAP = ['--pool-cache'];
+const SMALLEST_CAP = ['--pool-cache=2'];
 
 interface Pair {
   off: RunResult;
@@ -68,38 +82,51 @@ async function same_with_cache(
   }
 }
 
+/* pool_cache.c without the cache and with it at several capacities: the equivalence test's, and the two after it read some. */
+const pool_cache_runs = once(() =>
+  Promise.all([
+    dmashim_run_async(['pool_cache.c'], ['--leaks', '--no-pool-cache']),
+    dmashim_run_async(['pool_cache.c'], ['--leaks', '--pool-cache']),
+    dmashim_run_async(['pool_cache.c'], ['--leaks', '--pool-cache=2']),
+    // More than one batch: the array grows, a full cache drains 260 blocks in two crossings.
+    dmashim_run_async(['pool_cache.c'], ['--leaks', '--pool-cache=520']),
+    dmashim_run_async(['pool_cache.c'], ['--leaks']),
+    dmashim_run_async(['pool_cache.c'], ['--leaks', '--pool-cache=8']),
+  ]),
+);
+
+/* pool_cache_debug.c, seed 1 (also its default), no option but the cache's: the poison test's and the atomic refill's. */
+const debug_plain = once(() => same_with_cache([], 1, true));
+
 describe('--pool-cache', () => {
   test('same blocks, order, pools files, counters and reports as without the cache', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const [off, on, small, big, dflt] = await Promise.all([
-      dmashim_run_async(['pool_cache.c'], ['--leaks', '--no-pool-cache']),
-      dmashim_run_async(['pool_cache.c'], ['--leaks', '--pool-cache']),
-      dmashim_run_async(['pool_cache.c'], ['--leaks', '--pool-cache=2']),
-      // More than one batch: the array grows, a full cache drains 260 blocks in two crossings.
-      dmashim_run_async(['pool_cache.c'], ['--leaks', '--pool-cache=520']),
-      dmashim_run_async(['pool_cache.c'], ['--leaks']),
-    ]);
+    const [off, on, small, big, dflt, eight] = await pool_cache_runs();
     // The planted double frees and bad frees are findings, with the cache as without.
     expect(off.status).toBe(3);
     expect(on.status).toBe(3);
     expect(small.status).toBe(3);
     expect(big.status).toBe(3);
     expect(dflt.status).toBe(3);
+    expect(eight.status).toBe(3);
     // The cache was really in use in the cached runs (the default is one), and not in the other.
     expect(off.stdout).toContain('cached-nonzero=0\n');
     expect(on.stdout).toContain('cached-nonzero=1\n');
     expect(small.stdout).toContain('cached-nonzero=1\n');
     expect(big.stdout).toContain('cached-nonzero=1\n');
     expect(dflt.stdout).toContain('cached-nonzero=1\n');
+    expect(eight.stdout).toContain('cached-nonzero=1\n');
     const same = (s: string) => norm(s.replace(/cached-nonzero=\d/, ''));
     expect(same(on.stdout)).toBe(same(off.stdout));
     expect(same(small.stdout)).toBe(same(off.stdout));
     expect(same(big.stdout)).toBe(same(off.stdout));
     expect(same(dflt.stdout)).toBe(same(off.stdout));
+    expect(same(eight.stdout)).toBe(same(off.stdout));
     expect(norm(on.stderr)).toBe(norm(off.stderr));
     expect(norm(small.stderr)).toBe(norm(off.stderr));
     expect(norm(big.stderr)).toBe(norm(off.stderr));
     expect(norm(dflt.stderr)).toBe(norm(off.stderr));
+    expect(norm(eight.stderr)).toBe(norm(off.stderr));
     expect(on.stdout).toMatch(/live \d+ duplicates 0\n/);
     // pools read mid-run are exact: the cached blocks are counted as free.
     expect(on.stdout).toMatch(
@@ -109,9 +136,10 @@ describe('--pool-cache', () => {
     expect(on.stdout).toContain('reuse same=1\n');
   });
 
-  test('a double free of a block in the cache is reported at once, with the kernel text and the C line', (ctx) => {
+  test('a double free of a block in the cache is reported at once, with the kernel text and the C line', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const r = dmashim_run(['pool_cache.c']);
+    // The default cache (no option; --leaks only adds the leak report at the end).
+    const r = (await pool_cache_runs())[4];
     const at = (mark: string) => esc(`dma_pool_free() called from ${F}:${mark_line('pool_cache.c', mark)}\n`);
     expect(r.stderr).toMatch(
       new RegExp(`dma_pool_free cache-64, dma 0x[0-9a-f]{16} already free\\n${at('cached-double-free')}`),
@@ -129,9 +157,10 @@ describe('--pool-cache', () => {
     expect(r.stdout.indexOf('reuse same=1')).toBeGreaterThan(0);
   });
 
-  test('destroy drains the cache first: a busy pool is reported with the blocks really in use', (ctx) => {
+  test('destroy drains the cache first: a busy pool is reported with the blocks really in use', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const r = dmashim_run(['pool_cache.c'], ['--pool-cache=8', '--leaks']);
+    // --pool-cache=8 --leaks.
+    const r = (await pool_cache_runs())[5];
     const line = mark_line('pool_cache.c', 'destroy-busy');
     expect(r.stderr).toMatch(
       new RegExp(
@@ -147,20 +176,17 @@ describe('--pool-cache', () => {
     expect(r.stderr).toContain(`${inUse} blocks in pool cache-4k`);
   });
 
-  test('is on with --threads, --poison, --sites and fault injection, and says nothing about it', async (ctx) => {
+  test('is on with --poison, --sites and fault injection (--threads: runner.test.ts), and says nothing about it', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
+    // --threads: test/bridge/runner.test.ts's threads run (--threads --pool-cache, nothing said), and
     // test/bridge/pool_cache_threads.test.ts shows what the cache does with threads.
-    const r = dmashim_run(['threads.c'], ['--threads', '--pool-cache', '--timeout', '60']);
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^threaded=1 errors=0\npoolinfo - 0\.1\nthreads-64 {10}0 +\d+ {3}64 +\d+\n$/);
-    expect(r.status).toBe(0);
     const opts = ['--poison', '--sites', '--fail-nth=100000 --fail-pool=nothing'];
     const runs = await Promise.all(opts.map((opt) => dmashim_run_async(['pool_cache.c'], opt.split(' '))));
     opts.forEach((opt, i) => {
       expect(runs[i]!.stdout, opt).toContain('cached-nonzero=1\n');
       expect(runs[i]!.stderr, opt).not.toContain('--pool-cache');
     });
-    const bad = dmashim_run(['pool_cache.c'], ['--pool-cache=1']);
+    const bad = await cli_refused(['run', F, '--pool-cache=1']);
     expect(bad.stderr).toContain('--pool-cache must be an integer in 2..65536, got 1');
     expect(bad.status).toBe(2);
   });
@@ -187,7 +213,7 @@ describe('--pool-cache', () => {
     // The random mix's writes after free are found too.
     expect(on.stderr.split('(corrupted)').length).toBeGreaterThan(5);
     // Switched on at run time for one pool of an unpoisoned run, with the cache as without.
-    const rt = await same_with_cache([], 1, true);
+    const rt = await debug_plain();
     expect(rt.on.stdout).toContain('poison-on a9\n');
     expect(rt.on.stdout).toContain('poison-off a7\n');
     expect(rt.on.stdout).toContain('slab-poison a9\n');
@@ -254,23 +280,25 @@ describe('--pool-cache', () => {
     }
   });
 
-  test('a refill in atomic context checks might_alloc once, for the block handed out', (ctx) => {
+  test('a refill in atomic context checks might_alloc once, for the block handed out', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const r = dmashim_run(['pool_cache_debug.c']);
+    // With the default cache and seed: the same stderr as without it (same_with_cache compares).
+    const { on: r } = await debug_plain();
     expect(r.stderr.split(`dma_pool_alloc() called from ${at(D, 'atomic-refill')}`).length).toBe(2);
     expect(r.stderr.split('at mm/dmapool.c dma_pool_alloc\n').length).toBe(3);
   });
 
   test('fault injection: the same failures at the same calls, the cache on but with a probability', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
+    // Each set against one capacity; the default and the smallest take turns.
     const runs = await Promise.all([
-      same_with_cache(['--fail-probability=0.02', '--fail-pool=mix-4k', '--fail-seed=3'], 1, true),
-      same_with_cache(['--fail-interval=5', '--fail-kinds=coherent'], 1, true),
-      same_with_cache(['--fail-interval=3', '--fail-pool=mix-64', '--fail-atomic-only'], 1, true),
-      same_with_cache(['--fail-nth=500'], 1, true),
-      same_with_cache(['--fail-nth=300', '--fail-interval=97', '--fail-times=12'], 2, true),
+      same_with_cache(['--fail-probability=0.02', '--fail-pool=mix-4k', '--fail-seed=3'], 1, true, DEFAULT_CAP),
+      same_with_cache(['--fail-interval=5', '--fail-kinds=coherent'], 1, true, SMALLEST_CAP),
+      same_with_cache(['--fail-interval=3', '--fail-pool=mix-64', '--fail-atomic-only'], 1, true, DEFAULT_CAP),
+      same_with_cache(['--fail-nth=500'], 1, true, SMALLEST_CAP),
+      same_with_cache(['--fail-nth=300', '--fail-interval=97', '--fail-times=12'], 2, true, SMALLEST_CAP),
       // A probability draws for every alloc: the pools it may fail have no cache.
-      same_with_cache(['--poison', '--sites', '--fail-probability=0.01', '--fail-seed=9'], 4, false, ['--pool-cache']),
+      same_with_cache(['--poison', '--sites', '--fail-probability=0.01', '--fail-seed=9'], 4, false, DEFAULT_CAP),
     ]);
     // Failures were injected, in pools with a cache and in those without.
     expect(runs[0]!.on.stdout).toMatch(/step \d+: pool 1 alloc failed\n/);
@@ -286,24 +314,20 @@ describe('--pool-cache', () => {
 
   test('random mixes: the same output with the cache as without, under every option it keeps', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    // Other seeds than the scenarios' tests (1, 2, 4): other mixes.
+    // Other seeds than the scenarios' tests (1, 2, 4): other mixes. Each against one capacity, taking turns.
     await Promise.all([
-      same_with_cache(['--poison'], 11, true),
-      same_with_cache(['--sites'], 12, true),
+      same_with_cache(['--poison'], 11, true, SMALLEST_CAP),
+      same_with_cache(['--sites'], 12, true, DEFAULT_CAP),
       same_with_cache(
         ['--poison', '--sites', '--fail-probability=0.05', '--fail-pool=mix-68', '--fail-seed=13'],
         13,
         true,
+        SMALLEST_CAP,
       ),
     ]);
   });
 
-  test('without --threads, a second thread is still refused with the cache on', (ctx) => {
-    ctx.skip(skip !== null, skip ?? '');
-    const r = dmashim_run(['threads.c'], ['--timeout', '30']);
-    expect(r.stderr).toContain('called from a second thread');
-    expect(r.status).not.toBe(0);
-  });
+  // Without --threads, a second thread is still refused with the cache on (the default): test/bridge/runner.test.ts.
 
   test('a log hook switches every cache off, for the pools to come too', (ctx) => {
     ctx.skip(skip !== null, skip ?? '');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, test, expect } from 'vitest';
 import { bridge_skip_reason, ROOT } from '../bridge/helpers.ts';
+import { cli_refused } from '../cli-main.ts';
 
 const skip = bridge_skip_reason();
 const BIN = path.join(ROOT, 'bin', 'dmashim.js');
@@ -70,7 +71,12 @@ describe('dmashim test', () => {
     expect(r.stdout).toContain('    not ok 1 dmapool_zalloc\n');
   });
 
-  test('bad input: one line, exit 2', () => {
+  test('bad input: one line, exit 2', async () => {
+    // The CLI's main() in this process: each is refused before anything is built (a process for one of them).
+    const proc = dmashim_test(['examples/kunit-ring.c', '--bogus']);
+    expect(proc.status).toBe(2);
+    expect(proc.stdout).toBe('');
+    expect(proc.stderr).toBe('dmashim: unknown option --bogus; dmashim run --help lists them\n');
     for (const [args, msg] of [
       [['--filter'], '--filter needs a value'],
       [[], 'no KUnit source given'],
@@ -78,8 +84,9 @@ describe('dmashim test', () => {
       [['examples/kunit-ring.c', '--bogus'], 'unknown option --bogus'],
       [['no-such.c'], 'no-such.c: no such file'],
     ] as const) {
-      const r = dmashim_test([...args]);
+      const r = await cli_refused(['test', ...args]);
       expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout, args.join(' ')).toBe('');
       expect(r.stderr).toContain(msg);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }

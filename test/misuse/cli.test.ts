@@ -7,10 +7,11 @@
  */
 import { afterAll, beforeAll, describe, test, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bridge_skip_reason, ROOT } from '../bridge/helpers.ts';
+import { cli_refused, type CliResult } from '../cli-main.ts';
 import { cli_scenarios } from './scenarios.ts';
 
 const BIN = path.join(ROOT, 'bin', 'dmashim.js');
@@ -27,21 +28,51 @@ function clean_env(tmp: string): NodeJS.ProcessEnv {
 const CACHE = `dmashim-cache-${process.getuid?.() ?? 0}`;
 
 /*
- * A TMPDIR of the test's own, to see what a run leaves in it; its compile
+ * A TMPDIR of the tests' own, to see what a run leaves in it; its compile
  * cache is the usual one (a link to it), or every run in it would compile
- * native/ and the program again first.
+ * native/ and the program again first. A fixed name, not a fresh one per run:
+ * a program's cache entry is keyed by the paths of the bridge objects, which
+ * are under TMPDIR.
  */
-function private_tmpdir(): string {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'dmashim-misuse-'));
+const TMP = path.join(os.tmpdir(), 'dmashim-misuse-cli');
+
+beforeAll(() => {
+  rmSync(TMP, { recursive: true, force: true });
+  mkdirSync(TMP);
   const shared = path.join(os.tmpdir(), CACHE);
   mkdirSync(shared, { recursive: true });
-  symlinkSync(shared, path.join(tmp, CACHE));
-  return tmp;
-}
+  symlinkSync(shared, path.join(TMP, CACHE));
+});
+
+afterAll(() => {
+  rmSync(TMP, { recursive: true, force: true });
+});
 
 /* What a run left in TMPDIR, but the compile cache (kept on purpose, shared by runs). */
-function left_behind(tmp: string): string[] {
-  return readdirSync(tmp).filter((f) => f !== CACHE);
+function left_behind(): string[] {
+  return readdirSync(TMP).filter((f) => f !== CACHE);
+}
+
+/* What a failing test left must not fail the next one too. */
+function clear_left_behind(): void {
+  for (const f of left_behind()) rmSync(path.join(TMP, f), { recursive: true, force: true });
+}
+
+/*
+ * The scenarios a real `dmashim` process answers: those only a run refuses,
+ * and one of each way main() refuses before anything runs (a flag the parser
+ * rejects, a value run() rejects); main() in this process answers the others.
+ */
+const AS_PROCESS = new Set(['cli-unknown-flag', 'cli-timeout-inf']);
+
+function as_process(argv: string[]): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...argv], {
+    cwd: ROOT,
+    env: clean_env(TMP),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 function alive(pid: number): boolean {
@@ -54,34 +85,22 @@ function alive(pid: number): boolean {
 }
 
 describe('misuse of the CLI: bad flags and values', () => {
-  /* One TMPDIR for the scenarios, which run one after another: each must leave it as it found it. */
-  let tmp = '';
-  beforeAll(() => {
-    tmp = private_tmpdir();
-  });
-  afterAll(() => {
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  /* The scenarios run one after another in one TMPDIR: each must leave it as it found it. */
   for (const s of cli_scenarios) {
     const t = s.known ? test.fails : test;
-    t(`${s.id}: ${s.does}`, () => {
+    const proc = s.at_run === true || AS_PROCESS.has(s.id);
+    t(`${s.id}: ${s.does}${proc ? ' (a dmashim process)' : ''}`, async () => {
       try {
-        const r = spawnSync(process.execPath, [BIN, ...s.argv], {
-          cwd: ROOT,
-          env: clean_env(tmp),
-          encoding: 'utf8',
-          timeout: 60_000,
-        });
+        const r = proc ? as_process(s.argv) : await cli_refused(s.argv, TMP);
         expect(r.status).toBe(s.expect.status);
         expect(r.stdout).toBe('');
         const lines = r.stderr.split('\n').filter((l) => l !== '');
         expect(lines.length, r.stderr).toBe(1);
         expect(lines[0]).toMatch(s.expect.message);
         expect(r.stderr).not.toMatch(/^\s+at /m);
-        expect(left_behind(tmp)).toEqual([]);
+        expect(left_behind()).toEqual([]);
       } finally {
-        // What a failing scenario left must not fail the next one too.
-        for (const f of left_behind(tmp)) rmSync(path.join(tmp, f), { recursive: true, force: true });
+        clear_left_behind();
       }
     });
   }
@@ -93,11 +112,10 @@ describe.skipIf(skip !== null)('misuse of the CLI: signals reach the program and
     ['SIGHUP', false, 129],
   ] as const) {
     test(`${sig} to ${group ? 'the process group (Ctrl-C)' : 'dmashim alone'}: status ${status}, the program gone, no build directory`, async () => {
-      const tmp = private_tmpdir();
       try {
         const child = spawn(process.execPath, [BIN, 'run', 'test/bridge/c/misuse_suite.c', '--', 'loop'], {
           cwd: ROOT,
-          env: clean_env(tmp),
+          env: clean_env(TMP),
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
@@ -124,9 +142,9 @@ describe.skipIf(skip !== null)('misuse of the CLI: signals reach the program and
         expect(err).toContain(`stopped by ${sig}`);
         expect(err).not.toMatch(/^\s+at /m);
         expect(alive(pid)).toBe(false);
-        expect(left_behind(tmp)).toEqual([]);
+        expect(left_behind()).toEqual([]);
       } finally {
-        rmSync(tmp, { recursive: true, force: true });
+        clear_left_behind();
       }
     }, 90_000);
   }

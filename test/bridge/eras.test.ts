@@ -7,8 +7,7 @@
 import { describe, test, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { ROOT, bridge_skip_reason, dmashim_run, dmashim_run_async, has_compiler } from './helpers.ts';
+import { ROOT, bridge_skip_reason, dmashim_main, dmashim_run, dmashim_run_async, has_compiler } from './helpers.ts';
 import {
   KERNEL_VERSION,
   kernel_cflags,
@@ -43,27 +42,6 @@ function clang(): boolean {
 }
 const BIN = path.join(ROOT, 'bin', 'dmashim.js');
 const E = (f: string): string => path.join('test', 'bridge', 'c', 'eras', f);
-
-/* The compiled CLI's main(argv) in this process (no node start), with what it writes. */
-async function cli(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const url = pathToFileURL(path.join(ROOT, 'dist', 'src', 'bridge', 'cli.js')).href;
-  const { main } = (await import(url)) as { main: (argv: string[]) => Promise<number> };
-  const out = { stdout: '', stderr: '' };
-  const write = { stdout: process.stdout.write, stderr: process.stderr.write };
-  const capture = (to: 'stdout' | 'stderr') =>
-    ((chunk: string | Uint8Array) => {
-      out[to] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    }) as typeof process.stdout.write;
-  process.stdout.write = capture('stdout');
-  process.stderr.write = capture('stderr');
-  try {
-    return { status: await main(argv), ...out };
-  } finally {
-    process.stdout.write = write.stdout;
-    process.stderr.write = write.stderr;
-  }
-}
 
 /*
  * -fsyntax-only of each of `bodies` inside a function of its own, after
@@ -410,19 +388,19 @@ describe('kernel eras: the CLI and the TypeScript API', () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual(refusal('2.5.1'));
     for (const bad of ['7.0', '2.6', 'latest', '2.4.99']) {
-      const c = await cli(['run', path.join(ROOT, E('era6.c')), '--kernel', bad]);
+      const c = await dmashim_main(['run', path.join(ROOT, E('era6.c')), '--kernel', bad]);
       expect(c.status, bad).toBe(2);
       expect(c.stderr.trim().split('\n')).toEqual(refusal(bad));
     }
   });
 
   test('dmashim cflags --kernel prints the era flags', async () => {
-    const r = await cli(['cflags', '--kernel', '2.4.31']);
+    const r = await dmashim_main(['cflags', '--kernel', '2.4.31']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(
       `-DLINUX_VERSION_CODE=${KERNEL_VERSION(2, 4, 31)} -DDMASHIM_KERNEL=${KERNEL_VERSION(2, 4, 31)}`,
     );
-    const bad = await cli(['cflags', '--kernel']);
+    const bad = await dmashim_main(['cflags', '--kernel']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('dmashim: --kernel needs a value (a kernel version, e.g. 2.6.12)\n');
   });

@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { koffi_unavailable_reason } from '../../src/bridge/koffi.ts';
 
@@ -123,4 +123,28 @@ export function mark_line(file: string, name: string): number {
   const i = lines.findIndex((l) => l.includes(`MARK ${name} `) || l.endsWith(`MARK ${name} */`));
   if (i < 0) throw new Error(`no MARK ${name} in ${file}`);
   return i + 1;
+}
+
+/*
+ * The compiled CLI's main(argv) in this process (dist/; no node start), with
+ * what it writes: for checks that end before any program runs (bad flags).
+ */
+export async function dmashim_main(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const url = pathToFileURL(path.join(ROOT, 'dist', 'src', 'bridge', 'cli.js')).href;
+  const { main } = (await import(url)) as { main: (argv: string[]) => Promise<number> };
+  const out = { stdout: '', stderr: '' };
+  const write = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const capture = (to: 'stdout' | 'stderr') =>
+    ((chunk: string | Uint8Array) => {
+      out[to] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = capture('stdout');
+  process.stderr.write = capture('stderr');
+  try {
+    return { status: await main(argv), ...out };
+  } finally {
+    process.stdout.write = write.stdout;
+    process.stderr.write = write.stderr;
+  }
 }

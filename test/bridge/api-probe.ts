@@ -183,3 +183,45 @@ export function probe(names: ApiName[], cc = process.env['CC'] ?? 'cc'): GroupRe
     return { group, total: of.length, present: of.length - missing.length, missing: missing.map((n) => n.name) };
   });
 }
+
+/*
+ * The errors of a compile of <stdin> made of functions `name`0, `name`1, ...,
+ * function i starting at line first[i]: each function's error lines, read
+ * from gcc's "In function 'nameN'" before an error, else from a line of
+ * <stdin> in the error or its notes (clang). Null when an error is in none of
+ * them (a header's #error, the code before the functions).
+ */
+export function errors_by_function(stderr: string, first: number[], name: string): Map<number, string> | null {
+  const errors = new Map<number, string>();
+  const of_line = (n: number): number => {
+    for (let i = first.length - 1; i >= 0; i--) if (n >= (first[i] ?? 0)) return i;
+    return -1;
+  };
+  const in_fn = new RegExp(`In function .${name}(\\d+).`);
+  let fn = -1;
+  let open: { fn: number; text: string; lines: number[] } | null = null;
+  let unowned = false;
+  const close = (): void => {
+    if (open === null) return;
+    const who = open.fn >= 0 ? open.fn : (open.lines.map(of_line).find((i) => i >= 0) ?? -1);
+    if (who < 0) unowned = true;
+    else errors.set(who, `${errors.get(who) ?? ''}${open.text}\n`);
+    open = null;
+  };
+  for (const l of stderr.split('\n')) {
+    const f = in_fn.exec(l);
+    if (f || /In function |At top level:/.test(l)) {
+      close();
+      fn = f ? Number(f[1]) : -1;
+      continue;
+    }
+    const at = /^<stdin>:(\d+):/.exec(l);
+    if (/: (?:fatal )?error:/.test(l)) {
+      close();
+      open = { fn, text: l, lines: at ? [Number(at[1])] : [] };
+    } else if (/: warning:/.test(l)) close();
+    else if (open !== null && at) open.lines.push(Number(at[1]));
+  }
+  close();
+  return unowned ? null : errors;
+}

@@ -30,7 +30,7 @@ import {
   type scatterlist,
 } from '../../src/index.ts';
 import { small_machine } from '../helpers.ts';
-import { all_headers } from './api-probe.ts';
+import { all_headers, errors_by_function } from './api-probe.ts';
 
 const skip = bridge_skip_reason();
 const cc = process.env['CC'] ?? 'cc';
@@ -49,6 +49,12 @@ const E = (f: string): string => path.join('test', 'bridge', 'c', 'eras', f);
  * holds the probes the compiler reported an error in (null: some error is in
  * none of them, e.g. a header's #error, so no probe can be told apart).
  */
+/* The probes the compiler reported an error in, or null when an error is in none of them. */
+function failed_in(stderr: string, first: number[]): Set<number> | null {
+  const errors = errors_by_function(stderr, first, 'probe');
+  return errors === null ? null : new Set(errors.keys());
+}
+
 function compiles(
   kernel: string | null,
   includes: string[],
@@ -75,52 +81,7 @@ function compiles(
   flags.push(clang() ? '-ferror-limit=0' : '-fmax-errors=0');
   if (kernel !== null) flags.push(...kernel_cflags(parse_kernel_version(kernel)));
   const r = spawnSync(cc, [...flags, '-fsyntax-only', '-x', 'c', '-'], { input: `${head}${probes}`, encoding: 'utf8' });
-  return { ok: r.status === 0, out: r.stderr, failed: r.status === 0 ? new Set() : failed_probes(r.stderr, first) };
-}
-
-/*
- * The probes an error is reported in: gcc's "In function 'probeN'" before it,
- * else a line of <stdin> in the error or its notes within probe N's lines.
- * Null when an error belongs to no probe.
- */
-function failed_probes(stderr: string, first: number[]): Set<number> | null {
-  const failed = new Set<number>();
-  const of_line = (n: number): number => {
-    for (let i = first.length - 1; i >= 0; i--) if (n >= (first[i] ?? 0)) return i;
-    return -1;
-  };
-  let fn = -1;
-  let open: { fn: number; lines: number[] } | null = null;
-  let unowned = false;
-  const close = (): void => {
-    if (open === null) return;
-    let who = open.fn;
-    if (who < 0) who = open.lines.map(of_line).find((i) => i >= 0) ?? -1;
-    if (who < 0) unowned = true;
-    else failed.add(who);
-    open = null;
-  };
-  for (const l of stderr.split('\n')) {
-    const f = /In function .probe(\d+)./.exec(l);
-    if (f) {
-      close();
-      fn = Number(f[1]);
-      continue;
-    }
-    if (/In function |At top level:/.test(l)) {
-      close();
-      fn = -1;
-      continue;
-    }
-    const at = /^<stdin>:(\d+):/.exec(l);
-    if (/: (?:fatal )?error:/.test(l)) {
-      close();
-      open = { fn, lines: at ? [Number(at[1])] : [] };
-    } else if (/: warning:/.test(l)) close();
-    else if (open !== null && at) open.lines.push(Number(at[1]));
-  }
-  close();
-  return unowned ? null : failed;
+  return { ok: r.status === 0, out: r.stderr, failed: r.status === 0 ? new Set() : failed_in(r.stderr, first) };
 }
 
 const PCI = ['linux/pci.h', 'linux/dma-mapping.h', 'linux/dmapool.h', 'linux/scatterlist.h', 'linux/slab.h'];

@@ -1,7 +1,7 @@
 /*
  * The driver-facing API probe: for each name of driver-api-names.txt, a
  * one-line use compiled (-fsyntax-only) after including every dmashim header.
- * One compile per header group; when it fails, the compiler's error lines name
+ * One compile for all the groups; when it fails, the compiler's error lines name
  * the missing uses, and a second compile without them confirms the rest (a
  * bisection settles it if the errors spread). Era members ("pre-2.6.24 member")
  * are probed under a kernel of their era.
@@ -168,19 +168,23 @@ export interface GroupResult {
   missing: string[];
 }
 
-/** Probe every name, one compile per group and kind of prologue (more only on failure). */
+/**
+ * Probe every name, one compile per kind of prologue and kernel for all the
+ * groups together (more only on failure), the results per group.
+ */
 export function probe(names: ApiName[], cc = process.env['CC'] ?? 'cc'): GroupResult[] {
+  const batches = new Map<string, ApiName[]>();
+  for (const n of names) {
+    const key = `${n.kernel ?? ''}|${n.kind.startsWith('x:') ? 'x' : n.kind === 'h' ? 'h' : 'use'}`;
+    batches.set(key, [...(batches.get(key) ?? []), n]);
+  }
+  const missing = new Set<ApiName>();
+  for (const batch of batches.values()) for (const n of missing_in(batch, batch[0]?.kernel ?? null, cc)) missing.add(n);
   const groups = [...new Set(names.map((n) => n.group))];
   return groups.map((group) => {
     const of = names.filter((n) => n.group === group);
-    const missing: ApiName[] = [];
-    const batches = new Map<string, ApiName[]>();
-    for (const n of of) {
-      const key = `${n.kernel ?? ''}|${n.kind.startsWith('x:') ? 'x' : n.kind === 'h' ? 'h' : 'use'}`;
-      batches.set(key, [...(batches.get(key) ?? []), n]);
-    }
-    for (const batch of batches.values()) missing.push(...missing_in(batch, batch[0]!.kernel, cc));
-    return { group, total: of.length, present: of.length - missing.length, missing: missing.map((n) => n.name) };
+    const gone = of.filter((n) => missing.has(n)).map((n) => n.name);
+    return { group, total: of.length, present: of.length - gone.length, missing: gone };
   });
 }
 

@@ -7,7 +7,7 @@
 import { describe, test, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { bridge_skip_reason, dmashim_main, dmashim_run, dmashim_run_async, mark_line, ROOT } from './helpers.ts';
+import { bridge_skip_reason, dmashim_run, mark_line, ROOT } from './helpers.ts';
 
 const skip = bridge_skip_reason();
 const FILE = 'devmem.c';
@@ -79,7 +79,7 @@ describe('device memory from C (--iomem)', () => {
     expect(r.stderr).toMatch(/memremap\(0x7f00000000, 0x1000\): no device memory there/);
   });
 
-  test('--iomem refusals: one line, exit 2', async (ctx) => {
+  test('--iomem refusals: one line, exit 2', (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     const cases: Array<[string, RegExp]> = [
       ['1M', /^dmashim: --iomem: bad window "1M" \(SIZE@PHYS\[:NAME\]/],
@@ -89,25 +89,22 @@ describe('device memory from C (--iomem)', () => {
       ['100@0x7f00000000', /^dmashim: --iomem: .*size must be a positive multiple of 4096/],
       ['1M@0x7f00000000:a b', /^dmashim: --iomem: .*name must be/],
     ];
-    // Checked by the runner before the program starts, so each is a run of its own: side by side.
-    const runs = await Promise.all([
-      ...cases.map(([spec]) => dmashim_run_async([FILE], ['--iomem', spec])),
-      dmashim_run_async([FILE], [...SRAM, '--iomem', '4K@0x7f00080000:b']),
-    ]);
-    for (const [i, [spec, re]] of cases.entries()) {
-      const r = runs[i];
-      expect(r?.status, spec).toBe(2);
-      expect(lines(r?.stderr ?? ''), spec).toHaveLength(1);
-      expect(r?.stderr, spec).toMatch(re);
+    for (const [spec, re] of cases) {
+      const r = dmashim_run([FILE], ['--iomem', spec]);
+      expect(r.status, spec).toBe(2);
+      expect(lines(r.stderr), spec).toHaveLength(1);
+      expect(r.stderr, spec).toMatch(re);
     }
-    const two = runs[cases.length] ?? { status: null, stderr: '' };
+    const two = dmashim_run([FILE], [...SRAM, '--iomem', '4K@0x7f00080000:b']);
     expect(two.status).toBe(2);
     expect(two.stderr).toMatch(/^dmashim: --iomem: iomem window at 0x7f00080000: overlaps iomem window sram\n$/);
   });
 
-  test('dmashim run --help documents --iomem', async (ctx) => {
+  test('dmashim run --help documents --iomem', (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const r = await dmashim_main(['run', '--help']);
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'dmashim.js'), 'run', '--help'], {
+      encoding: 'utf8',
+    });
     expect(r.stdout + r.stderr).toMatch(/--iomem SPEC +device memory \(not RAM, no struct page\), SIZE@PHYS\[:NAME\]/);
   });
 });

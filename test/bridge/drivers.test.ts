@@ -7,18 +7,10 @@
  * whose reports must name its lines.
  */
 import { describe, test, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  ROOT,
-  C_DIR,
-  bridge_skip_reason,
-  commands_async,
-  dmashim_run,
-  dmashim_run_async,
-  has_compiler,
-  type RunResult,
-} from './helpers.ts';
+import { ROOT, C_DIR, bridge_skip_reason, dmashim_run, has_compiler } from './helpers.ts';
 
 const skip = bridge_skip_reason();
 const DIR = path.join(C_DIR, 'drivers');
@@ -32,16 +24,7 @@ function okLines(stdout: string): string[] {
 }
 
 function runClean(name: string, options: string[] = []): { stdout: string; stderr: string } {
-  return clean(dmashim_run([F(name)], ['--all-errors', '--leaks', ...options]));
-}
-
-/* Runs of one program with several option sets, side by side, each checked as runClean does. */
-async function runsClean(name: string, sets: string[][]): Promise<Array<{ stdout: string; stderr: string }>> {
-  const runs = await Promise.all(sets.map((o) => dmashim_run_async([F(name)], ['--all-errors', '--leaks', ...o])));
-  return runs.map(clean);
-}
-
-function clean(r: RunResult): { stdout: string; stderr: string } {
+  const r = dmashim_run([F(name)], ['--all-errors', '--leaks', ...options]);
   expect(r.stderr, r.stderr).not.toMatch(UNEXPECTED);
   expect(r.stderr).toContain('leak report (bridge): clean');
   expect(r.status, r.stderr).toBe(0);
@@ -91,33 +74,34 @@ describe('driver-style C programs run unmodified', () => {
     expect(r.stderr).toContain('mgd: done');
   });
 
-  test('NIC descriptor rings: map/unmap, syncs, barriers, IRQ handler under the ring lock (harness plays the device, also --iommu)', async (ctx) => {
+  test('NIC descriptor rings: map/unmap, syncs, barriers, IRQ handler under the ring lock (harness plays the device, also --iommu)', (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     // The harness plays the NIC with dmashim_device_*, so it works behind the IOMMU too.
-    const sets = [[], ['--force-bounce'], ['--no-pool-cache'], ['--iommu'], ['--iommu', '--force-bounce']];
-    for (const [i, r] of (await runsClean('net_ring.c', sets)).entries()) {
-      expect(okLines(r.stdout), sets[i]?.join(' ')).toEqual([
+    for (const opts of [[], ['--force-bounce'], ['--no-pool-cache'], ['--iommu'], ['--iommu', '--force-bounce']]) {
+      const r = runClean('net_ring.c', opts);
+      expect(okLines(r.stdout), opts.join(' ')).toEqual([
         'ok tx 30 packets, head 30 tail 30, doorbell 14',
         'ok rx 24 packets, 2424 bytes',
       ]);
     }
   });
 
-  test('storage scatter-gather: dma_map_sg, sg_table, dma_map_sgtable, sg_copy (direct and behind the IOMMU)', async (ctx) => {
+  test('storage scatter-gather: dma_map_sg, sg_table, dma_map_sgtable, sg_copy (direct and behind the IOMMU)', (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const [direct = { stdout: '' }, iommu = { stdout: '' }] = await runsClean('storage_sg.c', [[], ['--iommu']]);
+    const direct = runClean('storage_sg.c');
     expect(okLines(direct.stdout)).toEqual([
       'ok map_sg: 4 entries -> 4 segments, 8768 bytes, last flag set, 32-bit yes',
       'ok sg_nents_for_len(4160) = 2',
       'ok sg_copy_to_buffer',
       'ok map_sgtable: 3 of 3 entries mapped, 12288 bytes',
     ]);
+    const iommu = runClean('storage_sg.c', ['--iommu']);
     // Behind the IOMMU adjacent pages merge into fewer segments.
     expect(okLines(iommu.stdout)[0]).toMatch(/^ok map_sg: 4 entries -> [1-3] segments, 8768 bytes/);
     expect(okLines(iommu.stdout)[3]).toMatch(/^ok map_sgtable: 1 of 3 entries mapped, 12288 bytes/);
   });
 
-  test('USB HCD: buffer-N pools, zalloc, list_head, spinlock/mutex/atomic, bitmaps (also --threads)', async (ctx) => {
+  test('USB HCD: buffer-N pools, zalloc, list_head, spinlock/mutex/atomic, bitmaps (also --threads)', (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     const expected = [
       'ok hcd buffers from buffer-32..buffer-2048 and coherent',
@@ -125,7 +109,8 @@ describe('driver-style C programs run unmodified', () => {
       'ok retired 10 even tds, 10 left, first slot free 0',
       'ok retired 10, list empty, in flight 0',
     ];
-    for (const r of await runsClean('usb_hcd.c', [[], ['--threads']])) expect(okLines(r.stdout)).toEqual(expected);
+    expect(okLines(runClean('usb_hcd.c').stdout)).toEqual(expected);
+    expect(okLines(runClean('usb_hcd.c', ['--threads']).stdout)).toEqual(expected);
   });
 
   test('2.4/2.6-era PCI driver: pci_pool SLAB_KERNEL, *_consistent, one-argument pci_dma_mapping_error, __devexit_p', (ctx) => {
@@ -147,16 +132,14 @@ describe('driver-style C programs run unmodified', () => {
     expect(r.stderr).not.toContain('not shown without --debug');
   });
 
-  test('misuse: each bug is reported at its line, the same with and without the pool cache', async (ctx) => {
+  test('misuse: each bug is reported at its line, the same with and without the pool cache', (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     const file = `${DIR}/misuse.c`.split(path.sep).join('/');
     const at = (m: string): string => `${file}:${mark('misuse.c', m)}`;
     let first: string | null = null;
     // The pool cache is on by default.
-    const sets = [[], ['--no-pool-cache']];
-    for (const r of await Promise.all(
-      sets.map((o) => dmashim_run_async([F('misuse.c')], ['--all-errors', '--leaks', ...o])),
-    )) {
+    for (const opts of [[], ['--no-pool-cache']]) {
+      const r = dmashim_run([F('misuse.c')], ['--all-errors', '--leaks', ...opts]);
       // Each planted bug is a finding: the run fails with status 3 (it exited 0 before findings counted).
       expect(r.status, r.stderr).toBe(3);
       expect(okLines(r.stdout)).toEqual([
@@ -204,9 +187,9 @@ describe('driver-style C programs run unmodified', () => {
 });
 
 describe.each(['gcc', 'clang'])('driver programs and every header compile with %s', (cc) => {
-  test('-Wall -Wextra -Werror -std=gnu11', async (ctx) => {
+  test('-Wall -Wextra -Werror -std=gnu11', (ctx) => {
     ctx.skip(!has_compiler(cc), `${cc} is not installed`);
-    const files = [
+    for (const f of [
       'helpers.c',
       'nvme_prp.c',
       'managed.c',
@@ -215,25 +198,27 @@ describe.each(['gcc', 'clang'])('driver programs and every header compile with %
       'usb_hcd.c',
       'legacy24.c',
       'misuse.c',
-    ];
-    const flags = [
-      '-std=gnu11',
-      '-Wall',
-      '-Wextra',
-      '-Werror',
-      '-pthread',
-      '-I',
-      path.join(ROOT, 'include'),
-      '-fsyntax-only',
-    ];
-    // Each program its own compile.
-    const results = await commands_async(
-      cc,
-      files.map((f) => [...flags, F(f)]),
-    );
-    files.forEach((f, i) => {
-      expect((results[i]?.stdout ?? '') + (results[i]?.stderr ?? ''), f).toBe('');
-      expect(results[i]?.status, f).toBe(0);
-    });
+    ]) {
+      const r = spawnSync(
+        cc,
+        [
+          '-std=gnu11',
+          '-Wall',
+          '-Wextra',
+          '-Werror',
+          '-pthread',
+          '-I',
+          path.join(ROOT, 'include'),
+          '-fsyntax-only',
+          F(f),
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+        },
+      );
+      expect(r.stdout + r.stderr, f).toBe('');
+      expect(r.status, f).toBe(0);
+    }
   });
 });

@@ -148,26 +148,3 @@ export async function dmashim_main(argv: string[]): Promise<{ status: number; st
     process.stderr.write = write.stderr;
   }
 }
-
-/**
- * A command once per argument list, two at a time (the machine's cores), its
- * results in the lists' order: independent compiles of one test side by side.
- */
-export async function commands_async(cmd: string, arg_lists: string[][], cwd = ROOT): Promise<RunResult[]> {
-  const one = (args: string[]): Promise<RunResult> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.on('error', reject);
-      child.on('close', (status) => {
-        resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-      });
-    });
-  const results: RunResult[] = [];
-  for (let i = 0; i < arg_lists.length; i += 2)
-    results.push(...(await Promise.all(arg_lists.slice(i, i + 2).map(one))));
-  return results;
-}

@@ -1,7 +1,7 @@
 /*
- * The compiled CLI's main(argv) in this process, for command lines it must
- * refuse before anything runs (status 2): a node start costs more CPU than
- * the whole check. The real process path (bin/dmashim.js: the exit status,
+ * The compiled CLI's main(argv) in this process, for command lines that end
+ * before anything is built (a refusal, status 2, or `cflags`): a node start
+ * costs more CPU than the whole check. The real process path (bin/dmashim.js: the exit status,
  * nothing else on stdout or stderr) keeps a few checks of its own in the files
  * that use this.
  *

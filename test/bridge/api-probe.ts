@@ -1,7 +1,7 @@
 /*
  * The driver-facing API probe: for each name of driver-api-names.txt, a
  * one-line use compiled (-fsyntax-only) after including every dmashim header.
- * One compile per header group; when it fails, the compiler's error lines name
+ * One compile for all the groups; when it fails, the compiler's error lines name
  * the missing uses, and a second compile without them confirms the rest (a
  * bisection settles it if the errors spread). Era members ("pre-2.6.24 member")
  * are probed under a kernel of their era.
@@ -168,18 +168,64 @@ export interface GroupResult {
   missing: string[];
 }
 
-/** Probe every name, one compile per group and kind of prologue (more only on failure). */
+/**
+ * Probe every name, one compile per kind of prologue and kernel for all the
+ * groups together (more only on failure), the results per group.
+ */
 export function probe(names: ApiName[], cc = process.env['CC'] ?? 'cc'): GroupResult[] {
+  const batches = new Map<string, ApiName[]>();
+  for (const n of names) {
+    const key = `${n.kernel ?? ''}|${n.kind.startsWith('x:') ? 'x' : n.kind === 'h' ? 'h' : 'use'}`;
+    batches.set(key, [...(batches.get(key) ?? []), n]);
+  }
+  const missing = new Set<ApiName>();
+  for (const batch of batches.values()) for (const n of missing_in(batch, batch[0]?.kernel ?? null, cc)) missing.add(n);
   const groups = [...new Set(names.map((n) => n.group))];
   return groups.map((group) => {
     const of = names.filter((n) => n.group === group);
-    const missing: ApiName[] = [];
-    const batches = new Map<string, ApiName[]>();
-    for (const n of of) {
-      const key = `${n.kernel ?? ''}|${n.kind.startsWith('x:') ? 'x' : n.kind === 'h' ? 'h' : 'use'}`;
-      batches.set(key, [...(batches.get(key) ?? []), n]);
-    }
-    for (const batch of batches.values()) missing.push(...missing_in(batch, batch[0]!.kernel, cc));
-    return { group, total: of.length, present: of.length - missing.length, missing: missing.map((n) => n.name) };
+    const gone = of.filter((n) => missing.has(n)).map((n) => n.name);
+    return { group, total: of.length, present: of.length - gone.length, missing: gone };
   });
+}
+
+/*
+ * The errors of a compile of <stdin> made of functions `name`0, `name`1, ...,
+ * function i starting at line first[i]: each function's error lines, read
+ * from gcc's "In function 'nameN'" before an error, else from a line of
+ * <stdin> in the error or its notes (clang). Null when an error is in none of
+ * them (a header's #error, the code before the functions).
+ */
+export function errors_by_function(stderr: string, first: number[], name: string): Map<number, string> | null {
+  const errors = new Map<number, string>();
+  const of_line = (n: number): number => {
+    for (let i = first.length - 1; i >= 0; i--) if (n >= (first[i] ?? 0)) return i;
+    return -1;
+  };
+  const in_fn = new RegExp(`In function .${name}(\\d+).`);
+  let fn = -1;
+  let open: { fn: number; text: string; lines: number[] } | null = null;
+  let unowned = false;
+  const close = (): void => {
+    if (open === null) return;
+    const who = open.fn >= 0 ? open.fn : (open.lines.map(of_line).find((i) => i >= 0) ?? -1);
+    if (who < 0) unowned = true;
+    else errors.set(who, `${errors.get(who) ?? ''}${open.text}\n`);
+    open = null;
+  };
+  for (const l of stderr.split('\n')) {
+    const f = in_fn.exec(l);
+    if (f || /In function |At top level:/.test(l)) {
+      close();
+      fn = f ? Number(f[1]) : -1;
+      continue;
+    }
+    const at = /^<stdin>:(\d+):/.exec(l);
+    if (/: (?:fatal )?error:/.test(l)) {
+      close();
+      open = { fn, text: l, lines: at ? [Number(at[1])] : [] };
+    } else if (/: warning:/.test(l)) close();
+    else if (open !== null && at) open.lines.push(Number(at[1]));
+  }
+  close();
+  return unowned ? null : errors;
 }

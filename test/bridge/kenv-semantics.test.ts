@@ -6,18 +6,38 @@
  */
 import { describe, test, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ROOT, bridge_skip_reason, dmashim_run, has_compiler } from './helpers.ts';
+import { errors_by_function } from './api-probe.ts';
 
 const skip = bridge_skip_reason();
 const run = (part: string, options: string[] = []) => dmashim_run(['kenv.c'], options, [part]);
 
+/*
+ * The parts that leave no trace on the others, in one run: clock first (it
+ * reads the clock from its start), then alloc and config (which never read
+ * it). Each part's output follows its "--- part" line; the status is the run's.
+ */
+const SHARED = ['clock', 'alloc', 'config'];
+let shared: { status: number | null; parts: Map<string, string> } | undefined;
+function shared_part(part: string): { status: number | null; stdout: string } {
+  if (shared === undefined) {
+    const r = dmashim_run(['kenv.c'], [], SHARED);
+    const parts = new Map<string, string>();
+    for (const chunk of r.stdout.split(/^--- /m).slice(1)) {
+      const nl = chunk.indexOf('\n');
+      parts.set(chunk.slice(0, nl), chunk.slice(nl + 1));
+    }
+    expect([...parts.keys()], r.stdout).toEqual(SHARED);
+    shared = { status: r.status, parts };
+  }
+  return { status: shared.status, stdout: shared.parts.get(part) ?? '' };
+}
+
 describe('kernel environment from C', () => {
   test('clock: ticks of 4 ms from INITIAL_JIFFIES, sleeps to a tick, delays exact, polling ends', (ctx) => {
     ctx.skip(!!skip, skip ?? '');
-    const r = run('clock');
+    const r = shared_part('clock');
     expect(r.stdout).toBe(
       [
         'HZ=250 start=0 ns=0',
@@ -149,7 +169,7 @@ describe('kernel environment from C', () => {
 
   test('kmemdup, kstrdup, krealloc, vzalloc, kvmalloc: contents kept, nothing leaked', (ctx) => {
     ctx.skip(!!skip, skip ?? '');
-    const r = run('alloc');
+    const r = shared_part('alloc');
     expect(r.stdout).toBe(
       [
         'kmemdup dma descriptor kstrdup ring0 kstrndup abc null (nil)',
@@ -164,7 +184,8 @@ describe('kernel environment from C', () => {
 
   test('configuration: x86-64 minimum DMA alignment, dmashim CONFIG_*, version overridable', (ctx) => {
     ctx.skip(!!skip, skip ?? '');
-    const r = run('config');
+    const r = shared_part('config');
+    expect(r.status).toBe(0);
     expect(r.stdout).toBe(
       'ARCH_DMA_MINALIGN 8 ARCH_KMALLOC_MINALIGN 8 dma_debug 1 swiotlb 1 x86_64 1 module 0\nversion 6.16 new\n',
     );
@@ -174,33 +195,42 @@ describe('kernel environment from C', () => {
 });
 
 describe.each(['gcc', 'clang'])('BUILD_BUG with %s', (cc) => {
-  const compile = (body: string, opt: string): { status: number | null; out: string } => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'kenv-bb-'));
-    try {
-      const file = path.join(dir, 'bb.c');
-      writeFileSync(file, `#include <linux/kernel.h>\nint f(int x);\nint f(int x)\n{\n${body}\n\treturn x;\n}\n`);
-      const r = spawnSync(cc, ['-std=gnu11', opt, '-I', path.join(ROOT, 'include'), '-c', file, '-o', '/dev/null'], {
+  /* Each body in a function of its own, one compile: the compiler reports BUILD_BUG's error in the function it stays in. */
+  const compile = (
+    opt: string,
+    ...bodies: string[]
+  ): { status: number | null; out: string; errors: Map<number, string> | null } => {
+    const first: number[] = [];
+    let text = '#include <linux/kernel.h>\n';
+    bodies.forEach((body, i) => {
+      first.push(text.split('\n').length);
+      text += `int f${i}(int x);\nint f${i}(int x)\n{\n${body}\n\treturn x;\n}\n`;
+    });
+    const r = spawnSync(
+      cc,
+      ['-std=gnu11', opt, '-I', path.join(ROOT, 'include'), '-x', 'c', '-c', '-', '-o', '/dev/null'],
+      {
+        input: text,
         encoding: 'utf8',
-      });
-      return { status: r.status, out: r.stderr };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      },
+    );
+    return { status: r.status, out: r.stderr, errors: errors_by_function(r.stderr, first, 'f') };
   };
 
   for (const opt of ['-O2', '-O0'])
     test(`in a branch the compiler removes it compiles; where it stays it fails (${opt})`, (ctx) => {
       ctx.skip(!has_compiler(cc), `${cc} is not installed`);
-      const dead = compile(
-        '\tif (sizeof(long) == 4)\n\t\tBUILD_BUG();\n\tBUILD_BUG_ON(sizeof(u32) != 4);\n\tif (0)\n\t\tBUILD_BUG_ON(1);',
+      const r = compile(
         opt,
+        '\tif (sizeof(long) == 4)\n\t\tBUILD_BUG();\n\tBUILD_BUG_ON(sizeof(u32) != 4);\n\tif (0)\n\t\tBUILD_BUG_ON(1);',
+        '\tif (sizeof(long) == 8)\n\t\tBUILD_BUG();',
+        '\tBUILD_BUG_ON(sizeof(u32) != 8);',
       );
-      expect(dead.out).toBe('');
-      expect(dead.status).toBe(0);
-      const live = compile('\tif (sizeof(long) == 8)\n\t\tBUILD_BUG();', opt);
-      expect(live.status).not.toBe(0);
-      expect(live.out).toContain('BUILD_BUG failed');
-      const on = compile('\tBUILD_BUG_ON(sizeof(u32) != 8);', opt);
-      expect(on.out).toContain('BUILD_BUG_ON failed: sizeof(u32) != 8');
+      // The dead ones: no error in their function and no warning anywhere.
+      expect(r.out).not.toContain('warning:');
+      expect([...(r.errors?.keys() ?? [])].sort(), r.out).toEqual([1, 2]);
+      expect(r.status).not.toBe(0);
+      expect(r.errors?.get(1)).toContain('BUILD_BUG failed');
+      expect(r.errors?.get(2)).toContain('BUILD_BUG_ON failed: sizeof(u32) != 8');
     });
 });

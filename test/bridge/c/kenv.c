@@ -1,4 +1,4 @@
-/* The kernel environment: simulated clock, timers, work, kref/refcount, kmalloc helpers. argv[1] picks a part. */
+/* The kernel environment: simulated clock, timers, work, kref/refcount, kmalloc helpers. argv picks the parts. */
 #include <stdio.h>
 #include <string.h>
 #include <linux/kernel.h>
@@ -330,9 +330,8 @@ static int hung_part(void)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int run_part(const char *part)
 {
-	const char *part = argc > 1 ? argv[1] : "";
 	if (!strcmp(part, "clock"))
 		return clock_part();
 	if (!strcmp(part, "timers"))
@@ -352,4 +351,19 @@ int main(int argc, char **argv)
 	if (!strcmp(part, "config"))
 		return config_part();
 	return 2;
+}
+
+/* Several parts in one run (one process start) each follow a line "--- part"; the first failure is the status. */
+int main(int argc, char **argv)
+{
+	if (argc <= 2)
+		return run_part(argc > 1 ? argv[1] : "");
+	int status = 0;
+	for (int i = 1; i < argc; i++) {
+		printf("--- %s\n", argv[i]);
+		int r = run_part(argv[i]);
+		if (status == 0)
+			status = r;
+	}
+	return status;
 }

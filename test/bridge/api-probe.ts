@@ -6,7 +6,7 @@
  * bisection settles it if the errors spread). Era members ("pre-2.6.24 member")
  * are probed under a kernel of their era.
  */
-import { spawnSync } from 'node:child_process';
+import { cc_check } from '../cc-check.ts';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './helpers.ts';
@@ -130,7 +130,7 @@ interface Compiled {
 function compile(text: string, kernel: string | null, cc: string): Compiled {
   const flags = ['-std=gnu11', '-I', path.join(ROOT, 'include'), '-Werror=implicit-function-declaration'];
   if (kernel !== null) flags.push(...kernel_cflags(parse_kernel_version(kernel)));
-  const r = spawnSync(cc, [...flags, '-fsyntax-only', '-x', 'c', '-'], { input: text, encoding: 'utf8' });
+  const r = cc_check(cc, [...flags, '-fsyntax-only', '-x', 'c', '-'], { input: text });
   const errorLines = new Set<number>();
   for (const m of r.stderr.matchAll(/^<stdin>:(\d+):(?:\d+:)? (?:fatal )?error:/gm)) errorLines.add(Number(m[1]));
   return { ok: r.status === 0, errorLines, output: r.stderr };

@@ -7,10 +7,10 @@
  * whose reports must name its lines.
  */
 import { describe, test, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, C_DIR, bridge_skip_reason, dmashim_run, has_compiler } from './helpers.ts';
+import { cc_check } from '../cc-check.ts';
 
 const skip = bridge_skip_reason();
 const DIR = path.join(C_DIR, 'drivers');
@@ -199,7 +199,7 @@ describe.each(['gcc', 'clang'])('driver programs and every header compile with %
       'legacy24.c',
       'misuse.c',
     ]) {
-      const r = spawnSync(
+      const r = cc_check(
         cc,
         [
           '-std=gnu11',
@@ -212,10 +212,7 @@ describe.each(['gcc', 'clang'])('driver programs and every header compile with %
           '-fsyntax-only',
           F(f),
         ],
-        {
-          cwd: ROOT,
-          encoding: 'utf8',
-        },
+        { cwd: ROOT },
       );
       expect(r.stdout + r.stderr, f).toBe('');
       expect(r.status, f).toBe(0);

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { ROOT, bridge_skip_reason, dmashim_run, has_compiler } from './helpers.ts';
 import { cli_refused } from '../cli-main.ts';
+import { cc_check } from '../cc-check.ts';
 import {
   KERNEL_VERSION,
   kernel_cflags,
@@ -81,7 +82,7 @@ function compiles(
   // No error limit: every probe's errors are reported, none hidden behind another's.
   flags.push(clang() ? '-ferror-limit=0' : '-fmax-errors=0');
   if (kernel !== null) flags.push(...kernel_cflags(parse_kernel_version(kernel)));
-  const r = spawnSync(cc, [...flags, '-fsyntax-only', '-x', 'c', '-'], { input: `${head}${probes}`, encoding: 'utf8' });
+  const r = cc_check(cc, [...flags, '-fsyntax-only', '-x', 'c', '-'], { input: `${head}${probes}` });
   return { ok: r.status === 0, out: r.stderr, failed: r.status === 0 ? new Set() : failed_in(r.stderr, first) };
 }
 
@@ -261,7 +262,7 @@ describe('kernel eras: names and shapes', () => {
         path.join(ROOT, 'include'),
       ];
       if (k !== null) flags.push(...kernel_cflags(parse_kernel_version(k)));
-      const r = spawnSync(cc, [...flags, '-fsyntax-only', '-x', 'c', '-'], { input: text, encoding: 'utf8' });
+      const r = cc_check(cc, [...flags, '-fsyntax-only', '-x', 'c', '-'], { input: text });
       expect(r.stderr, `under ${k ?? 'no --kernel'}`).toBe('');
       expect(r.status).toBe(0);
     }

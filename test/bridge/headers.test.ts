@@ -4,15 +4,15 @@
  * the C half of the bridge too. Needs no koffi.
  */
 import { describe, test, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, has_compiler } from './helpers.ts';
+import { cc_check } from '../cc-check.ts';
 
 const FLAGS = ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-I', path.join(ROOT, 'include')];
 
 function compile(cc: string, file: string, extra: string[] = []): { status: number | null; out: string } {
-  const r = spawnSync(cc, [...FLAGS, ...extra, '-fsyntax-only', file], { cwd: ROOT, encoding: 'utf8' });
+  const r = cc_check(cc, [...FLAGS, ...extra, '-fsyntax-only', file], { cwd: ROOT });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 

@@ -5,7 +5,7 @@
  * the configuration; and BUILD_BUG as the kernel's (compile-only).
  */
 import { describe, test, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { cc_check } from '../cc-check.ts';
 import * as path from 'node:path';
 import { ROOT, bridge_skip_reason, dmashim_run, has_compiler } from './helpers.ts';
 import { errors_by_function } from './api-probe.ts';
@@ -206,12 +206,11 @@ describe.each(['gcc', 'clang'])('BUILD_BUG with %s', (cc) => {
       first.push(text.split('\n').length);
       text += `int f${i}(int x);\nint f${i}(int x)\n{\n${body}\n\treturn x;\n}\n`;
     });
-    const r = spawnSync(
+    const r = cc_check(
       cc,
       ['-std=gnu11', opt, '-I', path.join(ROOT, 'include'), '-x', 'c', '-c', '-', '-o', '/dev/null'],
       {
         input: text,
-        encoding: 'utf8',
       },
     );
     return { status: r.status, out: r.stderr, errors: errors_by_function(r.stderr, first, 'f') };

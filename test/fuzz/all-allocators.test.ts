@@ -88,7 +88,7 @@ import { dev_on, MiB, GiB } from '../dma-api/helpers.ts';
 import { Space, CPU, PHYS, BUS0, type Obj, type Kind } from './model.ts';
 
 const TOTAL_OPS = Number(process.env['DMASHIM_FUZZ_OPS'] ?? 100_000);
-const PER_RUN = 3000;
+const PER_RUN = 6000;
 /* Lengths spread over [0, PER_RUN], about PER_RUN / 2 on average. */
 const RUNS_FACTOR = 2;
 const SEED = process.env['DMASHIM_FUZZ_SEED'] === undefined ? undefined : Number(process.env['DMASHIM_FUZZ_SEED']);

@@ -512,7 +512,9 @@ static noinline void t_flush(struct dma_pool *pool, int k, int owner)
 			t_forget(meta_of(out[i].v));
 		}
 		pool->n -= c;
-		memmove(pool->blk, pool->blk + c, sizeof(*pool->blk) * (size_t)pool->n);
+		/* A flush of the sites log alone (c == 0) moves nothing. */
+		if (c)
+			memmove(pool->blk, pool->blk + c, sizeof(*pool->blk) * (size_t)pool->n);
 		int sites = (pool->mode & DMASHIM_PCACHE_SITES) != 0;
 		/* Only a buffer too small leaves blocks wanted: what others cached since came after. */
 		int more = c < want;
@@ -812,11 +814,14 @@ static struct dma_pool *t_first(void) { return __atomic_load_n(&cached_pools, __
 
 /*
  * Every cache back to the core. On the JS thread (the end of the run) xlock is
- * only tried: its holder may be waiting for the JS thread.
+ * only tried: its holder may be waiting for the JS thread. Another thread
+ * (a sysfs read, device_unregister, exit) takes every pool's xlock even when
+ * nothing is cached: a drain or refill in flight has already left the count,
+ * and what the caller reads next must come after it.
  */
 static void t_drain_all(void)
 {
-	if (__atomic_load_n(&cached_total, __ATOMIC_RELAXED) == 0)
+	if (js_thread() && __atomic_load_n(&cached_total, __ATOMIC_RELAXED) == 0)
 		return;
 	for (struct dma_pool *p = t_first(); p; p = p->next_cached) {
 		int x = t_xlock(p);

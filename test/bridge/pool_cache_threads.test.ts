@@ -74,6 +74,11 @@ describe('the pool cache with --threads', () => {
       // Threads inside printk (waiting for their crossing) while the end of the run flushes the log.
       run([], ['printing']),
     ]);
+    // A pools file read while another thread's drain of the whole cache is in flight comes after it.
+    const transit = await run([], ['transit']);
+    expect(transit.stdout).toContain('transit wrong=0\n');
+    expect(transit.stderr.split(`dma_pool_free() called from ${at('transit')}\n`).length).toBe(11);
+    expect(transit.status).toBe(3);
     expect(printing.stdout).toBe('threaded=1\nreturning while printing\n');
     expect(printing.status, printing.stderr.slice(-500)).toBe(0);
     expect(ret.stdout).toContain('errors=0 cached=b\n');

@@ -18,6 +18,7 @@
 #include <linux/dmapool.h>
 #include <dmashim/bridge.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,61 @@ static void alone_among_others(void *(*fn)(void *))
 			pthread_join(t[i], NULL);
 }
 
+/*
+ * A drain of the whole cache in flight (a bad free: the pool drains before the
+ * core reports it) while another thread reads the pools file: the read must
+ * come after the drain, not count its blocks as in use.
+ */
+static int transit_go, transit_stop;
+static void *transit_drainer(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&transit_stop, __ATOMIC_ACQUIRE)) {
+		if (!__atomic_load_n(&transit_go, __ATOMIC_ACQUIRE)) {
+			sched_yield();
+			continue;
+		}
+		dma_addr_t d;
+		void *v = dma_pool_alloc(own[0], GFP_KERNEL, &d);
+		dma_pool_free(own[0], v, d + 8); /* MARK transit */
+		dma_pool_free(own[0], v, d);
+		__atomic_store_n(&transit_go, 0, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void transit(void)
+{
+	static void *tv[2000];
+	static dma_addr_t td[2000];
+	static char text[4096];
+	pthread_t t;
+	int wrong = 0;
+	pthread_create(&t, NULL, transit_drainer, NULL);
+	for (int r = 0; r < 10; r++) {
+		for (int i = 0; i < 2000; i++)
+			tv[i] = dma_pool_alloc(own[0], GFP_KERNEL, &td[i]);
+		for (int i = 0; i < 2000; i++)
+			dma_pool_free(own[0], tv[i], td[i]);
+		__atomic_store_n(&transit_go, 1, __ATOMIC_RELEASE);
+		/* The drainer has taken the blocks out of the cache: its crossings are in flight. */
+		while (dmashim_pool_cached(own[0]) > 1 && __atomic_load_n(&transit_go, __ATOMIC_ACQUIRE))
+			sched_yield();
+		dmashim_sysfs_read(&pdev.dev, "pools", text, sizeof(text));
+		char *l = strstr(text, "own-0 ");
+		int used = -1;
+		if (l)
+			sscanf(l + 6, "%d", &used);
+		if (used < 0 || used > 1)
+			wrong++;
+		while (__atomic_load_n(&transit_go, __ATOMIC_ACQUIRE))
+			sched_yield();
+	}
+	__atomic_store_n(&transit_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	printf("transit wrong=%d\n", wrong);
+}
+
 /* Print until the program ends: a thread waits for its printk's crossing while the run's end flushes the log. */
 static void *chatter(void *arg)
 {
@@ -278,6 +334,8 @@ int main(int argc, char **argv)
 				pthread_create(&t, NULL, churn, (void *)i);
 			printf("returning\n");
 			return 0;
+		} else if (!strcmp(s, "transit")) {
+			transit();
 		} else if (!strcmp(s, "printing")) {
 			pthread_t t;
 			for (long i = 0; i < NTHREADS; i++)

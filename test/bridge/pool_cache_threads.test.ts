@@ -84,12 +84,19 @@ describe('the pool cache with --threads', () => {
     expect(ret.stdout).toContain('errors=0 cached=b\n');
     expect(ret.stdout).toMatch(/returning\n$/);
     expect(ex.stdout).toMatch(/^threaded=1\nexiting\n$/);
-    // The churning threads may hold a block at the end: the kept ones are there with their sites, none unknown.
+    /*
+     * The churning threads may hold a block at the end: the kept ones are there with their sites. A pool
+     * whose refill or drain was in flight as the run ended keeps its cache, never handed out: those blocks
+     * are listed at (unknown), and only in a churned pool (docs/bridge.md, Threads).
+     */
     for (const r of [ret, ex]) {
       for (let i = 0; i < 4; i++)
-        expect(r.stderr).toContain(`${i + 1} block${i ? 's' : ''} in pool own-${i} (${128 * (i + 1)} bytes)`);
-      expect(r.stderr).toContain(`allocated at ${at('leak')}\n`);
-      expect(r.stderr).not.toContain('(unknown)');
+        expect(r.stderr).toContain(
+          `${i + 1} block${i ? 's' : ''} in pool own-${i} (${128 * (i + 1)} bytes) on 0000:00:03.0, allocated at ${at('leak')}\n`,
+        );
+      const unknown = r.stderr.split('\n').filter((l) => l.includes('(unknown)'));
+      for (const l of unknown)
+        expect(l).toMatch(/^ {2}\d+ blocks? in pool own-\d \(\d+ bytes\) on 0000:00:03\.0, allocated at \(unknown\)$/);
       expect(r.status).toBe(3);
     }
     expect(ex.stderr).toContain('exit status 3 (main returned 3;');

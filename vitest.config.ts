@@ -27,6 +27,7 @@ export default defineConfig({
     // running in child processes, so one worker per core keeps both busy.
     maxWorkers: Math.max(2, availableParallelism()),
     testTimeout: 60_000,
+    experimental: { fsModuleCache: true },
     // DMASHIM_DIST_CHECKED: globalSetup rebuilt dist/, so bin/dmashim.js need not look for newer sources each start.
     env: { DMASHIM_QUIET: '1', DMASHIM_DIST_CHECKED: '1', TMPDIR: TMP },
   },

@@ -37,7 +37,8 @@ if (!process.env.DMASHIM_DIST_CHECKED && existsSync(src)) {
 
 const bundle = join(root, 'dist', 'src', 'bridge', 'cli-bundle.cjs');
 const fresh = existsSync(bundle) && statSync(bundle).mtimeMs >= statSync(cli).mtimeMs;
-const loaded = fresh ? Promise.resolve(require(bundle)) : import(pathToFileURL(cli).href);
+// A failure to load is reported like one in main(), not as an uncaught exception.
+const loaded = fresh ? new Promise((resolve) => resolve(require(bundle))) : import(pathToFileURL(cli).href);
 
 loaded
   .then(async (m) => {

@@ -10,9 +10,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiler_identity } from '../src/bridge/progcache.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIR = path.join(ROOT, 'node_modules', '.cache', 'dmashim', 'cc-checks');
@@ -54,21 +55,6 @@ function tree_hash(): string {
   return trees;
 }
 
-/* The compiler as a file (resolved through PATH and links): a new compiler is another key. */
-function compiler(cc: string): string {
-  const dirs = cc.includes('/') ? [''] : (process.env['PATH'] ?? '').split(path.delimiter);
-  for (const d of dirs) {
-    try {
-      const real = realpathSync(d ? path.join(d, cc) : cc);
-      const st = statSync(real);
-      if (st.isFile()) return `${real}:${st.size}:${st.mtimeMs}`;
-    } catch {
-      // not in this directory
-    }
-  }
-  return cc;
-}
-
 /**
  * spawnSync(cc, args) for a check that writes no file (-fsyntax-only, or
  * -o /dev/null), its result reused while all its inputs are unchanged.
@@ -86,7 +72,7 @@ export function cc_check(cc: string, args: string[], opts: { cwd?: string; input
   if (!ON) return run();
   const h = createHash('sha256');
   const env = ['CPATH', 'C_INCLUDE_PATH', 'GCC_EXEC_PREFIX', 'COMPILER_PATH'].map((k) => process.env[k] ?? null);
-  h.update(JSON.stringify([compiler(cc), args, cwd, opts.input ?? null, env, tree_hash()]));
+  h.update(JSON.stringify([compiler_identity(cc, process.env), args, cwd, opts.input ?? null, env, tree_hash()]));
   // A named source, and what sits beside it (the local headers it may include).
   const dirs = new Set<string>();
   for (const a of args) {

@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { DmashimError } from '../lib/errors.ts';
 import { readFileSync } from 'node:fs';
 import { COMPILED, PACKAGE_ROOT } from './paths.ts';
-
-/* For bin/dmashim.js: the bundle has its own copy of paths.ts, and the runner it prestarts must be that copy's. */
-export { runner_prestart } from './paths.ts';
 import { kernel_cflags, parse_kernel_version } from '../include/linux/version.ts';
 import { run_kunit } from '../kunit/run.ts';
 import { run, run_here, base_cflags, parse_size, EXIT_USAGE, POOL_CACHE_DEFAULT, type RunOptions } from './run.ts';
 import type { IomemWindow } from '../arch/sim/machine.ts';
+
+/* For bin/dmashim.js: the bundle has its own copy of paths.ts, and the runner it prestarts must be that copy's. */
+export { runner_prestart } from './paths.ts';
 
 const USAGE = `usage: dmashim run prog.c [more.c ...] [options] [-- program arguments]
        dmashim test suite.c [more.c ...] [--filter 'suite.case*'] [options]

@@ -61,8 +61,8 @@ function hash_file(file: string): string | null {
   }
 }
 
-/* The compiler as a file: a new compiler at the same name is another compiler. */
-function compiler_identity(cc: string, env: NodeJS.ProcessEnv): string {
+/** The compiler as a file: a new compiler at the same name is another compiler. */
+export function compiler_identity(cc: string, env: NodeJS.ProcessEnv): string {
   const candidates = cc.includes('/')
     ? [cc]
     : (env['PATH'] ?? '')

@@ -96,13 +96,18 @@ describe.concurrent('dmashim run runs the program in its own process', () => {
     );
     let err = '';
     let out = '';
+    let sent = false;
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
     });
     child.stderr.on('data', (b: Buffer) => {
       err += b.toString();
-      // The compile command is printed as the compiler starts.
-      if (/ -o \S+\.so /.test(err)) child.kill('SIGTERM');
+      // The compile command is printed as the compiler starts. One stop: a second one, sent on the
+      // run's own last line, could find the handlers already gone and kill the process outright.
+      if (!sent && / -o \S+\.so /.test(err)) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).toBe(143);

@@ -116,6 +116,13 @@ export class BuddyAllocator {
    */
   onAlloc: ((page: number, order: number) => void) | null = null;
   onFree: ((page: number, order: number) => void) | null = null;
+  /**
+   * Called when a boot-time MAX_ORDER block is handed out for the first time,
+   * before its pages are split or touched. No kernel counterpart: a pure-TS
+   * machine tells the JavaScript GC how much of its arena may be in use
+   * (arch/sim/machine.ts).
+   */
+  onFirstUse: (() => void) | null = null;
 
   constructor(nPages: number, segments: PageSegment[], policy: PageOrderPolicy) {
     this.nPages = nPages;
@@ -152,6 +159,13 @@ export class BuddyAllocator {
       this.boot.push(Int32Array.from(boot[z]!));
       this.bootTop[z] = boot[z]!.length;
     }
+  }
+
+  /** Pages in boot-time MAX_ORDER blocks that no one has taken yet (never touched since boot). */
+  bootPagesLeft(): number {
+    let n = 0;
+    for (let z = 0; z < MAX_NR_ZONES; z++) n += this.bootTop[z]!;
+    return n << MAX_ORDER;
   }
 
   /* Index+1 of the segment holding `page`, 0 for pages that are not RAM or are reserved (a machine has a few). */
@@ -203,6 +217,7 @@ export class BuddyAllocator {
       page = this.boot[zone]![top - 1]!;
       this.nrFree[zone]! -= 1 << o;
       this.freeBlocks[zone * NR_ORDERS + o]!--;
+      if (this.onFirstUse) this.onFirstUse();
     }
     while (o > order) {
       o--;

@@ -43,6 +43,9 @@ import {
   EINVAL,
   GFP_KERNEL,
   log_configure,
+  alloc_pages,
+  __free_pages,
+  __GFP_NOWARN,
 } from '../../src/index.ts';
 import { small_machine, test_device, GiB, MiB } from '../helpers.ts';
 
@@ -167,6 +170,49 @@ describe('the machine', () => {
     expect(m.physToOff(4 * GiB + 5)).toBe(2 * GiB + 5);
     expect(m.physToOff(3 * GiB)).toBe(-1);
     m.dispose();
+  });
+
+  it('tells the GC what RAM is in use: boot-time blocks as they are first handed out, iomem windows from the start', () => {
+    // A 2 GiB arena counted in full made every new machine force a full GC; it is a SharedArrayBuffer, charged as used.
+    const m = create_machine({
+      ram: [
+        { start: 0, size: 24 * MiB },
+        { start: 4 * GiB, size: 8 * MiB },
+      ],
+      iomem: [{ phys: 1 * GiB, size: 2 * MiB, name: 'sram' }],
+    });
+    expect(m.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // Below 16 MiB: the reserved page and the blocks up to the first 4 MiB boundary; then the window.
+    const base = 4 * MiB + 2 * MiB;
+    expect(m.gcChargedBytes).toBe(base);
+    const big = alloc_pages(GFP_KERNEL, 10, m);
+    expect(m.gcChargedBytes).toBe(base + 4 * MiB);
+    // Pieces of a block already taken, and a block given back and taken again, charge nothing more.
+    const small = [1, 2, 3].map(() => alloc_pages(GFP_KERNEL, 0, m));
+    expect(m.gcChargedBytes).toBe(base + 8 * MiB);
+    __free_pages(big, 10);
+    const again = alloc_pages(GFP_KERNEL, 10, m);
+    expect(m.gcChargedBytes).toBe(base + 8 * MiB);
+    // Every page handed out: the whole arena is charged.
+    const all: Array<[number, number]> = [];
+    for (let o = 10; o >= 0; o--) {
+      for (;;) {
+        const p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, o, m);
+        if (p === 0) break;
+        all.push([p, o]);
+      }
+    }
+    expect(m.gcChargedBytes).toBe(m.arenaSize);
+    for (const [p, o] of [...all, [again, 10] as [number, number], ...small.map((p) => [p, 0] as [number, number])])
+      __free_pages(p, o);
+    m.dispose();
+    // A machine on a caller's arena (the bridge's C mapping) is counted by V8 in full.
+    const bridged = create_machine({
+      ram: [{ start: 0, size: 8 * MiB }],
+      arena: { buffer: new ArrayBuffer(8 * MiB), vbase: 2 ** 40 },
+    });
+    expect(bridged.gcChargedBytes).toBe(8 * MiB);
+    bridged.dispose();
   });
 
   it('accessors read and write machine memory little-endian; a bad address is a typed fault', () => {

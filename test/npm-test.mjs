@@ -10,8 +10,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const modules = `${root}node_modules/`;
 
+// As in vitest.config.ts: node would parse the CA file named there at every start; nothing here uses TLS.
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+
 function start(args, stdio) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio });
+  const child = spawn(process.execPath, args, { cwd: root, stdio, env });
   let text = '';
   child.stdout?.on('data', (b) => {
     text += b;

@@ -6,7 +6,15 @@
  */
 import { closeSync, readSync } from 'node:fs';
 import { try_load_koffi } from './koffi.ts';
+import { RUNNER_CA_CERTS } from './paths.ts';
 import { run_runner, type RunConfig } from './runner.ts';
+
+// Started without it (paths.ts, runner_env): the program sees the environment it was run in.
+const ca = process.env[RUNNER_CA_CERTS];
+if (ca !== undefined) {
+  process.env['NODE_EXTRA_CA_CERTS'] = ca;
+  delete process.env[RUNNER_CA_CERTS];
+}
 
 /* All of a descriptor until end-of-file, blocking (a non-blocking one is waited on in 1 ms steps). */
 function read_all(fd: number): string {

@@ -38,6 +38,27 @@ describe('run()', () => {
     expect(r.pools).toEqual([]);
   });
 
+  test('the runner starts without NODE_EXTRA_CA_CERTS (node parses it at start) and the program still sees it', async (ctx) => {
+    ctx.skip(skip !== null, skip ?? '');
+    const saved = process.env['NODE_EXTRA_CA_CERTS'];
+    process.env['NODE_EXTRA_CA_CERTS'] = '/nonexistent/ca.pem';
+    try {
+      const r = await run(['test/bridge/c/ca_env.c'], { cwd: ROOT });
+      expect(r.stdout).toBe('getenv=/nonexistent/ca.pem renamed=(unset) at_start=0\n');
+      // Node warns when it cannot read the file: it never tried.
+      expect(r.stderr).not.toContain('extra certs');
+    } finally {
+      if (saved === undefined) delete process.env['NODE_EXTRA_CA_CERTS'];
+      else process.env['NODE_EXTRA_CA_CERTS'] = saved;
+    }
+    const r = await run(['test/bridge/c/ca_env.c'], { cwd: ROOT });
+    expect(r.stdout).toBe(
+      saved === undefined
+        ? 'getenv=(unset) renamed=(unset) at_start=0\n'
+        : `getenv=${saved} renamed=(unset) at_start=0\n`,
+    );
+  });
+
   test('a bad option throws a DmashimError before anything is built', async () => {
     await expect(run(['test/bridge/c/findings.c'], { cwd: ROOT, timeout: -1 })).rejects.toThrow(DmashimError);
     await expect(run(['nope.c'], { cwd: ROOT })).rejects.toThrow('nope.c: no such file');

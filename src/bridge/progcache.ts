@@ -30,6 +30,36 @@ import {
 } from 'node:fs';
 import * as path from 'node:path';
 
+/**
+ * `dir` made if missing (mode 0700), or null when it is not a directory of this user's that only this user can write:
+ * the cache's objects are linked into programs and loaded, so a directory another user made or may write (a shared
+ * TMPDIR is world-writable) could hand us their code. `why` gets the reason. A symbolic link is followed: the
+ * directory it leads to is what must be private.
+ */
+export function private_cache_dir(dir: string, why: (reason: string) => void): string | null {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      why(`cannot make it: ${(e as Error).message}`);
+      return null;
+    }
+  }
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    why(`cannot read it: ${(e as Error).message}`);
+    return null;
+  }
+  const uid = process.getuid?.();
+  if (!st.isDirectory()) why('it is not a directory');
+  else if (uid !== undefined && st.uid !== uid) why(`it belongs to uid ${st.uid}, not to this user (uid ${uid})`);
+  else if ((st.mode & 0o022) !== 0) why(`others may write to it (mode ${(st.mode & 0o777).toString(8)})`);
+  else return dir;
+  return null;
+}
+
 /* How many programs the cache keeps. */
 const CACHE_ENTRIES = 128;
 

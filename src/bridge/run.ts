@@ -38,7 +38,7 @@ import {
   runner_take,
 } from './paths.ts';
 import { EXIT_USAGE, Output, ended_early, judge, signal_number, type Job } from './judge.ts';
-import { parse_make_deps, program_key, program_lookup, program_store } from './progcache.ts';
+import { parse_make_deps, private_cache_dir, program_key, program_lookup, program_store } from './progcache.ts';
 import type { FindingCounts, Finding } from './report.ts';
 import { POOL_CACHE_MAX } from './abi.ts';
 import { child_process } from './lazy.ts';
@@ -359,7 +359,13 @@ export function bridge_sources(): string[] {
  * once per (compiler, flags, sources) into a cache directory, so a run costs
  * one compile of the program only.
  */
-async function bridge_objects(cc: string, flags: string[], out: Output, verbose: boolean): Promise<string[] | null> {
+async function bridge_objects(
+  cc: string,
+  flags: string[],
+  cacheDir: string,
+  out: Output,
+  verbose: boolean,
+): Promise<string[] | null> {
   const h = createHash('sha256');
   h.update(JSON.stringify([cc, flags]));
   const sources = bridge_sources();
@@ -383,7 +389,7 @@ async function bridge_objects(cc: string, flags: string[], out: Output, verbose:
     const s = statSync(f);
     st.update(`${f}\0${s.size}\0${s.mtimeMs}\0${s.ino}\0`);
   }
-  const memo = path.join(cache_dir(), `bridge-stat-${st.digest('hex').slice(0, 24)}`);
+  const memo = path.join(cacheDir, `bridge-stat-${st.digest('hex').slice(0, 24)}`);
   let key: string | null = null;
   try {
     key = readFileSync(memo, 'utf8');
@@ -394,14 +400,13 @@ async function bridge_objects(cc: string, flags: string[], out: Output, verbose:
     for (const f of files) h.update(f).update(readFileSync(f));
     key = h.digest('hex').slice(0, 16);
     try {
-      mkdirSync(cache_dir(), { recursive: true });
       writeFileSync(`${memo}.${process.pid}`, key);
       renameSync(`${memo}.${process.pid}`, memo);
     } catch {
       // Only a lost shortcut.
     }
   }
-  const dir = path.join(cache_dir(), `bridge-${key}`);
+  const dir = path.join(cacheDir, `bridge-${key}`);
   const objs = sources.map((s) => path.join(dir, `${path.basename(s, '.c')}.o`));
   if (existsSync(dir)) return objs;
   const tmp = `${dir}.${process.pid}.tmp`;
@@ -425,9 +430,18 @@ async function bridge_objects(cc: string, flags: string[], out: Output, verbose:
   return objs;
 }
 
-/* Per user: the bridge objects and the compile cache (progcache.ts). */
-function cache_dir(): string {
-  return path.join(tmpdir(), `dmashim-cache-${process.getuid?.() ?? 0}`);
+/*
+ * Per user: the bridge objects and the compile cache (progcache.ts), or null when that directory is not private to
+ * this user (private_cache_dir): the run then builds everything in its own build folder, and says why once.
+ */
+let refusedCache: string | null = null;
+function cache_dir(out: Output): string | null {
+  const dir = path.join(tmpdir(), `dmashim-cache-${process.getuid?.() ?? 0}`);
+  return private_cache_dir(dir, (why) => {
+    if (refusedCache === dir) return;
+    refusedCache = dir;
+    out.err(`dmashim: not using the compile cache ${dir}: ${why}; building without it\n`);
+  });
 }
 
 /* The child's environment: ours without what would change a run behind the options' back. */
@@ -500,9 +514,10 @@ async function prepare(sources: string[], options: RunOptions): Promise<Prepared
     // Build: one shared object holding the program and the bridge.
     let so = path.join(buildDir, path.basename(sources[0]!).replace(/\.c$/, '') + '.so');
     const common = [...base_cflags(), '-O2', '-g', '-Wall', '-fPIC', ...p.cflags];
+    const cacheDir = cache_dir(out);
     let objs: string[] | null;
     try {
-      objs = await bridge_objects(p.cc, common, out, !!options.verbose);
+      objs = await bridge_objects(p.cc, common, cacheDir ?? buildDir, out, !!options.verbose);
     } catch (e) {
       objs = null;
       out.err(`dmashim: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -514,7 +529,9 @@ async function prepare(sources: string[], options: RunOptions): Promise<Prepared
     const inputArgs = [...srcArgs, ...objs, ...p.ldflags, '-lpthread', '-ldl'];
     const flags = [...common, ...p.eraflags, '-Werror=implicit-function-declaration', '-shared', '-Wl,--no-undefined'];
     const entry =
-      options.cache === false ? null : program_key(cache_dir(), p.cc, [...flags, ...inputArgs], sources, cwd);
+      options.cache === false || cacheDir === null
+        ? null
+        : program_key(cacheDir, p.cc, [...flags, ...inputArgs], sources, cwd);
     const cached = entry === null ? null : program_lookup(entry);
     if (cached !== null) {
       if (options.verbose) out.err(`dmashim: unchanged since the last build: ${cached}\n`);

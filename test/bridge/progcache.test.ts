@@ -3,12 +3,12 @@
  * again; a changed source, an edited header it includes, other flags or
  * --no-cache compile it again.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { run } from '../dist.ts';
-import { parse_make_deps } from '../../src/bridge/progcache.ts';
+import { parse_make_deps, private_cache_dir } from '../../src/bridge/progcache.ts';
 import { bridge_skip_reason } from './helpers.ts';
 
 const skip = bridge_skip_reason();
@@ -18,6 +18,48 @@ describe('the compile cache', () => {
   test('parse_make_deps reads cc -M rules: several targets, continuations, escaped spaces', () => {
     const text = 'a.o: a.c /usr/include/stdio.h \\\n inc/x.h\nb.o: b.c my\\ dir/y.h inc/x.h\n';
     expect(parse_make_deps(text)).toEqual(['a.c', '/usr/include/stdio.h', 'inc/x.h', 'b.c', 'my dir/y.h']);
+  });
+
+  test('only a directory private to this user is used: its objects are linked into programs and loaded', () => {
+    const top = mkdtempSync(path.join(tmpdir(), 'dmashim-private-'));
+    try {
+      const reasons: string[] = [];
+      const check = (d: string) => private_cache_dir(d, (why) => reasons.push(why));
+      // Made when missing, private.
+      const fresh = path.join(top, 'fresh');
+      expect(check(fresh)).toBe(fresh);
+      expect(statSync(fresh).mode & 0o777).toBe(0o700);
+      // A link to a private directory is followed (test/misuse/cli.test.ts links the usual cache).
+      symlinkSync(fresh, path.join(top, 'link'));
+      expect(check(path.join(top, 'link'))).toBe(path.join(top, 'link'));
+      expect(reasons).toEqual([]);
+      // Others may write to it: refused, and why.
+      const open = path.join(top, 'open');
+      mkdirSync(open);
+      chmodSync(open, 0o777);
+      expect(check(open)).toBeNull();
+      chmodSync(open, 0o775);
+      expect(check(open)).toBeNull();
+      writeFileSync(path.join(top, 'file'), '');
+      expect(check(path.join(top, 'file'))).toBeNull();
+      expect(check(path.join(top, 'missing', 'deeper'))).toBeNull();
+      expect(reasons.slice(0, 3)).toEqual([
+        'others may write to it (mode 777)',
+        'others may write to it (mode 775)',
+        'it is not a directory',
+      ]);
+      expect(reasons[3]).toMatch(/^cannot make it: ENOENT/);
+      // Another user's (only root can make one here).
+      if (process.getuid?.() === 0) {
+        const theirs = path.join(top, 'theirs');
+        mkdirSync(theirs, { mode: 0o700 });
+        chownSync(theirs, 65534, 65534);
+        expect(check(theirs)).toBeNull();
+        expect(reasons[4]).toBe('it belongs to uid 65534, not to this user (uid 0)');
+      }
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
   });
 
   test('a hit needs the same sources, headers and flags', async (ctx) => {

@@ -29,22 +29,15 @@ function start(args, stdio) {
   });
 }
 
-// Incremental: a run after a small edit checks again what it may have changed, not the whole tree.
-const typecheck = start(
-  [
-    `${modules}typescript/bin/tsc`,
-    '-p',
-    'tsconfig.json',
-    '--noEmit',
-    '--incremental',
-    '--tsBuildInfoFile',
-    `${modules}.cache/dmashim/typecheck.tsbuildinfo`,
-  ],
-  ['ignore', 'pipe', 'pipe'],
-);
+/*
+ * tsc -b: when no input is newer than the last check's record (tsconfig.json's tsBuildInfoFile), nothing is checked
+ * again (~0.3 s instead of ~3.5 s of CPU); after an edit, only what it may have changed. Errors are recorded too, so an
+ * unchanged tree with an error fails every time.
+ */
+const typecheck = start([`${modules}typescript/bin/tsc`, '-b', 'tsconfig.json'], ['ignore', 'pipe', 'pipe']);
 const tests = start([`${modules}vitest/vitest.mjs`, 'run', ...process.argv.slice(2)], 'inherit');
 
 const t = await tests;
 const tc = await typecheck;
-if (tc.status !== 0) process.stdout.write(`\n${tc.text}typecheck (tsc --noEmit) failed\n`);
+if (tc.status !== 0) process.stdout.write(`\n${tc.text}typecheck (tsc -b tsconfig.json) failed\n`);
 process.exitCode = tc.status !== 0 ? 1 : t.status;

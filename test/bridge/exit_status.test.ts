@@ -3,7 +3,18 @@
  * the end of a run reached by exit(), stops sent to the CLI, and bad values.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, test, expect } from 'vitest';
@@ -224,6 +235,50 @@ describe('the command line', () => {
       'dmashim: unknown option --leak (did you mean --leaks?); dmashim run --help lists them\n',
       2,
     ]);
+  });
+
+  test('a run keeps the compiled CLI in a V8 code cache, only in a private directory, and outlives a bad one', () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'dmashim-codecache-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+    delete env['VITEST'];
+    // A run refused before it builds: the bundle loaded and the exit reached, nothing compiled.
+    const refused = () =>
+      spawnSync(process.execPath, [path.join(ROOT, 'bin', 'dmashim.js'), 'run', 'no-such.c'], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+      });
+    const dir = path.join(tmp, `dmashim-cache-${process.getuid?.() ?? 0}`);
+    const caches = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.v8cache')) : []);
+    const want = { status: 2, stderr: 'dmashim: no-such.c: no such file\n' };
+    try {
+      // No cache directory yet: nothing written (a run that builds makes it).
+      expect(refused()).toMatchObject(want);
+      expect(caches()).toEqual([]);
+      mkdirSync(dir, { mode: 0o700 });
+      expect(refused()).toMatchObject(want);
+      const [name] = caches();
+      const bundle = statSync(path.join(ROOT, 'dist', 'src', 'bridge', 'cli-bundle.cjs'));
+      expect(name).toBe(
+        `cli-bundle-${process.version}-${bundle.size}-${Math.trunc(bundle.mtimeMs)}-${bundle.ino}.v8cache`,
+      );
+      const file = path.join(dir, name!);
+      // Taken as it is by the next run, so not written again.
+      const made = statSync(file);
+      expect(refused()).toMatchObject(want);
+      expect(statSync(file).ino).toBe(made.ino);
+      // A cache V8 rejects costs nothing but a new one.
+      writeFileSync(file, 'not a code cache');
+      expect(refused()).toMatchObject(want);
+      expect(statSync(file).size).toBeGreaterThan(100_000);
+      // A directory others may write to is not used.
+      rmSync(file);
+      chmodSync(dir, 0o777);
+      expect(refused()).toMatchObject(want);
+      expect(caches()).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   test('--cflags "-O0 -DX" (a value starting with -), -I, -D and -l reach the compiler and the linker', (ctx) => {

@@ -3,7 +3,18 @@
  * again; a changed source, an edited header it includes, other flags or
  * --no-cache compile it again.
  */
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -83,6 +94,23 @@ describe('the compile cache', () => {
       const second = await go();
       expect(second.stdout).toBe(`${tag} 1\n`);
       expect(second.stderr).toContain(HIT);
+
+      // A header touched but unchanged: still a hit, and the entry records its new times (it is not read again).
+      const so = new RegExp(`${HIT}: (\\S+)\n`).exec(second.stderr)![1]!;
+      const entryFile = path.join(path.dirname(so), 'entry.json');
+      const sig_of = (f: string) =>
+        (JSON.parse(readFileSync(entryFile, 'utf8')) as { deps: [string, string, string?][] }).deps.find(
+          ([d]) => d === path.join(dir, f),
+        )?.[2];
+      const before = sig_of('value.h');
+      expect(before).toMatch(/^m\d+:/);
+      const later = new Date(Date.now() + 5000);
+      utimesSync(path.join(dir, 'value.h'), later, later);
+      const touched = await go();
+      expect(touched.stderr).toContain(HIT);
+      expect(touched.stdout).toBe(`${tag} 1\n`);
+      expect(sig_of('value.h')).not.toBe(before);
+      expect(sig_of('value.h')).toMatch(/^m\d+:/);
 
       // An included header changed: compiled again, and the new value runs.
       writeFileSync(path.join(dir, 'value.h'), '#define VALUE 2\n');

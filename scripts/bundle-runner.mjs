@@ -1,5 +1,5 @@
 /*
- * Build step after tsc: the two entry points that start a node process, each
+ * Build step after tsc: the three entry points that start a node process, each
  * with the ~50 modules it imports as one file, since resolving and loading that
  * many ES modules is a good part of a start. dist/src/bridge/cli-bundle.cjs is
  * the `dmashim` command (bin/dmashim.js), which runs a program in its own
@@ -21,6 +21,8 @@ const dir = `${root}dist/src/bridge/`;
 const bundles = [
   [`${dir}runner-main.js`, `${dir}runner-bundle.cjs`],
   [`${dir}cli.js`, `${dir}cli-bundle.cjs`],
+  // What a run's process execs into after a crash, a stop or its timeout (the report of a crash waits on its start).
+  [`${dir}aftermath.js`, `${dir}aftermath-bundle.cjs`],
 ];
 
 for (const [entry, out] of bundles) {

@@ -8,8 +8,9 @@
  * (prepare) and `npm run build`, and vitest rebuilds it when stale.
  */
 'use strict';
-const { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
-const { dirname, join } = require('node:path');
+const { existsSync, readdirSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { load_bundle } = require('../cjs/load-bundle.cjs');
 const { pathToFileURL } = require('node:url');
 
 const root = join(__dirname, '..');
@@ -33,48 +34,6 @@ if (!process.env.DMASHIM_DIST_CHECKED && existsSync(src)) {
       return e.isDirectory() ? newer(p) : e.name.endsWith('.ts') && statSync(p).mtimeMs > built;
     });
   if (newer(src)) process.stderr.write('dmashim: src/ is newer than dist/; run `npm run build` to run your changes\n');
-}
-
-/*
- * The bundle through V8's code cache: compiling its ~330 KB is ~10 ms of each start (15 ms of a warm run's ~170 ms). The cache is written at the end
- * of a run that found none (so it holds every function that run compiled), in the per-user directory of the compile
- * cache, and only while that directory is private to this user, as src/bridge/progcache.ts (private_cache_dir) wants
- * it: what is in it runs as code. V8 checks only the source's length against a cache, so the cache's name carries the
- * bundle's size, modification time and inode, and node's version.
- */
-function load_bundle(file) {
-  const vm = require('node:vm');
-  const Module = require('node:module');
-  const src = readFileSync(file, 'utf8');
-  let cacheFile = null;
-  let data;
-  try {
-    const uid = process.getuid?.();
-    const dir = join(require('node:os').tmpdir(), `dmashim-cache-${uid ?? 0}`);
-    const d = statSync(dir);
-    if (d.isDirectory() && (uid === undefined || d.uid === uid) && (d.mode & 0o022) === 0) {
-      const b = statSync(file);
-      cacheFile = join(dir, `cli-bundle-${process.version}-${b.size}-${Math.trunc(b.mtimeMs)}-${b.ino}.v8cache`);
-      data = readFileSync(cacheFile);
-    }
-  } catch {
-    // No private directory yet (the first run makes it), or no cache in it yet.
-  }
-  const script = new vm.Script(Module.wrap(src), { filename: file, cachedData: data });
-  if (cacheFile !== null && (data === undefined || script.cachedDataRejected)) {
-    process.on('exit', () => {
-      try {
-        const tmp = `${cacheFile}.${process.pid}.tmp`;
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, cacheFile);
-      } catch {
-        // Only a slower next start.
-      }
-    });
-  }
-  const m = { exports: {} };
-  script.runInThisContext().call(m.exports, m.exports, Module.createRequire(file), m, file, dirname(file));
-  return m.exports;
 }
 
 const bundle = join(root, 'dist', 'src', 'bridge', 'cli-bundle.cjs');

@@ -58,9 +58,12 @@ function bundle_fresh(): boolean {
   }
 }
 
+/* The bundle's entry: it loads the bundle through V8's code cache (cjs/load-bundle.cjs). */
+const BUNDLE_ENTRY = path.join(PACKAGE_ROOT, 'cjs', 'runner.cjs');
+
 /** How node starts the runner. */
 export function runner_node_args(): string[] {
-  return bundle_fresh() ? [BUNDLE] : [...RUNNER_LOADER, RUNNER];
+  return bundle_fresh() ? [BUNDLE_ENTRY] : [...RUNNER_LOADER, RUNNER];
 }
 
 /*
@@ -103,7 +106,7 @@ let prestarted: Prestarted | null = null;
 export function runner_prestart(stdio: 'inherit' | 'pipe'): void {
   if (prestarted || !bundle_fresh()) return;
   const cwd = process.cwd();
-  const child = child_process().spawn(process.execPath, [BUNDLE], {
+  const child = child_process().spawn(process.execPath, [BUNDLE_ENTRY], {
     cwd,
     env: { ...runner_env(), DMASHIM_RUN_FD: '3' },
     // Its own process group, as run() starts it: a stop reaches whatever the program started too.

@@ -5,10 +5,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  closeSync,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -271,8 +273,21 @@ describe('the command line', () => {
       writeFileSync(file, 'not a code cache');
       expect(refused()).toMatchObject(want);
       expect(statSync(file).size).toBeGreaterThan(100_000);
+      // The runner (run(), dmashim test) loads its bundle the same way: one nobody takes exits, and keeps its cache.
+      const eof = openSync('/dev/null', 'r');
+      const runner = spawnSync(process.execPath, [path.join(ROOT, 'cjs', 'runner.cjs')], {
+        cwd: ROOT,
+        env: { ...env, DMASHIM_RUN_FD: '3' },
+        stdio: ['ignore', 'pipe', 'pipe', eof],
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      closeSync(eof);
+      expect([runner.status, runner.stderr]).toEqual([0, '']);
+      expect(caches().filter((f) => f.startsWith(`runner-bundle-${process.version}-`))).toHaveLength(1);
       // A directory others may write to is not used.
       rmSync(file);
+      for (const f of caches()) rmSync(path.join(dir, f));
       chmodSync(dir, 0o777);
       expect(refused()).toMatchObject(want);
       expect(caches()).toEqual([]);

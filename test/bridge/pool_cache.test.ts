@@ -97,6 +97,10 @@ const pool_cache_runs = once(() =>
 
 /* pool_cache_debug.c, seed 1 (also its default), no option but the cache's: the poison test's and the atomic refill's. */
 const debug_plain = once(() => same_with_cache([], 1, true));
+/* pool_cache_debug.c under --poison, --sites and fault injection: their own tests', and the one that the cache stays on. */
+const debug_poison = once(() => same_with_cache(['--poison'], 1, true));
+const debug_sites = once(() => same_with_cache(['--sites'], 1, true));
+const debug_nth = once(() => same_with_cache(['--fail-nth=500'], 1, true, SMALLEST_CAP));
 
 describe('--pool-cache', () => {
   test('same blocks, order, pools files, counters and reports as without the cache', async (ctx) => {
@@ -180,12 +184,12 @@ describe('--pool-cache', () => {
     ctx.skip(skip !== null, skip ?? '');
     // --threads: test/bridge/runner.test.ts's threads run (--threads --pool-cache, nothing said), and
     // test/bridge/pool_cache_threads.test.ts shows what the cache does with threads.
-    const opts = ['--poison', '--sites', '--fail-nth=100000 --fail-pool=nothing'];
-    const runs = await Promise.all(opts.map((opt) => dmashim_run_async(['pool_cache.c'], opt.split(' '))));
-    opts.forEach((opt, i) => {
-      expect(runs[i]!.stdout, opt).toContain('cached-nonzero=1\n');
-      expect(runs[i]!.stderr, opt).not.toContain('--pool-cache');
-    });
+    // The runs of the tests below: same_with_cache checked cached=1 and that stderr is the uncached run's.
+    const runs = await Promise.all([debug_poison(), debug_sites(), debug_nth()]);
+    for (const [i, opt] of ['--poison', '--sites', '--fail-nth=500'].entries()) {
+      expect(runs[i]!.on.stdout, opt).toContain('cached=1\n');
+      expect(runs[i]!.on.stderr, opt).not.toContain('--pool-cache');
+    }
     const bad = await cli_refused(['run', F, '--pool-cache=1']);
     expect(bad.stderr).toContain('--pool-cache must be an integer in 2..65536, got 1');
     expect(bad.status).toBe(2);
@@ -193,7 +197,7 @@ describe('--pool-cache', () => {
 
   test('--poison: the cache poisons and checks as the core, with the same "(corrupted)" reports', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
-    const { on } = await same_with_cache(['--poison'], 1, true);
+    const { on } = await debug_poison();
     // The bytes the program sees: POOL_POISON_ALLOCATED on alloc, POOL_POISON_FREED after free.
     expect(on.stdout).toMatch(/^fresh a9\nfreed a7\nuaf same=1 a9 a9\ncached-corrupt next=1 00 00\n/);
     // A write after free, found on the next alloc of the block from the cache, with the dump.
@@ -233,7 +237,7 @@ describe('--pool-cache', () => {
   test('--sites: leaks, double frees, a busy destroy and writes after free name the same lines', async (ctx) => {
     ctx.skip(skip !== null, skip ?? '');
     const [sites, both] = await Promise.all([
-      same_with_cache(['--sites'], 1, true),
+      debug_sites(),
       same_with_cache(['--poison', '--sites'], 2, true, ['--pool-cache', '--pool-cache=2', '--pool-cache=256']),
     ]);
     for (const { on, report } of [sites, both]) {
@@ -295,7 +299,7 @@ describe('--pool-cache', () => {
       same_with_cache(['--fail-probability=0.02', '--fail-pool=mix-4k', '--fail-seed=3'], 1, true, DEFAULT_CAP),
       same_with_cache(['--fail-interval=5', '--fail-kinds=coherent'], 1, true, SMALLEST_CAP),
       same_with_cache(['--fail-interval=3', '--fail-pool=mix-64', '--fail-atomic-only'], 1, true, DEFAULT_CAP),
-      same_with_cache(['--fail-nth=500'], 1, true, SMALLEST_CAP),
+      debug_nth(),
       same_with_cache(['--fail-nth=300', '--fail-interval=97', '--fail-times=12'], 2, true, SMALLEST_CAP),
       // A probability draws for every alloc: the pools it may fail have no cache.
       same_with_cache(['--poison', '--sites', '--fail-probability=0.01', '--fail-seed=9'], 4, false, DEFAULT_CAP),

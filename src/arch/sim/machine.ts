@@ -18,8 +18,8 @@
  * ignores a SharedArrayBuffer. The GC is told what may really be in use
  * instead: the machine's `ballast`, an ArrayBuffer that is never touched (so
  * never resident), grows by 4 MiB each time the page allocator first hands out
- * one of its boot-time blocks. Memory of a dropped machine is freed as soon as
- * before, in proportion to what it used.
+ * one of its boot-time blocks. So a dropped machine's memory is still
+ * reclaimed, at a pace set by what it used rather than by its size.
  *
  * The machine holds machine state only. A subsystem keeps its per-machine state
  * in its own module, in a WeakMap<Machine, State> made on first use from

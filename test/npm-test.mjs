@@ -1,7 +1,8 @@
 /*
- * `npm test`: the typecheck and vitest at once (the typecheck takes a core for
- * its ~10 s while vitest starts, instead of running before it). The
- * typecheck's output comes after vitest's; the script fails when either does.
+ * `npm test`: the typecheck and vitest at once (a full typecheck, after an
+ * edit or on a fresh clone, takes a core for several seconds while vitest
+ * starts, instead of running before it). The typecheck's output comes after
+ * vitest's; the script fails when either does.
  * Arguments go to vitest (`npm test -- test/bridge`).
  */
 import { spawn } from 'node:child_process';

@@ -83,6 +83,17 @@ EOF
   out="$(npx --no-install dmashim run clean.c)" || fail "dmashim run clean.c exited $?"
   [ "$out" = 'smoke ok 1' ] || fail "dmashim run clean.c printed '$out'"
   step 'dmashim run clean.c: exit 0, expected output'
+  # The installed files' times are their extraction's: the bundles must be used all the same, through their code cache.
+  code_cached() {
+    node -e '
+      const fs = require("fs"), os = require("os"), path = require("path");
+      const b = `node_modules/dmashim/dist/src/bridge/${process.argv[1]}.cjs`, s = fs.statSync(b);
+      const f = `${process.argv[1]}-${process.version}-${s.size}-${Math.trunc(s.mtimeMs)}-${s.ino}.v8cache`;
+      if (!fs.existsSync(path.join(os.tmpdir(), `dmashim-cache-${process.getuid()}`, f))) process.exit(1);
+    ' "$1"
+  }
+  code_cached cli-bundle || fail 'the installed dmashim run did not load dist/src/bridge/cli-bundle.cjs through its code cache'
+  step 'dmashim run: the CLI bundle, through its code cache'
 
   # A bug fails the run: the same block freed twice exits 3, and --report names it with its C line.
   sed -e 's/\tdma_pool_destroy(pool);/\tdma_pool_free(pool, blk, dma);\n\tdma_pool_destroy(pool);/' clean.c >double.c
@@ -96,7 +107,7 @@ EOF
   ' || fail "report.json does not name the double free with its C line"
   step 'dmashim run double.c: exit 3, report.json names the double free and its C line'
 
-  # A crash: the program runs in the CLI's process, which execs the installed aftermath.js to report it.
+  # A crash: the program runs in the CLI's process, which execs the installed aftermath bundle to report it.
   printf '#include <stdio.h>\nint main(void) { volatile int *p = 0; puts("before"); fflush(stdout); return *p; }\n' >segv.c
   status=0
   npx --no-install dmashim run segv.c --report segv.json >"$WORK/segv.out" 2>"$WORK/segv.log" || status=$?
@@ -124,6 +135,8 @@ EOF
     fail "dmashim test examples/kunit-ring.c exited $?"
   echo "$out" | grep -qx 'ok 1 rx_ring' || fail "dmashim test printed no 'ok 1 rx_ring': $out"
   step 'dmashim test examples/kunit-ring.c: exit 0, KTAP ok 1 rx_ring'
+  code_cached runner-bundle || fail "dmashim test's runner did not load runner-bundle.cjs through its code cache"
+  step "dmashim test: the runner's bundle, through its code cache"
   # vitest is the user's own dependency: the checkout's stands in for it (not installed from the registry here).
   ln -s "$REPO/node_modules/vitest" node_modules/vitest
   cat >ring.test.mjs <<'EOF2'

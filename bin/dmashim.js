@@ -2,7 +2,7 @@
 /*
  * The `dmashim` command: the compiled CLI (the build's one-file
  * dist/src/bridge/cli-bundle.cjs, or dist/src/bridge/cli.js when the bundle is
- * missing or older) on plain node, in this process. This file is CommonJS
+ * missing or, in a checkout, older) on plain node, in this process. This file is CommonJS
  * (bin/package.json): with the bundle, a start never loads node's ES module
  * loader. The package ships dist/ only; a checkout builds it on `npm ci`
  * (prepare) and `npm run build`, and vitest rebuilds it when stale.
@@ -36,8 +36,12 @@ if (!process.env.DMASHIM_DIST_CHECKED && existsSync(src)) {
   if (newer(src)) process.stderr.write('dmashim: src/ is newer than dist/; run `npm run build` to run your changes\n');
 }
 
+/*
+ * Only a checkout can hold a bundle older than cli.js (a tsc-only rebuild). An installed package never rebuilds, and
+ * its files' times are those of their extraction, in the tarball's order: there the bundle is used whenever present.
+ */
 const bundle = join(root, 'dist', 'src', 'bridge', 'cli-bundle.cjs');
-const fresh = existsSync(bundle) && statSync(bundle).mtimeMs >= statSync(cli).mtimeMs;
+const fresh = existsSync(bundle) && (!existsSync(src) || statSync(bundle).mtimeMs >= statSync(cli).mtimeMs);
 // A failure to load is reported like one in main(), not as an uncaught exception.
 // Only commands that run a program use the cache: one made by a run costs a bare --version more than it saves.
 const cached = process.argv[2] === 'run' || process.argv[2] === 'test';

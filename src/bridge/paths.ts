@@ -21,6 +21,19 @@ function package_root(from: string): string {
 }
 
 export const PACKAGE_ROOT = package_root(HERE);
+/*
+ * Only a checkout (it has src/) can hold a bundle older than what it bundles (a tsc-only rebuild). An installed
+ * package never rebuilds, and its files' times are those of their extraction, in the tarball's order: there a bundle
+ * is used whenever present.
+ */
+const CHECKOUT = existsSync(path.join(PACKAGE_ROOT, 'src'));
+function newer_or_same(bundle: string, entry: string): boolean {
+  try {
+    return !CHECKOUT ? existsSync(bundle) : statSync(bundle).mtimeMs >= statSync(entry).mtimeMs;
+  } catch {
+    return false;
+  }
+}
 export const INCLUDE_DIR = path.join(PACKAGE_ROOT, 'include');
 export const NATIVE_DIR = path.join(PACKAGE_ROOT, 'native');
 /*
@@ -31,31 +44,20 @@ const RUNNER_EXT = path.extname(HERE) === '.ts' ? '.ts' : '.js';
 const RUNNER = path.join(path.dirname(HERE), `runner-main${RUNNER_EXT}`);
 /*
  * What a run in the CLI's own process becomes after a crash, a stop or its timeout (run.ts, run_here): the build's
- * one-file aftermath-bundle.cjs while it is as new as aftermath.js, which runs alike but loads ~20 ES modules.
+ * one-file aftermath-bundle.cjs (in a checkout, while it is as new as aftermath.js, which runs alike but loads ~20 ES
+ * modules).
  */
 const AFTERMATH_JS = path.join(path.dirname(HERE), 'aftermath.js');
 const AFTERMATH_BUNDLE = path.join(path.dirname(HERE), 'aftermath-bundle.cjs');
-export const AFTERMATH = ((): string => {
-  try {
-    if (statSync(AFTERMATH_BUNDLE).mtimeMs >= statSync(AFTERMATH_JS).mtimeMs) return AFTERMATH_BUNDLE;
-  } catch {
-    // No bundle (a build without esbuild, or src/ through tsx).
-  }
-  return AFTERMATH_JS;
-})();
+export const AFTERMATH = newer_or_same(AFTERMATH_BUNDLE, AFTERMATH_JS) ? AFTERMATH_BUNDLE : AFTERMATH_JS;
 /** Whether this code is the compiled one (dist/), which run_here needs: the C half execs AFTERMATH on plain node. */
 export const COMPILED = RUNNER_EXT === '.js';
 const RUNNER_LOADER: string[] = RUNNER_EXT === '.ts' ? ['--import', import.meta.resolve('tsx')] : [];
-/* The build's one-file runner (scripts/bundle-runner.mjs) starts faster; a tsc-only rebuild leaves it older than runner-main.js. */
+/* The build's one-file runner (scripts/bundle-runner.mjs) starts faster; in a checkout, a tsc-only rebuild leaves it older. */
 const BUNDLE = path.join(path.dirname(HERE), 'runner-bundle.cjs');
 
 function bundle_fresh(): boolean {
-  if (RUNNER_EXT !== '.js') return false;
-  try {
-    return statSync(BUNDLE).mtimeMs >= statSync(RUNNER).mtimeMs;
-  } catch {
-    return false;
-  }
+  return RUNNER_EXT === '.js' && newer_or_same(BUNDLE, RUNNER);
 }
 
 /* The bundle's entry: it loads the bundle through V8's code cache (cjs/load-bundle.cjs). */

@@ -34,7 +34,8 @@ import * as path from 'node:path';
  * `dir` made if missing (mode 0700), or null when it is not a directory of this user's that only this user can write:
  * the cache's objects are linked into programs and loaded, so a directory another user made or may write (a shared
  * TMPDIR is world-writable) could hand us their code. `why` gets the reason. A symbolic link is followed: the
- * directory it leads to is what must be private.
+ * directory it leads to is what must be private. cjs/load-bundle.cjs checks the same before it reads a code cache
+ * there (plain CommonJS: it runs before any of this is loaded).
  */
 export function private_cache_dir(dir: string, why: (reason: string) => void): string | null {
   try {
